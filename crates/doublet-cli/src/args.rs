@@ -1,0 +1,106 @@
+//! Command-line arguments, as plain data. Names here are a public contract.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Find duplicated and reused text in document collections, and explain every decision.
+#[derive(Debug, Parser)]
+#[command(name = "doublet", version, about, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Analyse documents and print a summary (or the JSON report).
+    Scan(ScanArgs),
+    /// Write the clean corpus: kept documents, cleaned, and removed ones with reasons.
+    Dedup(DedupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Print the JSON report (schema doublet.report/1) to standard output.
+    #[arg(long, conflicts_with = "report")]
+    pub json: bool,
+    /// Write the JSON report to FILE and print the summary.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Kept documents as JSON Lines (.gz / .zst compress).
+    #[arg(long, short, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Removed documents with duplicate_of, relation and scores, as JSON Lines.
+    #[arg(long, value_name = "FILE")]
+    pub removed: Option<PathBuf>,
+    /// Also write the JSON report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
+    /// Write kept documents' original text instead of the cleaned text.
+    #[arg(long)]
+    pub no_clean_output: bool,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum Keep {
+    /// The copy with the most words after cleaning (ties: smaller id).
+    MostComplete,
+    /// The copy that comes first in the input.
+    First,
+}
+
+/// Options shared by every command.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Folders of .txt files, .txt files, JSON Lines files (.jsonl/.json, .gz/.zst), or - for stdin.
+    #[arg(required = true, value_name = "INPUT")]
+    pub inputs: Vec<String>,
+    /// JSON Lines field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSON Lines field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// Settings file (JSON, the `config` object of a report); flags override it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Near-duplicate threshold on Jaccard similarity [default: 0.8].
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Containment threshold: share of a document found in another [default: 0.8].
+    #[arg(long)]
+    pub containment: Option<f64>,
+    /// Words per shingle [default: 5].
+    #[arg(long)]
+    pub ngram: Option<usize>,
+    /// MinHash signature length [default: 128].
+    #[arg(long)]
+    pub num_perm: Option<usize>,
+    /// Hash seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Which copy of a duplicate group is kept [default: most-complete].
+    #[arg(long, value_enum)]
+    pub keep: Option<Keep>,
+    /// Compare documents as they are: no repeated-passage or boilerplate removal.
+    #[arg(long)]
+    pub no_clean: bool,
+    /// Worker threads (default: all cores). Never changes results.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Documents analysed per parallel batch. Never changes results.
+    #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
+    pub batch_size: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}

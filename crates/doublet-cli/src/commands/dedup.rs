@@ -1,0 +1,81 @@
+//! `doublet dedup`: write kept documents (cleaned) and removed ones with reasons.
+//!
+//! The inputs are read twice: once to analyse, once to copy records out. Only
+//! the report is held between the passes, never the corpus text.
+
+use anyhow::{bail, Result};
+use doublet_io::AtomicJsonLines;
+use serde_json::{Map, Value};
+
+use crate::args::DedupArgs;
+use crate::load::{self, Inputs};
+use crate::settings;
+
+pub fn run(args: DedupArgs) -> Result<()> {
+    let (config, resources) = settings::resolve(&args.common)?;
+    let inputs = Inputs::parse(&args.common, true)?;
+    let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+
+    let mut output = AtomicJsonLines::create(&args.output)?;
+    let mut removed = args
+        .removed
+        .as_deref()
+        .map(AtomicJsonLines::create)
+        .transpose()?;
+    let mut seen = 0usize;
+    for (record, doc) in inputs.records().zip(&report.documents) {
+        let record = record?;
+        if record.id != doc.id {
+            bail!(
+                "{}: input changed while doublet was reading it (expected id {:?})",
+                record.origin,
+                doc.id
+            );
+        }
+        seen += 1;
+        if doc.kept {
+            let text = if args.no_clean_output {
+                record.text
+            } else {
+                doc.cleaned_text(&record.text)
+            };
+            let mut obj = record.extra.unwrap_or_else(Map::new);
+            obj.insert(inputs.fields.id.clone(), Value::String(record.id));
+            obj.insert(inputs.fields.text.clone(), Value::String(text));
+            output.write(&obj)?;
+        } else if let Some(w) = removed.as_mut() {
+            w.write(&serde_json::json!({
+                "id": doc.id,
+                "duplicate_of": doc.duplicate_of,
+                "relation": doc.relation,
+                "jaccard": doc.jaccard,
+                "containment": doc.containment,
+                "cluster": doc.cluster,
+            }))?;
+        }
+    }
+    if seen != report.documents.len() {
+        bail!("input changed while doublet was reading it: {} documents on the second pass, {} on the first", seen, report.documents.len());
+    }
+    output.commit()?;
+    if let Some(w) = removed {
+        w.commit()?;
+    }
+    if let Some(path) = &args.report {
+        let mut bytes = serde_json::to_vec_pretty(&report)?;
+        bytes.push(b'\n');
+        doublet_io::write_atomic(path, &bytes)?;
+    }
+    let s = &report.stats;
+    eprintln!(
+        "doublet: {} documents: {} kept -> {}, {} removed{}",
+        s.documents,
+        s.kept,
+        args.output.display(),
+        s.removed,
+        args.removed
+            .as_ref()
+            .map_or(String::new(), |p| format!(" -> {}", p.display()))
+    );
+    Ok(())
+}

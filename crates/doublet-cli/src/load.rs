@@ -1,0 +1,116 @@
+//! Reading inputs into the engine: batches, progress, warnings, and the
+//! mapping of engine errors back to files and lines.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use doublet::{Config, Document, Report, Scanner};
+use doublet_io::{records, Fields, Input, Origin};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::args::Common;
+use crate::settings::Resources;
+
+/// Inputs ready to be read, possibly twice (standard input is spooled to a
+/// temporary file when a second pass is needed).
+pub struct Inputs {
+    pub inputs: Vec<Input>,
+    pub fields: Fields,
+    _spool: Option<tempfile::TempPath>,
+}
+
+impl Inputs {
+    pub fn parse(common: &Common, rereadable: bool) -> Result<Inputs> {
+        let mut inputs = Vec::with_capacity(common.inputs.len());
+        let mut spool = None;
+        for arg in &common.inputs {
+            let input = Input::parse(arg)?;
+            if input == Input::Stdin && rereadable {
+                let mut tmp = tempfile::NamedTempFile::new().context("spooling standard input")?;
+                std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
+                    .context("spooling standard input")?;
+                let path = tmp.into_temp_path();
+                inputs.push(Input::Spooled(path.to_path_buf()));
+                spool = Some(path);
+            } else {
+                inputs.push(input);
+            }
+        }
+        let fields = Fields {
+            id: common.id_field.clone(),
+            text: common.text_field.clone(),
+        };
+        Ok(Inputs {
+            inputs,
+            fields,
+            _spool: spool,
+        })
+    }
+
+    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> {
+        records(self.inputs.clone(), self.fields.clone())
+    }
+}
+
+pub fn progress(enabled: bool) -> ProgressBar {
+    if !enabled || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {pos} documents, {msg} [{elapsed}]")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn megabytes(bytes: usize) -> String {
+    format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+/// Read every input into a scanner and produce the report.
+pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
+    let mut scanner = Scanner::new(config)?;
+    let bar = progress(resources.progress);
+    let mut origins: Vec<Origin> = Vec::new();
+    let mut batch: Vec<Document> = Vec::with_capacity(resources.batch_size);
+    let mut bytes = 0usize;
+    let flush =
+        |scanner: &mut Scanner, batch: &mut Vec<Document>, origins: &[Origin]| -> Result<()> {
+            scanner.push(std::mem::take(batch)).map_err(|e| match e {
+                doublet::Error::DuplicateId { id, first, second } => anyhow::anyhow!(
+                    "duplicate document id {id:?}: {} and {}",
+                    origins[first],
+                    origins[second]
+                ),
+                other => other.into(),
+            })
+        };
+    for record in inputs.records() {
+        let record = record?;
+        if record.replaced > 0 {
+            bar.suspend(|| {
+                eprintln!(
+                    "doublet: warning: {}: {} bytes of invalid UTF-8 replaced with U+FFFD",
+                    record.origin, record.replaced
+                )
+            });
+        }
+        bytes += record.text.len();
+        origins.push(record.origin);
+        batch.push(Document::new(record.id, record.text));
+        if batch.len() >= resources.batch_size {
+            flush(&mut scanner, &mut batch, &origins)?;
+            bar.set_position(scanner.len() as u64);
+            bar.set_message(megabytes(bytes));
+        }
+    }
+    flush(&mut scanner, &mut batch, &origins)?;
+    bar.set_position(scanner.len() as u64);
+    bar.set_message(format!("{} read; comparing", megabytes(bytes)));
+    let report = scanner.finish();
+    bar.finish_and_clear();
+    Ok(report)
+}

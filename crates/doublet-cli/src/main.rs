@@ -1,0 +1,39 @@
+//! The `doublet` command. Glue only: arguments, settings, one module per
+//! subcommand, printers. Exit status: 0 success, 2 error (one message naming
+//! the file and line).
+
+mod args;
+mod commands;
+mod load;
+mod printers;
+mod settings;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn run() -> anyhow::Result<()> {
+    let cli = args::Cli::parse();
+    match cli.command {
+        args::Command::Scan(a) => commands::scan::run(a),
+        args::Command::Dedup(a) => commands::dedup::run(a),
+    }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // A closed pipe (`doublet scan ... | head`) is not an error.
+            let broken_pipe = e
+                .chain()
+                .filter_map(|c| c.downcast_ref::<std::io::Error>())
+                .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe);
+            if broken_pipe {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("doublet: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

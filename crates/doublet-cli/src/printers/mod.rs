@@ -1,0 +1,3 @@
+//! Printers: turn a report into text for people.
+
+pub mod summary;

@@ -1,0 +1,141 @@
+//! The human summary of a scan: totals, then every cluster with its kept
+//! document and each removed one with its relation and measured scores, then
+//! how much cleaning removed from each document.
+
+use std::io::{self, Write};
+
+use doublet::report::DocumentReport;
+use doublet::{Relation, Report};
+
+fn kb(bytes: usize) -> String {
+    if bytes >= 1_000_000 {
+        format!("{:.1} MB", bytes as f64 / 1e6)
+    } else {
+        format!("{:.1} KB", bytes as f64 / 1e3)
+    }
+}
+
+fn relation(r: Relation) -> &'static str {
+    match r {
+        Relation::Exact => "exact duplicate",
+        Relation::NearDuplicate => "near-duplicate",
+        Relation::Contained => "contained",
+    }
+}
+
+fn cleaned(d: &DocumentReport) -> String {
+    let rep: usize = d.repeated.iter().map(|m| m.end - m.start).sum();
+    let bp: usize = d.boilerplate.iter().map(|m| m.end - m.start).sum();
+    if rep + bp == 0 {
+        return "nothing cleaned".into();
+    }
+    let pct = |x: usize| {
+        if d.bytes == 0 {
+            0.0
+        } else {
+            100.0 * x as f64 / d.bytes as f64
+        }
+    };
+    let mut parts = Vec::new();
+    if rep > 0 {
+        parts.push(format!("{} repeated ({:.0}%)", kb(rep), pct(rep)));
+    }
+    if bp > 0 {
+        parts.push(format!("{} boilerplate ({:.0}%)", kb(bp), pct(bp)));
+    }
+    format!("cleaned {}", parts.join(", "))
+}
+
+/// Documents listed one by one at most; larger runs show the duplicate
+/// clusters and the most-cleaned documents only.
+const LIST_ALL: usize = 50;
+
+pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
+    let s = &report.stats;
+    writeln!(
+        out,
+        "doublet {}: {} documents, {}",
+        report.version,
+        s.documents,
+        kb(s.bytes)
+    )?;
+    writeln!(
+        out,
+        "kept {}, removed {} (exact {}, near-duplicate {}, contained {}); {} clusters, {} with duplicates",
+        s.kept, s.removed, s.exact, s.near_duplicate, s.contained, s.clusters, s.duplicate_clusters
+    )?;
+    writeln!(
+        out,
+        "cleaned {} repeated and {} boilerplate; {} candidate pairs, {} related pairs",
+        kb(s.repeated_bytes),
+        kb(s.boilerplate_bytes),
+        s.candidate_pairs,
+        s.related_pairs
+    )?;
+    let by_id: std::collections::HashMap<&str, &DocumentReport> = report
+        .documents
+        .iter()
+        .map(|d| (d.id.as_str(), d))
+        .collect();
+    let small = report.documents.len() <= LIST_ALL;
+    for c in &report.clusters {
+        if c.members.len() < 2 && !small {
+            continue;
+        }
+        let Some(kept) = by_id.get(c.kept.as_str()) else {
+            continue;
+        };
+        writeln!(out)?;
+        writeln!(
+            out,
+            "cluster {}: kept {} ({} words; {})",
+            c.id,
+            kept.id,
+            kept.content_words,
+            cleaned(kept)
+        )?;
+        for m in &c.members[1..] {
+            let Some(d) = by_id.get(m.as_str()) else {
+                continue;
+            };
+            let rel = d.relation.map_or("?", relation);
+            writeln!(
+                out,
+                "  removed {}: {rel} (jaccard {:.3}, containment {:.3}; {} words; {})",
+                d.id,
+                d.jaccard.unwrap_or(0.0),
+                d.containment.unwrap_or(0.0),
+                d.content_words,
+                cleaned(d)
+            )?;
+        }
+    }
+    if !small {
+        let mut most: Vec<&DocumentReport> = report
+            .documents
+            .iter()
+            .filter(|d| !d.repeated.is_empty() || !d.boilerplate.is_empty())
+            .collect();
+        most.sort_by_key(|d| {
+            let removed: usize = d
+                .repeated
+                .iter()
+                .chain(&d.boilerplate)
+                .map(|m| m.end - m.start)
+                .sum();
+            (std::cmp::Reverse(removed), d.id.clone())
+        });
+        if !most.is_empty() {
+            writeln!(out)?;
+            writeln!(
+                out,
+                "most cleaned ({} documents had something removed):",
+                most.len()
+            )?;
+            for d in most.iter().take(20) {
+                writeln!(out, "  {}: {}", d.id, cleaned(d))?;
+            }
+        }
+    }
+    Ok(())
+}

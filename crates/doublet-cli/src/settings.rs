@@ -1,0 +1,73 @@
+//! Settings resolution: a config file, then flags, into one validated
+//! [`Config`] plus speed-only [`Resources`], before any command runs.
+
+use anyhow::{bail, Context, Result};
+use doublet::{Config, KeepPolicy};
+
+use crate::args::{Common, Keep};
+
+/// Settings that change speed, never results.
+#[derive(Clone, Debug)]
+pub struct Resources {
+    pub threads: Option<usize>,
+    pub batch_size: usize,
+    pub progress: bool,
+}
+
+pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
+    let mut config = match &common.config {
+        Some(path) => {
+            let text =
+                std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
+            serde_json::from_str::<Config>(&text)
+                .with_context(|| format!("{}: invalid settings", path.display()))?
+        }
+        None => Config::default(),
+    };
+    if let Some(v) = common.threshold {
+        config.threshold = v;
+        // Bands follow the threshold unless the file fixed them.
+        if common.config.is_none() {
+            config.bands = None;
+            config.rows = None;
+        }
+    }
+    if let Some(v) = common.containment {
+        config.containment = v;
+    }
+    if let Some(v) = common.ngram {
+        config.ngram = v;
+    }
+    if let Some(v) = common.num_perm {
+        config.num_perm = v;
+        config.bands = None;
+        config.rows = None;
+    }
+    if let Some(v) = common.seed {
+        config.seed = v;
+    }
+    if let Some(k) = common.keep {
+        config.keep = match k {
+            Keep::MostComplete => KeepPolicy::MostComplete,
+            Keep::First => KeepPolicy::First,
+        };
+    }
+    if common.no_clean {
+        config.clean.enabled = false;
+    }
+    let config = config.validated()?;
+    if common.threads == Some(0) {
+        bail!("invalid setting `threads`: must be at least 1");
+    }
+    if common.batch_size == 0 {
+        bail!("invalid setting `batch-size`: must be at least 1");
+    }
+    Ok((
+        config,
+        Resources {
+            threads: common.threads,
+            batch_size: common.batch_size,
+            progress: !common.quiet,
+        },
+    ))
+}

@@ -1,0 +1,46 @@
+//! Errors of reading and writing, each naming the file (and line).
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// A reading or writing failure.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The file or folder could not be opened or read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A line of a JSON Lines file is not valid.
+    #[error("{}:{line}: {message}", path.display())]
+    Line {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line number.
+        line: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The input names something doublet cannot read.
+    #[error("{}: {message}", path.display())]
+    Unsupported {
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The I/O result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+pub(crate) fn io(path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Error {
+    let path = path.into();
+    move |source| Error::Io { path, source }
+}

@@ -1,0 +1,149 @@
+//! Writers: JSON Lines outputs that appear complete or not at all.
+//!
+//! Output goes to a temporary file beside the destination, compressed when
+//! the name ends in `.gz` or `.zst`, and is renamed into place only by
+//! [`AtomicJsonLines::commit`]. Dropping a writer without committing (an
+//! error, an interrupted run) deletes the temporary file, so a destination
+//! never holds a half-written file that looks finished.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{io, Result};
+
+enum Sink {
+    Plain(BufWriter<File>),
+    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    Zstd(zstd::Encoder<'static, BufWriter<File>>),
+}
+
+/// A JSON Lines file written atomically.
+pub struct AtomicJsonLines {
+    sink: Option<Sink>,
+    temp: Option<tempfile::TempPath>,
+    dest: PathBuf,
+}
+
+impl AtomicJsonLines {
+    /// Start writing to `dest` (through a temporary file in its folder).
+    pub fn create(dest: &Path) -> Result<Self> {
+        let dir = match dest.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+            _ => PathBuf::from("."),
+        };
+        let named = tempfile::Builder::new()
+            .prefix(".doublet-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(io(dest))?;
+        let (file, temp) = named.into_parts();
+        let out = BufWriter::with_capacity(1 << 20, file);
+        let name = dest.to_string_lossy().to_ascii_lowercase();
+        let sink = if name.ends_with(".gz") {
+            Sink::Gzip(flate2::write::GzEncoder::new(
+                out,
+                flate2::Compression::default(),
+            ))
+        } else if name.ends_with(".zst") {
+            Sink::Zstd(zstd::Encoder::new(out, 3).map_err(io(dest))?)
+        } else {
+            Sink::Plain(out)
+        };
+        Ok(AtomicJsonLines {
+            sink: Some(sink),
+            temp: Some(temp),
+            dest: dest.to_owned(),
+        })
+    }
+
+    fn writer(&mut self) -> &mut dyn Write {
+        match self.sink.as_mut() {
+            Some(Sink::Plain(w)) => w,
+            Some(Sink::Gzip(w)) => w,
+            Some(Sink::Zstd(w)) => w,
+            // `sink` is only taken by `commit`, which consumes `self`.
+            None => unreachable!("writer used after commit"),
+        }
+    }
+
+    /// Append one value as a line.
+    pub fn write<T: Serialize>(&mut self, value: &T) -> Result<()> {
+        let dest = self.dest.clone();
+        let w = self.writer();
+        serde_json::to_writer(&mut *w, value).map_err(|e| io(&dest)(e.into()))?;
+        w.write_all(b"\n").map_err(io(&dest))
+    }
+
+    /// Finish compression, flush, sync and rename into place.
+    pub fn commit(mut self) -> Result<()> {
+        let dest = self.dest.clone();
+        let inner = match self.sink.take() {
+            Some(Sink::Plain(w)) => w,
+            Some(Sink::Gzip(w)) => w.finish().map_err(io(&dest))?,
+            Some(Sink::Zstd(w)) => w.finish().map_err(io(&dest))?,
+            None => return Ok(()),
+        };
+        let file = inner.into_inner().map_err(|e| io(&dest)(e.into_error()))?;
+        file.sync_all().map_err(io(&dest))?;
+        if let Some(temp) = self.temp.take() {
+            temp.persist(&dest).map_err(|e| io(&dest)(e.error))?;
+        }
+        Ok(())
+    }
+}
+
+/// Write `bytes` to `dest` atomically (temporary file, then rename).
+pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".doublet-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io(dest))?;
+    tmp.write_all(bytes).map_err(io(dest))?;
+    tmp.as_file().sync_all().map_err(io(dest))?;
+    tmp.persist(dest).map_err(|e| io(dest)(e.error))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_appears_until_commit() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.jsonl.zst");
+        let mut w = AtomicJsonLines::create(&dest).unwrap();
+        w.write(&serde_json::json!({"id": "a"})).unwrap();
+        assert!(!dest.exists());
+        w.commit().unwrap();
+        let text = zstd::decode_all(File::open(&dest).unwrap()).unwrap();
+        assert_eq!(text, b"{\"id\":\"a\"}\n");
+    }
+
+    #[test]
+    fn dropped_writers_leave_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("out.jsonl");
+        let mut w = AtomicJsonLines::create(&dest).unwrap();
+        w.write(&1).unwrap();
+        drop(w);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[test]
+    fn missing_folders_are_named() {
+        let e = AtomicJsonLines::create(Path::new("/no/such/dir/out.jsonl"))
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(e.starts_with("/no/such/dir/out.jsonl:"), "{e}");
+    }
+}

@@ -1,0 +1,229 @@
+//! Configuration: every setting that changes results, validated in one place.
+//!
+//! Speed-only settings (threads, batch size) are deliberately absent: they live
+//! with the caller and never change a report. A report embeds the `Config`
+//! that produced it, so a run can always be reproduced.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::sketch;
+
+/// Which copy of a duplicate group is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KeepPolicy {
+    /// The copy with the most words of cleaned text; ties go to the smaller id.
+    #[default]
+    MostComplete,
+    /// The copy that came first in the input.
+    First,
+}
+
+/// Cleaning settings: repeated passages and boilerplate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CleanConfig {
+    /// Clean at all. When false, documents are compared as they are.
+    pub enabled: bool,
+    /// A repeated paragraph must have at least this many words to be marked
+    /// `repeated` (shorter repeats such as "Advertisement" are boilerplate's).
+    pub repeat_min_words: usize,
+    /// Blocks shorter than this many characters are "short" (jusText: 70).
+    pub length_low: usize,
+    /// Blocks at least this long with enough stop words are "good" (jusText: 200).
+    pub length_high: usize,
+    /// Stop-word density below which a block is "bad".
+    pub stopwords_low: f64,
+    /// Stop-word density at or above which a long block is "good".
+    pub stopwords_high: f64,
+    /// A paragraph seen in at least this many mutually unrelated documents is
+    /// corpus-wide boilerplate (site furniture).
+    pub corpus_min_docs: usize,
+    /// Two documents sharing a paragraph count as *related* (copies of one
+    /// story, not site furniture) when the estimated share of either one's
+    /// shingles found in the other is at least this.
+    pub corpus_related: f64,
+}
+
+impl Default for CleanConfig {
+    fn default() -> Self {
+        CleanConfig {
+            enabled: true,
+            repeat_min_words: 5,
+            length_low: 70,
+            length_high: 200,
+            stopwords_low: 0.30,
+            stopwords_high: 0.32,
+            corpus_min_docs: 5,
+            corpus_related: 0.5,
+        }
+    }
+}
+
+/// Everything that changes what doublet finds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Words per shingle.
+    pub ngram: usize,
+    /// MinHash signature length (number of bins).
+    pub num_perm: usize,
+    /// Seed for every hash that is not a fixed part of the format.
+    pub seed: u64,
+    /// Near-duplicate threshold on Jaccard similarity of shingle sets.
+    pub threshold: f64,
+    /// Containment threshold: share of a document's shingles found in another.
+    pub containment: f64,
+    /// LSH bands; `None` chooses bands and rows from `threshold`.
+    pub bands: Option<usize>,
+    /// LSH rows per band; set together with `bands`.
+    pub rows: Option<usize>,
+    /// Containment candidates: a shingle is an anchor when its hash falls in
+    /// the lowest `1/anchor_rate` of the hash range.
+    pub anchor_rate: u64,
+    /// Every document keeps at least this many anchors (its smallest hashes),
+    /// so short documents still have enough to be found.
+    pub anchor_min: usize,
+    /// Anchors shared by more documents than this are ignored when proposing
+    /// containment candidates (they are boilerplate or stock phrases).
+    pub anchor_max_df: usize,
+    /// LSH buckets with more documents than this propose only neighbouring
+    /// pairs instead of all pairs.
+    pub max_bucket: usize,
+    /// Which copy is kept.
+    pub keep: KeepPolicy,
+    /// Cleaning settings.
+    pub clean: CleanConfig,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            ngram: 5,
+            num_perm: 128,
+            seed: 0x00d0_0b1e,
+            threshold: 0.8,
+            containment: 0.8,
+            bands: None,
+            rows: None,
+            anchor_rate: 16,
+            anchor_min: 16,
+            anchor_max_df: 256,
+            max_bucket: 1000,
+            keep: KeepPolicy::MostComplete,
+            clean: CleanConfig::default(),
+        }
+    }
+}
+
+fn check(ok: bool, field: &'static str, reason: impl FnOnce() -> String) -> Result<()> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config {
+            field,
+            reason: reason(),
+        })
+    }
+}
+
+fn unit(field: &'static str, v: f64) -> Result<()> {
+    check(v > 0.0 && v <= 1.0, field, || {
+        format!("must be greater than 0 and at most 1, got {v}")
+    })
+}
+
+impl Config {
+    /// Check every value and fill in derived ones (LSH bands and rows).
+    pub fn validated(mut self) -> Result<Self> {
+        check((1..=64).contains(&self.ngram), "ngram", || {
+            format!("must be between 1 and 64, got {}", self.ngram)
+        })?;
+        check((8..=4096).contains(&self.num_perm), "num_perm", || {
+            format!("must be between 8 and 4096, got {}", self.num_perm)
+        })?;
+        unit("threshold", self.threshold)?;
+        unit("containment", self.containment)?;
+        check(self.anchor_rate >= 1, "anchor_rate", || {
+            "must be at least 1".into()
+        })?;
+        check(self.anchor_min >= 1, "anchor_min", || {
+            "must be at least 1".into()
+        })?;
+        check(self.anchor_max_df >= 2, "anchor_max_df", || {
+            "must be at least 2".into()
+        })?;
+        check(self.max_bucket >= 2, "max_bucket", || {
+            "must be at least 2".into()
+        })?;
+        let c = &self.clean;
+        check(c.repeat_min_words >= 1, "clean.repeat_min_words", || {
+            "must be at least 1".into()
+        })?;
+        check(c.length_low <= c.length_high, "clean.length_low", || {
+            "must not exceed clean.length_high".into()
+        })?;
+        unit("clean.stopwords_low", c.stopwords_low)?;
+        unit("clean.stopwords_high", c.stopwords_high)?;
+        unit("clean.corpus_related", c.corpus_related)?;
+        check(c.corpus_min_docs >= 2, "clean.corpus_min_docs", || {
+            "must be at least 2".into()
+        })?;
+        match (self.bands, self.rows) {
+            (None, None) => {
+                let (b, r) = sketch::optimal_bands(self.threshold, self.num_perm);
+                self.bands = Some(b);
+                self.rows = Some(r);
+            }
+            (Some(b), Some(r)) => {
+                check(b >= 1 && r >= 1 && b * r <= self.num_perm, "bands", || {
+                    format!(
+                        "bands x rows must be at least 1 and at most num_perm ({}), got {b} x {r}",
+                        self.num_perm
+                    )
+                })?
+            }
+            _ => check(false, "bands", || "set bands and rows together".into())?,
+        }
+        Ok(self)
+    }
+
+    /// LSH bands and rows (after [`Config::validated`]).
+    pub fn lsh(&self) -> (usize, usize) {
+        match (self.bands, self.rows) {
+            (Some(b), Some(r)) => (b, r),
+            _ => sketch::optimal_bands(self.threshold, self.num_perm),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_validate_and_choose_bands() {
+        let c = Config::default().validated().unwrap();
+        let (b, r) = c.lsh();
+        assert!(b * r <= 128 && b > 1 && r > 1, "{b}x{r}");
+    }
+
+    #[test]
+    fn out_of_range_values_name_the_field() {
+        let e = Config {
+            threshold: 1.5,
+            ..Config::default()
+        }
+        .validated()
+        .unwrap_err();
+        assert!(e.to_string().contains("threshold"), "{e}");
+        let e = Config {
+            ngram: 0,
+            ..Config::default()
+        }
+        .validated()
+        .unwrap_err();
+        assert!(e.to_string().contains("ngram"), "{e}");
+    }
+}

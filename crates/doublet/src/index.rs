@@ -1,0 +1,260 @@
+//! Candidates: which pairs of documents are worth measuring.
+//!
+//! Three sources, each built by sorting flat vectors of `(key, document)`
+//! rather than by hash maps of vectors, so the result is deterministic and
+//! memory is two words per entry:
+//!
+//! * **exact**: documents with the same normalised content hash
+//!   ([`exact_groups`]) are collapsed to one representative before anything
+//!   else, so a thousand identical copies cost one document downstream;
+//! * **near-duplicates**: MinHash LSH banding ([`band_pairs`]);
+//! * **containment** ([`anchor_pairs`]): a short reprint inside a long
+//!   original has a low Jaccard similarity (a quarter of a text inside the
+//!   whole has J ≈ 0.25) that banding tuned for 0.8 never proposes. Each
+//!   document keeps its *anchors*: the shingles whose hash falls below a
+//!   threshold τ (the lowest 1/`anchor_rate` of the hash range, and at least
+//!   `anchor_min` of them). This is Broder's consistent sampling (1997): a
+//!   shingle is sampled in every document that has it, so the share of A's
+//!   anchors found among B's anchors (both below min(τ_A, τ_B)) is an unbiased
+//!   estimate of the containment of A in B, whatever the sizes. Anchors are
+//!   grouped by hash; anchors shared by more than `anchor_max_df` documents
+//!   (stock phrases) are skipped; pairs whose estimate could plausibly reach
+//!   the containment threshold become candidates (see [`plausible`]).
+
+use rayon::prelude::*;
+
+use crate::sketch::Signature;
+
+/// A candidate pair `(a, b)` with `a < b` (document positions), packed.
+pub type Pair = (u32, u32);
+
+fn pack(a: u32, b: u32) -> u64 {
+    let (a, b) = if a < b { (a, b) } else { (b, a) };
+    (u64::from(a) << 32) | u64::from(b)
+}
+
+fn unpack(p: u64) -> Pair {
+    ((p >> 32) as u32, p as u32)
+}
+
+/// Group document positions by an exact-content key. Returns, for each
+/// document, the position of its group's representative: the first member
+/// in `rank` order (smaller rank wins).
+pub fn exact_groups(keys: &[Option<u128>], rank: &[u32]) -> Vec<u32> {
+    let mut entries: Vec<(u128, u32, u32)> = keys
+        .iter()
+        .enumerate()
+        .filter_map(|(i, k)| k.map(|k| (k, rank[i], i as u32)))
+        .collect();
+    entries.par_sort_unstable();
+    let mut rep: Vec<u32> = (0..keys.len() as u32).collect();
+    for run in entries.chunk_by(|x, y| x.0 == y.0) {
+        let leader = run[0].2;
+        for e in run {
+            rep[e.2 as usize] = leader;
+        }
+    }
+    rep
+}
+
+/// Emit the pairs of one bucket (sorted document positions).
+fn bucket_pairs(members: &[u32], max_bucket: usize, out: &mut Vec<u64>) {
+    if members.len() <= max_bucket {
+        for (i, &a) in members.iter().enumerate() {
+            for &b in &members[i + 1..] {
+                out.push(pack(a, b));
+            }
+        }
+    } else {
+        // A bucket this large means thousands of near-identical pages; each
+        // document meets its neighbours only, which still links every member
+        // to a close twin without a quadratic blow-up.
+        const WINDOW: usize = 8;
+        for (i, &a) in members.iter().enumerate() {
+            for &b in members[i + 1..].iter().take(WINDOW) {
+                out.push(pack(a, b));
+            }
+        }
+    }
+}
+
+/// Candidate pairs from LSH banding over the given documents' signatures.
+pub fn band_pairs(
+    docs: &[(u32, &Signature)],
+    bands: usize,
+    rows: usize,
+    max_bucket: usize,
+) -> Vec<Pair> {
+    let mut keys: Vec<(u64, u32)> = docs
+        .par_iter()
+        .flat_map_iter(|&(d, sig)| (0..bands).map(move |b| (sig.band_key(b, rows), d)))
+        .collect();
+    keys.par_sort_unstable();
+    let mut out = Vec::new();
+    let mut members = Vec::new();
+    for run in keys.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() < 2 {
+            continue;
+        }
+        members.clear();
+        members.extend(run.iter().map(|e| e.1));
+        members.dedup();
+        bucket_pairs(&members, max_bucket, &mut out);
+    }
+    finish(out)
+}
+
+/// One document's anchors: sorted sampled shingle hashes, and the sampling
+/// threshold `tau` (every shingle of the document with hash `< tau` is here).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Anchors {
+    /// Sorted, distinct.
+    pub hashes: Vec<u64>,
+    /// Sampling threshold.
+    pub tau: u64,
+}
+
+impl Anchors {
+    /// Anchors of a document from its sorted distinct (re-mixed) shingle
+    /// hashes: all below `tau_global`, and at least `min` of them.
+    pub fn sample(sorted: &[u64], tau_global: u64, min: usize) -> Anchors {
+        let below = sorted.partition_point(|&h| h < tau_global);
+        if below >= min || below == sorted.len() {
+            let tau = if below == sorted.len() {
+                u64::MAX
+            } else {
+                tau_global
+            };
+            return Anchors {
+                hashes: sorted[..below].to_vec(),
+                tau,
+            };
+        }
+        let take = min.min(sorted.len());
+        let tau = sorted.get(take).copied().unwrap_or(u64::MAX);
+        Anchors {
+            hashes: sorted[..take].to_vec(),
+            tau,
+        }
+    }
+
+    /// Number of anchors below `limit`.
+    pub fn count_below(&self, limit: u64) -> usize {
+        self.hashes.partition_point(|&h| h < limit)
+    }
+}
+
+/// Whether `shared` of `sampled` anchors is consistent with a containment of
+/// at least `threshold`: the count of sampled shingles that fall inside the
+/// other document is (hyper)geometrically distributed with mean
+/// `sampled * c`; we accept anything above the mean minus three standard
+/// deviations (and one for rounding), so a true containment at the threshold
+/// is missed with probability about 0.1 %.
+pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
+    if sampled == 0 {
+        return false;
+    }
+    let n = sampled as f64;
+    let mean = n * threshold;
+    let sd = (n * threshold * (1.0 - threshold)).sqrt();
+    shared as f64 >= (mean - 3.0 * sd - 1.0).max(1.0)
+}
+
+/// Candidate pairs from shared anchors that could reach `threshold`
+/// containment in either direction.
+pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> Vec<Pair> {
+    let mut postings: Vec<(u64, u32)> = docs
+        .par_iter()
+        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
+        .collect();
+    postings.par_sort_unstable();
+    let mut shared: Vec<u64> = Vec::new();
+    for run in postings.chunk_by(|x, y| x.0 == y.0) {
+        if run.len() < 2 || run.len() > max_df {
+            continue;
+        }
+        for (i, a) in run.iter().enumerate() {
+            for b in &run[i + 1..] {
+                if a.1 != b.1 {
+                    shared.push(pack(a.1, b.1));
+                }
+            }
+        }
+    }
+    drop(postings);
+    shared.par_sort_unstable();
+    let by_pos: std::collections::HashMap<u32, &Anchors> =
+        docs.iter().map(|&(d, a)| (d, a)).collect();
+    let mut out = Vec::new();
+    for run in shared.chunk_by(|x, y| x == y) {
+        let (a, b) = unpack(run[0]);
+        let (Some(aa), Some(ab)) = (by_pos.get(&a), by_pos.get(&b)) else {
+            continue;
+        };
+        let limit = aa.tau.min(ab.tau);
+        let n = run.len();
+        if plausible(n, aa.count_below(limit), threshold)
+            || plausible(n, ab.count_below(limit), threshold)
+        {
+            out.push(run[0]);
+        }
+    }
+    finish(out)
+}
+
+/// Merge candidate lists into one sorted, duplicate-free list.
+pub fn merge(lists: impl IntoIterator<Item = Vec<Pair>>) -> Vec<Pair> {
+    let packed: Vec<u64> = lists
+        .into_iter()
+        .flatten()
+        .map(|(a, b)| pack(a, b))
+        .collect();
+    finish(packed)
+}
+
+fn finish(mut packed: Vec<u64>) -> Vec<Pair> {
+    packed.par_sort_unstable();
+    packed.dedup();
+    packed.into_iter().map(unpack).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_groups_pick_the_best_ranked_member() {
+        let keys = [Some(1u128), Some(2), Some(1), None, Some(1)];
+        let rank = [5, 0, 2, 1, 9];
+        assert_eq!(exact_groups(&keys, &rank), [2, 1, 2, 3, 2]);
+    }
+
+    #[test]
+    fn anchors_keep_a_minimum() {
+        let sorted: Vec<u64> = (1..=100).map(|x| x * 1000).collect();
+        let a = Anchors::sample(&sorted, 5_500, 16);
+        assert_eq!(a.hashes.len(), 16);
+        assert_eq!(a.tau, 17_000);
+        let b = Anchors::sample(&sorted, 50_500, 16);
+        assert_eq!(b.hashes.len(), 50);
+        assert_eq!(b.tau, 50_500);
+        let c = Anchors::sample(&sorted[..3], 10, 16);
+        assert_eq!((c.hashes.len(), c.tau), (3, u64::MAX));
+    }
+
+    #[test]
+    fn plausibility_accepts_the_threshold_and_rejects_noise() {
+        assert!(plausible(26, 32, 0.8));
+        assert!(plausible(19, 32, 0.8));
+        assert!(!plausible(3, 32, 0.8));
+        assert!(!plausible(0, 0, 0.8));
+    }
+
+    #[test]
+    fn big_buckets_do_not_explode() {
+        let members: Vec<u32> = (0..5000).collect();
+        let mut out = Vec::new();
+        bucket_pairs(&members, 1000, &mut out);
+        assert!(out.len() < 5000 * 8 + 1);
+    }
+}

@@ -1,0 +1,53 @@
+//! # doublet
+//!
+//! doublet finds duplicated and reused text in document collections: exact
+//! copies, near-duplicates, documents contained in others, paragraphs repeated
+//! inside a document and page boilerplate, and explains every decision.
+//!
+//! The crate is the engine; it reads no files and parses no arguments (see
+//! `doublet-io` and the `doublet` command for that). The modules follow the
+//! pipeline:
+//!
+//! | stage | module |
+//! |---|---|
+//! | normalise, segment, shingle | [`text`] |
+//! | repeated passages, boilerplate | [`clean`] |
+//! | MinHash signatures, LSH bands | [`sketch`] |
+//! | exact table, LSH buckets, containment anchors | [`index`] |
+//! | exact Jaccard and containment | [`verify`] |
+//! | keep policy, clusters | [`group`] |
+//! | findings | [`report`] |
+//! | orchestration | [`pipeline`] |
+//!
+//! ```
+//! use doublet::{Config, Document, Scanner};
+//!
+//! let mut scanner = Scanner::new(Config::default())?;
+//! scanner.push(vec![
+//!     Document::new("a-wire", "Officials said on Thursday that the two ministers had agreed to meet again next week in Geneva."),
+//!     Document::new("b-reprint", "Officials said on Thursday that the two ministers had agreed to meet again next week in Geneva!"),
+//! ])?;
+//! let report = scanner.finish();
+//! assert_eq!(report.documents[1].relation, Some(doublet::Relation::Exact));
+//! # Ok::<(), doublet::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod clean;
+pub mod config;
+pub mod error;
+pub mod group;
+pub mod index;
+pub mod pipeline;
+pub mod report;
+pub mod sketch;
+pub mod text;
+pub mod verify;
+
+pub use config::{CleanConfig, Config, KeepPolicy};
+pub use error::{Error, Result};
+pub use group::Relation;
+pub use pipeline::Scanner;
+pub use report::Report;
+pub use text::{Document, Span};

@@ -1,0 +1,661 @@
+//! The pipeline: documents in, a [`Report`] out.
+//!
+//! ```text
+//! read → normalise → segment → clean → shingle → sketch → candidates → verify → group → report
+//! ```
+//!
+//! [`Scanner::push`] analyses documents as they arrive (in parallel batches):
+//! it normalises and segments the text, hashes every word once into a 32-bit
+//! token, and applies per-document cleaning. The text itself is then dropped;
+//! what stays per document is its tokens and block table. [`Scanner::finish`]
+//! runs the corpus-wide stages. Every stage is deterministic: results depend
+//! on document ids and contents only, never on input order or thread count.
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::clean::stopwords::{self, Lexicon};
+use crate::clean::{boilerplate, repeated, BlockFeatures, Evidence, Status};
+use crate::config::{Config, KeepPolicy};
+use crate::error::{Error, Result};
+use crate::group::{self, Relation, Thresholds, Verified};
+use crate::index::{self, Anchors};
+use crate::report::{Cluster, DocumentReport, Marked, PairReport, Report, Stats, SCHEMA};
+use crate::sketch::{Signature, Sketcher};
+use crate::text::normalise::{normalise, words};
+use crate::text::shingle::{self, mix64};
+use crate::text::{segment, Document, Span};
+use crate::verify;
+
+/// One block of an analysed document.
+#[derive(Clone, Debug)]
+struct Block {
+    span: Span,
+    /// Token range `start..end` in the document's token vector.
+    start: u32,
+    end: u32,
+    /// Hash of the block's normalised words.
+    key: u64,
+    status: Status,
+}
+
+/// What is kept of a document after it is read.
+#[derive(Clone, Debug)]
+struct Analysed {
+    id: String,
+    bytes: usize,
+    language: Option<&'static str>,
+    tokens: Vec<u32>,
+    blocks: Vec<Block>,
+}
+
+impl Analysed {
+    fn content_tokens(&self, buf: &mut Vec<u32>) {
+        buf.clear();
+        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
+            buf.extend_from_slice(&self.tokens[b.start as usize..b.end as usize]);
+        }
+    }
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
+}
+
+fn ends_sentence(s: &str) -> bool {
+    let t = s.trim_end_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | '\u{201D}' | '\u{2019}' | ')' | '\u{00BB}' | '\u{300D}'
+            )
+    });
+    t.chars().next_back().is_some_and(|c| {
+        matches!(
+            c,
+            '.' | '!'
+                | '?'
+                | '\u{3002}'
+                | '\u{FF01}'
+                | '\u{FF1F}'
+                | '\u{2026}'
+                | '\u{061F}'
+                | '\u{06D4}'
+                | '\u{0964}'
+        )
+    })
+}
+
+fn analyse(doc: &Document, cfg: &Config) -> Analysed {
+    let lex = Lexicon::get();
+    let text = doc.text.as_str();
+    let spans = segment::blocks(text);
+    let mut tokens: Vec<u32> = Vec::with_capacity(text.len() / 5);
+    let mut masks: Vec<stopwords::LangMask> = Vec::with_capacity(text.len() / 5);
+    let mut blocks = Vec::with_capacity(spans.len());
+    let mut features = Vec::with_capacity(spans.len());
+    for span in spans {
+        let original = &text[span.start..span.end];
+        let norm = normalise(original);
+        let start = tokens.len() as u32;
+        for w in words(&norm) {
+            tokens.push(shingle::token(w));
+            masks.push(lex.mask(w));
+        }
+        let end = tokens.len() as u32;
+        let key = shingle::shingle(&tokens[start as usize..end as usize], 0x6b10_c4e7);
+        let length = original
+            .chars()
+            .map(|c| if is_wide(c) { 2 } else { 1 })
+            .sum();
+        features.push(BlockFeatures {
+            length,
+            words: end - start,
+            stop_words: None,
+            ends_sentence: ends_sentence(original),
+            template: original.contains("{{") || original.contains("}}"),
+        });
+        blocks.push(Block {
+            span,
+            start,
+            end,
+            key,
+            status: Status::Content,
+        });
+    }
+    let lang_bit = stopwords::detect(&masks);
+    if let Some(bit) = lang_bit {
+        for (f, b) in features.iter_mut().zip(&blocks) {
+            let n = masks[b.start as usize..b.end as usize]
+                .iter()
+                .filter(|&&m| m >> bit & 1 == 1)
+                .count();
+            f.stop_words = Some(n as u32);
+        }
+    }
+    if cfg.clean.enabled {
+        let keys: Vec<u64> = blocks.iter().map(|b| b.key).collect();
+        let counts: Vec<u32> = features.iter().map(|f| f.words).collect();
+        let spans: Vec<Span> = blocks.iter().map(|b| b.span).collect();
+        let repeats = repeated::find(&keys, &counts, &spans, cfg.clean.repeat_min_words);
+        let (classes, content) = boilerplate::classify(&features, &cfg.clean);
+        for (i, b) in blocks.iter_mut().enumerate() {
+            b.status = if let Some(first) = repeats[i] {
+                Status::Removed(Evidence::Repeated { first })
+            } else if !content[i] {
+                Status::Removed(Evidence::Classifier {
+                    class: classes[i],
+                    words: features[i].words,
+                    stopword_density: features[i].density().map(|d| (d * 1000.0).round() / 1000.0),
+                })
+            } else {
+                Status::Content
+            };
+        }
+    }
+    Analysed {
+        id: doc.id.clone(),
+        bytes: text.len(),
+        language: lang_bit.map(|b| lex.language(b)),
+        tokens,
+        blocks,
+    }
+}
+
+/// The comparison-ready summary of one document's cleaned content.
+#[derive(Clone, Debug, Default)]
+struct Sketch {
+    signature: Option<Signature>,
+    anchors: Anchors,
+    /// Content words.
+    words: usize,
+    /// Hash of the content token sequence; `None` for empty documents.
+    exact: Option<u128>,
+}
+
+/// Seeds derived from the configured seed, one per purpose.
+struct Seeds {
+    shingle: u64,
+    anchor: u64,
+}
+
+impl Seeds {
+    fn new(seed: u64) -> Self {
+        Seeds {
+            shingle: mix64(seed ^ 0x5819_9e11),
+            anchor: mix64(seed ^ 0xa9c4_0b5e),
+        }
+    }
+}
+
+fn sketch_of(doc: &Analysed, cfg: &Config, sketcher: &mut Sketcher, buf: &mut Vec<u32>) -> Sketch {
+    let seeds = Seeds::new(cfg.seed);
+    doc.content_tokens(buf);
+    if buf.is_empty() {
+        return Sketch::default();
+    }
+    let set = shingle::shingle_set(buf, cfg.ngram, seeds.shingle);
+    let signature = sketcher.sign(set.iter().copied());
+    let mut mixed: Vec<u64> = set.iter().map(|&h| mix64(h ^ seeds.anchor)).collect();
+    mixed.sort_unstable();
+    let tau = u64::MAX / cfg.anchor_rate;
+    let bytes: Vec<u8> = buf.iter().flat_map(|t| t.to_le_bytes()).collect();
+    Sketch {
+        signature,
+        anchors: Anchors::sample(&mixed, tau, cfg.anchor_min),
+        words: buf.len(),
+        exact: Some(xxh3_128(&bytes)),
+    }
+}
+
+/// Streams documents in and produces the report.
+///
+/// ```
+/// use doublet::{Config, Document, Scanner};
+///
+/// let story = "The minister met his counterpart on Friday and said that the talks \
+///              had made a little progress on the ceasefire, officials said.";
+/// let mut scanner = Scanner::new(Config::default()).unwrap();
+/// scanner.push(vec![
+///     Document::new("a", story),
+///     Document::new("b", story.replace("Friday", "Friday,").to_uppercase()),
+///     Document::new("c", "A different text about something else entirely, with no overlap."),
+/// ]).unwrap();
+/// let report = scanner.finish();
+/// assert_eq!(report.stats.removed, 1);
+/// assert_eq!(report.documents[1].duplicate_of.as_deref(), Some("a"));
+/// ```
+#[derive(Debug)]
+pub struct Scanner {
+    config: Config,
+    docs: Vec<Analysed>,
+    ids: HashMap<String, usize>,
+}
+
+impl Scanner {
+    /// A scanner for `config` (validated here).
+    pub fn new(config: Config) -> Result<Self> {
+        Ok(Scanner {
+            config: config.validated()?,
+            docs: Vec::new(),
+            ids: HashMap::new(),
+        })
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Documents pushed so far.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True before any document was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Analyse a batch of documents (in parallel) and add them in order.
+    pub fn push(&mut self, batch: Vec<Document>) -> Result<()> {
+        for d in &batch {
+            let next = self.ids.len();
+            if let Some(&first) = self.ids.get(&d.id) {
+                return Err(Error::DuplicateId {
+                    id: d.id.clone(),
+                    first,
+                    second: next,
+                });
+            }
+            self.ids.insert(d.id.clone(), next);
+        }
+        let cfg = &self.config;
+        let analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        self.docs.extend(analysed);
+        Ok(())
+    }
+
+    /// Run the corpus-wide stages and produce the report.
+    pub fn finish(mut self) -> Report {
+        let cfg = self.config.clone();
+        let n = self.docs.len();
+        let mut sketches: Vec<Sketch> = self.sketch_all(None);
+        if cfg.clean.enabled {
+            let touched = self.corpus_boilerplate(&sketches);
+            if !touched.is_empty() {
+                let again = self.sketch_all(Some(&touched));
+                for (i, s) in touched.iter().zip(again) {
+                    sketches[*i] = s;
+                }
+            }
+        }
+
+        // Keep-policy order: best first.
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        match cfg.keep {
+            KeepPolicy::MostComplete => order.par_sort_by(|&x, &y| {
+                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
+                b.words
+                    .cmp(&a.words)
+                    .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
+            }),
+            KeepPolicy::First => {}
+        }
+        let mut rank = vec![0u32; n];
+        for (p, &d) in order.iter().enumerate() {
+            rank[d as usize] = p as u32;
+        }
+
+        let keys: Vec<Option<u128>> = sketches.iter().map(|s| s.exact).collect();
+        let rep = index::exact_groups(&keys, &rank);
+
+        let reps: Vec<u32> = (0..n as u32)
+            .filter(|&d| rep[d as usize] == d && sketches[d as usize].exact.is_some())
+            .collect();
+        let (bands, rows) = cfg.lsh();
+        let with_sig: Vec<(u32, &Signature)> = reps
+            .iter()
+            .filter_map(|&d| sketches[d as usize].signature.as_ref().map(|s| (d, s)))
+            .collect();
+        let with_anchors: Vec<(u32, &Anchors)> = reps
+            .iter()
+            .map(|&d| (d, &sketches[d as usize].anchors))
+            .collect();
+        let candidates = index::merge([
+            index::band_pairs(&with_sig, bands, rows, cfg.max_bucket),
+            index::anchor_pairs(&with_anchors, cfg.anchor_max_df, cfg.containment),
+        ]);
+
+        let verified = self.verify(&candidates);
+        let t = Thresholds {
+            jaccard: cfg.threshold,
+            containment: cfg.containment,
+        };
+        let related: Vec<Verified> = verified
+            .into_iter()
+            .filter(|v| {
+                let o = v.overlap;
+                t.relation(o.jaccard, o.a_in_b).is_some()
+                    || t.relation(o.jaccard, o.b_in_a).is_some()
+            })
+            .collect();
+        let decisions = group::decide(&order, &rep, &related, t);
+
+        self.build_report(cfg, &sketches, &rep, &decisions, &related, candidates.len())
+    }
+
+    /// Sketch every document, or only those listed.
+    fn sketch_all(&self, only: Option<&[usize]>) -> Vec<Sketch> {
+        let cfg = &self.config;
+        let run = |i: usize, state: &mut (Sketcher, Vec<u32>)| {
+            sketch_of(&self.docs[i], cfg, &mut state.0, &mut state.1)
+        };
+        let init = || (Sketcher::new(cfg.num_perm, cfg.seed), Vec::new());
+        match only {
+            None => (0..self.docs.len())
+                .into_par_iter()
+                .map_init(init, |s, i| run(i, s))
+                .collect(),
+            Some(list) => list.par_iter().map_init(init, |s, &i| run(i, s)).collect(),
+        }
+    }
+
+    /// Mark paragraphs that recur in many unrelated documents; returns the
+    /// positions of documents whose content changed.
+    fn corpus_boilerplate(&mut self, sketches: &[Sketch]) -> Vec<usize> {
+        let min_docs = self.config.clean.corpus_min_docs;
+        let related = self.config.clean.corpus_related;
+        let mut postings: Vec<(u64, u32)> = Vec::new();
+        for (d, doc) in self.docs.iter().enumerate() {
+            let start = postings.len();
+            postings.extend(
+                doc.blocks
+                    .iter()
+                    .filter(|b| {
+                        b.end > b.start
+                            && !matches!(b.status, Status::Removed(Evidence::Repeated { .. }))
+                    })
+                    .map(|b| (b.key, d as u32)),
+            );
+            postings[start..].sort_unstable();
+            let mut w = start;
+            for r in start..postings.len() {
+                if r == start || postings[r] != postings[w - 1] {
+                    postings[w] = postings[r];
+                    w += 1;
+                }
+            }
+            postings.truncate(w);
+        }
+        postings.par_sort_unstable();
+        let docs = &self.docs;
+        let runs: Vec<&[(u64, u32)]> = postings
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|r| r.len() >= min_docs)
+            .collect();
+        let furniture: HashMap<u64, usize> = runs
+            .par_iter()
+            .filter_map(|run| {
+                // Visit documents by id, so the verdict ignores input order.
+                let mut members: Vec<u32> = run.iter().map(|e| e.1).collect();
+                members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+                let mut leaders: Vec<u32> = Vec::new();
+                for &m in &members {
+                    let is_new = leaders.iter().all(|&l| {
+                        !related_docs(&sketches[m as usize], &sketches[l as usize], related)
+                    });
+                    if is_new {
+                        leaders.push(m);
+                        if leaders.len() >= min_docs {
+                            return Some((run[0].0, run.len()));
+                        }
+                    }
+                }
+                None
+            })
+            .collect();
+        if furniture.is_empty() {
+            return Vec::new();
+        }
+        let mut touched = Vec::new();
+        for (d, doc) in self.docs.iter_mut().enumerate() {
+            let mut changed = false;
+            for b in doc.blocks.iter_mut() {
+                if let Some(&documents) = furniture.get(&b.key) {
+                    if b.status.is_content() {
+                        b.status = Status::Removed(Evidence::Corpus { documents });
+                        changed = true;
+                    }
+                }
+            }
+            if changed {
+                touched.push(d);
+            }
+        }
+        touched
+    }
+
+    /// Measure every candidate pair on full shingle sets.
+    fn verify(&self, candidates: &[(u32, u32)]) -> Vec<Verified> {
+        let cfg = &self.config;
+        let seeds = Seeds::new(cfg.seed);
+        let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
+        involved.sort_unstable();
+        involved.dedup();
+        let sets: Vec<Vec<u64>> = involved
+            .par_iter()
+            .map_init(Vec::new, |buf, &d| {
+                self.docs[d as usize].content_tokens(buf);
+                shingle::shingle_set(buf, cfg.ngram, seeds.shingle)
+            })
+            .collect();
+        let set_of = |d: u32| -> &[u64] {
+            // `involved` holds every document of every candidate pair.
+            let i = involved.binary_search(&d).unwrap_or(0);
+            &sets[i]
+        };
+        candidates
+            .par_iter()
+            .map(|&(a, b)| Verified {
+                a,
+                b,
+                overlap: verify::measure(set_of(a), set_of(b)),
+            })
+            .collect()
+    }
+
+    fn build_report(
+        self,
+        config: Config,
+        sketches: &[Sketch],
+        rep: &[u32],
+        decisions: &[group::Decision],
+        related: &[Verified],
+        candidate_pairs: usize,
+    ) -> Report {
+        let docs = self.docs;
+        let n = docs.len();
+        // Clusters are numbered by their kept document's id.
+        let mut kept: Vec<u32> = (0..n as u32)
+            .filter(|&d| decisions[d as usize].kept())
+            .collect();
+        kept.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+        let mut cluster_of_kept = vec![usize::MAX; n];
+        for (c, &d) in kept.iter().enumerate() {
+            cluster_of_kept[d as usize] = c;
+        }
+        let cluster = |d: usize| match decisions[d].duplicate_of {
+            Some(k) => cluster_of_kept[k as usize],
+            None => cluster_of_kept[d],
+        };
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); kept.len()];
+        for d in 0..n {
+            if !decisions[d].kept() {
+                members[cluster(d)].push(d as u32);
+            }
+        }
+        let clusters: Vec<Cluster> = kept
+            .iter()
+            .zip(members)
+            .enumerate()
+            .map(|(id, (&k, mut m))| {
+                m.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+                let mut ids = vec![docs[k as usize].id.clone()];
+                ids.extend(m.iter().map(|&d| docs[d as usize].id.clone()));
+                Cluster {
+                    id,
+                    kept: docs[k as usize].id.clone(),
+                    members: ids,
+                }
+            })
+            .collect();
+
+        let mut stats = Stats {
+            documents: n,
+            clusters: clusters.len(),
+            candidate_pairs,
+            ..Stats::default()
+        };
+        stats.duplicate_clusters = clusters.iter().filter(|c| c.members.len() > 1).count();
+
+        let round = |x: f64| (x * 1e6).round() / 1e6;
+        let t = Thresholds {
+            jaccard: config.threshold,
+            containment: config.containment,
+        };
+        let mut pairs: Vec<PairReport> = Vec::new();
+        let mut push_pair =
+            |a: usize, b: usize, relation: Relation, j: f64, a_in_b: f64, b_in_a: f64| {
+                let (a, b, a_in_b, b_in_a) = if docs[a].id <= docs[b].id {
+                    (a, b, a_in_b, b_in_a)
+                } else {
+                    (b, a, b_in_a, a_in_b)
+                };
+                pairs.push(PairReport {
+                    a: docs[a].id.clone(),
+                    b: docs[b].id.clone(),
+                    relation,
+                    jaccard: round(j),
+                    a_in_b: round(a_in_b),
+                    b_in_a: round(b_in_a),
+                });
+            };
+        for v in related {
+            let o = v.overlap;
+            let relation = t
+                .relation(o.jaccard, o.a_in_b.max(o.b_in_a))
+                .unwrap_or(Relation::Contained);
+            push_pair(
+                v.a as usize,
+                v.b as usize,
+                relation,
+                o.jaccard,
+                o.a_in_b,
+                o.b_in_a,
+            );
+        }
+        for (d, &r) in rep.iter().enumerate() {
+            if r as usize != d {
+                push_pair(r as usize, d, Relation::Exact, 1.0, 1.0, 1.0);
+            }
+        }
+        pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+        stats.related_pairs = pairs.len();
+
+        let documents: Vec<DocumentReport> = docs
+            .into_iter()
+            .enumerate()
+            .map(|(d, doc)| {
+                let dec = decisions[d];
+                let mut report = DocumentReport {
+                    id: doc.id,
+                    cluster: cluster(d),
+                    kept: dec.kept(),
+                    duplicate_of: None,
+                    relation: dec.relation,
+                    jaccard: dec.jaccard.map(round),
+                    containment: dec.containment.map(round),
+                    repeated: Vec::new(),
+                    boilerplate: Vec::new(),
+                    bytes: doc.bytes,
+                    words: doc.tokens.len(),
+                    content_words: sketches[d].words,
+                    language: doc.language,
+                    content: Vec::new(),
+                };
+                for b in doc.blocks {
+                    match b.status {
+                        Status::Content => report.content.push(b.span),
+                        Status::Removed(evidence) => {
+                            let marked = Marked {
+                                start: b.span.start,
+                                end: b.span.end,
+                                evidence,
+                            };
+                            if matches!(marked.evidence, Evidence::Repeated { .. }) {
+                                report.repeated.push(marked);
+                            } else {
+                                report.boilerplate.push(marked);
+                            }
+                        }
+                    }
+                }
+                report
+            })
+            .collect();
+        let mut documents = documents;
+        for d in 0..n {
+            if let Some(k) = decisions[d].duplicate_of {
+                documents[d].duplicate_of = Some(documents[k as usize].id.clone());
+            }
+        }
+        for doc in &documents {
+            stats.bytes += doc.bytes;
+            stats.repeated_bytes += doc.repeated.iter().map(|m| m.end - m.start).sum::<usize>();
+            stats.boilerplate_bytes += doc
+                .boilerplate
+                .iter()
+                .map(|m| m.end - m.start)
+                .sum::<usize>();
+            if doc.words == 0 {
+                stats.empty += 1;
+            }
+            match doc.relation {
+                None => stats.kept += 1,
+                Some(r) => {
+                    stats.removed += 1;
+                    match r {
+                        Relation::Exact => stats.exact += 1,
+                        Relation::NearDuplicate => stats.near_duplicate += 1,
+                        Relation::Contained => stats.contained += 1,
+                    }
+                }
+            }
+        }
+        Report {
+            schema: SCHEMA,
+            version: env!("CARGO_PKG_VERSION"),
+            config,
+            stats,
+            documents,
+            clusters,
+            pairs,
+        }
+    }
+}
+
+/// Whether two documents look like copies of one text (estimated from their
+/// signatures): either one's estimated share inside the other reaches `min`.
+fn related_docs(a: &Sketch, b: &Sketch, min: f64) -> bool {
+    let (Some(sa), Some(sb)) = (&a.signature, &b.signature) else {
+        return false;
+    };
+    let j = sa.jaccard(sb);
+    // |A ∩ B| = J (|A| + |B|) / (1 + J); word counts stand in for set sizes.
+    let inter = j * (a.words + b.words) as f64 / (1.0 + j);
+    let smaller = a.words.min(b.words).max(1) as f64;
+    inter / smaller >= min
+}

@@ -1,0 +1,157 @@
+//! The report: every finding of a run, in the `doublet.report/1` schema.
+//!
+//! The engine fills these types; front ends print them (as JSON, as a human
+//! summary, as HTML). Field names are a public contract: extend, never
+//! rename. See `docs/report.md` for the schema with an example.
+
+use serde::Serialize;
+
+use crate::clean::Evidence;
+use crate::config::Config;
+use crate::group::Relation;
+use crate::text::Span;
+
+/// The schema identifier written into every report.
+pub const SCHEMA: &str = "doublet.report/1";
+
+/// A whole run's findings.
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: &'static str,
+    /// The engine version that produced the report.
+    pub version: &'static str,
+    /// Every setting that changes results.
+    pub config: Config,
+    /// Totals.
+    pub stats: Stats,
+    /// One entry per input document, in input order.
+    pub documents: Vec<DocumentReport>,
+    /// Every cluster (singletons included), ordered by id.
+    pub clusters: Vec<Cluster>,
+    /// Every verified related pair, ordered by `(a, b)`.
+    pub pairs: Vec<PairReport>,
+}
+
+/// Totals of a run. `kept + removed == documents` always holds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Stats {
+    /// Documents read.
+    pub documents: usize,
+    /// Documents kept.
+    pub kept: usize,
+    /// Documents removed as duplicates.
+    pub removed: usize,
+    /// Clusters, singletons included.
+    pub clusters: usize,
+    /// Clusters with more than one member.
+    pub duplicate_clusters: usize,
+    /// Removed as exact duplicates.
+    pub exact: usize,
+    /// Removed as near-duplicates.
+    pub near_duplicate: usize,
+    /// Removed as contained in another document.
+    pub contained: usize,
+    /// Documents with no words at all (kept, compared with nothing).
+    pub empty: usize,
+    /// Bytes of input text.
+    pub bytes: usize,
+    /// Bytes marked as repeated passages.
+    pub repeated_bytes: usize,
+    /// Bytes marked as boilerplate.
+    pub boilerplate_bytes: usize,
+    /// Candidate pairs proposed by the index.
+    pub candidate_pairs: usize,
+    /// Verified pairs that met a threshold.
+    pub related_pairs: usize,
+}
+
+/// A span with the evidence for removing it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Marked {
+    /// First byte in the original text.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+    /// Why it was marked.
+    #[serde(flatten)]
+    pub evidence: Evidence,
+}
+
+/// What doublet concluded about one document.
+#[derive(Clone, Debug, Serialize)]
+pub struct DocumentReport {
+    /// The document's id.
+    pub id: String,
+    /// The cluster it belongs to.
+    pub cluster: usize,
+    /// Whether it is kept.
+    pub kept: bool,
+    /// The kept document it duplicates, if removed.
+    pub duplicate_of: Option<String>,
+    /// Its relation to `duplicate_of`.
+    pub relation: Option<Relation>,
+    /// Measured Jaccard similarity to `duplicate_of`.
+    pub jaccard: Option<f64>,
+    /// Measured share of this document's shingles found in `duplicate_of`.
+    pub containment: Option<f64>,
+    /// Repeated passages (byte spans of the original).
+    pub repeated: Vec<Marked>,
+    /// Boilerplate (byte spans of the original).
+    pub boilerplate: Vec<Marked>,
+    /// Bytes of original text.
+    pub bytes: usize,
+    /// Words before cleaning.
+    pub words: usize,
+    /// Words after cleaning (what was compared).
+    pub content_words: usize,
+    /// Language whose stop words the document uses most (ISO 639-1), if any.
+    pub language: Option<&'static str>,
+    /// The content blocks kept by cleaning, for writing cleaned text.
+    #[serde(skip)]
+    pub content: Vec<Span>,
+}
+
+impl DocumentReport {
+    /// The cleaned text: the content blocks of `original`, one per paragraph.
+    pub fn cleaned_text(&self, original: &str) -> String {
+        let mut out = String::with_capacity(original.len());
+        for (i, s) in self.content.iter().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            if let Some(t) = original.get(s.start..s.end) {
+                out.push_str(t);
+            }
+        }
+        out
+    }
+}
+
+/// A kept document and the documents removed as its duplicates.
+#[derive(Clone, Debug, Serialize)]
+pub struct Cluster {
+    /// Cluster id (clusters are numbered by their kept document's id).
+    pub id: usize,
+    /// The kept document.
+    pub kept: String,
+    /// Every member, the kept one first, the others by id.
+    pub members: Vec<String>,
+}
+
+/// A verified related pair.
+#[derive(Clone, Debug, Serialize)]
+pub struct PairReport {
+    /// The smaller id.
+    pub a: String,
+    /// The larger id.
+    pub b: String,
+    /// How they relate.
+    pub relation: Relation,
+    /// Measured Jaccard similarity.
+    pub jaccard: f64,
+    /// Share of `a`'s shingles found in `b`.
+    pub a_in_b: f64,
+    /// Share of `b`'s shingles found in `a`.
+    pub b_in_a: f64,
+}

@@ -1,0 +1,94 @@
+//! Normalisation: the text that two copies of one article have in common.
+//!
+//! Copies of an article drift in ways that carry no meaning: compatibility
+//! characters (full-width letters, ligatures), curly versus straight quotes,
+//! en and em dashes versus hyphens, letter case, and where lines were wrapped.
+//! [`normalise`] removes all of these, and [`words`] then splits the result at
+//! Unicode word boundaries (UAX #29), which works for every script: Latin,
+//! Cyrillic and Arabic words come out whole, while Chinese and Japanese
+//! ideographs (written without spaces) come out one character each, which is
+//! the usual unit for shingling those scripts.
+
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Map typographic variants of quotes, apostrophes and dashes to one form.
+fn fold_punctuation(c: char) -> char {
+    match c {
+        // apostrophes and single quotes
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{02BC}'
+        | '\u{FF07}' | '`' | '\u{00B4}' => '\'',
+        // double quotes and guillemets
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
+        | '\u{00BB}' | '\u{2039}' | '\u{203A}' | '\u{FF02}' | '\u{300C}' | '\u{300D}'
+        | '\u{300E}' | '\u{300F}' => '"',
+        // hyphens, dashes and minus signs
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
+        | '\u{2212}' | '\u{FE58}' | '\u{FE63}' | '\u{FF0D}' => '-',
+        // non-breaking and other exotic spaces become plain spaces
+        c if c.is_whitespace() => ' ',
+        c => c,
+    }
+}
+
+/// Normalise text: Unicode NFKC, folded quotes/dashes/spaces, lower case.
+///
+/// The result is stable: normalising it again changes nothing.
+pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfkc().map(fold_punctuation) {
+        out.extend(c.to_lowercase());
+    }
+    // Lower-casing can, for a handful of characters, produce a sequence that
+    // NFKC would compose differently; a second pass makes the result a fixed
+    // point, which the exact-duplicate key relies on.
+    if out.is_ascii() {
+        out
+    } else {
+        out.nfkc().collect()
+    }
+}
+
+/// The words of already-normalised text, split at Unicode word boundaries.
+///
+/// Punctuation and whitespace are dropped; ideographs are single words.
+pub fn words(normalised: &str) -> impl Iterator<Item = &str> {
+    normalised.unicode_words()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_quotes_dashes_case_and_width() {
+        assert_eq!(
+            normalise("\u{201C}We\u{2019}re\u{201D} \u{2014} ＡＢＣ"),
+            "\"we're\" - abc"
+        );
+    }
+
+    #[test]
+    fn normalise_is_idempotent_on_tricky_input() {
+        for s in ["İstanbul", "ǅ", "ﬁne", "Straße", "ΣΑΣ", "x\u{0345}"] {
+            let once = normalise(s);
+            assert_eq!(normalise(&once), once, "{s}");
+        }
+    }
+
+    #[test]
+    fn words_split_every_script() {
+        let en = normalise("We're here, Kerry said.");
+        let w: Vec<_> = words(&en).collect();
+        assert_eq!(w, ["we're", "here", "kerry", "said"]);
+        let zh: Vec<_> = words("我们是中国人").collect();
+        assert_eq!(zh.len(), 6, "{zh:?}");
+        let ur: Vec<_> = words("یہ ایک مثال ہے").collect();
+        assert_eq!(ur.len(), 4, "{ur:?}");
+        let ru = normalise("Москва — столица России.");
+        let ru: Vec<_> = words(&ru).collect();
+        assert_eq!(ru, ["москва", "столица", "россии"]);
+        let ja: Vec<_> = words("東京へ行きました").collect();
+        assert!(ja.len() >= 5, "{ja:?}");
+    }
+}

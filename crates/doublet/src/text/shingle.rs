@@ -1,0 +1,84 @@
+//! Shingles: hashed word n-grams.
+//!
+//! Each word becomes a 32-bit token hash once, when the document is read; a
+//! shingle is then a seeded 64-bit hash of `n` consecutive token hashes. This
+//! keeps per-document state small (4 bytes a word) and lets cleaning drop
+//! blocks and re-shingle without going back to the text. Shingles run across
+//! block boundaries, so reflowing a text into more or fewer lines changes
+//! nothing. A text shorter than `n` words yields one shingle of all its words,
+//! so short documents can still be compared.
+
+use xxhash_rust::xxh3::xxh3_64;
+
+/// Hash one (normalised) word to its 32-bit token.
+#[inline]
+pub fn token(word: &str) -> u32 {
+    // Folding the 64-bit hash keeps entropy from both halves.
+    let h = xxh3_64(word.as_bytes());
+    (h ^ (h >> 32)) as u32
+}
+
+/// The murmur3 64-bit finaliser: a fast bijective mixer with full avalanche.
+#[inline]
+pub fn mix64(mut h: u64) -> u64 {
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    h ^= h >> 33;
+    h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    h ^= h >> 33;
+    h
+}
+
+/// Hash a window of tokens into one shingle, under `seed`.
+#[inline]
+pub fn shingle(window: &[u32], seed: u64) -> u64 {
+    let mut h = seed ^ (window.len() as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    for &t in window {
+        h = (h ^ u64::from(t))
+            .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+            .rotate_left(29);
+    }
+    mix64(h)
+}
+
+/// Call `f` with every shingle hash of `tokens` (with repeats, in order).
+pub fn for_each_shingle(tokens: &[u32], n: usize, seed: u64, mut f: impl FnMut(u64)) {
+    if tokens.is_empty() {
+        return;
+    }
+    if tokens.len() < n {
+        f(shingle(tokens, seed));
+        return;
+    }
+    for w in tokens.windows(n) {
+        f(shingle(w, seed));
+    }
+}
+
+/// The sorted set of distinct shingle hashes of `tokens`.
+pub fn shingle_set(tokens: &[u32], n: usize, seed: u64) -> Vec<u64> {
+    let mut out = Vec::with_capacity(tokens.len());
+    for_each_shingle(tokens, n, seed, |h| out.push(h));
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_texts_get_one_shingle() {
+        assert_eq!(shingle_set(&[1, 2], 5, 0).len(), 1);
+        assert!(shingle_set(&[], 5, 0).is_empty());
+        assert_eq!(shingle_set(&[1, 2, 3, 4, 5, 6], 5, 0).len(), 2);
+    }
+
+    #[test]
+    fn order_and_seed_matter() {
+        assert_ne!(shingle(&[1, 2, 3], 7), shingle(&[3, 2, 1], 7));
+        assert_ne!(shingle(&[1, 2, 3], 7), shingle(&[1, 2, 3], 8));
+        assert_ne!(shingle(&[0], 7), shingle(&[0, 0], 7));
+    }
+}
