@@ -33,6 +33,8 @@ pub struct CleanConfig {
     pub length_low: usize,
     /// Blocks at least this long with enough stop words are "good" (jusText: 200).
     pub length_high: usize,
+    /// Sentences shorter than this many characters are decided by context.
+    pub length_sentence: usize,
     /// Stop-word density below which a block is "bad".
     pub stopwords_low: f64,
     /// Stop-word density at or above which a long block is "good".
@@ -53,6 +55,7 @@ impl Default for CleanConfig {
             repeat_min_words: 5,
             length_low: 70,
             length_high: 200,
+            length_sentence: 100,
             stopwords_low: 0.30,
             stopwords_high: 0.32,
             corpus_min_docs: 5,
@@ -164,6 +167,11 @@ impl Config {
         check(c.length_low <= c.length_high, "clean.length_low", || {
             "must not exceed clean.length_high".into()
         })?;
+        check(
+            c.length_low <= c.length_sentence,
+            "clean.length_sentence",
+            || "must not be below clean.length_low".into(),
+        )?;
         unit("clean.stopwords_low", c.stopwords_low)?;
         unit("clean.stopwords_high", c.stopwords_high)?;
         unit("clean.corpus_related", c.corpus_related)?;

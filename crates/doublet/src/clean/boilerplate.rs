@@ -16,16 +16,28 @@
 //!   template (`{{…}}`).
 //! * `Short`: too short to judge alone.
 //! * `NearGood`: enough stop words but no sentence ending (captions, promos).
-//! * `Good`: prose.
+//! * `Sentence`: a sentence shorter than `length_sentence` characters. A
+//!   paywall's "You have reached your limit of 5 free articles." is exactly
+//!   that in every language, so such blocks are not trusted on their own.
+//! * `Good`: prose (long and rich in stop words, or a long sentence).
 //!
-//! Context: a `NearGood` block is content only between `Good` blocks (nearest
-//! decisive neighbours on both sides); then a `Short` block is content only if
-//! its nearest non-short neighbours on both sides are content. The start and
-//! end of the document count as `Bad`, so runs of short lines around an
-//! article (headers, paywalls, footers) fall away while datelines and
-//! subheadings inside it stay. If nothing at all is `Good` the classifier
-//! abstains and keeps every block: comparing a page whole is better than
-//! comparing nothing.
+//! Context, in three steps:
+//!
+//! 1. a `Sentence` is content unless furniture is its nearest decisive
+//!    neighbour on either side, where decisive means `Good`, `Bad`, or part of
+//!    a run of three or more `Short` blocks (a menu, price list or paywall);
+//!    the document's edges are neutral, so an article may open or close with
+//!    a short sentence;
+//! 2. a `NearGood` block is content only with `Good` blocks as its nearest
+//!    decisive neighbours on both sides;
+//! 3. a `Short` block is content only if its nearest non-short neighbours on
+//!    both sides are content.
+//!
+//! In steps 2 and 3 the start and end of the document count as `Bad`, so runs
+//! of short lines around an article (headers, paywalls, footers) fall away
+//! while datelines and subheadings inside it stay. If nothing at all is
+//! `Good` the classifier abstains and keeps every block: comparing a page
+//! whole is better than comparing nothing.
 //!
 //! # Corpus-wide
 //!
@@ -42,9 +54,11 @@ use crate::config::CleanConfig;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Class {
-    /// Prose.
+    /// Prose: a long block rich in stop words, or a long sentence.
     Good,
-    /// Probably prose; decided by context.
+    /// A sentence too short to be sure of; decided by context.
+    Sentence,
+    /// Enough stop words but no sentence ending; decided by context.
     NearGood,
     /// Too short to judge; decided by context.
     Short,
@@ -86,26 +100,32 @@ pub fn initial(f: &BlockFeatures, cfg: &CleanConfig) -> Class {
     if f.template {
         return Class::Bad;
     }
-    if f.words == 0 || (f.length as usize) < cfg.length_low {
+    let len = f.length as usize;
+    if f.words == 0 || len < cfg.length_low {
         return Class::Short;
     }
-    match f.density() {
-        Some(d) if d >= cfg.stopwords_high && f.length as usize >= cfg.length_high => Class::Good,
-        Some(d) if d >= cfg.stopwords_low => {
-            if f.ends_sentence {
-                Class::Good
-            } else {
-                Class::NearGood
-            }
+    let sentence = |len: usize| {
+        if len >= cfg.length_sentence {
+            Class::Good
+        } else {
+            Class::Sentence
         }
+    };
+    match f.density() {
+        Some(d) if d >= cfg.stopwords_high && len >= cfg.length_high => Class::Good,
+        Some(d) if d >= cfg.stopwords_low && f.ends_sentence => sentence(len),
+        Some(d) if d >= cfg.stopwords_low => Class::NearGood,
         // A sentence with somewhat fewer function words (names, numbers) is
-        // still more likely prose than furniture.
-        Some(d) if f.ends_sentence && d >= cfg.stopwords_low / 2.0 => Class::NearGood,
+        // still more likely prose than furniture; context decides.
+        Some(d) if f.ends_sentence && d >= cfg.stopwords_low / 2.0 => Class::Sentence,
         Some(_) => Class::Bad,
-        None if f.ends_sentence => Class::Good,
+        None if f.ends_sentence => sentence(len),
         None => Class::NearGood,
     }
 }
+
+/// Consecutive short blocks that make a menu, a price list or a paywall.
+const SHORT_RUN: usize = 3;
 
 /// Whether each block is content, given the blocks' features in order.
 /// Returns the initial classes and the content verdicts.
@@ -114,7 +134,41 @@ pub fn classify(blocks: &[BlockFeatures], cfg: &CleanConfig) -> (Vec<Class>, Vec
     if !classes.contains(&Class::Good) {
         return (classes, vec![true; blocks.len()]);
     }
-    // Nearest class on each side satisfying `pred`, with the edges as Bad.
+    let n = classes.len();
+    // Blocks inside a run of at least SHORT_RUN short blocks count as Bad
+    // context for the sentences around them.
+    let mut in_run = vec![false; n];
+    let mut i = 0;
+    while i < n {
+        let mut j = i;
+        while j < n && classes[j] == Class::Short {
+            j += 1;
+        }
+        if j - i >= SHORT_RUN {
+            in_run[i..j].iter_mut().for_each(|x| *x = true);
+        }
+        i = j.max(i + 1);
+    }
+    let context = |k: usize| -> Option<Class> {
+        match classes[k] {
+            Class::Good | Class::Bad => Some(classes[k]),
+            Class::Short if in_run[k] => Some(Class::Bad),
+            _ => None,
+        }
+    };
+    let mut resolved = classes.clone();
+    // 1. Short sentences: content unless furniture is their nearest decisive
+    //    neighbour on either side (the document's edges are neutral here, so
+    //    an article may open or close with a short sentence).
+    for k in 0..n {
+        if classes[k] == Class::Sentence {
+            let before = (0..k).rev().find_map(context);
+            let after = (k + 1..n).find_map(context);
+            let bad = before == Some(Class::Bad) || after == Some(Class::Bad);
+            resolved[k] = if bad { Class::Bad } else { Class::Good };
+        }
+    }
+    // Nearest resolved class on each side satisfying `pred`; edges are Bad.
     fn nearest(of: &[Class], i: usize, pred: impl Fn(Class) -> bool) -> (Class, Class) {
         let before = of[..i]
             .iter()
@@ -129,23 +183,26 @@ pub fn classify(blocks: &[BlockFeatures], cfg: &CleanConfig) -> (Vec<Class>, Vec
             .unwrap_or(Class::Bad);
         (before, after)
     }
-    let decisive = |c: Class| matches!(c, Class::Good | Class::Bad);
-    let mut resolved = classes.clone();
-    for i in 0..classes.len() {
-        if classes[i] == Class::NearGood {
-            let (b, a) = nearest(&classes, i, decisive);
-            resolved[i] = if b == Class::Good && a == Class::Good {
+    // 2. Near-good blocks: content only between prose on both sides.
+    let after_sentences = resolved.clone();
+    for k in 0..n {
+        if classes[k] == Class::NearGood {
+            let (b, a) = nearest(&after_sentences, k, |c| {
+                matches!(c, Class::Good | Class::Bad)
+            });
+            resolved[k] = if b == Class::Good && a == Class::Good {
                 Class::Good
             } else {
                 Class::Bad
             };
         }
     }
+    // 3. Short blocks: content only between content on both sides.
     let after_neargood = resolved.clone();
-    for i in 0..classes.len() {
-        if classes[i] == Class::Short {
-            let (b, a) = nearest(&after_neargood, i, |c| c != Class::Short);
-            resolved[i] = if b == Class::Good && a == Class::Good {
+    for k in 0..n {
+        if classes[k] == Class::Short {
+            let (b, a) = nearest(&after_neargood, k, |c| c != Class::Short);
+            resolved[k] = if b == Class::Good && a == Class::Good {
                 Class::Good
             } else {
                 Class::Bad
@@ -216,6 +273,24 @@ mod tests {
         let cfg = CleanConfig::default();
         let (_, content) = classify(&[short(), short(), promo()], &cfg);
         assert_eq!(content, [true, true, true]);
+    }
+
+    #[test]
+    fn short_sentences_before_a_run_of_short_lines_are_furniture() {
+        let cfg = CleanConfig::default();
+        let wall = BlockFeatures {
+            length: 75,
+            words: 12,
+            stop_words: Some(5),
+            ends_sentence: true,
+            template: false,
+        };
+        assert_eq!(initial(&wall, &cfg), Class::Sentence);
+        let (_, content) = classify(&[prose(), wall, short(), short(), short()], &cfg);
+        assert_eq!(content, [true, false, false, false, false]);
+        // The same sentence opening or closing an article stays.
+        let (_, content) = classify(&[wall, short(), prose(), wall], &cfg);
+        assert_eq!(content, [true, true, true, true]);
     }
 
     #[test]

@@ -1,0 +1,106 @@
+//! The same documents give the same report whatever the thread count, and the
+//! same decisions whatever the input order.
+
+use doublet::{Config, Document, Report, Scanner};
+use proptest::prelude::*;
+
+use crate::fixtures::{article, lines, Rng};
+
+/// Unrelated articles plus exact, near and partial copies of some of them.
+fn corpus(seed: u64, originals: usize) -> Vec<Document> {
+    let mut rng = Rng::new(seed);
+    let mut docs = Vec::new();
+    for i in 0..originals {
+        let paras = article(
+            seed.wrapping_mul(1000) + i as u64,
+            6 + (rng.next() % 6) as usize,
+        );
+        docs.push(Document::new(format!("orig-{i:03}"), lines(&paras)));
+        match rng.next() % 4 {
+            0 => docs.push(Document::new(
+                format!("exact-{i:03}"),
+                lines(&paras).to_uppercase(),
+            )),
+            1 => {
+                let mut p = paras.clone();
+                p[0] = article(rng.next(), 1).remove(0);
+                docs.push(Document::new(format!("near-{i:03}"), lines(&p)));
+            }
+            2 => docs.push(Document::new(
+                format!("part-{i:03}"),
+                lines(&paras[..paras.len() * 2 / 3]),
+            )),
+            _ => {}
+        }
+    }
+    docs
+}
+
+fn run(docs: Vec<Document>, threads: usize, batch: usize) -> Report {
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let mut s = Scanner::new(Config::default()).unwrap();
+        for chunk in docs.chunks(batch) {
+            s.push(chunk.to_vec()).unwrap();
+        }
+        s.finish()
+    })
+}
+
+/// Everything a report decides, independent of input order.
+fn decisions(r: &Report) -> String {
+    let mut docs: Vec<_> = r
+        .documents
+        .iter()
+        .map(|d| serde_json::to_string(d).unwrap())
+        .collect();
+    docs.sort();
+    format!(
+        "{}\n{}\n{}\n{}",
+        docs.join("\n"),
+        serde_json::to_string(&r.clusters).unwrap(),
+        serde_json::to_string(&r.pairs).unwrap(),
+        serde_json::to_string(&r.stats).unwrap()
+    )
+}
+
+#[test]
+fn byte_identical_across_threads_and_batches() {
+    let docs = corpus(1, 60);
+    let one = serde_json::to_string(&run(docs.clone(), 1, 1000)).unwrap();
+    let two = serde_json::to_string(&run(docs.clone(), 2, 7)).unwrap();
+    let four = serde_json::to_string(&run(docs, 4, 33)).unwrap();
+    assert_eq!(one, two);
+    assert_eq!(one, four);
+}
+
+#[test]
+fn same_decisions_with_reversed_input() {
+    let docs = corpus(2, 60);
+    let forward = run(docs.clone(), 2, 50);
+    assert!(forward.stats.removed >= 20, "{:?}", forward.stats);
+    let mut rev = docs;
+    rev.reverse();
+    let backward = run(rev, 2, 50);
+    assert_eq!(decisions(&forward), decisions(&backward));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(12))]
+    #[test]
+    fn any_order_gives_the_same_decisions(seed in 0u64..1_000_000, shuffle in any::<u64>()) {
+        let docs = corpus(seed, 12);
+        let base = run(docs.clone(), 1, 100);
+        let mut shuffled = docs;
+        let mut rng = Rng::new(shuffle);
+        for i in (1..shuffled.len()).rev() {
+            let j = (rng.next() % (i as u64 + 1)) as usize;
+            shuffled.swap(i, j);
+        }
+        let other = run(shuffled, 2, 5);
+        prop_assert_eq!(decisions(&base), decisions(&other));
+    }
+}

@@ -1,0 +1,8 @@
+//! Integration tests of the engine.
+
+mod clean;
+mod determinism;
+mod fixtures;
+mod planted;
+mod scores;
+mod seeds;

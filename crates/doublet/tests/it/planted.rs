@@ -1,0 +1,171 @@
+//! Planted duplicates whose answers are known.
+
+use doublet::{Document, Relation};
+
+use crate::fixtures::{article, doc, lines, scan};
+
+/// A hand-written article used as the original in planted copies.
+pub const STORY: &[&str] = &[
+    "The harbour authority of Linmouth said on Tuesday that it would close the old ferry terminal at the end of the summer, after engineers found that the pier had been weakened by two decades of winter storms.",
+    "\u{201C}We cannot ask passengers to walk on a structure we no longer trust,\u{201D} the authority\u{2019}s director told reporters at a crowded meeting in the town hall.",
+    "Ferries to the islands will use a temporary pontoon on the eastern quay while a new terminal is designed, a process that the authority expects to take at least three years.",
+    "Local traders, who depend on visitors arriving by sea, said they had not been consulted and warned that the temporary arrangement would push tourists towards the larger port of Redcar.",
+    "The council has promised a public consultation in the autumn and said that funding for the new terminal would be shared between the town, the region and a national infrastructure fund.",
+    "Engineers will begin removing the most damaged sections of the pier in October, when the number of crossings falls, and the work is expected to last until the following spring.",
+];
+
+fn story() -> String {
+    STORY.join("\n") + "\n"
+}
+
+fn straighten(s: &str) -> String {
+    s.replace(['\u{201C}', '\u{201D}'], "\"")
+        .replace('\u{2019}', "'")
+}
+
+/// Re-wrap text at `width` columns, as a plain-text feed would.
+fn reflow(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    for para in s.lines() {
+        let mut col = 0;
+        for w in para.split_whitespace() {
+            if col > 0 && col + w.len() + 1 > width {
+                out.push('\n');
+                col = 0;
+            } else if col > 0 {
+                out.push(' ');
+                col += 1;
+            }
+            out.push_str(w);
+            col += w.len();
+        }
+        out.push_str("\n\n");
+    }
+    out
+}
+
+#[test]
+fn reflowed_copy_with_straight_quotes_is_exact() {
+    let copy = reflow(&straighten(&story()), 60);
+    assert_ne!(copy, story());
+    let r = scan(vec![
+        Document::new("orig", story()),
+        Document::new("reflowed", copy),
+    ]);
+    let d = doc(&r, "reflowed");
+    assert_eq!(d.relation, Some(Relation::Exact));
+    assert_eq!(d.duplicate_of.as_deref(), Some("orig"));
+}
+
+#[test]
+fn five_changed_words_make_a_near_duplicate() {
+    let mut paras: Vec<String> = article(7, 10);
+    paras.extend(STORY.iter().map(|s| s.to_string()));
+    let orig = lines(&paras);
+    let mut copy = orig.clone();
+    for (from, to) in [
+        ("engineers", "surveyors"),
+        ("crowded", "packed"),
+        ("islands", "isles"),
+        ("autumn", "fall"),
+        ("October", "November"),
+    ] {
+        assert!(copy.contains(from));
+        copy = copy.replacen(from, to, 1);
+    }
+    let r = scan(vec![Document::new("a", orig), Document::new("b", copy)]);
+    let d = doc(&r, "b");
+    assert_eq!(d.relation, Some(Relation::NearDuplicate), "{:?}", d.jaccard);
+    assert!(d.jaccard.unwrap() >= 0.8);
+}
+
+#[test]
+fn first_half_plus_a_footer_is_contained_in_the_whole() {
+    let whole = lines(&article(11, 12));
+    let half: Vec<String> = article(11, 6);
+    let copy = lines(&half)
+        + "This article first appeared in the Westbury Gazette and is republished with permission of the editors.\n";
+    let r = scan(vec![
+        Document::new("whole", whole),
+        Document::new("half", copy),
+    ]);
+    let d = doc(&r, "half");
+    assert_eq!(d.relation, Some(Relation::Contained), "{d:?}");
+    assert_eq!(d.duplicate_of.as_deref(), Some("whole"));
+    assert!(
+        d.jaccard.unwrap() < 0.8,
+        "contained, not near-duplicate: {:?}",
+        d.jaccard
+    );
+}
+
+#[test]
+fn two_articles_on_one_topic_are_not_duplicates() {
+    let other = [
+        "Passengers travelling to the islands from Linmouth will have to board ferries from a floating pontoon from September, the harbour authority announced.",
+        "The decision follows an inspection of the Victorian pier, which revealed corroded supports beneath the waterline and cracks in the concrete deck.",
+        "Shopkeepers on the seafront fear a drop in trade. \u{201C}Half of our customers come off the boat,\u{201D} said the owner of a cafe near the terminal.",
+        "A replacement terminal could open within three years if the regional government approves the funding request submitted last month.",
+    ];
+    let r = scan(vec![
+        Document::new("a", story()),
+        Document::new("b", other.join("\n")),
+    ]);
+    assert!(doc(&r, "a").kept && doc(&r, "b").kept);
+    assert!(r.pairs.is_empty(), "{:?}", r.pairs);
+}
+
+const ZH: &str = "本报讯 市政府周二宣布，将在今年夏天结束前关闭旧渡轮码头。工程师发现，码头经过二十年冬季风暴的侵蚀，结构已经严重受损。\n\
+港务局局长在市政厅举行的会议上对记者说：我们不能让乘客在一个我们不再信任的建筑上行走。\n\
+在新码头设计期间，前往岛屿的渡轮将使用东码头的临时浮桥，港务局预计这一过程至少需要三年时间。\n\
+依靠海上游客的当地商人表示，他们事先没有得到征求意见，并警告说临时安排会把游客推向更大的港口。\n";
+
+const UR: &str = "شہر کی بندرگاہ اتھارٹی نے منگل کو اعلان کیا کہ وہ گرمیوں کے آخر میں پرانے فیری ٹرمینل کو بند کر دے گی کیونکہ انجینئروں نے پایا کہ سردیوں کے طوفانوں نے گھاٹ کو کمزور کر دیا ہے۔\n\
+اتھارٹی کے ڈائریکٹر نے ٹاؤن ہال میں ایک بھرے ہوئے اجلاس میں صحافیوں کو بتایا کہ ہم مسافروں سے ایسے ڈھانچے پر چلنے کو نہیں کہہ سکتے جس پر ہمیں اب بھروسہ نہیں ہے۔\n\
+نئے ٹرمینل کے ڈیزائن کے دوران جزیروں کو جانے والی کشتیاں مشرقی گھاٹ پر ایک عارضی پلیٹ فارم استعمال کریں گی اور اس عمل میں کم از کم تین سال لگنے کی توقع ہے۔\n\
+مقامی تاجروں نے کہا کہ ان سے مشورہ نہیں کیا گیا اور خبردار کیا کہ عارضی انتظام سیاحوں کو بڑی بندرگاہ کی طرف دھکیل دے گا۔\n";
+
+#[test]
+fn chinese_and_urdu_near_duplicates_are_found() {
+    let zh_copy = ZH.replacen("周二", "周三", 1).replacen("三年", "四年", 1);
+    let ur_copy = UR.replacen("منگل", "بدھ", 1);
+    let r = scan(vec![
+        Document::new("zh-a", ZH),
+        Document::new("zh-b", zh_copy),
+        Document::new("ur-a", UR),
+        Document::new("ur-b", ur_copy),
+        Document::new("en", story()),
+    ]);
+    for (copy, orig) in [("zh-b", "zh-a"), ("ur-b", "ur-a")] {
+        let d = doc(&r, copy);
+        assert_eq!(d.duplicate_of.as_deref(), Some(orig), "{d:?}");
+        assert_eq!(d.relation, Some(Relation::NearDuplicate), "{d:?}");
+        // Ideographs are words of their own: a Chinese paragraph is many
+        // tokens, not one.
+        assert!(d.words > 100, "{copy}: {} words", d.words);
+    }
+    assert!(doc(&r, "en").kept);
+    assert_eq!(r.stats.removed, 2);
+}
+
+#[test]
+fn empty_documents_are_kept_alone_and_counted() {
+    let r = scan(vec![
+        Document::new("e1", ""),
+        Document::new("e2", " \n "),
+        Document::new("s", story()),
+    ]);
+    assert_eq!(r.stats.documents, 3);
+    assert_eq!(r.stats.empty, 2);
+    assert_eq!(r.stats.kept, 3);
+    assert_eq!(r.clusters.len(), 3);
+}
+
+#[test]
+fn duplicate_ids_are_refused() {
+    let mut s = doublet::Scanner::new(doublet::Config::default()).unwrap();
+    let e = s
+        .push(vec![Document::new("x", "a"), Document::new("x", "b")])
+        .unwrap_err();
+    assert!(e.to_string().contains("duplicate document id \"x\""), "{e}");
+}
