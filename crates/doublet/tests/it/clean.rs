@@ -72,10 +72,10 @@ fn a_syndicated_article_is_not_boilerplate_of_its_copies() {
         (0..20).map(|i| Document::new(format!("other-{i:02}"), lines(&article(900 + i, 6)))),
     );
     let r = scan(docs.clone());
-    for i in 0..5 {
+    for (i, src) in docs.iter().enumerate().take(5) {
         let id = format!("outlet-{i}");
         let d = doc(&r, &id);
-        let text = &docs[i].text;
+        let text = &src.text;
         for m in &d.boilerplate {
             let t = &text[m.start..m.end];
             assert!(
