@@ -1,0 +1,134 @@
+//! Every kind of input gives the same answer for the same documents.
+
+use std::io::Write;
+
+use crate::{doublet, json, seeds_jsonl};
+
+fn decisions(out: &[u8]) -> Vec<(String, bool, serde_json::Value)> {
+    json(out)["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            let id = d["id"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches(".txt")
+                .to_string();
+            let dup = d["duplicate_of"]
+                .as_str()
+                .map(|s| s.trim_end_matches(".txt").to_string());
+            (
+                id,
+                d["kept"].as_bool().unwrap(),
+                serde_json::json!([dup, d["relation"], d["jaccard"], d["containment"]]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn folder_jsonl_gzip_zstd_and_stdin_agree() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = seeds_jsonl();
+    let plain = dir.path().join("seeds.jsonl");
+    std::fs::write(&plain, &data).unwrap();
+    let gz = dir.path().join("seeds.jsonl.gz");
+    let mut w =
+        flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), Default::default());
+    w.write_all(data.as_bytes()).unwrap();
+    w.finish().unwrap();
+    let zst = dir.path().join("seeds.json.zst");
+    std::fs::write(&zst, zstd::encode_all(data.as_bytes(), 3).unwrap()).unwrap();
+
+    let folder = doublet()
+        .args(["scan", "--json"])
+        .arg(crate::news())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let expected = decisions(&folder);
+    for input in [&plain, &gz, &zst] {
+        let out = doublet()
+            .args(["scan", "--json"])
+            .arg(input)
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(decisions(&out), expected, "{}", input.display());
+    }
+    let out = doublet()
+        .args(["scan", "--json", "-"])
+        .write_stdin(data)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(decisions(&out), expected, "stdin");
+}
+
+#[test]
+fn single_text_files_and_several_inputs_combine() {
+    let news = crate::news();
+    let out = doublet()
+        .args(["scan", "--json"])
+        .arg(news.join("002_139156a821428acc.txt"))
+        .arg(news.join("003_e9cfeb803afa4857.txt"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r = json(&out);
+    assert_eq!(
+        r["documents"][1]["duplicate_of"],
+        "002_139156a821428acc.txt"
+    );
+}
+
+#[test]
+fn reversed_input_gives_the_same_clusters() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = seeds_jsonl();
+    let fwd = dir.path().join("fwd.jsonl");
+    let rev = dir.path().join("rev.jsonl");
+    std::fs::write(&fwd, &data).unwrap();
+    std::fs::write(
+        &rev,
+        data.lines()
+            .rev()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let a = json(
+        &doublet()
+            .args(["scan", "--json"])
+            .arg(&fwd)
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let b = json(
+        &doublet()
+            .args(["scan", "--json"])
+            .arg(&rev)
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert_eq!(a["clusters"], b["clusters"]);
+    assert_eq!(a["pairs"], b["pairs"]);
+    let mut da = decisions(&serde_json::to_vec(&a).unwrap());
+    let mut db = decisions(&serde_json::to_vec(&b).unwrap());
+    da.sort_by(|x, y| x.0.cmp(&y.0));
+    db.sort_by(|x, y| x.0.cmp(&y.0));
+    assert_eq!(da, db);
+}

@@ -1,0 +1,43 @@
+//! Tests that run the real `doublet` binary.
+
+mod dedup;
+mod errors;
+mod inputs;
+mod scan;
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+
+pub fn doublet() -> Command {
+    let mut cmd = Command::cargo_bin("doublet").unwrap();
+    cmd.env_remove("RAYON_NUM_THREADS");
+    cmd
+}
+
+pub fn news() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/news")
+}
+
+pub fn json(out: &[u8]) -> serde_json::Value {
+    serde_json::from_slice(out).expect("valid JSON")
+}
+
+/// JSON Lines records of the seeds, with an extra field to pass through.
+pub fn seeds_jsonl() -> String {
+    let mut files: Vec<_> = std::fs::read_dir(news())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(p).unwrap();
+            serde_json::json!({"id": id, "url": format!("https://example.org/{id}"), "text": text})
+                .to_string()
+                + "\n"
+        })
+        .collect()
+}

@@ -1,0 +1,169 @@
+use crate::{doublet, json, news};
+
+#[test]
+fn summary_of_the_bundled_example() {
+    let out = doublet()
+        .arg("scan")
+        .arg(news())
+        .arg("-q")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    insta::assert_snapshot!("seeds_summary", text);
+}
+
+#[test]
+fn json_report_follows_the_schema() {
+    let out = doublet()
+        .args(["scan", "--json"])
+        .arg(news())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let r = json(&out);
+    assert_eq!(r["schema"], "doublet.report/1");
+    assert!(r["version"].is_string());
+    assert_eq!(r["config"]["threshold"], 0.8);
+    let docs = r["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 5);
+    let s = &r["stats"];
+    assert_eq!(s["documents"], 5);
+    assert_eq!(
+        s["kept"].as_u64().unwrap() + s["removed"].as_u64().unwrap(),
+        5
+    );
+    for d in docs {
+        for key in [
+            "id",
+            "cluster",
+            "kept",
+            "duplicate_of",
+            "relation",
+            "jaccard",
+            "containment",
+            "repeated",
+            "boilerplate",
+        ] {
+            assert!(d.get(key).is_some(), "missing {key}");
+        }
+    }
+    let d3 = docs
+        .iter()
+        .find(|d| d["id"] == "003_e9cfeb803afa4857.txt")
+        .unwrap();
+    assert_eq!(d3["relation"], "near_duplicate");
+    assert_eq!(d3["duplicate_of"], "002_139156a821428acc.txt");
+    let members: usize = r["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(members, 5, "every document in exactly one cluster");
+    assert!(r["pairs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["a"].as_str() < p["b"].as_str()));
+}
+
+#[test]
+fn report_file_is_written_and_matches_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.json");
+    doublet()
+        .arg("scan")
+        .arg(news())
+        .arg("--report")
+        .arg(&path)
+        .assert()
+        .success();
+    let file = std::fs::read(&path).unwrap();
+    let out = doublet()
+        .args(["scan", "--json"])
+        .arg(news())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    assert_eq!(file, out);
+}
+
+#[test]
+fn thread_count_never_changes_the_report() {
+    let run = |t: &str| {
+        doublet()
+            .args(["scan", "--json", "--threads", t])
+            .arg(news())
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone()
+    };
+    assert_eq!(run("1"), run("2"));
+}
+
+#[test]
+fn options_reach_the_engine() {
+    let out = doublet()
+        .args([
+            "scan",
+            "--json",
+            "--threshold",
+            "0.95",
+            "--ngram",
+            "3",
+            "--num-perm",
+            "64",
+            "--seed",
+            "9",
+            "--keep",
+            "first",
+            "--no-clean",
+        ])
+        .arg(news())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let c = &json(&out)["config"];
+    assert_eq!(
+        (
+            c["threshold"].as_f64(),
+            c["ngram"].as_u64(),
+            c["num_perm"].as_u64(),
+            c["seed"].as_u64()
+        ),
+        (Some(0.95), Some(3), Some(64), Some(9))
+    );
+    assert_eq!(c["keep"], "first");
+    assert_eq!(c["clean"]["enabled"], false);
+    assert!(c["bands"].as_u64().unwrap() * c["rows"].as_u64().unwrap() <= 64);
+}
+
+#[test]
+fn a_config_file_is_read_and_flags_override_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, r#"{"ngram": 4, "containment": 0.7}"#).unwrap();
+    let out = doublet()
+        .args(["scan", "--json", "--containment", "0.9", "--config"])
+        .arg(&path)
+        .arg(news())
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let c = &json(&out)["config"];
+    assert_eq!(c["ngram"], 4);
+    assert_eq!(c["containment"], 0.9);
+}
