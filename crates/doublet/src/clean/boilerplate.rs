@@ -31,7 +31,8 @@
 //! 2. a `NearGood` block is content only with `Good` blocks as its nearest
 //!    decisive neighbours on both sides;
 //! 3. a `Short` block is content only if its nearest non-short neighbours on
-//!    both sides are content.
+//!    both sides are content and it is not part of a run of three or more
+//!    short blocks ("More from this section" and its links, a price table).
 //!
 //! In steps 2 and 3 the start and end of the document count as `Bad`, so runs
 //! of short lines around an article (headers, paywalls, footers) fall away
@@ -197,10 +198,13 @@ pub fn classify(blocks: &[BlockFeatures], cfg: &CleanConfig) -> (Vec<Class>, Vec
             };
         }
     }
-    // 3. Short blocks: content only between content on both sides.
+    // 3. Short blocks: content only between content on both sides, and
+    //    never inside a run of short blocks (a link list or a price table).
     let after_neargood = resolved.clone();
     for k in 0..n {
-        if classes[k] == Class::Short {
+        if classes[k] == Class::Short && in_run[k] {
+            resolved[k] = Class::Bad;
+        } else if classes[k] == Class::Short {
             let (b, a) = nearest(&after_neargood, k, |c| c != Class::Short);
             resolved[k] = if b == Class::Good && a == Class::Good {
                 Class::Good
@@ -259,6 +263,23 @@ mod tests {
         ];
         let (_, content) = classify(&blocks, &cfg);
         assert_eq!(content, [false, true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn runs_of_short_blocks_inside_an_article_go() {
+        let cfg = CleanConfig::default();
+        let blocks = [
+            prose(),
+            short(),
+            short(),
+            short(),
+            prose(),
+            short(),
+            short(),
+            prose(),
+        ];
+        let (_, content) = classify(&blocks, &cfg);
+        assert_eq!(content, [true, false, false, false, true, true, true, true]);
     }
 
     #[test]
