@@ -23,21 +23,52 @@ import re
 import sys
 
 
-def prose_paragraphs():
-    import pydoc_data.topics as topics
-
-    text = "\n".join(topics.topics.values())
-    out = []
+def _prose(text, out):
     for p in re.split(r"\n\s*\n", text):
         p = " ".join(p.split())
         if len(p) > 120 and p[0].isupper() and p.endswith(".") and ">>>" not in p and "::" not in p:
             out.append(p)
+
+
+def prose_paragraphs():
+    """Real English prose every Python installation carries: the language
+    reference topics and the docstrings of the standard library."""
+    import ast
+    import pydoc_data.topics as topics
+    import sysconfig
+
+    out = []
+    _prose("\n".join(topics.topics.values()), out)
+    root = sysconfig.get_paths()["stdlib"]
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        if "test" in folder or "site-packages" in folder or "idlelib" in folder:
+            continue
+        for name in sorted(files):
+            if not name.endswith(".py"):
+                continue
+            try:
+                with open(os.path.join(folder, name), encoding="utf-8") as f:
+                    tree = ast.parse(f.read())
+            except (SyntaxError, UnicodeDecodeError, ValueError):
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+                    doc = ast.get_docstring(node)
+                    if doc:
+                        _prose(doc, out)
     return out
 
 
 class Markov:
+    """Word chain of order 2 that backs off to order 1 now and then, so that
+    it writes new 5-grams instead of copying long runs of its training text."""
+
+    BACKOFF = 0.3
+
     def __init__(self, paragraphs):
         self.next = {}
+        self.next1 = {}
         self.starts = []
         for p in paragraphs:
             for s in re.split(r"(?<=[.!?])\s+", p):
@@ -47,12 +78,14 @@ class Markov:
                 self.starts.append((words[0], words[1]))
                 for a, b, c in zip(words, words[1:], words[2:]):
                     self.next.setdefault((a, b), []).append(c)
+                for a, b in zip(words, words[1:]):
+                    self.next1.setdefault(a, []).append(b)
 
     def sentence(self, rng, lo=10, hi=35):
         a, b = rng.choice(self.starts)
         words = [a, b]
         while len(words) < hi:
-            nxt = self.next.get((a, b))
+            nxt = self.next1.get(b) if rng.random() < self.BACKOFF else self.next.get((a, b))
             if not nxt:
                 break
             c = rng.choice(nxt)

@@ -48,7 +48,7 @@ impl Inputs {
         })
     }
 
-    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> {
+    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         records(self.inputs.clone(), self.fields.clone())
     }
 }
@@ -70,46 +70,89 @@ fn megabytes(bytes: usize) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
+/// A batch of records as read, with their origins.
+struct Batch {
+    docs: Vec<Document>,
+    origins: Vec<Origin>,
+    bytes: usize,
+}
+
 /// Read every input into a scanner and produce the report.
+///
+/// A reader thread parses records into batches while the scanner analyses
+/// the previous batch on the worker pool; the channel holds at most two
+/// batches, so memory stays bounded by the batch size.
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
     let mut scanner = Scanner::new(config)?;
     let bar = progress(resources.progress);
-    let mut origins: Vec<Origin> = Vec::new();
-    let mut batch: Vec<Document> = Vec::with_capacity(resources.batch_size);
-    let mut bytes = 0usize;
-    let flush =
-        |scanner: &mut Scanner, batch: &mut Vec<Document>, origins: &[Origin]| -> Result<()> {
-            scanner.push(std::mem::take(batch)).map_err(|e| match e {
-                doublet::Error::DuplicateId { id, first, second } => anyhow::anyhow!(
-                    "duplicate document id {id:?}: {} and {}",
-                    origins[first],
-                    origins[second]
-                ),
+    let batch_size = resources.batch_size;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
+    let records = inputs.records();
+    std::thread::scope(|scope| -> Result<()> {
+        let reader = scope.spawn(move || {
+            let mut batch = Batch {
+                docs: Vec::with_capacity(batch_size),
+                origins: Vec::new(),
+                bytes: 0,
+            };
+            for record in records {
+                let record = match record {
+                    Ok(r) => r,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        return;
+                    }
+                };
+                if record.replaced > 0 {
+                    eprintln!(
+                        "doublet: warning: {}: {} bytes of invalid UTF-8 replaced with U+FFFD",
+                        record.origin, record.replaced
+                    );
+                }
+                batch.bytes += record.text.len();
+                batch.origins.push(record.origin);
+                batch.docs.push(Document::new(record.id, record.text));
+                if batch.docs.len() >= batch_size {
+                    let full = std::mem::replace(
+                        &mut batch,
+                        Batch {
+                            docs: Vec::with_capacity(batch_size),
+                            origins: Vec::new(),
+                            bytes: 0,
+                        },
+                    );
+                    if tx.send(Ok(full)).is_err() {
+                        return; // the consumer stopped on an error
+                    }
+                }
+            }
+            let _ = tx.send(Ok(batch));
+        });
+        let mut origins: Vec<Origin> = Vec::new();
+        let mut bytes = 0usize;
+        for batch in rx {
+            let batch = batch?;
+            bytes += batch.bytes;
+            origins.extend(batch.origins);
+            scanner.push(batch.docs).map_err(|e| match e {
+                doublet::Error::DuplicateId { id, first, second } => {
+                    anyhow::anyhow!(
+                        "duplicate document id {id:?}: {} and {}",
+                        origins[first],
+                        origins[second]
+                    )
+                }
                 other => other.into(),
-            })
-        };
-    for record in inputs.records() {
-        let record = record?;
-        if record.replaced > 0 {
-            bar.suspend(|| {
-                eprintln!(
-                    "doublet: warning: {}: {} bytes of invalid UTF-8 replaced with U+FFFD",
-                    record.origin, record.replaced
-                )
-            });
-        }
-        bytes += record.text.len();
-        origins.push(record.origin);
-        batch.push(Document::new(record.id, record.text));
-        if batch.len() >= resources.batch_size {
-            flush(&mut scanner, &mut batch, &origins)?;
+            })?;
             bar.set_position(scanner.len() as u64);
             bar.set_message(megabytes(bytes));
         }
-    }
-    flush(&mut scanner, &mut batch, &origins)?;
-    bar.set_position(scanner.len() as u64);
-    bar.set_message(format!("{} read; comparing", megabytes(bytes)));
+        reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
+        bar.set_message(format!("{} read; comparing", megabytes(bytes)));
+        Ok(())
+    })?;
     let report = scanner.finish();
     bar.finish_and_clear();
     Ok(report)

@@ -287,10 +287,9 @@ impl<R: BufRead> Iterator for JsonLines<R> {
 }
 
 /// Every record of every input, in order, one at a time.
-pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Result<Record>> {
-    inputs
-        .into_iter()
-        .flat_map(move |input| -> Box<dyn Iterator<Item = Result<Record>>> {
+pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Result<Record>> + Send {
+    inputs.into_iter().flat_map(
+        move |input| -> Box<dyn Iterator<Item = Result<Record>> + Send> {
             match input {
                 Input::Text(path) => {
                     let id = path.file_name().map_or_else(
@@ -316,7 +315,8 @@ pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Resul
                     Box::new(JsonLines::new(r, PathBuf::from("-"), fields.clone()))
                 }
             }
-        })
+        },
+    )
 }
 
 #[cfg(test)]

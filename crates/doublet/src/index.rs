@@ -168,37 +168,37 @@ pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> 
         .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
         .collect();
     postings.par_sort_unstable();
-    let mut shared: Vec<u64> = Vec::new();
-    for run in postings.chunk_by(|x, y| x.0 == y.0) {
-        if run.len() < 2 || run.len() > max_df {
-            continue;
-        }
-        for (i, a) in run.iter().enumerate() {
-            for b in &run[i + 1..] {
-                if a.1 != b.1 {
-                    shared.push(pack(a.1, b.1));
-                }
-            }
-        }
-    }
+    let mut shared: Vec<u64> = postings
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() >= 2 && run.len() <= max_df)
+        .flat_map_iter(|run| {
+            run.iter().enumerate().flat_map(move |(i, a)| {
+                run[i + 1..]
+                    .iter()
+                    .filter(move |b| b.1 != a.1)
+                    .map(move |b| pack(a.1, b.1))
+            })
+        })
+        .collect();
     drop(postings);
     shared.par_sort_unstable();
-    let by_pos: std::collections::HashMap<u32, &Anchors> =
-        docs.iter().map(|&(d, a)| (d, a)).collect();
-    let mut out = Vec::new();
-    for run in shared.chunk_by(|x, y| x == y) {
-        let (a, b) = unpack(run[0]);
-        let (Some(aa), Some(ab)) = (by_pos.get(&a), by_pos.get(&b)) else {
-            continue;
-        };
-        let limit = aa.tau.min(ab.tau);
-        let n = run.len();
-        if plausible(n, aa.count_below(limit), threshold)
-            || plausible(n, ab.count_below(limit), threshold)
-        {
-            out.push(run[0]);
-        }
+    let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
+    let mut by_pos: Vec<Option<&Anchors>> = vec![None; size];
+    for &(d, a) in docs {
+        by_pos[d as usize] = Some(a);
     }
+    let out: Vec<u64> = shared
+        .par_chunk_by(|x, y| x == y)
+        .filter_map(|run| {
+            let (a, b) = unpack(run[0]);
+            let (aa, ab) = (by_pos[a as usize]?, by_pos[b as usize]?);
+            let limit = aa.tau.min(ab.tau);
+            let n = run.len();
+            (plausible(n, aa.count_below(limit), threshold)
+                || plausible(n, ab.count_below(limit), threshold))
+            .then_some(run[0])
+        })
+        .collect();
     finish(out)
 }
 

@@ -61,7 +61,8 @@ impl Analysed {
 }
 
 fn is_wide(c: char) -> bool {
-    matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
+    (c as u32) >= 0x1100
+        && matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
 }
 
 fn ends_sentence(s: &str) -> bool {
@@ -190,24 +191,74 @@ impl Seeds {
     }
 }
 
-fn sketch_of(doc: &Analysed, cfg: &Config, sketcher: &mut Sketcher, buf: &mut Vec<u32>) -> Sketch {
+/// Per-thread scratch space for sketching.
+struct Scratch {
+    sketcher: Sketcher,
+    tokens: Vec<u32>,
+    mixed: Vec<u64>,
+}
+
+fn sketch_of(doc: &Analysed, cfg: &Config, scratch: &mut Scratch) -> Sketch {
     let seeds = Seeds::new(cfg.seed);
-    doc.content_tokens(buf);
-    if buf.is_empty() {
+    let Scratch {
+        sketcher,
+        tokens,
+        mixed,
+    } = scratch;
+    doc.content_tokens(tokens);
+    if tokens.is_empty() {
         return Sketch::default();
     }
-    let set = shingle::shingle_set(buf, cfg.ngram, seeds.shingle);
-    let signature = sketcher.sign(set.iter().copied());
-    let mut mixed: Vec<u64> = set.iter().map(|&h| mix64(h ^ seeds.anchor)).collect();
-    mixed.sort_unstable();
+    // One pass over the shingles feeds the signature (repeats are harmless
+    // there) and collects the re-mixed hashes the anchors are drawn from.
+    mixed.clear();
+    let signature = sketcher.sign(shingle_stream(
+        tokens,
+        cfg.ngram,
+        seeds.shingle,
+        mixed,
+        seeds.anchor,
+    ));
     let tau = u64::MAX / cfg.anchor_rate;
-    let bytes: Vec<u8> = buf.iter().flat_map(|t| t.to_le_bytes()).collect();
+    let mut below: Vec<u64> = mixed.iter().copied().filter(|&h| h < tau).collect();
+    below.sort_unstable();
+    below.dedup();
+    let anchors = if below.len() >= cfg.anchor_min {
+        Anchors { hashes: below, tau }
+    } else {
+        // Too few below the global threshold: take the smallest hashes.
+        mixed.sort_unstable();
+        mixed.dedup();
+        Anchors::sample(mixed, tau, cfg.anchor_min)
+    };
+    let bytes: Vec<u8> = tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
     Sketch {
         signature,
-        anchors: Anchors::sample(&mixed, tau, cfg.anchor_min),
-        words: buf.len(),
+        anchors,
+        words: tokens.len(),
         exact: Some(xxh3_128(&bytes)),
     }
+}
+
+/// The shingles of `tokens`, recording each one re-mixed under `anchor_seed`
+/// into `mixed` on the way.
+fn shingle_stream<'a>(
+    tokens: &'a [u32],
+    n: usize,
+    seed: u64,
+    mixed: &'a mut Vec<u64>,
+    anchor_seed: u64,
+) -> impl Iterator<Item = u64> + 'a {
+    let windows: Box<dyn Iterator<Item = &'a [u32]> + 'a> = if tokens.len() < n {
+        Box::new(std::iter::once(tokens))
+    } else {
+        Box::new(tokens.windows(n))
+    };
+    windows.map(move |w| {
+        let h = shingle::shingle(w, seed);
+        mixed.push(mix64(h ^ anchor_seed));
+        h
+    })
 }
 
 /// Streams documents in and produces the report.
@@ -350,10 +401,12 @@ impl Scanner {
     /// Sketch every document, or only those listed.
     fn sketch_all(&self, only: Option<&[usize]>) -> Vec<Sketch> {
         let cfg = &self.config;
-        let run = |i: usize, state: &mut (Sketcher, Vec<u32>)| {
-            sketch_of(&self.docs[i], cfg, &mut state.0, &mut state.1)
+        let run = |i: usize, scratch: &mut Scratch| sketch_of(&self.docs[i], cfg, scratch);
+        let init = || Scratch {
+            sketcher: Sketcher::new(cfg.num_perm, cfg.seed),
+            tokens: Vec::new(),
+            mixed: Vec::new(),
         };
-        let init = || (Sketcher::new(cfg.num_perm, cfg.seed), Vec::new());
         match only {
             None => (0..self.docs.len())
                 .into_par_iter()

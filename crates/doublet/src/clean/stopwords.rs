@@ -7,6 +7,8 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
+use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+
 use crate::text::normalise::{normalise, words};
 
 /// Languages are bits of a `u128`.
@@ -15,7 +17,7 @@ pub type LangMask = u128;
 /// Stop words of every available language.
 #[derive(Debug)]
 pub struct Lexicon {
-    words: HashMap<String, LangMask>,
+    words: HashMap<String, LangMask, Xxh3DefaultBuilder>,
     languages: Vec<&'static str>,
 }
 
@@ -30,7 +32,7 @@ impl Lexicon {
         let mut languages: Vec<&'static str> = stop_words::available_languages().to_vec();
         languages.sort_unstable();
         languages.truncate(LangMask::BITS as usize);
-        let mut map: HashMap<String, LangMask> = HashMap::new();
+        let mut map: HashMap<String, LangMask, Xxh3DefaultBuilder> = HashMap::default();
         for (bit, code) in languages.iter().enumerate() {
             let Some(list) = stop_words::lookup(code) else {
                 continue;
@@ -74,12 +76,16 @@ impl Lexicon {
 /// (one mask per word); ties go to the lower bit. `None` when fewer than two
 /// words of any language occur (too little evidence).
 pub fn detect(masks: &[LangMask]) -> Option<u32> {
+    // Common words recur, so each distinct mask is expanded into its bits once.
+    let mut distinct: HashMap<LangMask, u32, Xxh3DefaultBuilder> = HashMap::default();
+    for &m in masks.iter().filter(|&&m| m != 0) {
+        *distinct.entry(m).or_default() += 1;
+    }
     let mut counts = [0u32; LangMask::BITS as usize];
-    for &m in masks {
+    for (&m, &n) in &distinct {
         let mut m = m;
         while m != 0 {
-            let bit = m.trailing_zeros();
-            counts[bit as usize] += 1;
+            counts[m.trailing_zeros() as usize] += n;
             m &= m - 1;
         }
     }

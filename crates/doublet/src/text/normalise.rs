@@ -9,7 +9,7 @@
 //! ideographs (written without spaces) come out one character each, which is
 //! the usual unit for shingling those scripts.
 
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{is_nfkc_quick, IsNormalized, UnicodeNormalization};
 use unicode_segmentation::UnicodeSegmentation;
 
 /// Map typographic variants of quotes, apostrophes and dashes to one form.
@@ -35,14 +35,32 @@ fn fold_punctuation(c: char) -> char {
 ///
 /// The result is stable: normalising it again changes nothing.
 pub fn normalise(text: &str) -> String {
+    if text.is_ascii() {
+        // ASCII is NFKC already; only case, backticks and spacing change.
+        return text
+            .bytes()
+            .map(|b| match b {
+                b'`' => '\'',
+                b if b.is_ascii_whitespace() => ' ',
+                b => b.to_ascii_lowercase() as char,
+            })
+            .collect();
+    }
     let mut out = String::with_capacity(text.len());
-    for c in text.nfkc().map(fold_punctuation) {
-        out.extend(c.to_lowercase());
+    // Most text is already in NFKC; the quick check skips the decomposition.
+    if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
+        for c in text.chars().map(fold_punctuation) {
+            out.extend(c.to_lowercase());
+        }
+    } else {
+        for c in text.nfkc().map(fold_punctuation) {
+            out.extend(c.to_lowercase());
+        }
     }
     // Lower-casing can, for a handful of characters, produce a sequence that
     // NFKC would compose differently; a second pass makes the result a fixed
     // point, which the exact-duplicate key relies on.
-    if out.is_ascii() {
+    if out.is_ascii() || is_nfkc_quick(out.chars()) == IsNormalized::Yes {
         out
     } else {
         out.nfkc().collect()
@@ -66,6 +84,13 @@ mod tests {
             normalise("\u{201C}We\u{2019}re\u{201D} \u{2014} ＡＢＣ"),
             "\"we're\" - abc"
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_the_general_path() {
+        let ascii = "Don`t  PANIC,\tsaid the Guide.";
+        let general = normalise(&format!("{ascii}\u{e9}"));
+        assert_eq!(format!("{}\u{e9}", normalise(ascii)), general);
     }
 
     #[test]
