@@ -27,7 +27,9 @@
 //!    neighbour on either side, where decisive means `Good`, `Bad`, or part of
 //!    a run of three or more `Short` blocks (a menu, price list or paywall);
 //!    the document's edges are neutral, so an article may open or close with
-//!    a short sentence;
+//!    a short sentence, and two or more sentences in a row vouch for each
+//!    other (a paywall has one sentence among short lines, an article has
+//!    sentences in a row);
 //! 2. a `NearGood` block is content only with `Good` blocks as its nearest
 //!    decisive neighbours on both sides;
 //! 3. a `Short` block is content only if its nearest non-short neighbours on
@@ -161,12 +163,20 @@ pub fn classify(blocks: &[BlockFeatures], cfg: &CleanConfig) -> (Vec<Class>, Vec
     // 1. Short sentences: content unless furniture is their nearest decisive
     //    neighbour on either side (the document's edges are neutral here, so
     //    an article may open or close with a short sentence).
+    //    Consecutive sentences vouch for each other: a paywall has one
+    //    sentence among short lines, an article has sentences in a row.
     for k in 0..n {
         if classes[k] == Class::Sentence {
+            let paired = (k > 0 && classes[k - 1] == Class::Sentence)
+                || (k + 1 < n && classes[k + 1] == Class::Sentence);
             let before = (0..k).rev().find_map(context);
             let after = (k + 1..n).find_map(context);
             let bad = before == Some(Class::Bad) || after == Some(Class::Bad);
-            resolved[k] = if bad { Class::Bad } else { Class::Good };
+            resolved[k] = if bad && !paired {
+                Class::Bad
+            } else {
+                Class::Good
+            };
         }
     }
     // Nearest resolved class on each side satisfying `pred`; edges are Bad.
@@ -312,6 +322,20 @@ mod tests {
         // The same sentence opening or closing an article stays.
         let (_, content) = classify(&[wall, short(), prose(), wall], &cfg);
         assert_eq!(content, [true, true, true, true]);
+        // An article of short sentences between a menu and a paywall stays.
+        let menu = BlockFeatures {
+            length: 75,
+            words: 9,
+            stop_words: Some(0),
+            ends_sentence: false,
+            template: false,
+        };
+        let blocks = [menu, wall, wall, wall, short(), short(), short(), prose()];
+        let (_, content) = classify(&blocks, &cfg);
+        assert_eq!(
+            content,
+            [false, true, true, true, false, false, false, true]
+        );
     }
 
     #[test]

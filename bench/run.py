@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""End-to-end benchmark: doublet against datasketch and rensa, interleaved.
+
+    bench/run.py [--docs 10000] [--reps 3] [--peers datasketch,rensa]
+
+Generates the corpus with bench/gen_corpus.py if it is missing, builds
+doublet in release mode, then runs every tool once per repetition in turn
+(so machine noise hits all of them alike) and prints a markdown table of
+medians, ratios, peak memory and grouping quality against the truth.
+"""
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
+
+
+def run_doublet(corpus, out, threads):
+    cmd = ["/usr/bin/time", "-f", "%e %M", os.path.join(ROOT, "target/release/doublet"), "scan", corpus,
+           "-q", "--report", out]
+    if threads:
+        cmd += ["--threads", str(threads)]
+    r = sh(cmd)
+    secs, kb = r.stderr.strip().splitlines()[-1].split()
+    return float(secs), int(kb) * 1024
+
+
+def run_peer(tool, corpus, out):
+    r = sh([sys.executable, os.path.join(ROOT, "bench/peers.py"), tool, corpus, out])
+    line = json.loads(r.stdout.strip().splitlines()[-1])
+    return line["seconds"], line["peak_rss"]
+
+
+def grouping(truth, report):
+    r = sh([sys.executable, os.path.join(ROOT, "bench/evaluate.py"), truth, report])
+    for line in r.stdout.splitlines():
+        if line.strip().startswith("precision"):
+            parts = line.split()
+            return float(parts[1]), float(parts[3]), float(parts[5])
+    return None
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--docs", type=int, default=10000)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--peers", default="datasketch,rensa")
+    args = ap.parse_args()
+
+    out = os.path.join(ROOT, "bench/out", f"c{args.docs}")
+    corpus = os.path.join(out, "corpus.jsonl")
+    truth = os.path.join(out, "truth.jsonl")
+    if not os.path.exists(corpus):
+        sh([sys.executable, os.path.join(ROOT, "bench/gen_corpus.py"), "--docs", str(args.docs), "--seed", "2",
+            "--out", out])
+    sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
+    size = os.path.getsize(corpus)
+    tools = ["doublet", "doublet --threads 1"] + [p for p in args.peers.split(",") if p]
+    times = {t: [] for t in tools}
+    peaks = {t: 0 for t in tools}
+    reports = {}
+    for _ in range(args.reps):
+        for t in tools:
+            report = os.path.join(out, f"report-{t.replace(' ', '').replace('-', '')}.json")
+            if t.startswith("doublet"):
+                secs, peak = run_doublet(corpus, report, 1 if "threads" in t else None)
+            else:
+                secs, peak = run_peer(t, corpus, report)
+            times[t].append(secs)
+            peaks[t] = max(peaks[t], peak)
+            reports[t] = report
+
+    doublet_median = statistics.median(times["doublet"])
+    print(f"corpus: {args.docs} documents, {size / 1e6:.1f} MB; {args.reps} interleaved repetitions; "
+          f"{os.cpu_count()} cores; {platform.platform()}; {time.strftime('%Y-%m-%d')}")
+    print()
+    print("| tool | median s | MB/s | documents/s | time vs doublet | peak memory | pair precision | pair recall | F1 |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for t in tools:
+        m = statistics.median(times[t])
+        p, r, f = grouping(truth, reports[t]) or (0, 0, 0)
+        print(f"| {t} | {m:.2f} | {size / 1e6 / m:.1f} | {args.docs / m:,.0f} | {m / doublet_median:.1f}x | "
+              f"{peaks[t] / 1e6:.0f} MB | {p:.4f} | {r:.4f} | {f:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
