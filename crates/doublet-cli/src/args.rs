@@ -45,7 +45,8 @@ pub struct DedupArgs {
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
-    /// Write kept documents' original text instead of the cleaned text.
+    /// Compare cleaned text but write kept documents' original text
+    /// (`--no-clean` also writes the original text, since it cleans nothing).
     #[arg(long)]
     pub no_clean_output: bool,
 }

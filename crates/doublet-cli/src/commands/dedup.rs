@@ -34,7 +34,10 @@ pub fn run(args: DedupArgs) -> Result<()> {
         }
         seen += 1;
         if doc.kept {
-            let text = if args.no_clean_output {
+            // Without cleaning (`--no-clean`) nothing was removed: write the
+            // original bytes, not a re-joined list of blocks.
+            let original = args.no_clean_output || args.common.no_clean;
+            let text = if original {
                 record.text
             } else {
                 doc.cleaned_text(&record.text)

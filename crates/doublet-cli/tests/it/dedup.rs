@@ -108,6 +108,27 @@ fn every_document_lands_in_exactly_one_output_with_its_fields() {
 }
 
 #[test]
+fn no_clean_writes_the_original_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("clean.jsonl");
+    doublet()
+        .arg("dedup")
+        .arg(news())
+        .arg("-o")
+        .arg(&out)
+        .arg("--no-clean")
+        .assert()
+        .success();
+    let kept = read_jsonl(&out);
+    for d in &kept {
+        let original = std::fs::read_to_string(news().join(d["id"].as_str().unwrap())).unwrap();
+        assert_eq!(d["text"], original);
+    }
+    // Uncleaned, 001 hides behind its paywall and stays.
+    assert!(kept.iter().any(|d| d["id"] == "001_f41e034662a1fcab.txt"));
+}
+
+#[test]
 fn stdin_can_be_deduplicated() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("clean.jsonl");
