@@ -65,30 +65,6 @@ fn is_wide(c: char) -> bool {
         && matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
 }
 
-fn ends_sentence(s: &str) -> bool {
-    let t = s.trim_end_matches(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '"' | '\'' | '\u{201D}' | '\u{2019}' | ')' | '\u{00BB}' | '\u{300D}'
-            )
-    });
-    t.chars().next_back().is_some_and(|c| {
-        matches!(
-            c,
-            '.' | '!'
-                | '?'
-                | '\u{3002}'
-                | '\u{FF01}'
-                | '\u{FF1F}'
-                | '\u{2026}'
-                | '\u{061F}'
-                | '\u{06D4}'
-                | '\u{0964}'
-        )
-    })
-}
-
 fn analyse(doc: &Document, cfg: &Config) -> Analysed {
     let lex = Lexicon::get();
     let text = doc.text.as_str();
@@ -115,7 +91,7 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
             length,
             words: end - start,
             stop_words: None,
-            ends_sentence: ends_sentence(original),
+            ends_sentence: segment::ends_sentence(original),
             template: original.contains("{{") || original.contains("}}"),
         });
         blocks.push(Block {

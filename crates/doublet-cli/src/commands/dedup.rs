@@ -65,9 +65,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
         w.commit()?;
     }
     if let Some(path) = &args.report {
-        let mut bytes = serde_json::to_vec_pretty(&report)?;
-        bytes.push(b'\n');
-        doublet_io::write_atomic(path, &bytes)?;
+        super::write_report(path, &report)?;
     }
     let s = &report.stats;
     eprintln!(

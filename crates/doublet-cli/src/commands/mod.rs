@@ -3,7 +3,10 @@
 pub mod dedup;
 pub mod scan;
 
+use std::path::Path;
+
 use anyhow::Result;
+use doublet::Report;
 
 use crate::settings::Resources;
 
@@ -17,4 +20,12 @@ pub fn with_threads<T: Send>(
         builder = builder.num_threads(n);
     }
     builder.build()?.install(f)
+}
+
+/// Write the JSON report to `path` atomically.
+pub fn write_report(path: &Path, report: &Report) -> Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(report)?;
+    bytes.push(b'\n');
+    doublet_io::write_atomic(path, &bytes)?;
+    Ok(())
 }

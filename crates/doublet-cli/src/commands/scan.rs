@@ -19,9 +19,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
         writeln!(out)?;
     } else {
         if let Some(path) = &args.report {
-            let mut bytes = serde_json::to_vec_pretty(&report)?;
-            bytes.push(b'\n');
-            doublet_io::write_atomic(path, &bytes)?;
+            super::write_report(path, &report)?;
         }
         printers::summary::print(&report, &mut out)?;
     }

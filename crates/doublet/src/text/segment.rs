@@ -44,23 +44,28 @@ fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<Span>) {
     out.push(Span::new(s, s + trimmed.len()));
 }
 
-fn ends_sentence(line: &str) -> bool {
-    line.trim_end().chars().next_back().is_some_and(|c| {
+/// Whether `text` ends like a sentence: terminal punctuation (in any of the
+/// common scripts), possibly followed by closing quotes or brackets.
+pub fn ends_sentence(text: &str) -> bool {
+    let t = text.trim_end_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '"' | '\'' | '\u{201D}' | '\u{2019}' | ')' | '\u{00BB}' | '\u{300D}'
+            )
+    });
+    t.chars().next_back().is_some_and(|c| {
         matches!(
             c,
             '.' | '!'
                 | '?'
-                | ':'
-                | ';'
-                | '"'
-                | '\''
-                | '\u{201D}'
-                | '\u{2019}'
                 | '\u{3002}'
                 | '\u{FF01}'
                 | '\u{FF1F}'
                 | '\u{2026}'
-                | ')'
+                | '\u{061F}'
+                | '\u{06D4}'
+                | '\u{0964}'
         )
     })
 }
@@ -83,7 +88,8 @@ pub fn layout(text: &str, lines: &[Span]) -> Layout {
             &text[pair[0].start..pair[0].end],
             &text[pair[1].start..pair[1].end],
         );
-        if !ends_sentence(a) && starts_lowercase(b) {
+        let clause_end = a.ends_with([':', ';']);
+        if !ends_sentence(a) && !clause_end && starts_lowercase(b) {
             continued += 1;
         }
     }
