@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::{doublet, json, seeds_jsonl};
+use crate::{doublet, json, seeds_jsonl, StdoutOk};
 
 fn decisions(out: &[u8]) -> Vec<(String, bool, serde_json::Value)> {
     json(out)["documents"]
@@ -44,31 +44,16 @@ fn folder_jsonl_gzip_zstd_and_stdin_agree() {
     let folder = doublet()
         .args(["scan", "--json"])
         .arg(crate::news())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_ok();
     let expected = decisions(&folder);
     for input in [&plain, &gz, &zst] {
-        let out = doublet()
-            .args(["scan", "--json"])
-            .arg(input)
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone();
+        let out = doublet().args(["scan", "--json"]).arg(input).stdout_ok();
         assert_eq!(decisions(&out), expected, "{}", input.display());
     }
     let out = doublet()
         .args(["scan", "--json", "-"])
         .write_stdin(data)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_ok();
     assert_eq!(decisions(&out), expected, "stdin");
 }
 
@@ -79,11 +64,7 @@ fn single_text_files_and_several_inputs_combine() {
         .args(["scan", "--json"])
         .arg(news.join("002_139156a821428acc.txt"))
         .arg(news.join("003_e9cfeb803afa4857.txt"))
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_ok();
     let r = json(&out);
     assert_eq!(
         r["documents"][1]["duplicate_of"],
@@ -106,24 +87,8 @@ fn reversed_input_gives_the_same_clusters() {
             .collect::<String>(),
     )
     .unwrap();
-    let a = json(
-        &doublet()
-            .args(["scan", "--json"])
-            .arg(&fwd)
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
-    let b = json(
-        &doublet()
-            .args(["scan", "--json"])
-            .arg(&rev)
-            .assert()
-            .success()
-            .get_output()
-            .stdout,
-    );
+    let a = json(&doublet().args(["scan", "--json"]).arg(&fwd).stdout_ok());
+    let b = json(&doublet().args(["scan", "--json"]).arg(&rev).stdout_ok());
     assert_eq!(a["clusters"], b["clusters"]);
     assert_eq!(a["pairs"], b["pairs"]);
     let mut da = decisions(&serde_json::to_vec(&a).unwrap());

@@ -15,6 +15,17 @@ pub fn doublet() -> Command {
     cmd
 }
 
+/// Run a command that must succeed and return its standard output.
+pub trait StdoutOk {
+    fn stdout_ok(&mut self) -> Vec<u8>;
+}
+
+impl StdoutOk for Command {
+    fn stdout_ok(&mut self) -> Vec<u8> {
+        self.assert().success().get_output().stdout.clone()
+    }
+}
+
 pub fn news() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/news")
 }

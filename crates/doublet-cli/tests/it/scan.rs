@@ -1,30 +1,15 @@
-use crate::{doublet, json, news};
+use crate::{doublet, json, news, StdoutOk};
 
 #[test]
 fn summary_of_the_bundled_example() {
-    let out = doublet()
-        .arg("scan")
-        .arg(news())
-        .arg("-q")
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = doublet().arg("scan").arg(news()).arg("-q").stdout_ok();
     let text = String::from_utf8(out).unwrap();
     insta::assert_snapshot!("seeds_summary", text);
 }
 
 #[test]
 fn json_report_follows_the_schema() {
-    let out = doublet()
-        .args(["scan", "--json"])
-        .arg(news())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = doublet().args(["scan", "--json"]).arg(news()).stdout_ok();
     let r = json(&out);
     assert_eq!(r["schema"], "doublet.report/1");
     assert!(r["version"].is_string());
@@ -84,14 +69,7 @@ fn report_file_is_written_and_matches_json() {
         .assert()
         .success();
     let file = std::fs::read(&path).unwrap();
-    let out = doublet()
-        .args(["scan", "--json"])
-        .arg(news())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+    let out = doublet().args(["scan", "--json"]).arg(news()).stdout_ok();
     assert_eq!(file, out);
 }
 
@@ -101,11 +79,7 @@ fn thread_count_never_changes_the_report() {
         doublet()
             .args(["scan", "--json", "--threads", t])
             .arg(news())
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone()
+            .stdout_ok()
     };
     assert_eq!(run("1"), run("2"));
 }
@@ -129,11 +103,7 @@ fn options_reach_the_engine() {
             "--no-clean",
         ])
         .arg(news())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_ok();
     let c = &json(&out)["config"];
     assert_eq!(
         (
@@ -158,11 +128,7 @@ fn a_config_file_is_read_and_flags_override_it() {
         .args(["scan", "--json", "--containment", "0.9", "--config"])
         .arg(&path)
         .arg(news())
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
+        .stdout_ok();
     let c = &json(&out)["config"];
     assert_eq!(c["ngram"], 4);
     assert_eq!(c["containment"], 0.9);
