@@ -18,6 +18,32 @@ pub enum Command {
     Scan(ScanArgs),
     /// Write the clean corpus: kept documents, cleaned, and removed ones with reasons.
     Dedup(DedupArgs),
+    /// Two documents side by side: scores, relation and the passages they share.
+    Compare(CompareArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// First document: a text file, or an id with --input.
+    #[arg(value_name = "A")]
+    pub a: String,
+    /// Second document: a text file, or an id with --input.
+    #[arg(value_name = "B")]
+    pub b: String,
+    /// Look A and B up as ids in this JSON Lines file (.gz/.zst allowed).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<String>,
+    /// JSON Lines field holding the document id.
+    #[arg(long, default_value = "id", value_name = "NAME")]
+    pub id_field: String,
+    /// JSON Lines field holding the document text.
+    #[arg(long, default_value = "text", value_name = "NAME")]
+    pub text_field: String,
+    /// Print JSON instead of the side-by-side view.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub tuning: Tuning,
 }
 
 #[derive(Debug, Args)]
@@ -59,7 +85,7 @@ pub enum Keep {
     First,
 }
 
-/// Options shared by every command.
+/// Options shared by the corpus commands.
 #[derive(Debug, Args)]
 pub struct Common {
     /// Folders of .txt files, .txt files, JSON Lines files (.jsonl/.json, .gz/.zst), or - for stdin.
@@ -71,6 +97,22 @@ pub struct Common {
     /// JSON Lines field holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    #[command(flatten)]
+    pub tuning: Tuning,
+    /// Worker threads (default: all cores). Never changes results.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Documents analysed per parallel batch. Never changes results.
+    #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
+    pub batch_size: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Options that change results.
+#[derive(Debug, Args)]
+pub struct Tuning {
     /// Settings file (JSON, the `config` object of a report); flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -95,13 +137,7 @@ pub struct Common {
     /// Compare documents as they are: no repeated-passage or boilerplate removal.
     #[arg(long)]
     pub no_clean: bool,
-    /// Worker threads (default: all cores). Never changes results.
-    #[arg(long, value_name = "N")]
-    pub threads: Option<usize>,
-    /// Documents analysed per parallel batch. Never changes results.
-    #[arg(long, default_value_t = 4096, value_name = "N", hide = true)]
-    pub batch_size: usize,
-    /// No progress bar.
-    #[arg(long, short)]
-    pub quiet: bool,
+    /// Shortest shared passage reported, in words; 0 turns passages off [default: 12].
+    #[arg(long, value_name = "WORDS")]
+    pub min_passage: Option<usize>,
 }

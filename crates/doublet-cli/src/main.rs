@@ -17,6 +17,7 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         args::Command::Scan(a) => commands::scan::run(a),
         args::Command::Dedup(a) => commands::dedup::run(a),
+        args::Command::Compare(a) => commands::compare::run(a),
     }
 }
 

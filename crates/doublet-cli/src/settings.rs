@@ -4,7 +4,7 @@
 use anyhow::{bail, Context, Result};
 use doublet::{Config, KeepPolicy};
 
-use crate::args::{Common, Keep};
+use crate::args::{Common, Keep, Tuning};
 
 /// Settings that change speed, never results.
 #[derive(Clone, Debug)]
@@ -15,6 +15,25 @@ pub struct Resources {
 }
 
 pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
+    let config = config(&common.tuning)?;
+    if common.threads == Some(0) {
+        bail!("invalid setting `threads`: must be at least 1");
+    }
+    if common.batch_size == 0 {
+        bail!("invalid setting `batch-size`: must be at least 1");
+    }
+    Ok((
+        config,
+        Resources {
+            threads: common.threads,
+            batch_size: common.batch_size,
+            progress: !common.quiet,
+        },
+    ))
+}
+
+/// The validated `Config`: the settings file if any, then the flags.
+pub fn config(common: &Tuning) -> Result<Config> {
     let mut config = match &common.config {
         Some(path) => {
             let text =
@@ -55,19 +74,8 @@ pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
     if common.no_clean {
         config.clean.enabled = false;
     }
-    let config = config.validated()?;
-    if common.threads == Some(0) {
-        bail!("invalid setting `threads`: must be at least 1");
+    if let Some(v) = common.min_passage {
+        config.min_passage = v;
     }
-    if common.batch_size == 0 {
-        bail!("invalid setting `batch-size`: must be at least 1");
-    }
-    Ok((
-        config,
-        Resources {
-            threads: common.threads,
-            batch_size: common.batch_size,
-            progress: !common.quiet,
-        },
-    ))
+    Ok(config.validated()?)
 }

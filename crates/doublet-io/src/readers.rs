@@ -140,7 +140,8 @@ pub fn decode_lossy(bytes: Vec<u8>) -> (String, usize) {
     }
 }
 
-fn read_text(path: &Path, id: String) -> Result<Record> {
+/// Read one `.txt` document (invalid UTF-8 replaced and counted).
+pub fn read_text(path: &Path, id: String) -> Result<Record> {
     let bytes = std::fs::read(path).map_err(io(path))?;
     let (text, replaced) = decode_lossy(bytes);
     Ok(Record {

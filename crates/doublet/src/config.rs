@@ -94,6 +94,15 @@ pub struct Config {
     /// LSH buckets with more documents than this propose only neighbouring
     /// pairs instead of all pairs.
     pub max_bucket: usize,
+    /// Shared passages: the fewest words an aligned passage must span to be
+    /// reported; 0 turns passage detection off.
+    pub min_passage: usize,
+    /// Shared passages: a changed, inserted or deleted stretch of at most this
+    /// many words does not split a passage.
+    pub passage_gap: usize,
+    /// Shared passages: fingerprints shared by more documents than this are
+    /// stock phrases and propose no pairs.
+    pub passage_max_df: usize,
     /// Which copy is kept.
     pub keep: KeepPolicy,
     /// Cleaning settings.
@@ -114,6 +123,9 @@ impl Default for Config {
             anchor_min: 16,
             anchor_max_df: 256,
             max_bucket: 1000,
+            min_passage: 12,
+            passage_gap: 4,
+            passage_max_df: 64,
             keep: KeepPolicy::MostComplete,
             clean: CleanConfig::default(),
         }

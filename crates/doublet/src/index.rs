@@ -160,12 +160,13 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
     shared as f64 >= (mean - 3.0 * sd - 1.0).max(1.0)
 }
 
-/// Candidate pairs from shared anchors that could reach `threshold`
-/// containment in either direction.
-pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> Vec<Pair> {
+/// Every pair of documents sharing a key, once per shared key, packed and
+/// sorted (so a run of equal values counts the keys the pair shares). Keys
+/// held by more than `max_df` documents are skipped.
+fn cooccurrences(docs: &[(u32, &[u64])], max_df: usize) -> Vec<u64> {
     let mut postings: Vec<(u64, u32)> = docs
         .par_iter()
-        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
+        .flat_map_iter(|&(d, keys)| keys.iter().map(move |&h| (h, d)))
         .collect();
     postings.par_sort_unstable();
     let mut shared: Vec<u64> = postings
@@ -182,6 +183,17 @@ pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> 
         .collect();
     drop(postings);
     shared.par_sort_unstable();
+    shared
+}
+
+/// Candidate pairs from shared anchors that could reach `threshold`
+/// containment in either direction.
+pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> Vec<Pair> {
+    let keys: Vec<(u32, &[u64])> = docs
+        .iter()
+        .map(|&(d, a)| (d, a.hashes.as_slice()))
+        .collect();
+    let shared = cooccurrences(&keys, max_df);
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let mut by_pos: Vec<Option<&Anchors>> = vec![None; size];
     for &(d, a) in docs {
@@ -200,6 +212,43 @@ pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> 
         })
         .collect();
     finish(out)
+}
+
+/// Winnowing (Schleimer, Wilkerson & Aiken, "Winnowing: local algorithms for
+/// document fingerprinting", SIGMOD 2003): the minimum of every window of `w`
+/// consecutive hashes (the rightmost on ties), sorted and distinct. Any run of
+/// `w` consecutive hashes two documents share yields a fingerprint both
+/// select, so with word n-gram hashes every shared passage of `w + n − 1`
+/// words is guaranteed a shared fingerprint.
+pub fn winnow(hashes: &[u64], w: usize) -> Vec<u64> {
+    let w = w.max(1);
+    if hashes.len() <= w {
+        return hashes.iter().min().map(|&m| vec![m]).unwrap_or_default();
+    }
+    let mut out = Vec::with_capacity(2 * hashes.len() / (w + 1) + 1);
+    let mut last = usize::MAX;
+    for start in 0..=hashes.len() - w {
+        let window = &hashes[start..start + w];
+        let mut at = 0;
+        for (i, &h) in window.iter().enumerate() {
+            if h <= window[at] {
+                at = i;
+            }
+        }
+        if start + at != last {
+            last = start + at;
+            out.push(hashes[last]);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Candidate pairs for shared passages: documents sharing a fingerprint that
+/// at most `max_df` documents have.
+pub fn passage_pairs(docs: &[(u32, &[u64])], max_df: usize) -> Vec<Pair> {
+    finish(cooccurrences(docs, max_df))
 }
 
 /// Merge candidate lists into one sorted, duplicate-free list.
@@ -248,6 +297,28 @@ mod tests {
         assert!(plausible(19, 32, 0.8));
         assert!(!plausible(3, 32, 0.8));
         assert!(!plausible(0, 0, 0.8));
+    }
+
+    #[test]
+    fn winnowing_guarantees_a_shared_fingerprint_for_long_runs() {
+        let mut state = 1u64;
+        let mut take = |n: usize| -> Vec<u64> {
+            (0..n)
+                .map(|_| {
+                    state = crate::text::shingle::mix64(state.wrapping_add(1));
+                    state
+                })
+                .collect()
+        };
+        let shared = take(8);
+        for _ in 0..200 {
+            let a: Vec<u64> = [take(30), shared.clone(), take(30)].concat();
+            let b: Vec<u64> = [take(17), shared.clone()].concat();
+            let (fa, fb) = (winnow(&a, 8), winnow(&b, 8));
+            assert!(crate::verify::intersection(&fa, &fb) >= 1);
+        }
+        assert_eq!(winnow(&[5, 3, 9], 8), [3]);
+        assert!(winnow(&[], 8).is_empty());
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! | MinHash signatures, LSH bands | [`sketch`] |
 //! | exact table, LSH buckets, containment anchors | [`index`] |
 //! | exact Jaccard and containment | [`verify`] |
+//! | shared passages | [`align`] |
 //! | keep policy, clusters | [`group`] |
 //! | findings | [`report`] |
 //! | orchestration | [`pipeline`] |
@@ -34,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+pub mod align;
 pub mod clean;
 pub mod config;
 pub mod error;
@@ -48,6 +50,6 @@ pub mod verify;
 pub use config::{CleanConfig, Config, KeepPolicy};
 pub use error::{Error, Result};
 pub use group::Relation;
-pub use pipeline::Scanner;
-pub use report::Report;
+pub use pipeline::{compare, Scanner};
+pub use report::{Comparison, PairRelation, Report};
 pub use text::{Document, Span};

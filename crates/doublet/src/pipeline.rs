@@ -16,15 +16,19 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::align::{self, AlignParams};
 use crate::clean::stopwords::{self, Lexicon};
 use crate::clean::{boilerplate, repeated, BlockFeatures, Evidence, Status};
 use crate::config::{Config, KeepPolicy};
 use crate::error::{Error, Result};
 use crate::group::{self, Relation, Thresholds, Verified};
 use crate::index::{self, Anchors};
-use crate::report::{Cluster, DocumentReport, Marked, PairReport, Report, Stats, SCHEMA};
+use crate::report::{
+    Cluster, Comparison, DocumentReport, Marked, PairRelation, PairReport, Passage, Report, Stats,
+    SCHEMA,
+};
 use crate::sketch::{Signature, Sketcher};
-use crate::text::normalise::{normalise, words};
+use crate::text::normalise;
 use crate::text::shingle::{self, mix64};
 use crate::text::{segment, Document, Span};
 use crate::verify;
@@ -48,10 +52,27 @@ struct Analysed {
     bytes: usize,
     language: Option<&'static str>,
     tokens: Vec<u32>,
+    /// Byte range of every token in the original text (empty when shared
+    /// passages are off).
+    offsets: Vec<(u32, u32)>,
     blocks: Vec<Block>,
 }
 
 impl Analysed {
+    /// Content tokens with their byte ranges in the original text.
+    fn content_with_offsets(&self) -> Content {
+        let mut c = Content::default();
+        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
+            let range = b.start as usize..b.end as usize;
+            c.tokens.extend_from_slice(&self.tokens[range.clone()]);
+            if self.offsets.len() == self.tokens.len() {
+                c.offsets.extend_from_slice(&self.offsets[range]);
+            }
+            c.breaks.push(c.tokens.len());
+        }
+        c
+    }
+
     fn content_tokens(&self, buf: &mut Vec<u32>) {
         buf.clear();
         for b in self.blocks.iter().filter(|b| b.status.is_content()) {
@@ -73,20 +94,29 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
     let mut masks: Vec<stopwords::LangMask> = Vec::with_capacity(text.len() / 5);
     let mut blocks = Vec::with_capacity(spans.len());
     let mut features = Vec::with_capacity(spans.len());
+    let mut buf = String::new();
+    let record_offsets = cfg.min_passage > 0 && text.len() <= u32::MAX as usize;
+    let mut offsets: Vec<(u32, u32)> = Vec::new();
     for span in spans {
         let original = &text[span.start..span.end];
-        let norm = normalise(original);
         let start = tokens.len() as u32;
-        for w in words(&norm) {
+        normalise::for_each_word(original, &mut buf, |s, e, w| {
             tokens.push(shingle::token(w));
             masks.push(lex.mask(w));
-        }
+            if record_offsets {
+                offsets.push(((span.start + s) as u32, (span.start + e) as u32));
+            }
+        });
         let end = tokens.len() as u32;
         let key = shingle::shingle(&tokens[start as usize..end as usize], 0x6b10_c4e7);
-        let length = original
-            .chars()
-            .map(|c| if is_wide(c) { 2 } else { 1 })
-            .sum();
+        let length = if original.is_ascii() {
+            original.len() as u32
+        } else {
+            original
+                .chars()
+                .map(|c| if is_wide(c) { 2 } else { 1 })
+                .sum()
+        };
         features.push(BlockFeatures {
             length,
             words: end - start,
@@ -137,7 +167,25 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
         bytes: text.len(),
         language: lang_bit.map(|b| lex.language(b)),
         tokens,
+        offsets,
         blocks,
+    }
+}
+
+/// A document's content tokens, their byte ranges, and paragraph ends.
+#[derive(Debug, Default)]
+struct Content {
+    tokens: Vec<u32>,
+    offsets: Vec<(u32, u32)>,
+    breaks: Vec<usize>,
+}
+
+impl Content {
+    fn sequence(&self) -> align::Sequence<'_> {
+        align::Sequence {
+            tokens: &self.tokens,
+            breaks: &self.breaks,
+        }
     }
 }
 
@@ -150,6 +198,8 @@ struct Sketch {
     words: usize,
     /// Hash of the content token sequence; `None` for empty documents.
     exact: Option<u128>,
+    /// Winnowed shingle fingerprints for shared passages (sorted, distinct).
+    fingerprints: Vec<u64>,
 }
 
 /// Seeds derived from the configured seed, one per purpose.
@@ -195,6 +245,11 @@ fn sketch_of(doc: &Analysed, cfg: &Config, scratch: &mut Scratch) -> Sketch {
         mixed,
         seeds.anchor,
     ));
+    let fingerprints = if cfg.min_passage > 0 {
+        index::winnow(mixed, cfg.min_passage + 1 - cfg.ngram)
+    } else {
+        Vec::new()
+    };
     let tau = u64::MAX / cfg.anchor_rate;
     let mut below: Vec<u64> = mixed.iter().copied().filter(|&h| h < tau).collect();
     below.sort_unstable();
@@ -213,6 +268,7 @@ fn sketch_of(doc: &Analysed, cfg: &Config, scratch: &mut Scratch) -> Sketch {
         anchors,
         words: tokens.len(),
         exact: Some(xxh3_128(&bytes)),
+        fingerprints,
     }
 }
 
@@ -370,8 +426,77 @@ impl Scanner {
             })
             .collect();
         let decisions = group::decide(&order, &rep, &related, t);
+        let reuse = if cfg.min_passage > 0 {
+            self.shared_passages(&sketches, &decisions, &related)
+        } else {
+            Vec::new()
+        };
 
-        self.build_report(cfg, &sketches, &rep, &decisions, &related, candidates.len())
+        let findings = Findings {
+            sketches: &sketches,
+            rep: &rep,
+            decisions: &decisions,
+            related: &related,
+            reuse: &reuse,
+            candidate_pairs: candidates.len(),
+        };
+        self.build_report(cfg, findings)
+    }
+
+    /// Pairs of kept documents that share passages without being duplicates.
+    fn shared_passages(
+        &self,
+        sketches: &[Sketch],
+        decisions: &[group::Decision],
+        related: &[Verified],
+    ) -> Vec<Reuse> {
+        let cfg = &self.config;
+        let kept: Vec<(u32, &[u64])> = (0..self.docs.len())
+            .filter(|&d| decisions[d].kept() && sketches[d].exact.is_some())
+            .map(|d| (d as u32, sketches[d].fingerprints.as_slice()))
+            .collect();
+        let mut known: Vec<(u32, u32)> = related
+            .iter()
+            .map(|v| (v.a.min(v.b), v.a.max(v.b)))
+            .collect();
+        known.sort_unstable();
+        let candidates: Vec<(u32, u32)> = index::passage_pairs(&kept, cfg.passage_max_df)
+            .into_iter()
+            .filter(|p| known.binary_search(p).is_err())
+            .collect();
+        let seeds = Seeds::new(cfg.seed);
+        let params = align_params(cfg);
+        let mut found: Vec<Reuse> = candidates
+            .par_iter()
+            .filter_map(|&(a, b)| {
+                // Alignment is not symmetric: A is always the smaller id, so
+                // the passages do not depend on input order.
+                let (a, b) = if self.docs[a as usize].id <= self.docs[b as usize].id {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let (da, db) = (&self.docs[a as usize], &self.docs[b as usize]);
+                let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
+                let passages = passages_between(&ca, &cb, params, None);
+                if passages.is_empty() {
+                    return None;
+                }
+                let sa = shingle::shingle_set(&ca.tokens, cfg.ngram, seeds.shingle);
+                let sb = shingle::shingle_set(&cb.tokens, cfg.ngram, seeds.shingle);
+                Some(Reuse {
+                    a,
+                    b,
+                    overlap: verify::measure(&sa, &sb),
+                    passages,
+                })
+            })
+            .collect();
+        found.sort_by(|x, y| {
+            (&self.docs[x.a as usize].id, &self.docs[x.b as usize].id)
+                .cmp(&(&self.docs[y.a as usize].id, &self.docs[y.b as usize].id))
+        });
+        found
     }
 
     /// Sketch every document, or only those listed.
@@ -496,15 +621,15 @@ impl Scanner {
             .collect()
     }
 
-    fn build_report(
-        self,
-        config: Config,
-        sketches: &[Sketch],
-        rep: &[u32],
-        decisions: &[group::Decision],
-        related: &[Verified],
-        candidate_pairs: usize,
-    ) -> Report {
+    fn build_report(self, config: Config, f: Findings) -> Report {
+        let Findings {
+            sketches,
+            rep,
+            decisions,
+            related,
+            reuse,
+            candidate_pairs,
+        } = f;
         let docs = self.docs;
         let n = docs.len();
         // Clusters are numbered by their kept document's id.
@@ -556,22 +681,31 @@ impl Scanner {
             containment: config.containment,
         };
         let mut pairs: Vec<PairReport> = Vec::new();
-        let mut push_pair =
-            |a: usize, b: usize, relation: Relation, j: f64, a_in_b: f64, b_in_a: f64| {
-                let (a, b, a_in_b, b_in_a) = if docs[a].id <= docs[b].id {
-                    (a, b, a_in_b, b_in_a)
-                } else {
-                    (b, a, b_in_a, a_in_b)
-                };
-                pairs.push(PairReport {
-                    a: docs[a].id.clone(),
-                    b: docs[b].id.clone(),
-                    relation,
-                    jaccard: round(j),
-                    a_in_b: round(a_in_b),
-                    b_in_a: round(b_in_a),
-                });
+        let mut push_pair = |a: usize,
+                             b: usize,
+                             relation: PairRelation,
+                             j: f64,
+                             a_in_b: f64,
+                             b_in_a: f64,
+                             passages: Vec<Passage>| {
+            let (a, b, a_in_b, b_in_a, passages) = if docs[a].id <= docs[b].id {
+                (a, b, a_in_b, b_in_a, passages)
+            } else {
+                let mut swapped: Vec<Passage> =
+                    passages.into_iter().map(Passage::swapped).collect();
+                swapped.sort_by_key(|p| (p.a, p.b));
+                (b, a, b_in_a, a_in_b, swapped)
             };
+            pairs.push(PairReport {
+                a: docs[a].id.clone(),
+                b: docs[b].id.clone(),
+                relation,
+                jaccard: round(j),
+                a_in_b: round(a_in_b),
+                b_in_a: round(b_in_a),
+                passages,
+            });
+        };
         for v in related {
             let o = v.overlap;
             let relation = t
@@ -580,17 +714,40 @@ impl Scanner {
             push_pair(
                 v.a as usize,
                 v.b as usize,
-                relation,
+                relation.into(),
                 o.jaccard,
                 o.a_in_b,
                 o.b_in_a,
+                Vec::new(),
             );
         }
         for (d, &r) in rep.iter().enumerate() {
             if r as usize != d {
-                push_pair(r as usize, d, Relation::Exact, 1.0, 1.0, 1.0);
+                push_pair(
+                    r as usize,
+                    d,
+                    PairRelation::Exact,
+                    1.0,
+                    1.0,
+                    1.0,
+                    Vec::new(),
+                );
             }
         }
+        for r in reuse {
+            let o = r.overlap;
+            let passages = r.passages.clone();
+            push_pair(
+                r.a as usize,
+                r.b as usize,
+                PairRelation::SharedPassages,
+                o.jaccard,
+                o.a_in_b,
+                o.b_in_a,
+                passages,
+            );
+        }
+        stats.shared_passage_pairs = reuse.len();
         pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
         stats.related_pairs = pairs.len();
 
@@ -687,4 +844,113 @@ fn related_docs(a: &Sketch, b: &Sketch, min: f64) -> bool {
     let inter = j * (a.words + b.words) as f64 / (1.0 + j);
     let smaller = a.words.min(b.words).max(1) as f64;
     inter / smaller >= min
+}
+
+/// What the corpus-wide stages found, for the report.
+struct Findings<'a> {
+    sketches: &'a [Sketch],
+    rep: &'a [u32],
+    decisions: &'a [group::Decision],
+    related: &'a [Verified],
+    reuse: &'a [Reuse],
+    candidate_pairs: usize,
+}
+
+/// Two kept documents that share passages.
+struct Reuse {
+    a: u32,
+    b: u32,
+    overlap: verify::Overlap,
+    passages: Vec<Passage>,
+}
+
+fn align_params(cfg: &Config) -> AlignParams {
+    AlignParams {
+        seed: cfg.ngram,
+        max_gap: cfg.passage_gap,
+        min_tokens: cfg.min_passage,
+    }
+}
+
+/// Aligned passages between two token sequences, as byte spans (and the
+/// passage text when A's original text is given).
+fn passages_between(
+    ca: &Content,
+    cb: &Content,
+    params: AlignParams,
+    text_a: Option<&str>,
+) -> Vec<Passage> {
+    if ca.offsets.len() != ca.tokens.len() || cb.offsets.len() != cb.tokens.len() {
+        return Vec::new(); // offsets were not recorded (passages off, or a text over 4 GB)
+    }
+    let span = |o: &[(u32, u32)], r: &std::ops::Range<usize>| {
+        Span::new(o[r.start].0 as usize, o[r.end - 1].1 as usize)
+    };
+    align::align_sequences(ca.sequence(), cb.sequence(), params)
+        .into_iter()
+        .map(|t| {
+            let a = span(&ca.offsets, &t.a);
+            Passage {
+                a,
+                b: span(&cb.offsets, &t.b),
+                tokens: t.a.len(),
+                text: text_a
+                    .and_then(|x| x.get(a.start..a.end))
+                    .map(str::to_owned),
+            }
+        })
+        .collect()
+}
+
+/// Compare two documents: measured scores, their relation, and the passages
+/// they share (with the passage text). Cleaning applies per document;
+/// corpus-wide boilerplate needs a corpus and is not used here.
+///
+/// ```
+/// use doublet::{compare, Config, Document};
+///
+/// let quote = "we exchanged some ideas and we had a little bit of progress, Kerry said";
+/// let a = Document::new("a", format!("The talks went on all week in New York. {quote}. Then he left for the airport."));
+/// let b = Document::new("b", format!("A very different report opens this one. \u{201C}{quote}.\u{201D} Nothing else is alike."));
+/// let c = compare(&Config::default(), &a, &b).unwrap();
+/// assert_eq!(c.relation, doublet::PairRelation::SharedPassages);
+/// assert!(c.passages[0].text.as_deref().unwrap().contains("a little bit of progress"));
+/// ```
+pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison> {
+    let cfg = config.clone().validated()?;
+    let seeds = Seeds::new(cfg.seed);
+    let (da, db) = (analyse(a, &cfg), analyse(b, &cfg));
+    let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
+    let (ta, tb) = (&ca.tokens, &cb.tokens);
+    let sa = shingle::shingle_set(ta, cfg.ngram, seeds.shingle);
+    let sb = shingle::shingle_set(tb, cfg.ngram, seeds.shingle);
+    let o = verify::measure(&sa, &sb);
+    let passages = if cfg.min_passage > 0 {
+        passages_between(&ca, &cb, align_params(&cfg), Some(&a.text))
+    } else {
+        Vec::new()
+    };
+    let t = Thresholds {
+        jaccard: cfg.threshold,
+        containment: cfg.containment,
+    };
+    let relation = if !ta.is_empty() && ta == tb {
+        PairRelation::Exact
+    } else if let Some(r) = t.relation(o.jaccard, o.a_in_b.max(o.b_in_a)) {
+        r.into()
+    } else if !passages.is_empty() {
+        PairRelation::SharedPassages
+    } else {
+        PairRelation::Unrelated
+    };
+    let round = |x: f64| (x * 1e6).round() / 1e6;
+    Ok(Comparison {
+        a: a.id.clone(),
+        b: b.id.clone(),
+        relation,
+        jaccard: round(o.jaccard),
+        a_in_b: round(o.a_in_b),
+        b_in_a: round(o.b_in_a),
+        passages,
+    })
 }

@@ -64,6 +64,8 @@ pub struct Stats {
     pub candidate_pairs: usize,
     /// Verified pairs that met a threshold.
     pub related_pairs: usize,
+    /// Pairs of kept documents that share passages without being duplicates.
+    pub shared_passage_pairs: usize,
 }
 
 /// A span with the evidence for removing it.
@@ -139,6 +141,77 @@ pub struct Cluster {
     pub members: Vec<String>,
 }
 
+/// How two documents relate, from closest to farthest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairRelation {
+    /// Same normalised content.
+    Exact,
+    /// Jaccard similarity at or above the threshold.
+    NearDuplicate,
+    /// One's share of shingles found in the other at or above the threshold.
+    Contained,
+    /// Not duplicates, but they share at least one aligned passage.
+    SharedPassages,
+    /// Nothing of the above.
+    Unrelated,
+}
+
+impl From<Relation> for PairRelation {
+    fn from(r: Relation) -> Self {
+        match r {
+            Relation::Exact => PairRelation::Exact,
+            Relation::NearDuplicate => PairRelation::NearDuplicate,
+            Relation::Contained => PairRelation::Contained,
+        }
+    }
+}
+
+/// A passage two documents share.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Passage {
+    /// Its bytes in the first document's original text.
+    pub a: Span,
+    /// Its bytes in the second document's original text.
+    pub b: Span,
+    /// Its length in words, in the first document.
+    pub tokens: usize,
+    /// The passage as it stands in the first document (when the text is at
+    /// hand: `compare`, not `scan`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Passage {
+    /// The same passage seen from the other document.
+    pub fn swapped(self) -> Passage {
+        Passage {
+            a: self.b,
+            b: self.a,
+            ..self
+        }
+    }
+}
+
+/// Two documents side by side: `doublet compare`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Comparison {
+    /// First document's id.
+    pub a: String,
+    /// Second document's id.
+    pub b: String,
+    /// How they relate.
+    pub relation: PairRelation,
+    /// Measured Jaccard similarity of the cleaned shingle sets.
+    pub jaccard: f64,
+    /// Share of `a`'s shingles found in `b`.
+    pub a_in_b: f64,
+    /// Share of `b`'s shingles found in `a`.
+    pub b_in_a: f64,
+    /// Shared passages, in `a`'s order.
+    pub passages: Vec<Passage>,
+}
+
 /// A verified related pair.
 #[derive(Clone, Debug, Serialize)]
 pub struct PairReport {
@@ -147,11 +220,14 @@ pub struct PairReport {
     /// The larger id.
     pub b: String,
     /// How they relate.
-    pub relation: Relation,
+    pub relation: PairRelation,
     /// Measured Jaccard similarity.
     pub jaccard: f64,
     /// Share of `a`'s shingles found in `b`.
     pub a_in_b: f64,
     /// Share of `b`'s shingles found in `a`.
     pub b_in_a: f64,
+    /// Shared passages (listed for `shared_passages` pairs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub passages: Vec<Passage>,
 }

@@ -36,7 +36,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
         if doc.kept {
             // Without cleaning (`--no-clean`) nothing was removed: write the
             // original bytes, not a re-joined list of blocks.
-            let original = args.no_clean_output || args.common.no_clean;
+            let original = args.no_clean_output || args.common.tuning.no_clean;
             let text = if original {
                 record.text
             } else {

@@ -1,3 +1,4 @@
 //! Printers: turn a report into text for people.
 
+pub mod side_by_side;
 pub mod summary;

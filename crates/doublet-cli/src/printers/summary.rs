@@ -5,7 +5,7 @@
 use std::io::{self, Write};
 
 use doublet::report::DocumentReport;
-use doublet::{Relation, Report};
+use doublet::{PairRelation, Relation, Report};
 
 fn kb(bytes: usize) -> String {
     if bytes >= 1_000_000 {
@@ -66,11 +66,12 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "cleaned {} repeated and {} boilerplate; {} candidate pairs, {} related pairs",
+        "cleaned {} repeated and {} boilerplate; {} candidate pairs, {} related pairs ({} sharing passages)",
         kb(s.repeated_bytes),
         kb(s.boilerplate_bytes),
         s.candidate_pairs,
-        s.related_pairs
+        s.related_pairs,
+        s.shared_passage_pairs
     )?;
     let by_id: std::collections::HashMap<&str, &DocumentReport> = report
         .documents
@@ -107,6 +108,32 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 d.containment.unwrap_or(0.0),
                 d.content_words,
                 cleaned(d)
+            )?;
+        }
+    }
+    let reuse: Vec<_> = report
+        .pairs
+        .iter()
+        .filter(|p| p.relation == PairRelation::SharedPassages)
+        .collect();
+    if !reuse.is_empty() {
+        writeln!(out)?;
+        let plural = if reuse.len() == 1 { "pair" } else { "pairs" };
+        writeln!(
+            out,
+            "shared passages between kept documents ({} {plural}):",
+            reuse.len()
+        )?;
+        for p in reuse.iter().take(if small { usize::MAX } else { 20 }) {
+            let words: usize = p.passages.iter().map(|x| x.tokens).sum();
+            writeln!(
+                out,
+                "  {} and {}: {} passage{}, {words} words (jaccard {:.3})",
+                p.a,
+                p.b,
+                p.passages.len(),
+                if p.passages.len() == 1 { "" } else { "s" },
+                p.jaccard
             )?;
         }
     }

@@ -1,5 +1,6 @@
 //! Tests that run the real `doublet` binary.
 
+mod compare;
 mod dedup;
 mod errors;
 mod inputs;

@@ -35,18 +35,23 @@ fn fold_punctuation(c: char) -> char {
 ///
 /// The result is stable: normalising it again changes nothing.
 pub fn normalise(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    normalise_into(text, &mut out);
+    out
+}
+
+/// [`normalise`] appending to `out`, so callers can reuse one buffer.
+pub fn normalise_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         // ASCII is NFKC already; only case, backticks and spacing change.
-        return text
-            .bytes()
-            .map(|b| match b {
-                b'`' => '\'',
-                b if b.is_ascii_whitespace() => ' ',
-                b => b.to_ascii_lowercase() as char,
-            })
-            .collect();
+        out.extend(text.bytes().map(|b| match b {
+            b'`' => '\'',
+            b if b.is_ascii_whitespace() => ' ',
+            b => b.to_ascii_lowercase() as char,
+        }));
+        return;
     }
-    let mut out = String::with_capacity(text.len());
+    let start = out.len();
     // Most text is already in NFKC; the quick check skips the decomposition.
     if is_nfkc_quick(text.chars()) == IsNormalized::Yes {
         for c in text.chars().map(fold_punctuation) {
@@ -60,10 +65,25 @@ pub fn normalise(text: &str) -> String {
     // Lower-casing can, for a handful of characters, produce a sequence that
     // NFKC would compose differently; a second pass makes the result a fixed
     // point, which the exact-duplicate key relies on.
-    if out.is_ascii() || is_nfkc_quick(out.chars()) == IsNormalized::Yes {
-        out
-    } else {
-        out.nfkc().collect()
+    let tail = &out[start..];
+    if !tail.is_ascii() && is_nfkc_quick(tail.chars()) != IsNormalized::Yes {
+        let fixed: String = tail.nfkc().collect();
+        out.truncate(start);
+        out.push_str(&fixed);
+    }
+}
+
+/// Every word of *original* text with its byte range, normalised: calls
+/// `f(start, end, normalised)` for each. Words are found at Unicode word
+/// boundaries (UAX #29) in the original, so offsets point into it exactly;
+/// each word is then normalised on its own.
+pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(usize, usize, &str)) {
+    for (offset, word) in text.unicode_word_indices() {
+        buf.clear();
+        normalise_into(word, buf);
+        if !buf.is_empty() {
+            f(offset, offset + word.len(), buf);
+        }
     }
 }
 
@@ -83,6 +103,25 @@ mod tests {
         assert_eq!(
             normalise("\u{201C}We\u{2019}re\u{201D} \u{2014} ＡＢＣ"),
             "\"we're\" - abc"
+        );
+    }
+
+    #[test]
+    fn words_of_the_original_keep_their_offsets() {
+        let text = "\u{201C}We\u{2019}re here,\u{201D} Kerry said.";
+        let mut buf = String::new();
+        let mut got = Vec::new();
+        for_each_word(text, &mut buf, |s, e, w| {
+            got.push((w.to_string(), &text[s..e]))
+        });
+        assert_eq!(
+            got,
+            [
+                ("we're".into(), "We\u{2019}re"),
+                ("here".into(), "here"),
+                ("kerry".into(), "Kerry"),
+                ("said".into(), "said")
+            ]
         );
     }
 

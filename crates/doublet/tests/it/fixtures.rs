@@ -220,10 +220,25 @@ const SPEAKER: &[&str] = &[
     "the chairman confirmed",
 ];
 
-/// One sentence of plausible news prose.
+const TAIL: &[&str] = &[
+    "while the {a} {n} had {v} the {n} a year before",
+    "a decision the {n} of {p} {v} at once",
+    "although nobody at the {a} {n} expected it",
+    "and the {n} is now {v} by the {a} {n}",
+    "two weeks after the {n} {v} the {a} {n}",
+];
+
+/// One sentence of plausible news prose, varied enough that two articles
+/// rarely share a dozen words in a row.
 pub fn sentence(rng: &mut Rng) -> String {
+    let mut tail = rng.pick(TAIL).to_string();
+    for (slot, words) in [("{n}", NOUN), ("{v}", VERB), ("{a}", ADJ), ("{p}", PLACE)] {
+        while let Some(i) = tail.find(slot) {
+            tail.replace_range(i..i + slot.len(), rng.pick(words));
+        }
+    }
     format!(
-        "The {} {} of {} {} the {} {} {}, {}, and it was not the first time that the {} had been {} by the {}.",
+        "The {} {} of {} {} the {} {} {}, {}, {}.",
         rng.pick(ADJ),
         rng.pick(NOUN),
         rng.pick(PLACE),
@@ -232,9 +247,7 @@ pub fn sentence(rng: &mut Rng) -> String {
         rng.pick(NOUN),
         rng.pick(TIME),
         rng.pick(SPEAKER),
-        rng.pick(NOUN),
-        rng.pick(VERB),
-        rng.pick(NOUN),
+        tail,
     )
 }
 

@@ -99,17 +99,19 @@ fn first_half_plus_a_footer_is_contained_in_the_whole() {
     );
 }
 
+/// Another report of the same event, written independently of [`STORY`].
+const OTHER: &[&str] = &[
+    "Passengers travelling to the islands from Linmouth will have to board ferries from a floating pontoon from September, the harbour authority announced.",
+    "The decision follows an inspection of the Victorian pier, which revealed corroded supports beneath the waterline and cracks in the concrete deck.",
+    "Shopkeepers on the seafront fear a drop in trade. \u{201C}Half of our customers come off the boat,\u{201D} said the owner of a cafe near the terminal.",
+    "A replacement terminal could open within three years if the regional government approves the funding request submitted last month.",
+];
+
 #[test]
 fn two_articles_on_one_topic_are_not_duplicates() {
-    let other = [
-        "Passengers travelling to the islands from Linmouth will have to board ferries from a floating pontoon from September, the harbour authority announced.",
-        "The decision follows an inspection of the Victorian pier, which revealed corroded supports beneath the waterline and cracks in the concrete deck.",
-        "Shopkeepers on the seafront fear a drop in trade. \u{201C}Half of our customers come off the boat,\u{201D} said the owner of a cafe near the terminal.",
-        "A replacement terminal could open within three years if the regional government approves the funding request submitted last month.",
-    ];
     let r = scan(vec![
         Document::new("a", story()),
-        Document::new("b", other.join("\n")),
+        Document::new("b", OTHER.join("\n")),
     ]);
     assert!(doc(&r, "a").kept && doc(&r, "b").kept);
     assert!(r.pairs.is_empty(), "{:?}", r.pairs);
@@ -168,4 +170,36 @@ fn duplicate_ids_are_refused() {
         .push(vec![Document::new("x", "a"), Document::new("x", "b")])
         .unwrap_err();
     assert!(e.to_string().contains("duplicate document id \"x\""), "{e}");
+}
+
+#[test]
+fn a_copied_paragraph_with_two_changed_words_is_one_passage() {
+    // B is another report of the event that borrows A's third paragraph with
+    // two words changed, one of them among its last words.
+    let borrowed = STORY[2]
+        .replace("temporary pontoon", "floating pontoon")
+        .replace("three years", "four years");
+    let mut other: Vec<String> = OTHER.iter().map(|s| s.to_string()).collect();
+    other.insert(2, borrowed.clone());
+    let a = Document::new("a", story());
+    let b = Document::new("b", lines(&other));
+    let c = doublet::compare(&doublet::Config::default(), &a, &b).unwrap();
+    assert_eq!(c.relation, doublet::PairRelation::SharedPassages);
+    assert_eq!(c.passages.len(), 1, "{:?}", c.passages);
+    let p = &c.passages[0];
+    // The passage is the whole paragraph in both documents, edits included.
+    assert_eq!(&a.text[p.a.start..p.a.end], STORY[2].trim_end_matches('.'));
+    assert_eq!(&b.text[p.b.start..p.b.end], borrowed.trim_end_matches('.'));
+    // And scan finds the same pair, with the same passage, among others.
+    let r = scan(vec![a, b, Document::new("c", lines(&article(23, 8)))]);
+    let shared: Vec<_> = r
+        .pairs
+        .iter()
+        .filter(|p| p.relation == doublet::PairRelation::SharedPassages)
+        .collect();
+    assert_eq!(shared.len(), 1, "{shared:?}");
+    assert_eq!((shared[0].a.as_str(), shared[0].b.as_str()), ("a", "b"));
+    assert_eq!(shared[0].passages.len(), 1);
+    assert_eq!(shared[0].passages[0].a, p.a);
+    assert_eq!(shared[0].passages[0].b, p.b);
 }

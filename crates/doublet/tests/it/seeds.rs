@@ -1,6 +1,6 @@
 //! The founding example: what `design.md` says doublet must conclude.
 
-use doublet::Relation;
+use doublet::{PairRelation, Relation};
 
 use crate::fixtures::{doc, scan, seeds};
 
@@ -35,13 +35,21 @@ fn the_seeds_group_as_designed() {
         (r.stats.kept, r.stats.removed, r.stats.duplicate_clusters),
         (3, 2, 2)
     );
-    // Only the two designed pairs are related; 004 relates to nothing.
-    let pairs: Vec<(&str, &str)> = r
+    // The two designed duplicate pairs, and the two kept reports of the same
+    // meeting sharing Kerry's quote; 004 relates to nothing.
+    let pairs: Vec<(&str, &str, PairRelation)> = r
         .pairs
         .iter()
-        .map(|p| (p.a.as_str(), p.b.as_str()))
+        .map(|p| (p.a.as_str(), p.b.as_str(), p.relation))
         .collect();
-    assert_eq!(pairs, [(S000, S001), (S002, S003)]);
+    assert_eq!(
+        pairs,
+        [
+            (S000, S001, PairRelation::Contained),
+            (S000, S002, PairRelation::SharedPassages),
+            (S002, S003, PairRelation::NearDuplicate)
+        ]
+    );
 }
 
 fn text_of(id: &str) -> String {

@@ -1,0 +1,78 @@
+//! `doublet compare`: two documents side by side.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use doublet::Document;
+use doublet_io::{records, Fields, Input, Record};
+
+use crate::args::CompareArgs;
+use crate::{printers, settings};
+
+fn warn_replaced(record: &Record) {
+    if record.replaced > 0 {
+        eprintln!(
+            "doublet: warning: {}: {} bytes of invalid UTF-8 replaced with U+FFFD",
+            record.origin, record.replaced
+        );
+    }
+}
+
+/// Find the two ids in a JSON Lines file, reading no further than needed.
+fn from_jsonl(path: &str, a: &str, b: &str, fields: Fields) -> Result<(Record, Record)> {
+    let mut found: (Option<Record>, Option<Record>) = (None, None);
+    for record in records(vec![Input::parse(path)?], fields) {
+        let record = record?;
+        if found.0.is_none() && record.id == a {
+            found.0 = Some(record.clone());
+        }
+        if found.1.is_none() && record.id == b {
+            found.1 = Some(record);
+        }
+        if found.0.is_some() && found.1.is_some() {
+            break;
+        }
+    }
+    match found {
+        (Some(x), Some(y)) => Ok((x, y)),
+        (None, _) => bail!("{path}: no document with id {a:?}"),
+        (_, None) => bail!("{path}: no document with id {b:?}"),
+    }
+}
+
+pub fn run(args: CompareArgs) -> Result<()> {
+    let config = settings::config(&args.tuning)?;
+    let (ra, rb) = match &args.input {
+        Some(path) => {
+            let fields = Fields {
+                id: args.id_field.clone(),
+                text: args.text_field.clone(),
+            };
+            from_jsonl(path, &args.a, &args.b, fields)?
+        }
+        None => (
+            doublet_io::readers::read_text(Path::new(&args.a), args.a.clone())?,
+            doublet_io::readers::read_text(Path::new(&args.b), args.b.clone())?,
+        ),
+    };
+    warn_replaced(&ra);
+    warn_replaced(&rb);
+    let (a, b) = (Document::new(ra.id, ra.text), Document::new(rb.id, rb.text));
+    let comparison = doublet::compare(&config, &a, &b)?;
+    let stdout = std::io::stdout();
+    let color = stdout.is_terminal();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &comparison)?;
+        writeln!(out)?;
+    } else {
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(100);
+        printers::side_by_side::print(&comparison, &a.text, &b.text, width, color, &mut out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
