@@ -213,9 +213,20 @@ pub fn align_sequences(sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenP
     // Chain segments across small edits; each segment joins the open chain
     // it continues most closely, or starts a new one.
     let gap = p.max_gap as isize;
+    // Segments come in order of their start in A, so a chain that ended more
+    // than `gap` words before the current segment can never grow again:
+    // retiring it keeps the search to the few chains still open.
     let mut chains: Vec<Segment> = Vec::new();
+    let mut open: Vec<Segment> = Vec::new();
     for s in segments {
-        let best = chains
+        open.retain(|c| {
+            let live = c.a1 as isize + gap >= s.a0 as isize;
+            if !live {
+                chains.push(*c);
+            }
+            live
+        });
+        let best = open
             .iter_mut()
             .filter_map(|c| {
                 let ga = s.a0 as isize - c.a1 as isize;
@@ -233,9 +244,10 @@ pub fn align_sequences(sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenP
                 c.a1 = c.a1.max(s.a1);
                 c.b1 = c.b1.max(s.b1);
             }
-            None => chains.push(s),
+            None => open.push(s),
         }
     }
+    chains.extend(open);
     for c in chains.iter_mut() {
         extend_right(c, sa, sb, p.max_gap);
         extend_left(c, sa, sb, p.max_gap);
@@ -248,7 +260,7 @@ pub fn align_sequences(sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenP
             b: c.b0..c.b1,
         })
         .collect();
-    out.sort_by_key(|t| (t.a.start, t.b.start));
+    out.sort_by_key(|t| (t.a.start, t.b.start, t.a.end, t.b.end));
     out
 }
 

@@ -216,16 +216,24 @@ pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> 
 
 /// Winnowing (Schleimer, Wilkerson & Aiken, "Winnowing: local algorithms for
 /// document fingerprinting", SIGMOD 2003): the minimum of every window of `w`
-/// consecutive hashes (the rightmost on ties), sorted and distinct. Any run of
+/// consecutive hashes (the rightmost on ties), with its position. Any run of
 /// `w` consecutive hashes two documents share yields a fingerprint both
 /// select, so with word n-gram hashes every shared passage of `w + n − 1`
-/// words is guaranteed a shared fingerprint.
-pub fn winnow(hashes: &[u64], w: usize) -> Vec<u64> {
+/// words is guaranteed a shared fingerprint. Returned sorted by hash, one
+/// position per distinct hash (the first).
+pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
     let w = w.max(1);
+    let mut out: Vec<(u64, u32)> = Vec::with_capacity(2 * hashes.len() / (w + 1) + 1);
     if hashes.len() <= w {
-        return hashes.iter().min().map(|&m| vec![m]).unwrap_or_default();
+        if let Some((i, &m)) = hashes
+            .iter()
+            .enumerate()
+            .min_by_key(|&(i, &h)| (h, std::cmp::Reverse(i)))
+        {
+            out.push((m, i as u32));
+        }
+        return out;
     }
-    let mut out = Vec::with_capacity(2 * hashes.len() / (w + 1) + 1);
     let mut last = usize::MAX;
     for start in 0..=hashes.len() - w {
         let window = &hashes[start..start + w];
@@ -237,18 +245,41 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<u64> {
         }
         if start + at != last {
             last = start + at;
-            out.push(hashes[last]);
+            out.push((hashes[last], last as u32));
         }
     }
     out.sort_unstable();
-    out.dedup();
+    out.dedup_by_key(|e| e.0);
     out
 }
 
 /// Candidate pairs for shared passages: documents sharing a fingerprint that
-/// at most `max_df` documents have.
-pub fn passage_pairs(docs: &[(u32, &[u64])], max_df: usize) -> Vec<Pair> {
-    finish(cooccurrences(docs, max_df))
+/// at most `max_df` documents have, at positions where `agree(a, pos_a, b,
+/// pos_b)` confirms the text around it matches. Pairs come out once, sorted.
+pub fn passage_pairs(
+    docs: &[(u32, &[(u64, u32)])],
+    max_df: usize,
+    agree: impl Fn(u32, u32, u32, u32) -> bool + Sync,
+) -> Vec<Pair> {
+    let mut postings: Vec<(u64, u32, u32)> = docs
+        .par_iter()
+        .flat_map_iter(|&(d, fps)| fps.iter().map(move |&(h, pos)| (h, d, pos)))
+        .collect();
+    postings.par_sort_unstable();
+    let agree = &agree;
+    let pairs: Vec<u64> = postings
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() >= 2 && run.len() <= max_df)
+        .flat_map_iter(|run| {
+            run.iter().enumerate().flat_map(move |(i, a)| {
+                run[i + 1..]
+                    .iter()
+                    .filter(move |b| b.1 != a.1 && agree(a.1, a.2, b.1, b.2))
+                    .map(move |b| pack(a.1, b.1))
+            })
+        })
+        .collect();
+    finish(pairs)
 }
 
 /// Merge candidate lists into one sorted, duplicate-free list.
@@ -314,10 +345,11 @@ mod tests {
         for _ in 0..200 {
             let a: Vec<u64> = [take(30), shared.clone(), take(30)].concat();
             let b: Vec<u64> = [take(17), shared.clone()].concat();
-            let (fa, fb) = (winnow(&a, 8), winnow(&b, 8));
+            let keys = |f: Vec<(u64, u32)>| f.into_iter().map(|e| e.0).collect::<Vec<_>>();
+            let (fa, fb) = (keys(winnow(&a, 8)), keys(winnow(&b, 8)));
             assert!(crate::verify::intersection(&fa, &fb) >= 1);
         }
-        assert_eq!(winnow(&[5, 3, 9], 8), [3]);
+        assert_eq!(winnow(&[5, 3, 9], 8), [(3, 1)]);
         assert!(winnow(&[], 8).is_empty());
     }
 
