@@ -56,6 +56,9 @@ pub struct ScanArgs {
     /// Write the JSON report to FILE and print the summary.
     #[arg(long, value_name = "FILE")]
     pub report: Option<PathBuf>,
+    /// Also write a self-contained HTML report to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -20,6 +20,21 @@ enum Sink {
     Zstd(zstd::Encoder<'static, BufWriter<File>>),
 }
 
+/// Temporary files are created private (0600); the finished output gets the
+/// usual permissions of a new file (0644), so a report or corpus written by
+/// doublet is readable like any other.
+#[cfg(unix)]
+fn publish_permissions(file: &File, dest: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .map_err(io(dest))
+}
+
+#[cfg(not(unix))]
+fn publish_permissions(_file: &File, _dest: &Path) -> Result<()> {
+    Ok(())
+}
+
 /// A JSON Lines file written atomically.
 pub struct AtomicJsonLines {
     sink: Option<Sink>,
@@ -88,6 +103,7 @@ impl AtomicJsonLines {
         };
         let file = inner.into_inner().map_err(|e| io(&dest)(e.into_error()))?;
         file.sync_all().map_err(io(&dest))?;
+        publish_permissions(&file, &dest)?;
         if let Some(temp) = self.temp.take() {
             temp.persist(&dest).map_err(|e| io(&dest)(e.error))?;
         }
@@ -108,6 +124,7 @@ pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(io(dest))?;
     tmp.write_all(bytes).map_err(io(dest))?;
     tmp.as_file().sync_all().map_err(io(dest))?;
+    publish_permissions(tmp.as_file(), dest)?;
     tmp.persist(dest).map_err(|e| io(dest)(e.error))?;
     Ok(())
 }
@@ -126,6 +143,17 @@ mod tests {
         w.commit().unwrap();
         let text = zstd::decode_all(File::open(&dest).unwrap()).unwrap();
         assert_eq!(text, b"{\"id\":\"a\"}\n");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn outputs_get_ordinary_permissions() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("r.json");
+        write_atomic(&dest, b"{}").unwrap();
+        let mode = std::fs::metadata(&dest).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o644);
     }
 
     #[test]

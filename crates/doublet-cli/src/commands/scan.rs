@@ -1,17 +1,32 @@
-//! `doublet scan`: analyse, then print the summary or the JSON report.
+//! `doublet scan`: analyse, then print the summary or the JSON report, and
+//! optionally write the HTML report.
 
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use anyhow::Result;
+use doublet::report::Passage;
+use doublet::{Config, Document, PairRelation, Report};
+use rayon::prelude::*;
 
 use crate::args::ScanArgs;
 use crate::load::{self, Inputs};
+use crate::printers::html;
 use crate::{printers, settings};
+
+/// Duplicate pairs aligned for the HTML view at most.
+const MAX_ALIGNED: usize = 5_000;
 
 pub fn run(args: ScanArgs) -> Result<()> {
     let (config, resources) = settings::resolve(&args.common)?;
-    let inputs = Inputs::parse(&args.common, false)?;
-    let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+    let inputs = Inputs::parse(&args.common, args.html.is_some())?;
+    let report = super::with_threads(&resources, || {
+        load::scan(&inputs, config.clone(), &resources)
+    })?;
+    if let Some(path) = &args.html {
+        let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
+        doublet_io::write_atomic(path, page.as_bytes())?;
+    }
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
@@ -25,4 +40,41 @@ pub fn run(args: ScanArgs) -> Result<()> {
     }
     out.flush()?;
     Ok(())
+}
+
+/// Read the texts of the documents in listed pairs (a second pass over the
+/// inputs) and align the duplicate pairs, then render the page.
+fn html_page(report: &Report, inputs: &Inputs, config: &Config) -> Result<String> {
+    let listed = html::listed(report);
+    let needed: HashSet<&str> = listed
+        .iter()
+        .flat_map(|p| [p.a.as_str(), p.b.as_str()])
+        .collect();
+    let mut texts: HashMap<String, String> = HashMap::new();
+    for record in inputs.records() {
+        let record = record?;
+        if needed.contains(record.id.as_str()) {
+            texts.insert(record.id, record.text);
+        }
+    }
+    let todo: Vec<(&str, &str)> = listed
+        .iter()
+        .filter(|p| p.relation != PairRelation::SharedPassages)
+        .take(MAX_ALIGNED)
+        .map(|p| (p.a.as_str(), p.b.as_str()))
+        .collect();
+    let aligned: HashMap<(String, String), Vec<Passage>> = todo
+        .par_iter()
+        .filter_map(|&(a, b)| {
+            let (ta, tb) = (texts.get(a)?, texts.get(b)?);
+            let c = doublet::compare(
+                config,
+                &Document::new(a, ta.as_str()),
+                &Document::new(b, tb.as_str()),
+            )
+            .ok()?;
+            Some(((a.to_owned(), b.to_owned()), c.passages))
+        })
+        .collect();
+    Ok(html::render(report, &texts, &aligned))
 }

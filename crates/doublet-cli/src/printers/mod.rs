@@ -1,4 +1,5 @@
 //! Printers: turn a report into text for people.
 
+pub mod html;
 pub mod side_by_side;
 pub mod summary;
