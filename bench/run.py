@@ -25,11 +25,9 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, text=True, capture_output=True, **kw)
 
 
-def run_doublet(corpus, out, threads):
+def run_doublet(corpus, out, flags):
     cmd = ["/usr/bin/time", "-f", "%e %M", os.path.join(ROOT, "target/release/doublet"), "scan", corpus,
-           "-q", "--report", out]
-    if threads:
-        cmd += ["--threads", str(threads)]
+           "-q", "--report", out] + flags
     r = sh(cmd)
     secs, kb = r.stderr.strip().splitlines()[-1].split()
     return float(secs), int(kb) * 1024
@@ -65,7 +63,7 @@ def main():
             "--out", out])
     sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
     size = os.path.getsize(corpus)
-    tools = ["doublet", "doublet --threads 1"] + [p for p in args.peers.split(",") if p]
+    tools = ["doublet", "doublet --min-passage 0", "doublet --threads 1"] + [p for p in args.peers.split(",") if p]
     times = {t: [] for t in tools}
     peaks = {t: 0 for t in tools}
     reports = {}
@@ -73,7 +71,7 @@ def main():
         for t in tools:
             report = os.path.join(out, f"report-{t.replace(' ', '').replace('-', '')}.json")
             if t.startswith("doublet"):
-                secs, peak = run_doublet(corpus, report, 1 if "threads" in t else None)
+                secs, peak = run_doublet(corpus, report, t.split()[1:])
             else:
                 secs, peak = run_peer(t, corpus, report)
             times[t].append(secs)

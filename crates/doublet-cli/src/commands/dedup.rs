@@ -12,7 +12,13 @@ use crate::load::{self, Inputs};
 use crate::settings;
 
 pub fn run(args: DedupArgs) -> Result<()> {
-    let (config, resources) = settings::resolve(&args.common)?;
+    let (mut config, resources) = settings::resolve(&args.common)?;
+    // Passages appear in no dedup output; find them only when asked to (for
+    // the --report), since they cost as much as the rest of the pipeline.
+    let tuning = &args.common.tuning;
+    if tuning.min_passage.is_none() && tuning.config.is_none() {
+        config.min_passage = 0;
+    }
     let inputs = Inputs::parse(&args.common, true)?;
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
 
