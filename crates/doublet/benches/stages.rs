@@ -250,6 +250,28 @@ fn stages(c: &mut Criterion) {
     });
     g.finish();
 
+    let mut g = c.benchmark_group("align");
+    let aligned: Vec<(usize, usize)> = (3..docs.len()).step_by(4).map(|i| (i, i - 3)).collect();
+    let align_bytes: u64 = aligned
+        .iter()
+        .map(|&(a, b)| (docs[a].text.len() + docs[b].text.len()) as u64)
+        .sum();
+    g.throughput(Throughput::Bytes(align_bytes));
+    let params = doublet::align::AlignParams {
+        seed: 5,
+        max_gap: 4,
+        min_tokens: 12,
+    };
+    g.bench_function("seed-and-extend, near-copy pairs", |b| {
+        b.iter(|| {
+            aligned
+                .iter()
+                .map(|&(x, y)| doublet::align::align(&toks[x], &toks[y], params).len())
+                .sum::<usize>()
+        })
+    });
+    g.finish();
+
     let mut g = c.benchmark_group("pipeline");
     g.throughput(Throughput::Bytes(size));
     g.sample_size(10);
