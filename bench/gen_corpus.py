@@ -10,9 +10,10 @@ lists), repeats some paragraphs as scrapers do, and plants duplicates:
 syndicated copies on other sites, truncated copies behind a paywall, and copies
 with a few words changed.
 
-Writes ``corpus.jsonl`` (``{id, text}``) and ``truth.jsonl`` (``{id, kind,
-source, boilerplate: [[start, end]...], repeated: [[start, end]...]}``, byte
-spans into ``text`` encoded as UTF-8). Deterministic for a given ``--seed``.
+Writes ``corpus.jsonl`` (``{id, text}``) and ``truth.jsonl`` (``{id, cluster,
+kind, source, boilerplate: [[start, end]...], repeated: [[start, end]...]}``,
+byte spans into ``text`` encoded as UTF-8; ``doublet eval --truth`` reads it).
+Deterministic for a given ``--seed``.
 """
 
 import argparse
@@ -227,7 +228,8 @@ def main():
                     originals.pop(rng.randrange(len(originals)))
                 text, spans = page(site, paras, rng, markov, args.repeat_rate)
             corpus.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-            truth.write(json.dumps({"id": doc_id, "kind": kind, "source": source, **spans}) + "\n")
+            truth.write(json.dumps({"id": doc_id, "cluster": source or doc_id, "kind": kind, "source": source,
+                                    **spans}) + "\n")
     print(f"wrote {args.docs} documents to {args.out}", file=sys.stderr)
 
 

@@ -20,6 +20,36 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Two documents side by side: scores, relation and the passages they share.
     Compare(CompareArgs),
+    /// Run scan and measure its grouping against labelled truth.
+    Eval(EvalArgs),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum TruthLayout {
+    /// From the extension and the header.
+    Auto,
+    /// id, cluster[, label]: JSON Lines or CSV.
+    Clusters,
+    /// id_a, id_b[, label]: CSV.
+    Pairs,
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The truth: a cluster file (JSON Lines {id, cluster[, label]} or CSV) or a pair file (CSV id_a,id_b[,label]).
+    #[arg(long, value_name = "FILE")]
+    pub truth: PathBuf,
+    /// How the truth file is laid out.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub truth_format: TruthLayout,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// How many of the worst false positives and false negatives to list.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub worst: usize,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,7 @@ fn run() -> anyhow::Result<()> {
         args::Command::Scan(a) => commands::scan::run(a),
         args::Command::Dedup(a) => commands::dedup::run(a),
         args::Command::Compare(a) => commands::compare::run(a),
+        args::Command::Eval(a) => commands::eval::run(a),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod error;
 pub mod readers;
+pub mod truth;
 pub mod writers;
 
 pub use error::{Error, Result};

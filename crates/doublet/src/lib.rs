@@ -18,6 +18,7 @@
 //! | shared passages | [`align`] |
 //! | keep policy, clusters | [`group`] |
 //! | findings | [`report`] |
+//! | accuracy against labelled truth | [`eval`] |
 //! | orchestration | [`pipeline`] |
 //!
 //! ```
@@ -39,6 +40,7 @@ pub mod align;
 pub mod clean;
 pub mod config;
 pub mod error;
+pub mod eval;
 pub mod group;
 pub mod index;
 pub mod pipeline;

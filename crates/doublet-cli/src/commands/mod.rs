@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod dedup;
+pub mod eval;
 pub mod scan;
 
 use std::path::Path;

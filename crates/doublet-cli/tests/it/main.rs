@@ -3,6 +3,7 @@
 mod compare;
 mod dedup;
 mod errors;
+mod eval;
 mod html;
 mod inputs;
 mod scan;

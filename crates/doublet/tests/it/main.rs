@@ -2,6 +2,7 @@
 
 mod clean;
 mod determinism;
+mod eval;
 mod fixtures;
 mod planted;
 mod scores;
