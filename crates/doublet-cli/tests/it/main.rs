@@ -4,6 +4,7 @@ mod compare;
 mod dedup;
 mod errors;
 mod eval;
+mod hostile;
 mod html;
 mod inputs;
 mod scan;
