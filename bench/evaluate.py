@@ -6,13 +6,14 @@ Grouping: pairwise precision and recall of "same story" over clusters (a
 planted copy and its source belong together; originals belong apart), and the
 recall of each kind of planted copy.
 
-    bench/evaluate.py TRUTH.jsonl REPORT.json
+    bench/evaluate.py TRUTH.jsonl REPORT.json [--json]
 """
 
 import json
 import sys
 from collections import Counter, defaultdict
 from itertools import combinations
+from math import comb
 
 
 def covered(spans):
@@ -22,7 +23,20 @@ def covered(spans):
     return out
 
 
-def main(truth_path, report_path):
+def ari(labels_a, labels_b):
+    """Adjusted Rand index from the contingency table (Hubert & Arabie 1985)."""
+    cells = Counter(zip(labels_a, labels_b))
+    rows = Counter(labels_a)
+    cols = Counter(labels_b)
+    index = sum(comb(c, 2) for c in cells.values())
+    sa = sum(comb(c, 2) for c in rows.values())
+    sb = sum(comb(c, 2) for c in cols.values())
+    expected = sa * sb / comb(len(labels_a), 2)
+    top = (sa + sb) / 2
+    return 1.0 if top == expected else (index - expected) / (top - expected)
+
+
+def main(truth_path, report_path, as_json=False):
     truth = {t["id"]: t for t in map(json.loads, open(truth_path))}
     report = json.load(open(report_path))
     tp = Counter()
@@ -43,14 +57,12 @@ def main(truth_path, report_path):
         fp["removed"] += len(got - want)
         fn["removed"] += len(want - got)
 
-    print("cleaning (bytes)")
-    print(f"  {'kind':<12} {'precision':>9} {'recall':>7} {'marked':>10} {'true':>10}")
+    out = {"cleaning": {}, "kinds": {}}
     for kind in ("boilerplate", "repeated", "removed"):
-        p = tp[kind] / max(1, tp[kind] + fp[kind])
-        r = tp[kind] / max(1, tp[kind] + fn[kind])
-        print(f"  {kind:<12} {p:9.4f} {r:7.4f} {tp[kind] + fp[kind]:10d} {tp[kind] + fn[kind]:10d}")
+        out["cleaning"][kind] = {"precision": tp[kind] / max(1, tp[kind] + fp[kind]),
+                                 "recall": tp[kind] / max(1, tp[kind] + fn[kind])}
 
-    family = {i: (t["source"] or i) for i, t in truth.items()}
+    family = {i: t.get("cluster") or t["source"] or i for i, t in truth.items()}
     cluster = {d["id"]: d["cluster"] for d in report["documents"]}
     by_family = defaultdict(list)
     for i, f in family.items():
@@ -63,20 +75,35 @@ def main(truth_path, report_path):
     both = len(true_pairs & found_pairs)
     p = both / max(1, len(found_pairs))
     r = both / max(1, len(true_pairs))
-    print("grouping (pairs of documents in one cluster)")
-    print(f"  precision {p:.4f}  recall {r:.4f}  F1 {2 * p * r / max(1e-12, p + r):.4f}  "
-          f"(true pairs {len(true_pairs)}, found {len(found_pairs)})")
+    ids = sorted(truth)
+    out["grouping"] = {"precision": p, "recall": r, "f1": 2 * p * r / max(1e-12, p + r),
+                       "ari": ari([family[i] for i in ids], [cluster[i] for i in ids]),
+                       "true_pairs": len(true_pairs), "found_pairs": len(found_pairs)}
     per_kind = Counter()
     hit = Counter()
     for i, t in truth.items():
         if t["source"]:
             per_kind[t["kind"]] += 1
-            hit[t["kind"]] += cluster[i] == cluster[t["source"]]
+            hit[t["kind"]] += cluster[i] == cluster[family[i]]
     for k in sorted(per_kind):
-        print(f"  {k:<11} copies found with their source: {hit[k]}/{per_kind[k]} ({hit[k] / per_kind[k]:.4f})")
+        out["kinds"][k] = {"copies": per_kind[k], "found": hit[k], "recall": hit[k] / per_kind[k]}
+    if as_json:
+        print(json.dumps(out))
+        return
+    print("cleaning (bytes)")
+    print(f"  {'kind':<12} {'precision':>9} {'recall':>7}")
+    for kind, v in out["cleaning"].items():
+        print(f"  {kind:<12} {v['precision']:9.4f} {v['recall']:7.4f}")
+    g = out["grouping"]
+    print("grouping (pairs of documents in one cluster)")
+    print(f"  precision {g['precision']:.4f}  recall {g['recall']:.4f}  F1 {g['f1']:.4f}  ARI {g['ari']:.4f}  "
+          f"(true pairs {g['true_pairs']}, found {g['found_pairs']})")
+    for k, v in out["kinds"].items():
+        print(f"  {k:<13} copies found with their original: {v['found']}/{v['copies']} ({v['recall']:.4f})")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 3:
+    args = [a for a in sys.argv[1:] if a != "--json"]
+    if len(args) != 2:
         sys.exit(__doc__)
-    main(*sys.argv[1:])
+    main(*args, as_json="--json" in sys.argv)

@@ -1,14 +1,28 @@
 #!/usr/bin/env python3
 """Generate a news-like corpus with known answers, for doublet's measurements.
 
-Article prose comes from a word-level order-2 Markov chain trained on real
-English prose that every Python installation carries (the reference text in
-``pydoc_data.topics``), so the text has real word statistics while every
-article is new. Around each article the generator puts the furniture of one
-of ``--sites`` web sites (menus, footers, subscription walls, "related" link
-lists), repeats some paragraphs as scrapers do, and plants duplicates:
-syndicated copies on other sites, truncated copies behind a paywall, and copies
-with a few words changed.
+Prose comes from real English text any machine can install: the Python
+documentation Debian packages as ``python3.11-doc`` (``apt-get install
+python3.11-doc``; its HTML pages are the *topics*), plus the reference text and
+docstrings every Python installation carries. Each original article belongs to
+one topic page: a quarter of its sentences are real sentences of that page, the
+rest come from a word chain (order 2, backing off to order 1) trained on all of
+the prose, so that any number of articles can be made while two originals never
+share more than a few sentences. Originals on the same topic are the negatives
+that look alike without being duplicates.
+
+Around each article the generator puts the furniture of one of ``--sites`` web
+sites (masthead, menu, footer, a "More From This Section" list, a subscription
+wall), repeats the body as some scrapers do, and plants copies, each labelled
+with its transformation:
+
+* ``syndicated``: the same article under another site's header and footer;
+* ``truncated``: its first half and a paywall;
+* ``edited``: five words changed;
+* ``reflowed``: hard-wrapped at 72 columns, paragraphs separated by blank
+  lines, straight and curly quotes swapped;
+* ``reordered``: paragraphs shuffled;
+* ``copy_of_copy``: an edited copy of an earlier copy, on yet another site.
 
 Writes ``corpus.jsonl`` (``{id, text}``) and ``truth.jsonl`` (``{id, cluster,
 kind, source, boilerplate: [[start, end]...], repeated: [[start, end]...]}``,
@@ -22,6 +36,7 @@ import os
 import random
 import re
 import sys
+import textwrap
 
 
 def _prose(text, out):
@@ -29,6 +44,28 @@ def _prose(text, out):
         p = " ".join(p.split())
         if len(p) > 120 and p[0].isupper() and p.endswith(".") and ">>>" not in p and "::" not in p:
             out.append(p)
+
+
+DOC_ROOT = "/usr/share/doc/python3.11/html"
+
+
+def topic_pages():
+    """Prose paragraphs of each page of the Python documentation package."""
+    import glob
+    import html
+
+    if not os.path.isdir(DOC_ROOT):
+        sys.exit(f"{DOC_ROOT} is missing: apt-get install python3.11-doc")
+    pages = []
+    for path in sorted(glob.glob(os.path.join(DOC_ROOT, "**", "*.html"), recursive=True)):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            text = f.read()
+        paras = []
+        for m in re.finditer(r"<p>(.*?)</p>", text, re.S):
+            _prose(html.unescape(re.sub(r"<[^>]+>", "", m.group(1))), paras)
+        if len(paras) >= 8:
+            pages.append(list(dict.fromkeys(paras)))
+    return pages
 
 
 def prose_paragraphs():
@@ -125,10 +162,21 @@ def make_site(i, rng, markov):
     return {"name": name, "menu": menu, "footer": footer, "paywall": paywall}
 
 
-def article(rng, markov):
+def sentences_of(paragraphs):
+    return [s for p in paragraphs for s in re.split(r"(?<=[.!?])\s+", p) if len(s.split()) >= 6]
+
+
+REAL_SHARE = 0.25
+
+
+def article(rng, markov, topic):
+    """Paragraphs of one original: real sentences of its topic page mixed
+    into new text from the chain."""
     paras = []
     for _ in range(rng.randint(6, 14)):
-        paras.append(" ".join(markov.sentence(rng) for _ in range(rng.randint(2, 4))))
+        n = rng.randint(2, 4)
+        paras.append(" ".join(rng.choice(topic) if rng.random() < REAL_SHARE else markov.sentence(rng)
+                              for _ in range(n)))
     return paras
 
 
@@ -141,18 +189,32 @@ class Page:
     def add(self, text, kind):
         self.parts.append((text, kind))
 
-    def render(self):
+    def render(self, wrap=None):
+        """One block per line, or (``wrap``) hard-wrapped blocks separated by
+        blank lines, as plain-text feeds write them."""
         out = bytearray()
         spans = {"boilerplate": [], "repeated": []}
         for text, kind in self.parts:
-            b = text.encode()
+            b = (textwrap.fill(text, wrap, break_long_words=False, break_on_hyphens=False) if wrap else text).encode()
             if kind in spans:
                 spans[kind].append([len(out), len(out) + len(b)])
-            out += b + b"\n"
+            out += b + (b"\n\n" if wrap else b"\n")
         return out.decode(), spans
 
 
-def page(site, paras, rng, markov, repeat_rate, paywall=False):
+def swap_quotes(paras):
+    """Straight quotes become curly ones and curly ones straight."""
+    out = []
+    for p in paras:
+        if '"' in p or "'" in p:
+            p = re.sub(r'"([^"]*)"', "\u201c\\1\u201d", p).replace("'", "\u2019")
+        else:
+            p = p.replace("\u201c", '"').replace("\u201d", '"').replace("\u2019", "'")
+        out.append(p)
+    return out
+
+
+def page(site, paras, rng, markov, repeat_rate, paywall=False, wrap=None):
     p = Page()
     p.add(site["name"], "boilerplate")
     p.add(" | ".join(site["menu"]), "boilerplate")
@@ -174,7 +236,7 @@ def page(site, paras, rng, markov, repeat_rate, paywall=False):
             p.add(para, "repeated")
     for line in site["footer"]:
         p.add(line, "boilerplate")
-    return p.render()
+    return p.render(wrap)
 
 
 def change_words(paras, rng, n):
@@ -199,37 +261,48 @@ def main():
     args = ap.parse_args()
 
     rng = random.Random(args.seed)
-    markov = Markov(prose_paragraphs())
+    pages = topic_pages()
+    markov = Markov([p for page in pages for p in page] + prose_paragraphs())
+    topics = [sentences_of(page) for page in pages]
     sites = [make_site(i, rng, markov) for i in range(args.sites)]
     os.makedirs(args.out, exist_ok=True)
-    originals = []
+    originals = []  # (id, root, paragraphs)
+    kinds = ["syndicated", "truncated", "edited", "reflowed", "reordered", "copy_of_copy"]
     with open(os.path.join(args.out, "corpus.jsonl"), "w") as corpus, open(os.path.join(args.out, "truth.jsonl"), "w") as truth:
         for n in range(args.docs):
             doc_id = f"doc-{n:07d}"
             site = rng.choice(sites)
-            kind, source = "original", None
+            copies = [o for o in originals if o[1] != o[0]]
             if originals and rng.random() < args.dup_rate:
-                source_id, paras = rng.choice(originals)
-                source = source_id
-                r = rng.random()
-                if r < 0.4:
-                    kind = "syndicated"  # same article, another site's furniture
-                elif r < 0.7:
-                    kind = "truncated"
+                kind = rng.choice(kinds if copies else kinds[:-1])
+                pool = copies if kind == "copy_of_copy" else [o for o in originals if o[1] == o[0]]
+                source, root, paras = rng.choice(pool)
+                wrap = None
+                paywall = False
+                if kind == "truncated":
                     paras = paras[: max(2, len(paras) // 2)]
-                else:
-                    kind = "edited"
+                    paywall = True
+                elif kind in ("edited", "copy_of_copy"):
                     paras = change_words(paras, rng, 5)
-                text, spans = page(site, paras, rng, markov, args.repeat_rate, paywall=(kind == "truncated"))
+                elif kind == "reflowed":
+                    paras = swap_quotes(paras)
+                    wrap = 72
+                elif kind == "reordered":
+                    paras = paras[:]
+                    rng.shuffle(paras)
+                text, spans = page(site, paras, rng, markov, args.repeat_rate, paywall=paywall, wrap=wrap)
+                if kind != "truncated":
+                    originals.append((doc_id, root, paras))
             else:
-                paras = article(rng, markov)
-                originals.append((doc_id, paras))
-                if len(originals) > 5000:
-                    originals.pop(rng.randrange(len(originals)))
+                kind, source = "original", None
+                paras = article(rng, markov, rng.choice(topics))
+                root = doc_id
+                originals.append((doc_id, root, paras))
                 text, spans = page(site, paras, rng, markov, args.repeat_rate)
+            if len(originals) > 5000:
+                originals.pop(rng.randrange(len(originals)))
             corpus.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
-            truth.write(json.dumps({"id": doc_id, "cluster": source or doc_id, "kind": kind, "source": source,
-                                    **spans}) + "\n")
+            truth.write(json.dumps({"id": doc_id, "cluster": root, "kind": kind, "source": source, **spans}) + "\n")
     print(f"wrote {args.docs} documents to {args.out}", file=sys.stderr)
 
 

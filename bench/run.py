@@ -3,10 +3,12 @@
 
     bench/run.py [--docs 10000] [--reps 3] [--peers datasketch,rensa]
 
-Generates the corpus with bench/gen_corpus.py if it is missing, builds
-doublet in release mode, then runs every tool once per repetition in turn
-(so machine noise hits all of them alike) and prints a markdown table of
-medians, ratios, peak memory and grouping quality against the truth.
+Installs the generator's prose (Debian's python3.11-doc) if missing, generates
+the corpus with bench/gen_corpus.py if it is missing, builds doublet in release
+mode, then runs every tool once per repetition in turn (so machine noise hits
+all of them alike) and prints markdown tables: medians, ratios, peak memory and
+grouping quality against the truth, then the share of each transformation's
+copies that each tool found.
 """
 
 import argparse
@@ -39,13 +41,9 @@ def run_peer(tool, corpus, out):
     return line["seconds"], line["peak_rss"]
 
 
-def grouping(truth, report):
-    r = sh([sys.executable, os.path.join(ROOT, "bench/evaluate.py"), truth, report])
-    for line in r.stdout.splitlines():
-        if line.strip().startswith("precision"):
-            parts = line.split()
-            return float(parts[1]), float(parts[3]), float(parts[5])
-    return None
+def scores(truth, report):
+    r = sh([sys.executable, os.path.join(ROOT, "bench/evaluate.py"), truth, report, "--json"])
+    return json.loads(r.stdout)
 
 
 def main():
@@ -55,7 +53,11 @@ def main():
     ap.add_argument("--peers", default="datasketch,rensa")
     args = ap.parse_args()
 
-    out = os.path.join(ROOT, "bench/out", f"c{args.docs}")
+    if not os.path.isdir("/usr/share/doc/python3.11/html"):
+        # The generator's prose: the Python documentation Debian packages.
+        sudo = [] if os.geteuid() == 0 else ["sudo"]
+        sh(sudo + ["apt-get", "install", "-y", "-qq", "python3.11-doc"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    out = os.path.join(ROOT, "bench/out", f"g{args.docs}")
     corpus = os.path.join(out, "corpus.jsonl")
     truth = os.path.join(out, "truth.jsonl")
     if not os.path.exists(corpus):
@@ -82,13 +84,24 @@ def main():
     print(f"corpus: {args.docs} documents, {size / 1e6:.1f} MB; {args.reps} interleaved repetitions; "
           f"{os.cpu_count()} cores; {platform.platform()}; {time.strftime('%Y-%m-%d')}")
     print()
-    print("| tool | median s | MB/s | documents/s | time vs doublet | peak memory | pair precision | pair recall | F1 |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| tool | median s | MB/s | documents/s | time vs doublet | peak memory | pair precision | pair recall | F1 | ARI |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    results = {t: scores(truth, reports[t]) for t in tools}
     for t in tools:
         m = statistics.median(times[t])
-        p, r, f = grouping(truth, reports[t]) or (0, 0, 0)
+        g = results[t]["grouping"]
         print(f"| {t} | {m:.2f} | {size / 1e6 / m:.1f} | {args.docs / m:,.0f} | {m / doublet_median:.1f}x | "
-              f"{peaks[t] / 1e6:.0f} MB | {p:.4f} | {r:.4f} | {f:.4f} |")
+              f"{peaks[t] / 1e6:.0f} MB | {g['precision']:.4f} | {g['recall']:.4f} | {g['f1']:.4f} | {g['ari']:.4f} |")
+    # Per transformation: share of planted copies found in their original's cluster.
+    shown = ["doublet"] + [t for t in tools if not t.startswith("doublet")]
+    kinds = sorted(results["doublet"]["kinds"])
+    print()
+    print("| transformation | copies | " + " | ".join(shown) + " |")
+    print("|---|---|" + "---|" * len(shown))
+    for k in kinds:
+        n = results["doublet"]["kinds"][k]["copies"]
+        cells = " | ".join(f"{results[t]['kinds'].get(k, {}).get('recall', 0):.4f}" for t in shown)
+        print(f"| {k} | {n} | {cells} |")
 
 
 if __name__ == "__main__":
