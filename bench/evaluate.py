@@ -85,8 +85,19 @@ def main(truth_path, report_path, as_json=False):
         if t["source"]:
             per_kind[t["kind"]] += 1
             hit[t["kind"]] += cluster[i] == cluster[family[i]]
+    kind = {i: t["kind"] for i, t in truth.items()}
     for k in sorted(per_kind):
-        out["kinds"][k] = {"copies": per_kind[k], "found": hit[k], "recall": hit[k] / per_kind[k]}
+        # Pairwise scores over pairs touching a copy of this kind (as doublet
+        # eval's per-label scores), ARI over these copies and their originals.
+        touch = lambda pairs: {p for p in pairs if kind[p[0]] == k or kind[p[1]] == k}
+        t_k, f_k = touch(true_pairs), touch(found_pairs)
+        both_k = len(t_k & f_k)
+        pk = both_k / len(f_k) if f_k else 1.0
+        rk = both_k / len(t_k) if t_k else 1.0
+        subset = sorted({i for i in ids if kind[i] == k} | {family[i] for i in ids if kind[i] == k})
+        out["kinds"][k] = {"copies": per_kind[k], "found": hit[k], "recall_copies": hit[k] / per_kind[k],
+                           "precision": pk, "recall": rk, "f1": 2 * pk * rk / max(1e-12, pk + rk),
+                           "ari": ari([family[i] for i in subset], [cluster[i] for i in subset])}
     if as_json:
         print(json.dumps(out))
         return
@@ -99,7 +110,8 @@ def main(truth_path, report_path, as_json=False):
     print(f"  precision {g['precision']:.4f}  recall {g['recall']:.4f}  F1 {g['f1']:.4f}  ARI {g['ari']:.4f}  "
           f"(true pairs {g['true_pairs']}, found {g['found_pairs']})")
     for k, v in out["kinds"].items():
-        print(f"  {k:<13} copies found with their original: {v['found']}/{v['copies']} ({v['recall']:.4f})")
+        print(f"  {k:<13} precision {v['precision']:.4f} recall {v['recall']:.4f} F1 {v['f1']:.4f} ARI {v['ari']:.4f}; "
+              f"copies found with their original {v['found']}/{v['copies']}")
 
 
 if __name__ == "__main__":

@@ -2,11 +2,14 @@
 //!
 //! * a **cluster file**: JSON Lines `{"id": …, "cluster": …}` (optionally
 //!   `"label"` or `"kind"`: the document's kind, for per-kind scores), or CSV
-//!   with a header naming `id` and `cluster` (and optionally `label`/`kind`);
-//! * a **pair file**: CSV with a header `id_a,id_b[,label]`, one duplicate pair
-//!   per line; a label of `0`, `false`, `no`, `negative`, `unrelated` or
+//!   `id,cluster[,label]`;
+//! * a **pair file**: CSV `id_a,id_b[,label]`, one duplicate pair per line; a label of `0`, `false`, `no`, `negative`, `unrelated` or
 //!   `different` marks a pair that is *not* a duplicate. Clusters are the
 //!   connected components of the positive pairs.
+//!
+//! A CSV file with a header row (naming `id`/`cluster` or `id_a`/`id_b`) is
+//! recognised; without one, the format must be given and columns are
+//! positional.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -121,28 +124,41 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
         }
         return Ok(truth);
     }
-    let Some(((first_line, header), body)) = rows.split_first() else {
+    let Some(((first_line, first), rest)) = rows.split_first() else {
         return Ok(truth);
     };
-    let header: Vec<String> = split_csv(header)
+    let names: Vec<String> = split_csv(first)
         .into_iter()
         .map(|h| h.to_ascii_lowercase())
         .collect();
-    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
-    let pairs =
-        match format {
-            TruthFormat::Pairs => true,
-            TruthFormat::Clusters => false,
-            TruthFormat::Auto => match (col(&["cluster"]), col(&["id_a"])) {
-                (Some(_), _) => false,
-                (None, Some(_)) => true,
-                (None, None) => return Err(err(
-                    *first_line,
-                    "the first line must be a header: `id,cluster[,label]` or `id_a,id_b[,label]`"
-                        .into(),
-                )),
-            },
+    let is_header = names
+        .iter()
+        .any(|h| ["id", "cluster", "id_a", "id_b"].contains(&h.as_str()));
+    let pairs = match format {
+        TruthFormat::Pairs => true,
+        TruthFormat::Clusters => false,
+        TruthFormat::Auto if names.iter().any(|h| h == "cluster") => false,
+        TruthFormat::Auto if names.iter().any(|h| h == "id_a") => true,
+        TruthFormat::Auto => {
+            return Err(err(
+                *first_line,
+                "no header: start with `id,cluster[,label]` or `id_a,id_b[,label]`, or pass --truth-format".into(),
+            ))
+        }
+    };
+    // Without a header the columns are positional: id, cluster (or id_a,
+    // id_b), then an optional label.
+    let (header, body): (Vec<String>, &[(u64, String)]) = if is_header {
+        (names, rest)
+    } else {
+        let cols = if pairs {
+            ["id_a", "id_b", "label"]
+        } else {
+            ["id", "cluster", "label"]
         };
+        (cols.iter().map(|c| c.to_string()).collect(), &rows[..])
+    };
+    let col = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let need = |names: &[&str], what: &str| {
         col(names).ok_or_else(|| err(*first_line, format!("the header has no `{what}` column")))
     };
@@ -246,6 +262,17 @@ mod tests {
         let t = read_truth(&p, TruthFormat::Auto).unwrap();
         assert_eq!(t.cluster["a"], t.cluster["c"]);
         assert_ne!(t.cluster["d"], t.cluster["e"]);
+    }
+
+    #[test]
+    fn headerless_csv_is_positional_when_the_format_is_given() {
+        let (_d, p) = write("c.csv", "a,1\nb,1\nc,2\n");
+        let t = read_truth(&p, TruthFormat::Clusters).unwrap();
+        assert_eq!(t.cluster.len(), 3);
+        assert_eq!(t.cluster["a"], t.cluster["b"]);
+        let (_d, p) = write("p.csv", "a,b\nb,c\n");
+        let t = read_truth(&p, TruthFormat::Pairs).unwrap();
+        assert_eq!(t.cluster["a"], t.cluster["c"]);
     }
 
     #[test]
