@@ -161,14 +161,17 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
 }
 
 /// Every pair of documents sharing a key, once per shared key, packed and
-/// sorted (so a run of equal values counts the keys the pair shares). Keys
-/// held by more than `max_df` documents are skipped.
-fn cooccurrences(docs: &[(u32, &[u64])], max_df: usize) -> Vec<u64> {
-    let mut postings: Vec<(u64, u32)> = docs
-        .par_iter()
-        .flat_map_iter(|&(d, keys)| keys.iter().map(move |&h| (h, d)))
-        .collect();
+/// sorted (so a run of equal values counts the keys the pair shares).
+/// Postings are `(key, document, position)`; keys held by more than `max_df`
+/// documents are skipped, and `accept(a, pos_a, b, pos_b)` can veto a pair
+/// where it shares a key.
+fn cooccurrences(
+    mut postings: Vec<(u64, u32, u32)>,
+    max_df: usize,
+    accept: impl Fn(u32, u32, u32, u32) -> bool + Sync,
+) -> Vec<u64> {
     postings.par_sort_unstable();
+    let accept = &accept;
     let mut shared: Vec<u64> = postings
         .par_chunk_by(|x, y| x.0 == y.0)
         .filter(|run| run.len() >= 2 && run.len() <= max_df)
@@ -176,7 +179,7 @@ fn cooccurrences(docs: &[(u32, &[u64])], max_df: usize) -> Vec<u64> {
             run.iter().enumerate().flat_map(move |(i, a)| {
                 run[i + 1..]
                     .iter()
-                    .filter(move |b| b.1 != a.1)
+                    .filter(move |b| b.1 != a.1 && accept(a.1, a.2, b.1, b.2))
                     .map(move |b| pack(a.1, b.1))
             })
         })
@@ -189,11 +192,11 @@ fn cooccurrences(docs: &[(u32, &[u64])], max_df: usize) -> Vec<u64> {
 /// Candidate pairs from shared anchors that could reach `threshold`
 /// containment in either direction.
 pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> Vec<Pair> {
-    let keys: Vec<(u32, &[u64])> = docs
-        .iter()
-        .map(|&(d, a)| (d, a.hashes.as_slice()))
+    let postings: Vec<(u64, u32, u32)> = docs
+        .par_iter()
+        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d, 0)))
         .collect();
-    let shared = cooccurrences(&keys, max_df);
+    let shared = cooccurrences(postings, max_df, |_, _, _, _| true);
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let mut by_pos: Vec<Option<&Anchors>> = vec![None; size];
     for &(d, a) in docs {
@@ -261,25 +264,11 @@ pub fn passage_pairs(
     max_df: usize,
     agree: impl Fn(u32, u32, u32, u32) -> bool + Sync,
 ) -> Vec<Pair> {
-    let mut postings: Vec<(u64, u32, u32)> = docs
+    let postings: Vec<(u64, u32, u32)> = docs
         .par_iter()
         .flat_map_iter(|&(d, fps)| fps.iter().map(move |&(h, pos)| (h, d, pos)))
         .collect();
-    postings.par_sort_unstable();
-    let agree = &agree;
-    let pairs: Vec<u64> = postings
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() >= 2 && run.len() <= max_df)
-        .flat_map_iter(|run| {
-            run.iter().enumerate().flat_map(move |(i, a)| {
-                run[i + 1..]
-                    .iter()
-                    .filter(move |b| b.1 != a.1 && agree(a.1, a.2, b.1, b.2))
-                    .map(move |b| pack(a.1, b.1))
-            })
-        })
-        .collect();
-    finish(pairs)
+    finish(cooccurrences(postings, max_df, agree))
 }
 
 /// Merge candidate lists into one sorted, duplicate-free list.
