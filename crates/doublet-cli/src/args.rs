@@ -130,6 +130,11 @@ pub struct Common {
     /// JSON Lines field holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    /// Skip malformed JSON Lines records (bad JSON, missing or non-string
+    /// fields, invalid UTF-8) instead of stopping; they are counted and
+    /// listed in the report.
+    #[arg(long)]
+    pub skip_invalid: bool,
     #[command(flatten)]
     pub tuning: Tuning,
     /// Worker threads (default: all cores). Never changes results.

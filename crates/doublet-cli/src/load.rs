@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
 use doublet_io::{records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -17,6 +18,8 @@ use crate::settings::Resources;
 pub struct Inputs {
     pub inputs: Vec<Input>,
     pub fields: Fields,
+    /// Skip records that fail to parse instead of stopping.
+    pub skip_invalid: bool,
     _spool: Option<tempfile::TempPath>,
 }
 
@@ -44,12 +47,23 @@ impl Inputs {
         Ok(Inputs {
             inputs,
             fields,
+            skip_invalid: common.skip_invalid,
             _spool: spool,
         })
     }
 
-    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
+    /// Every record, errors included.
+    fn all_records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         records(self.inputs.clone(), self.fields.clone())
+    }
+
+    /// The records the scan read as documents: with `--skip-invalid`, the
+    /// skipped ones (already reported by the scan) are left out, so later
+    /// passes line up with the report's documents.
+    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
+        let skip = self.skip_invalid;
+        self.all_records()
+            .filter(move |r| !(skip && r.as_ref().is_err_and(doublet_io::Error::is_record_error)))
     }
 }
 
@@ -70,11 +84,23 @@ fn megabytes(bytes: usize) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
 }
 
-/// A batch of records as read, with their origins.
+/// A batch of records as read, with their origins and the records skipped.
 struct Batch {
     docs: Vec<Document>,
     origins: Vec<Origin>,
     bytes: usize,
+    skipped: Vec<Skipped>,
+}
+
+impl Batch {
+    fn new(capacity: usize) -> Batch {
+        Batch {
+            docs: Vec::with_capacity(capacity),
+            origins: Vec::new(),
+            bytes: 0,
+            skipped: Vec::new(),
+        }
+    }
 }
 
 /// Read every input into a scanner and produce the report.
@@ -87,17 +113,27 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     let bar = progress(resources.progress);
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
-    let records = inputs.records();
+    let mut skipped: Vec<Skipped> = Vec::new();
+    let records = inputs.all_records();
+    let skip_invalid = inputs.skip_invalid;
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || {
-            let mut batch = Batch {
-                docs: Vec::with_capacity(batch_size),
-                origins: Vec::new(),
-                bytes: 0,
-            };
+            let mut batch = Batch::new(batch_size);
             for record in records {
                 let record = match record {
                     Ok(r) => r,
+                    Err(doublet_io::Error::Line {
+                        path,
+                        line,
+                        message,
+                    }) if skip_invalid => {
+                        batch.skipped.push(Skipped {
+                            source: path.display().to_string(),
+                            line,
+                            reason: message,
+                        });
+                        continue;
+                    }
                     Err(e) => {
                         let _ = tx.send(Err(e));
                         return;
@@ -113,14 +149,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                 batch.origins.push(record.origin);
                 batch.docs.push(Document::new(record.id, record.text));
                 if batch.docs.len() >= batch_size {
-                    let full = std::mem::replace(
-                        &mut batch,
-                        Batch {
-                            docs: Vec::with_capacity(batch_size),
-                            origins: Vec::new(),
-                            bytes: 0,
-                        },
-                    );
+                    let full = std::mem::replace(&mut batch, Batch::new(batch_size));
                     if tx.send(Ok(full)).is_err() {
                         return; // the consumer stopped on an error
                     }
@@ -133,6 +162,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         for batch in rx {
             let batch = batch?;
             bytes += batch.bytes;
+            skipped.extend(batch.skipped);
             origins.extend(batch.origins);
             scanner.push(batch.docs).map_err(|e| match e {
                 doublet::Error::DuplicateId { id, first, second } => {
@@ -153,7 +183,20 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         bar.set_message(format!("{} read; comparing", megabytes(bytes)));
         Ok(())
     })?;
-    let report = scanner.finish();
+    let mut report = scanner.finish();
     bar.finish_and_clear();
+    if !skipped.is_empty() {
+        let first = &skipped[0];
+        eprintln!(
+            "doublet: warning: skipped {} invalid record{} (first: {}:{}: {}); see `skipped` in the report",
+            skipped.len(),
+            if skipped.len() == 1 { "" } else { "s" },
+            first.source,
+            first.line,
+            first.reason
+        );
+    }
+    report.stats.skipped = skipped.len();
+    report.skipped = skipped;
     Ok(report)
 }

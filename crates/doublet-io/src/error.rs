@@ -27,6 +27,17 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// Reading failed part-way (a truncated or corrupt compressed stream).
+    #[error("{}:{line}: read failed: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line being read.
+        line: u64,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
     /// The input names something doublet cannot read.
     #[error("{}: {message}", path.display())]
     Unsupported {
@@ -35,6 +46,15 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+}
+
+impl Error {
+    /// True for a problem confined to one record (a malformed or incomplete
+    /// line), after which reading can go on; false for failures of the file
+    /// itself.
+    pub fn is_record_error(&self) -> bool {
+        matches!(self, Error::Line { .. })
+    }
 }
 
 /// The I/O result type.

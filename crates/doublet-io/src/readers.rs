@@ -245,6 +245,7 @@ pub struct JsonLines<R> {
     line: u64,
     fields: Fields,
     buf: Vec<u8>,
+    failed: bool,
 }
 
 impl<R: BufRead> JsonLines<R> {
@@ -256,6 +257,7 @@ impl<R: BufRead> JsonLines<R> {
             line: 0,
             fields,
             buf: Vec::new(),
+            failed: false,
         }
     }
 }
@@ -264,6 +266,9 @@ impl<R: BufRead> Iterator for JsonLines<R> {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
+        if self.failed {
+            return None;
+        }
         loop {
             self.buf.clear();
             self.line += 1;
@@ -271,11 +276,13 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
-                    return Some(Err(Error::Line {
+                    // The stream cannot be trusted past this point: stop.
+                    self.failed = true;
+                    return Some(Err(Error::Read {
                         path: self.path.clone(),
                         line: self.line,
-                        message: format!("read failed: {e}"),
-                    }))
+                        source: e,
+                    }));
                 }
             }
             let raw = self.buf.trim_ascii();

@@ -864,6 +864,7 @@ impl Scanner {
             documents,
             clusters,
             pairs,
+            skipped: Vec::new(),
         }
     }
 }

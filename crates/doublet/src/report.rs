@@ -31,13 +31,29 @@ pub struct Report {
     pub clusters: Vec<Cluster>,
     /// Every verified related pair, ordered by `(a, b)`.
     pub pairs: Vec<PairReport>,
+    /// Input records left out (with `--skip-invalid`), with the reason.
+    pub skipped: Vec<Skipped>,
 }
 
-/// Totals of a run. `kept + removed == documents` always holds.
+/// An input record that was not read as a document.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Skipped {
+    /// The file (`-` for standard input).
+    pub source: String,
+    /// 1-based line.
+    pub line: u64,
+    /// Why.
+    pub reason: String,
+}
+
+/// Totals of a run. `kept + removed == documents` always holds; `skipped`
+/// input records are not documents.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Stats {
     /// Documents read.
     pub documents: usize,
+    /// Input records skipped as invalid (see `Report::skipped`).
+    pub skipped: usize,
     /// Documents kept.
     pub kept: usize,
     /// Documents removed as duplicates.

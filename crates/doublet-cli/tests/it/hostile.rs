@@ -77,3 +77,95 @@ fn symlink_loops_in_folders_are_not_followed() {
     );
     assert_eq!(r["stats"]["documents"], 1);
 }
+
+/// Counts always add up: kept + removed = documents, the relations add up to
+/// removed, every document is in exactly one cluster.
+fn assert_accounting(r: &serde_json::Value) {
+    let s = &r["stats"];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(n("kept") + n("removed"), n("documents"));
+    assert_eq!(
+        n("exact") + n("near_duplicate") + n("contained"),
+        n("removed")
+    );
+    assert_eq!(
+        r["documents"].as_array().unwrap().len() as u64,
+        n("documents")
+    );
+    let members: usize = r["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(members as u64, n("documents"));
+    assert_eq!(r["skipped"].as_array().unwrap().len() as u64, n("skipped"));
+}
+
+#[test]
+fn skip_invalid_goes_on_past_bad_records_and_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("mixed.jsonl");
+    let mut data = seeds_jsonl();
+    data.push_str("{not json\n{\"id\":\"no-text\"}\n{\"id\":\"n\",\"text\":7}\n");
+    data.push_str(&seeds_jsonl().replace("\"id\":\"0", "\"id\":\"again-0"));
+    std::fs::write(&f, &data).unwrap();
+    // Without the flag the first bad line stops the run.
+    let msg = stderr_of(doublet().arg("scan").arg(&f).assert());
+    assert!(msg.contains("mixed.jsonl:6: malformed JSON"), "{msg}");
+    // With it, the three bad lines are skipped and listed.
+    let r = json(
+        &doublet()
+            .args(["scan", "--json", "--skip-invalid"])
+            .arg(&f)
+            .stdout_ok(),
+    );
+    assert_eq!(r["stats"]["documents"], 10);
+    assert_eq!(r["stats"]["skipped"], 3);
+    let lines: Vec<u64> = r["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["line"].as_u64().unwrap())
+        .collect();
+    assert_eq!(lines, [6, 7, 8]);
+    assert!(r["skipped"][1]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("missing text field"));
+    assert_accounting(&r);
+    // dedup skips the same records on both passes, and accounts for the rest.
+    let out = dir.path().join("clean.jsonl");
+    let removed = dir.path().join("removed.jsonl");
+    doublet()
+        .arg("dedup")
+        .arg(&f)
+        .arg("--skip-invalid")
+        .arg("-o")
+        .arg(&out)
+        .arg("--removed")
+        .arg(&removed)
+        .assert()
+        .success();
+    let count = |p: &std::path::Path| std::fs::read_to_string(p).unwrap().lines().count();
+    assert_eq!(count(&out) + count(&removed), 10);
+}
+
+#[test]
+fn counts_add_up_on_every_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("seeds.jsonl");
+    std::fs::write(
+        &f,
+        seeds_jsonl() + &seeds_jsonl().replace("\"id\":\"", "\"id\":\"copy-"),
+    )
+    .unwrap();
+    for args in [
+        vec![crate::news().display().to_string()],
+        vec![f.display().to_string()],
+        vec![f.display().to_string(), "--no-clean".into()],
+    ] {
+        let r = json(&doublet().args(["scan", "--json"]).args(&args).stdout_ok());
+        assert_accounting(&r);
+    }
+}
