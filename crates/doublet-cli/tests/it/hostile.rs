@@ -2,7 +2,7 @@
 
 use std::io::Write;
 
-use crate::{doublet, json, seeds_jsonl, StdoutOk};
+use crate::{assert_accounting, doublet, json, seeds_jsonl, StdoutOk};
 
 fn stderr_of(a: assert_cmd::assert::Assert) -> String {
     String::from_utf8(a.code(2).get_output().stderr.clone()).unwrap()
@@ -76,30 +76,6 @@ fn symlink_loops_in_folders_are_not_followed() {
             .stdout_ok(),
     );
     assert_eq!(r["stats"]["documents"], 1);
-}
-
-/// Counts always add up: kept + removed = documents, the relations add up to
-/// removed, every document is in exactly one cluster.
-fn assert_accounting(r: &serde_json::Value) {
-    let s = &r["stats"];
-    let n = |k: &str| s[k].as_u64().unwrap();
-    assert_eq!(n("kept") + n("removed"), n("documents"));
-    assert_eq!(
-        n("exact") + n("near_duplicate") + n("contained"),
-        n("removed")
-    );
-    assert_eq!(
-        r["documents"].as_array().unwrap().len() as u64,
-        n("documents")
-    );
-    let members: usize = r["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["members"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(members as u64, n("documents"));
-    assert_eq!(r["skipped"].as_array().unwrap().len() as u64, n("skipped"));
 }
 
 #[test]

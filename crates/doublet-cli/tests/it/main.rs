@@ -56,3 +56,27 @@ pub fn seeds_jsonl() -> String {
         })
         .collect()
 }
+
+/// Counts always add up: kept + removed = documents, the relations add up to
+/// removed, every document is in exactly one cluster.
+pub fn assert_accounting(r: &serde_json::Value) {
+    let s = &r["stats"];
+    let n = |k: &str| s[k].as_u64().unwrap();
+    assert_eq!(n("kept") + n("removed"), n("documents"));
+    assert_eq!(
+        n("exact") + n("near_duplicate") + n("contained"),
+        n("removed")
+    );
+    assert_eq!(
+        r["documents"].as_array().unwrap().len() as u64,
+        n("documents")
+    );
+    let members: usize = r["clusters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["members"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(members as u64, n("documents"));
+    assert_eq!(r["skipped"].as_array().unwrap().len() as u64, n("skipped"));
+}

@@ -43,13 +43,7 @@ fn json_report_follows_the_schema() {
         .unwrap();
     assert_eq!(d3["relation"], "near_duplicate");
     assert_eq!(d3["duplicate_of"], "002_139156a821428acc.txt");
-    let members: usize = r["clusters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c["members"].as_array().unwrap().len())
-        .sum();
-    assert_eq!(members, 5, "every document in exactly one cluster");
+    crate::assert_accounting(&r);
     assert!(r["pairs"]
         .as_array()
         .unwrap()
