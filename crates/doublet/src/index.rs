@@ -1,6 +1,6 @@
 //! Candidates: which pairs of documents are worth measuring.
 //!
-//! Three sources, each built by sorting flat vectors of `(key, document)`
+//! Four sources, each built by sorting flat vectors of `(key, document)`
 //! rather than by hash maps of vectors, so the result is deterministic and
 //! memory is two words per entry:
 //!
@@ -19,7 +19,11 @@
 //!   estimate of the containment of A in B, whatever the sizes. Anchors are
 //!   grouped by hash; anchors shared by more than `anchor_max_df` documents
 //!   (stock phrases) are skipped; pairs whose estimate could plausibly reach
-//!   the containment threshold become candidates (see [`plausible`]).
+//!   the containment threshold become candidates (see [`plausible`]);
+//! * **shared passages** ([`winnow`], [`passage_pairs`]): winnowed n-gram
+//!   fingerprints guarantee that documents sharing a passage of
+//!   `min_passage` words share a fingerprint; a pair is proposed where one
+//!   is shared and the caller confirms the text around it agrees.
 
 use rayon::prelude::*;
 

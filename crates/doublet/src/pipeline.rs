@@ -1,14 +1,16 @@
 //! The pipeline: documents in, a [`Report`] out.
 //!
 //! ```text
-//! read → normalise → segment → clean → shingle → sketch → candidates → verify → group → report
+//! read → normalise → segment → clean → shingle → sketch → candidates → verify → group → align → report
 //! ```
 //!
 //! [`Scanner::push`] analyses documents as they arrive (in parallel batches):
-//! it normalises and segments the text, hashes every word once into a 32-bit
-//! token, and applies per-document cleaning. The text itself is then dropped;
-//! what stays per document is its tokens and block table. [`Scanner::finish`]
-//! runs the corpus-wide stages. Every stage is deterministic: results depend
+//! it segments the text, hashes every normalised word once into a 32-bit
+//! token (keeping its byte range when passages are on), and applies
+//! per-document cleaning. The text itself is then dropped; what stays per
+//! document is its tokens and block table. [`Scanner::finish`] runs the
+//! corpus-wide stages; [`compare`] runs the per-document stages on two
+//! documents and aligns them whole. Every stage is deterministic: results depend
 //! on document ids and contents only, never on input order or thread count.
 
 use std::collections::HashMap;
