@@ -52,6 +52,12 @@ impl Inputs {
         })
     }
 
+    /// Whether the inputs can be read a second time (standard input only
+    /// when it was spooled).
+    pub fn rereadable(&self) -> bool {
+        !self.inputs.contains(&Input::Stdin)
+    }
+
     /// Every record, errors included.
     fn all_records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         records(self.inputs.clone(), self.fields.clone())

@@ -192,8 +192,9 @@ pub struct Passage {
     pub b: Span,
     /// Its length in words, in the first document.
     pub tokens: usize,
-    /// The passage as it stands in the first document (when the text is at
-    /// hand: `compare`, not `scan`).
+    /// The passage as it stands in the first document, when the text is at
+    /// hand: always from `compare`; in a scan report the engine leaves it
+    /// empty (it keeps no text) and the CLI fills it from the input files.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }

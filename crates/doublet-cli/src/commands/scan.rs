@@ -20,9 +20,12 @@ const MAX_ALIGNED: usize = 5_000;
 pub fn run(args: ScanArgs) -> Result<()> {
     let (config, resources) = settings::resolve(&args.common)?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
-    let report = super::with_threads(&resources, || {
+    let mut report = super::with_threads(&resources, || {
         load::scan(&inputs, config.clone(), &resources)
     })?;
+    if inputs.rereadable() {
+        fill_passage_texts(&mut report, &inputs)?;
+    }
     if let Some(path) = &args.html {
         let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
         doublet_io::write_atomic(path, page.as_bytes())?;
@@ -39,6 +42,31 @@ pub fn run(args: ScanArgs) -> Result<()> {
         printers::summary::print(&report, &mut out)?;
     }
     out.flush()?;
+    Ok(())
+}
+
+/// Give every shared passage its text, as it stands in document `a`: a
+/// second pass over the inputs that keeps only the passages' slices.
+fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
+    let mut wanted: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (i, p) in report.pairs.iter().enumerate() {
+        for k in 0..p.passages.len() {
+            wanted.entry(p.a.clone()).or_default().push((i, k));
+        }
+    }
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    for record in inputs.records() {
+        let record = record?;
+        let Some(slots) = wanted.remove(&record.id) else {
+            continue;
+        };
+        for (i, k) in slots {
+            let p = &mut report.pairs[i].passages[k];
+            p.text = record.text.get(p.a.start..p.a.end).map(str::to_owned);
+        }
+    }
     Ok(())
 }
 

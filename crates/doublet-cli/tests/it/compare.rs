@@ -125,4 +125,17 @@ fn scan_lists_the_shared_passages_of_kept_documents() {
     );
     assert!(!shared[0]["passages"].as_array().unwrap().is_empty());
     assert_eq!(r["stats"]["shared_passage_pairs"], 1);
+    // Each passage carries its text, the bytes its span covers in `a`.
+    let text = std::fs::read_to_string(news().join(S000)).unwrap();
+    for p in shared[0]["passages"].as_array().unwrap() {
+        let (s, e) = (
+            p["a"]["start"].as_u64().unwrap() as usize,
+            p["a"]["end"].as_u64().unwrap() as usize,
+        );
+        assert_eq!(p["text"], text[s..e]);
+    }
+    assert!(shared[0]["passages"][0]["text"]
+        .as_str()
+        .unwrap()
+        .contains("a little bit of progress"));
 }
