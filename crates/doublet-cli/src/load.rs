@@ -1,6 +1,7 @@
 //! Reading inputs into the engine: batches, progress, warnings, and the
 //! mapping of engine errors back to files and lines.
 
+use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::time::Duration;
 
@@ -56,6 +57,22 @@ impl Inputs {
     /// when it was spooled).
     pub fn rereadable(&self) -> bool {
         !self.inputs.contains(&Input::Stdin)
+    }
+
+    /// The original texts of the documents named in `ids`, by a second read
+    /// of the inputs that keeps only those.
+    pub fn texts_of(&self, ids: &HashSet<&str>) -> Result<HashMap<String, String>> {
+        let mut texts = HashMap::new();
+        if ids.is_empty() {
+            return Ok(texts);
+        }
+        for record in self.records() {
+            let record = record?;
+            if ids.contains(record.id.as_str()) {
+                texts.insert(record.id, record.text);
+            }
+        }
+        Ok(texts)
     }
 
     /// Every record, errors included.

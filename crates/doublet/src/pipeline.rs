@@ -250,12 +250,10 @@ fn sketch_of(doc: &Analysed, cfg: &Config, scratch: &mut Scratch) -> Sketch {
     // One pass over the shingles feeds the signature (repeats are harmless
     // there) and collects the re-mixed hashes the anchors are drawn from.
     mixed.clear();
-    let signature = sketcher.sign(shingle_stream(
-        tokens,
-        cfg.ngram,
-        seeds.shingle,
-        mixed,
-        seeds.anchor,
+    let signature = sketcher.sign(shingle::shingles(tokens, cfg.ngram, seeds.shingle).inspect(
+        |&h| {
+            mixed.push(mix64(h ^ seeds.anchor));
+        },
     ));
     let fingerprints = if cfg.min_passage > 0 {
         let full = doc.content_positions();
@@ -287,27 +285,6 @@ fn sketch_of(doc: &Analysed, cfg: &Config, scratch: &mut Scratch) -> Sketch {
         exact: Some(xxh3_128(&bytes)),
         fingerprints,
     }
-}
-
-/// The shingles of `tokens`, recording each one re-mixed under `anchor_seed`
-/// into `mixed` on the way.
-fn shingle_stream<'a>(
-    tokens: &'a [u32],
-    n: usize,
-    seed: u64,
-    mixed: &'a mut Vec<u64>,
-    anchor_seed: u64,
-) -> impl Iterator<Item = u64> + 'a {
-    let windows: Box<dyn Iterator<Item = &'a [u32]> + 'a> = if tokens.len() < n {
-        Box::new(std::iter::once(tokens))
-    } else {
-        Box::new(tokens.windows(n))
-    };
-    windows.map(move |w| {
-        let h = shingle::shingle(w, seed);
-        mixed.push(mix64(h ^ anchor_seed));
-        h
-    })
 }
 
 /// Streams documents in and produces the report.
@@ -382,16 +359,12 @@ impl Scanner {
     pub fn finish(mut self) -> Report {
         let cfg = self.config.clone();
         let n = self.docs.len();
-        let mut sketches: Vec<Sketch> = self.sketch_all(None);
+        // Corpus-wide cleaning first, so that every document is sketched once,
+        // on its final content.
         if cfg.clean.enabled {
-            let touched = self.corpus_boilerplate(&sketches);
-            if !touched.is_empty() {
-                let again = self.sketch_all(Some(&touched));
-                for (i, s) in touched.iter().zip(again) {
-                    sketches[*i] = s;
-                }
-            }
+            self.corpus_boilerplate();
         }
+        let sketches: Vec<Sketch> = self.sketch_all();
 
         // Keep-policy order: best first.
         let mut order: Vec<u32> = (0..n as u32).collect();
@@ -537,26 +510,21 @@ impl Scanner {
     }
 
     /// Sketch every document, or only those listed.
-    fn sketch_all(&self, only: Option<&[usize]>) -> Vec<Sketch> {
+    fn sketch_all(&self) -> Vec<Sketch> {
         let cfg = &self.config;
-        let run = |i: usize, scratch: &mut Scratch| sketch_of(&self.docs[i], cfg, scratch);
         let init = || Scratch {
             sketcher: Sketcher::new(cfg.num_perm, cfg.seed),
             tokens: Vec::new(),
             mixed: Vec::new(),
         };
-        match only {
-            None => (0..self.docs.len())
-                .into_par_iter()
-                .map_init(init, |s, i| run(i, s))
-                .collect(),
-            Some(list) => list.par_iter().map_init(init, |s, &i| run(i, s)).collect(),
-        }
+        self.docs
+            .par_iter()
+            .map_init(init, |s, d| sketch_of(d, cfg, s))
+            .collect()
     }
 
-    /// Mark paragraphs that recur in many unrelated documents; returns the
-    /// positions of documents whose content changed.
-    fn corpus_boilerplate(&mut self, sketches: &[Sketch]) -> Vec<usize> {
+    /// Mark paragraphs that recur in many unrelated documents.
+    fn corpus_boilerplate(&mut self) {
         let min_docs = self.config.clean.corpus_min_docs;
         let related = self.config.clean.corpus_related;
         let mut postings: Vec<(u64, u32)> = Vec::new();
@@ -587,6 +555,21 @@ impl Scanner {
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|r| r.len() >= min_docs)
             .collect();
+        // Relatedness needs a signature of each document holding a frequent
+        // paragraph, and of no other.
+        let cfg = &self.config;
+        let mut holders: Vec<u32> = runs.iter().flat_map(|r| r.iter().map(|e| e.1)).collect();
+        holders.sort_unstable();
+        holders.dedup();
+        let init = || (Sketcher::new(cfg.num_perm, cfg.seed), Vec::new());
+        let gists: Vec<Gist> = holders
+            .par_iter()
+            .map_init(init, |(sketcher, tokens), &d| {
+                gist_of(&docs[d as usize], cfg, sketcher, tokens)
+            })
+            .collect();
+        // Every member of every run is in `holders`, so the search always hits.
+        let gist = |d: u32| &gists[holders.binary_search(&d).unwrap_or(0)];
         let furniture: HashMap<u64, usize> = runs
             .par_iter()
             .filter_map(|run| {
@@ -595,9 +578,9 @@ impl Scanner {
                 members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
                 let mut leaders: Vec<u32> = Vec::new();
                 for &m in &members {
-                    let is_new = leaders.iter().all(|&l| {
-                        !related_docs(&sketches[m as usize], &sketches[l as usize], related)
-                    });
+                    let is_new = leaders
+                        .iter()
+                        .all(|&l| !related_docs(gist(m), gist(l), related));
                     if is_new {
                         leaders.push(m);
                         if leaders.len() >= min_docs {
@@ -608,25 +591,15 @@ impl Scanner {
                 None
             })
             .collect();
-        if furniture.is_empty() {
-            return Vec::new();
-        }
-        let mut touched = Vec::new();
-        for (d, doc) in self.docs.iter_mut().enumerate() {
-            let mut changed = false;
+        for doc in self.docs.iter_mut() {
             for b in doc.blocks.iter_mut() {
                 if let Some(&documents) = furniture.get(&b.key) {
                     if b.status.is_content() {
                         b.status = Status::Removed(Evidence::Corpus { documents });
-                        changed = true;
                     }
                 }
             }
-            if changed {
-                touched.push(d);
-            }
         }
-        touched
     }
 
     /// Measure every candidate pair on full shingle sets.
@@ -873,7 +846,7 @@ impl Scanner {
 
 /// Whether two documents look like copies of one text (estimated from their
 /// signatures): either one's estimated share inside the other reaches `min`.
-fn related_docs(a: &Sketch, b: &Sketch, min: f64) -> bool {
+fn related_docs(a: &Gist, b: &Gist, min: f64) -> bool {
     let (Some(sa), Some(sb)) = (&a.signature, &b.signature) else {
         return false;
     };
@@ -882,6 +855,21 @@ fn related_docs(a: &Sketch, b: &Sketch, min: f64) -> bool {
     let inter = j * (a.words + b.words) as f64 / (1.0 + j);
     let smaller = a.words.min(b.words).max(1) as f64;
     inter / smaller >= min
+}
+
+/// A document's signature and content size, for the corpus-wide check.
+struct Gist {
+    signature: Option<Signature>,
+    words: usize,
+}
+
+fn gist_of(doc: &Analysed, cfg: &Config, sketcher: &mut Sketcher, tokens: &mut Vec<u32>) -> Gist {
+    doc.content_tokens(tokens);
+    let seed = Seeds::new(cfg.seed).shingle;
+    Gist {
+        signature: sketcher.sign(shingle::shingles(tokens, cfg.ngram, seed)),
+        words: tokens.len(),
+    }
 }
 
 /// What the corpus-wide stages found, for the report.

@@ -210,24 +210,10 @@ impl Passage {
     }
 }
 
-/// Two documents side by side: `doublet compare`.
-#[derive(Clone, Debug, Serialize)]
-pub struct Comparison {
-    /// First document's id.
-    pub a: String,
-    /// Second document's id.
-    pub b: String,
-    /// How they relate.
-    pub relation: PairRelation,
-    /// Measured Jaccard similarity of the cleaned shingle sets.
-    pub jaccard: f64,
-    /// Share of `a`'s shingles found in `b`.
-    pub a_in_b: f64,
-    /// Share of `b`'s shingles found in `a`.
-    pub b_in_a: f64,
-    /// Shared passages, in `a`'s order.
-    pub passages: Vec<Passage>,
-}
+/// Two documents side by side (`doublet compare`): the same record as a
+/// report's pair, where the relation may also be `unrelated` and passages
+/// carry their text.
+pub type Comparison = PairReport;
 
 /// A verified related pair.
 #[derive(Clone, Debug, Serialize)]
@@ -244,7 +230,7 @@ pub struct PairReport {
     pub a_in_b: f64,
     /// Share of `b`'s shingles found in `a`.
     pub b_in_a: f64,
-    /// Shared passages (listed for `shared_passages` pairs).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// Shared passages, in `a`'s order (a scan lists them for
+    /// `shared_passages` pairs; `compare` for every pair).
     pub passages: Vec<Passage>,
 }

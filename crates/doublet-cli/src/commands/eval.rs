@@ -129,15 +129,7 @@ fn assess(
         .chain(&fns)
         .flat_map(|&(a, b)| [docs[a].id.as_str(), docs[b].id.as_str()])
         .collect();
-    let mut texts: HashMap<String, String> = HashMap::new();
-    if !needed.is_empty() {
-        for record in inputs.records() {
-            let record = record?;
-            if needed.contains(record.id.as_str()) {
-                texts.insert(record.id, record.text);
-            }
-        }
-    }
+    let texts = inputs.texts_of(&needed)?;
     let measure = |pairs: &[(usize, usize)]| -> Vec<Mistake> {
         pairs
             .par_iter()

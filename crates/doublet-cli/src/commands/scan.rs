@@ -78,13 +78,7 @@ fn html_page(report: &Report, inputs: &Inputs, config: &Config) -> Result<String
         .iter()
         .flat_map(|p| [p.a.as_str(), p.b.as_str()])
         .collect();
-    let mut texts: HashMap<String, String> = HashMap::new();
-    for record in inputs.records() {
-        let record = record?;
-        if needed.contains(record.id.as_str()) {
-            texts.insert(record.id, record.text);
-        }
-    }
+    let texts = inputs.texts_of(&needed)?;
     let todo: Vec<(&str, &str)> = listed
         .iter()
         .filter(|p| p.relation != PairRelation::SharedPassages)

@@ -61,25 +61,23 @@ pub fn print(e: &Evaluation, out: &mut impl Write) -> io::Result<()> {
         }
     }
     writeln!(out)?;
-    writeln!(
-        out,
-        "worst false positives (grouped by doublet, apart in the truth; least similar first):"
-    )?;
-    if e.false_positives.is_empty() {
-        writeln!(out, "  none")?;
-    }
-    for f in &e.false_positives {
-        mistake(f, out)?;
-    }
-    writeln!(
-        out,
-        "worst false negatives (together in the truth, apart in doublet; most similar first):"
-    )?;
-    if e.false_negatives.is_empty() {
-        writeln!(out, "  none")?;
-    }
-    for f in &e.false_negatives {
-        mistake(f, out)?;
+    for (title, list) in [
+        (
+            "worst false positives (grouped by doublet, apart in the truth; least similar first):",
+            &e.false_positives,
+        ),
+        (
+            "worst false negatives (together in the truth, apart in doublet; most similar first):",
+            &e.false_negatives,
+        ),
+    ] {
+        writeln!(out, "{title}")?;
+        if list.is_empty() {
+            writeln!(out, "  none")?;
+        }
+        for m in list {
+            mistake(m, out)?;
+        }
     }
     Ok(())
 }

@@ -346,16 +346,19 @@ mod tests {
     }
 
     #[test]
-    fn a_page_of_many_short_lines_is_classified_in_linear_time() {
+    fn a_page_of_many_short_lines_is_classified() {
+        // 300,000 blocks: with context searched outward from each block this
+        // would not finish; speed itself is measured by the benches.
         let cfg = CleanConfig::default();
         let mut blocks = vec![prose()];
         blocks.extend(std::iter::repeat_n(short(), 300_000));
         blocks.push(prose());
-        let start = std::time::Instant::now();
         let (_, content) = classify(&blocks, &cfg);
-        assert!(!content[1] && content[0]);
-        // Quadratic scanning would take minutes here; linear takes milliseconds.
-        assert!(start.elapsed().as_secs() < 20);
+        assert!(content[0] && content[300_001]);
+        assert!(
+            content[1..300_001].iter().all(|&c| !c),
+            "a run of short lines is furniture"
+        );
     }
 
     #[test]

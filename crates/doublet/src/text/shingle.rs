@@ -41,24 +41,17 @@ pub fn shingle(window: &[u32], seed: u64) -> u64 {
     mix64(h)
 }
 
-/// Call `f` with every shingle hash of `tokens` (with repeats, in order).
-pub fn for_each_shingle(tokens: &[u32], n: usize, seed: u64, mut f: impl FnMut(u64)) {
-    if tokens.is_empty() {
-        return;
-    }
-    if tokens.len() < n {
-        f(shingle(tokens, seed));
-        return;
-    }
-    for w in tokens.windows(n) {
-        f(shingle(w, seed));
-    }
+/// Every shingle hash of `tokens`, with repeats, in order.
+pub fn shingles(tokens: &[u32], n: usize, seed: u64) -> impl Iterator<Item = u64> + '_ {
+    // A text shorter than `n` words is one window of all of them; an empty
+    // one has no window at all.
+    let width = n.min(tokens.len()).max(1);
+    tokens.windows(width).map(move |w| shingle(w, seed))
 }
 
 /// The sorted set of distinct shingle hashes of `tokens`.
 pub fn shingle_set(tokens: &[u32], n: usize, seed: u64) -> Vec<u64> {
-    let mut out = Vec::with_capacity(tokens.len());
-    for_each_shingle(tokens, n, seed, |h| out.push(h));
+    let mut out: Vec<u64> = shingles(tokens, n, seed).collect();
     out.sort_unstable();
     out.dedup();
     out
