@@ -146,6 +146,25 @@ pub struct Common {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Stop with a clear error (exit status 2) rather than hold more than
+    /// this much memory, e.g. 1.5GB or 800MiB. The engine accounts each
+    /// document's peak cost as it is read (see BENCHMARKS.md for measured
+    /// figures per document). Never changes results.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
+    /// Accept documents whose id was already used: the second is renamed
+    /// `<id>#2`, the third `<id>#3`, and so on, with a warning, instead of
+    /// stopping the run.
+    #[arg(long)]
+    pub allow_duplicate_ids: bool,
+}
+
+fn parse_size(s: &str) -> Result<u64, String> {
+    match parse_size::parse_size(s) {
+        Ok(0) => Err("must be more than 0".into()),
+        Ok(n) => Ok(n),
+        Err(e) => Err(format!("{e} (write a size such as 1.5GB or 800MiB)")),
+    }
 }
 
 /// Options that change results.

@@ -21,7 +21,9 @@ pub struct Inputs {
     pub fields: Fields,
     /// Skip records that fail to parse instead of stopping.
     pub skip_invalid: bool,
-    _spool: Option<tempfile::TempPath>,
+    /// Rename repeated ids (`--allow-duplicate-ids`) instead of stopping.
+    pub allow_duplicate_ids: bool,
+    _spool: Option<(tempfile::TempPath, doublet_io::Unfinished)>,
 }
 
 impl Inputs {
@@ -32,11 +34,12 @@ impl Inputs {
             let input = Input::parse(arg)?;
             if input == Input::Stdin && rereadable {
                 let mut tmp = tempfile::NamedTempFile::new().context("spooling standard input")?;
+                let tracked = doublet_io::Unfinished::track(tmp.path());
                 std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
                     .context("spooling standard input")?;
                 let path = tmp.into_temp_path();
                 inputs.push(Input::Spooled(path.to_path_buf()));
-                spool = Some(path);
+                spool = Some((path, tracked));
             } else {
                 inputs.push(input);
             }
@@ -49,6 +52,7 @@ impl Inputs {
             inputs,
             fields,
             skip_invalid: common.skip_invalid,
+            allow_duplicate_ids: common.allow_duplicate_ids,
             _spool: spool,
         })
     }
@@ -75,9 +79,18 @@ impl Inputs {
         Ok(texts)
     }
 
-    /// Every record, errors included.
+    /// Every record, errors included, with repeated ids renamed when that
+    /// is allowed (the same way on every pass, since the inputs are read in
+    /// the same order).
     fn all_records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
-        records(self.inputs.clone(), self.fields.clone())
+        let mut renamer = self.allow_duplicate_ids.then(Renamer::default);
+        records(self.inputs.clone(), self.fields.clone()).map(move |r| {
+            let mut record = r?;
+            if let Some(renamer) = renamer.as_mut() {
+                renamer.rename(&mut record);
+            }
+            Ok(record)
+        })
     }
 
     /// The records the scan read as documents: with `--skip-invalid`, the
@@ -87,6 +100,35 @@ impl Inputs {
         let skip = self.skip_invalid;
         self.all_records()
             .filter(move |r| !(skip && r.as_ref().is_err_and(doublet_io::Error::is_record_error)))
+    }
+}
+
+/// Gives a repeated id a suffix, `#2` for its second use, `#3` for its
+/// third, skipping any name already taken.
+#[derive(Default)]
+struct Renamer {
+    seen: HashMap<String, u32>,
+}
+
+impl Renamer {
+    fn rename(&mut self, record: &mut doublet_io::Record) {
+        let Some(uses) = self.seen.get_mut(&record.id) else {
+            self.seen.insert(record.id.clone(), 1);
+            return;
+        };
+        let base = record.id.clone();
+        let mut n = *uses;
+        let renamed = loop {
+            n += 1;
+            let candidate = format!("{base}#{n}");
+            if !self.seen.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        self.seen.insert(base.clone(), n);
+        self.seen.insert(renamed.clone(), 1);
+        record.renamed_from = Some(base);
+        record.id = renamed;
     }
 }
 
@@ -105,6 +147,10 @@ pub fn progress(enabled: bool) -> ProgressBar {
 
 fn megabytes(bytes: usize) -> String {
     format!("{:.1} MB", bytes as f64 / 1e6)
+}
+
+fn kilobytes(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1e3)
 }
 
 /// A batch of records as read, with their origins and the records skipped.
@@ -133,6 +179,9 @@ impl Batch {
 /// batches, so memory stays bounded by the batch size.
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
     let mut scanner = Scanner::new(config)?;
+    if let Some(budget) = resources.max_memory {
+        scanner = scanner.with_memory_budget(budget);
+    }
     let bar = progress(resources.progress);
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
@@ -162,6 +211,12 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                         return;
                     }
                 };
+                if let Some(first) = &record.renamed_from {
+                    eprintln!(
+                        "doublet: warning: {}: id {first:?} was already used; this document is {:?}",
+                        record.origin, record.id
+                    );
+                }
                 if record.replaced > 0 {
                     eprintln!(
                         "doublet: warning: {}: {} bytes of invalid UTF-8 replaced with U+FFFD",
@@ -195,6 +250,21 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                         origins[second]
                     )
                 }
+                doublet::Error::MemoryBudget {
+                    budget,
+                    needed,
+                    documents,
+                    per_document,
+                } => anyhow::anyhow!(
+                    "--max-memory {} is not enough: after {documents} documents ({}) \
+                     doublet would need about {} at its peak, {} per document. \
+                     Raise --max-memory, split the corpus, or lower the cost per \
+                     document with --min-passage 0 (no shared passages)",
+                    megabytes(budget),
+                    origins.last().map_or_else(String::new, |o| format!("up to {o}")),
+                    megabytes(needed),
+                    kilobytes(per_document)
+                ),
                 other => other.into(),
             })?;
             bar.set_position(scanner.len() as u64);

@@ -1,6 +1,7 @@
 //! The `doublet` command. Glue only: arguments, settings, one module per
 //! subcommand, printers. Exit status: 0 success, 2 error (one message naming
-//! the file and line).
+//! the file and line), 130 interrupted (SIGINT, SIGTERM or SIGHUP; no
+//! unfinished output is left behind).
 
 mod args;
 mod commands;
@@ -23,6 +24,13 @@ fn run() -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    // Outputs are written under temporary names and renamed when complete;
+    // on a signal, delete the unfinished ones before exiting.
+    let _ = ctrlc::set_handler(|| {
+        doublet_io::remove_unfinished();
+        eprintln!("doublet: interrupted; unfinished outputs removed");
+        std::process::exit(130);
+    });
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -12,6 +12,8 @@ pub struct Resources {
     pub threads: Option<usize>,
     pub batch_size: usize,
     pub progress: bool,
+    /// Memory budget in bytes (`--max-memory`).
+    pub max_memory: Option<usize>,
 }
 
 pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
@@ -28,6 +30,9 @@ pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
             threads: common.threads,
             batch_size: common.batch_size,
             progress: !common.quiet,
+            max_memory: common
+                .max_memory
+                .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
         },
     ))
 }

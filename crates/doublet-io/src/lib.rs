@@ -13,4 +13,6 @@ pub mod writers;
 
 pub use error::{Error, Result};
 pub use readers::{records, Fields, Input, Origin, Record};
-pub use writers::{write_atomic, AtomicJsonLines};
+pub use writers::{
+    remove_unfinished, write_atomic, write_atomic_with, AtomicJsonLines, Unfinished,
+};

@@ -45,6 +45,9 @@ pub struct Record {
     pub replaced: usize,
     /// The other fields of a JSON Lines object, to pass through to outputs.
     pub extra: Option<Map<String, Value>>,
+    /// The id the input gave, when the record was renamed because another
+    /// record already used it.
+    pub renamed_from: Option<String>,
 }
 
 /// Field names used for JSON Lines.
@@ -153,6 +156,7 @@ pub fn read_text(path: &Path, id: String) -> Result<Record> {
         },
         replaced,
         extra: None,
+        renamed_from: None,
     })
 }
 
@@ -235,6 +239,7 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         },
         replaced: 0,
         extra: Some(obj),
+        renamed_from: None,
     })
 }
 

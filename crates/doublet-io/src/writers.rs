@@ -9,10 +9,57 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use serde::Serialize;
 
 use crate::error::{io, Result};
+
+/// Temporary files not yet renamed into place, so that a signal handler can
+/// delete them before the process exits ([`remove_unfinished`]).
+static UNFINISHED: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+fn unfinished() -> MutexGuard<'static, Vec<PathBuf>> {
+    // A panic while holding the lock leaves the list itself intact.
+    UNFINISHED.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Registers a temporary file for [`remove_unfinished`] while it lives.
+#[derive(Debug)]
+pub struct Unfinished(PathBuf);
+
+impl Unfinished {
+    /// Track `path` until this guard is dropped.
+    pub fn track(path: &Path) -> Unfinished {
+        unfinished().push(path.to_owned());
+        Unfinished(path.to_owned())
+    }
+}
+
+impl Drop for Unfinished {
+    fn drop(&mut self) {
+        let mut list = unfinished();
+        if let Some(i) = list.iter().position(|p| *p == self.0) {
+            list.swap_remove(i);
+        }
+    }
+}
+
+/// Delete every temporary file still being written, and keep any other
+/// thread from renaming one into place afterwards. For a signal handler
+/// that ends the process next: outputs already renamed stay (they are
+/// complete), the rest vanish. Returns how many files were removed.
+pub fn remove_unfinished() -> usize {
+    let mut list = unfinished();
+    let removed = list
+        .drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    // Hold the lock until the process exits: a commit in progress then
+    // waits instead of renaming a file that was just deleted.
+    std::mem::forget(list);
+    removed
+}
 
 enum Sink {
     Plain(BufWriter<File>),
@@ -40,6 +87,7 @@ pub struct AtomicJsonLines {
     sink: Option<Sink>,
     temp: Option<tempfile::TempPath>,
     dest: PathBuf,
+    _tracked: Unfinished,
 }
 
 impl AtomicJsonLines {
@@ -55,6 +103,7 @@ impl AtomicJsonLines {
             .tempfile_in(&dir)
             .map_err(io(dest))?;
         let (file, temp) = named.into_parts();
+        let tracked = Unfinished::track(&temp);
         let out = BufWriter::with_capacity(1 << 20, file);
         let name = dest.to_string_lossy().to_ascii_lowercase();
         let sink = if name.ends_with(".gz") {
@@ -71,6 +120,7 @@ impl AtomicJsonLines {
             sink: Some(sink),
             temp: Some(temp),
             dest: dest.to_owned(),
+            _tracked: tracked,
         })
     }
 
@@ -105,7 +155,11 @@ impl AtomicJsonLines {
         file.sync_all().map_err(io(&dest))?;
         publish_permissions(&file, &dest)?;
         if let Some(temp) = self.temp.take() {
+            // Under the lock, so an interrupt either sees the file still
+            // unfinished (and deletes it first) or not at all.
+            let list = unfinished();
             temp.persist(&dest).map_err(|e| io(&dest)(e.error))?;
+            drop(list);
         }
         Ok(())
     }
@@ -113,19 +167,34 @@ impl AtomicJsonLines {
 
 /// Write `bytes` to `dest` atomically (temporary file, then rename).
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(dest, |w| w.write_all(bytes))
+}
+
+/// Write `dest` atomically through `fill`, which streams into a buffered
+/// temporary file (so a large report is never held whole in memory).
+pub fn write_atomic_with(
+    dest: &Path,
+    fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let dir = match dest.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
-    let mut tmp = tempfile::Builder::new()
+    let tmp = tempfile::Builder::new()
         .prefix(".doublet-")
         .suffix(".tmp")
         .tempfile_in(&dir)
         .map_err(io(dest))?;
-    tmp.write_all(bytes).map_err(io(dest))?;
-    tmp.as_file().sync_all().map_err(io(dest))?;
-    publish_permissions(tmp.as_file(), dest)?;
-    tmp.persist(dest).map_err(|e| io(dest)(e.error))?;
+    let _tracked = Unfinished::track(tmp.path());
+    let (file, temp) = tmp.into_parts();
+    let mut out = BufWriter::with_capacity(1 << 20, file);
+    fill(&mut out).map_err(io(dest))?;
+    let file = out.into_inner().map_err(|e| io(dest)(e.into_error()))?;
+    file.sync_all().map_err(io(dest))?;
+    publish_permissions(&file, dest)?;
+    let list = unfinished();
+    temp.persist(dest).map_err(|e| io(dest)(e.error))?;
+    drop(list);
     Ok(())
 }
 

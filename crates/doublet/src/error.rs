@@ -24,6 +24,24 @@ pub enum Error {
         /// Input position of the second one.
         second: usize,
     },
+    /// Input past one of the engine's fixed limits (docs/limits.md).
+    #[error("{0}")]
+    Limit(String),
+    /// The documents read so far already need more memory than allowed.
+    #[error(
+        "memory budget of {budget} bytes reached after {documents} documents \
+         (about {needed} bytes needed by then, {per_document} per document)"
+    )]
+    MemoryBudget {
+        /// The budget set with [`Scanner::with_memory_budget`](crate::Scanner::with_memory_budget).
+        budget: usize,
+        /// What the run would hold at its peak for the documents read so far.
+        needed: usize,
+        /// Documents read when the budget ran out.
+        documents: usize,
+        /// `needed / documents`, to size a budget for the whole corpus.
+        per_document: usize,
+    },
 }
 
 /// The engine's result type.

@@ -84,6 +84,37 @@ impl Analysed {
             .collect()
     }
 
+    /// What this document costs at the run's peak, in bytes: what it holds
+    /// now plus its share of the corpus-wide stages (see
+    /// [`Scanner::with_memory_budget`]).
+    fn footprint(&self, cfg: &Config) -> usize {
+        use std::mem::size_of;
+        let tokens = self.tokens.len();
+        let held = size_of::<Self>()
+            + self.id.capacity()
+            + self.tokens.capacity() * size_of::<u32>()
+            + self.offsets.capacity() * size_of::<(u32, u32)>()
+            + self.blocks.capacity() * size_of::<Block>();
+        // Anchors (and their postings: hash, document), the signature and
+        // its band keys.
+        let anchors = tokens / cfg.anchor_rate as usize + cfg.anchor_min;
+        let sketch = size_of::<Sketch>()
+            + cfg.num_perm * size_of::<u32>()
+            + anchors * (8 + 12)
+            + cfg.lsh().0 * 16;
+        // Winnowing keeps about 2 / (w + 1) of the shingles, each held as
+        // (hash, position) and posted as (hash, document, position).
+        let passages = if cfg.min_passage > 0 {
+            let w = (cfg.min_passage + 1).saturating_sub(cfg.ngram).max(1);
+            2 * tokens / (w + 1) * (12 + 16)
+        } else {
+            0
+        };
+        // The report: one entry per document, a span per block.
+        let report = 160 + self.id.len() * 2 + self.blocks.len() * 48;
+        held + sketch + passages + report
+    }
+
     fn content_tokens(&self, buf: &mut Vec<u32>) {
         buf.clear();
         for b in self.blocks.iter().filter(|b| b.status.is_content()) {
@@ -309,6 +340,12 @@ pub struct Scanner {
     config: Config,
     docs: Vec<Analysed>,
     ids: HashMap<String, usize>,
+    /// Projected peak memory of the documents pushed so far, in bytes.
+    footprint: usize,
+    /// Text bytes of the largest batch pushed: the caller holds a few
+    /// batches of text in flight while reading.
+    largest_batch: usize,
+    budget: Option<usize>,
 }
 
 impl Scanner {
@@ -318,7 +355,32 @@ impl Scanner {
             config: config.validated()?,
             docs: Vec::new(),
             ids: HashMap::new(),
+            footprint: 0,
+            largest_batch: 0,
+            budget: None,
         })
+    }
+
+    /// Refuse (with [`Error::MemoryBudget`]) to hold more than `bytes`.
+    ///
+    /// The scanner keeps an account of what each document costs at the run's
+    /// peak: what it holds now (tokens, byte offsets, block table, id) plus
+    /// what [`finish`](Self::finish) will add for it (signature, anchors,
+    /// passage fingerprints, index postings, its report entry). `push` fails
+    /// as soon as the account passes the budget, before the memory is spent
+    /// on the corpus-wide stages. The account is an estimate: on the
+    /// generated benchmark corpus it comes within 15% of the measured peak
+    /// (BENCHMARKS.md).
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.budget = Some(bytes);
+        self
+    }
+
+    /// The projected peak memory, in bytes, of the documents pushed so far,
+    /// plus four batches of text in flight (one being read, two queued, one
+    /// being analysed, as the `doublet` command reads).
+    pub fn footprint(&self) -> usize {
+        self.footprint + 4 * self.largest_batch
     }
 
     /// The validated configuration.
@@ -338,6 +400,20 @@ impl Scanner {
 
     /// Analyse a batch of documents (in parallel) and add them in order.
     pub fn push(&mut self, batch: Vec<Document>) -> Result<()> {
+        // Documents, token positions and byte offsets are 32-bit.
+        if self.docs.len() + batch.len() > u32::MAX as usize {
+            return Err(Error::Limit(format!(
+                "more than {} documents in one run; split the corpus",
+                u32::MAX
+            )));
+        }
+        if let Some(d) = batch.iter().find(|d| d.text.len() > u32::MAX as usize) {
+            return Err(Error::Limit(format!(
+                "document {:?} is {} bytes; the limit is 4 GiB per document",
+                d.id,
+                d.text.len()
+            )));
+        }
         for d in &batch {
             let next = self.ids.len();
             if let Some(&first) = self.ids.get(&d.id) {
@@ -351,7 +427,20 @@ impl Scanner {
         }
         let cfg = &self.config;
         let analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        self.footprint += analysed.iter().map(|a| a.footprint(cfg)).sum::<usize>();
+        self.largest_batch = self
+            .largest_batch
+            .max(batch.iter().map(|d| d.text.len()).sum());
         self.docs.extend(analysed);
+        if let Some(budget) = self.budget.filter(|&b| self.footprint() > b) {
+            let documents = self.docs.len();
+            return Err(Error::MemoryBudget {
+                budget,
+                needed: self.footprint(),
+                documents,
+                per_document: self.footprint / documents.max(1),
+            });
+        }
         Ok(())
     }
 

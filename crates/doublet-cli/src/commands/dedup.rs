@@ -11,6 +11,17 @@ use crate::args::DedupArgs;
 use crate::load::{self, Inputs};
 use crate::settings;
 
+/// Tests of interruption set `DOUBLET_TEST_HOLD_MS` to keep the finished,
+/// still unrenamed outputs on disk for that long before committing them.
+fn hold_for_tests() {
+    if let Some(ms) = std::env::var("DOUBLET_TEST_HOLD_MS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
 pub fn run(args: DedupArgs) -> Result<()> {
     let (mut config, resources) = settings::resolve(&args.common)?;
     // Passages appear in no dedup output; find them only when asked to (for
@@ -66,6 +77,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if seen != report.documents.len() {
         bail!("input changed while doublet was reading it: {} documents on the second pass, {} on the first", seen, report.documents.len());
     }
+    hold_for_tests();
     output.commit()?;
     if let Some(w) = removed {
         w.commit()?;

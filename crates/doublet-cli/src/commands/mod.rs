@@ -26,8 +26,9 @@ pub fn with_threads<T: Send>(
 
 /// Write the JSON report to `path` atomically.
 pub fn write_report(path: &Path, report: &Report) -> Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(report)?;
-    bytes.push(b'\n');
-    doublet_io::write_atomic(path, &bytes)?;
+    doublet_io::write_atomic_with(path, |w| {
+        serde_json::to_writer_pretty(&mut *w, report)?;
+        w.write_all(b"\n")
+    })?;
     Ok(())
 }

@@ -7,6 +7,7 @@ mod eval;
 mod hostile;
 mod html;
 mod inputs;
+mod limits;
 mod scan;
 
 use std::path::PathBuf;

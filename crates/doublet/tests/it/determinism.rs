@@ -104,3 +104,31 @@ proptest! {
         prop_assert_eq!(decisions(&base), decisions(&other));
     }
 }
+
+#[test]
+fn a_memory_budget_stops_the_scan_with_the_figures() {
+    use doublet::{Config, Document, Error, Scanner};
+    let docs: Vec<Document> = (0..50)
+        .map(|i| Document::new(format!("d{i}"), format!("document number {i} ").repeat(200)))
+        .collect();
+    let mut scanner = Scanner::new(Config::default())
+        .unwrap()
+        .with_memory_budget(100_000);
+    match scanner.push(docs.clone()) {
+        Err(Error::MemoryBudget {
+            budget,
+            needed,
+            documents,
+            per_document,
+        }) => {
+            assert_eq!((budget, documents), (100_000, 50));
+            assert!(needed > budget && per_document * 50 <= needed);
+        }
+        other => panic!("expected a budget error, got {other:?}"),
+    }
+    let mut roomy = Scanner::new(Config::default())
+        .unwrap()
+        .with_memory_budget(1 << 30);
+    roomy.push(docs).unwrap();
+    assert!(roomy.footprint() > 0 && roomy.footprint() < 1 << 30);
+}

@@ -1,0 +1,292 @@
+//! Limits and faults of the environment: huge documents, memory budgets,
+//! repeated ids, unreadable inputs, unwritable outputs, interruption.
+
+use std::path::Path;
+
+use crate::{assert_accounting, doublet, json, seeds_jsonl, StdoutOk};
+
+fn stderr_of(a: assert_cmd::assert::Assert) -> String {
+    String::from_utf8(a.code(2).get_output().stderr.clone()).unwrap()
+}
+
+/// Words that look like prose to every stage (the classifier sees long,
+/// stop-word-rich sentences), from a fixed pseudo-random stream.
+fn prose(words: usize, seed: u64) -> String {
+    const VOCAB: [&str; 24] = [
+        "the", "minister", "said", "on", "tuesday", "that", "talks", "with", "their",
+        "neighbours", "would", "continue", "and", "officials", "in", "capital", "had",
+        "agreed", "to", "a", "new", "round", "of", "meetings",
+    ];
+    let mut x = seed | 1;
+    let mut out = String::with_capacity(words * 7);
+    for i in 0..words {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        out.push_str(VOCAB[(x % VOCAB.len() as u64) as usize]);
+        out.push(if i % 23 == 22 { '.' } else { ' ' });
+        if i % 92 == 91 {
+            out.push_str("\n\n");
+        }
+    }
+    out
+}
+
+/// Run `cmd`, wait for it, and return its exit status and peak resident
+/// memory in bytes.
+#[cfg(target_os = "linux")]
+fn run_measured(cmd: &mut std::process::Command) -> (std::process::ExitStatus, u64) {
+    // Sample the child's high-water mark (VmHWM) until it exits; the last
+    // sample can miss at most the final 20 ms of growth.
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status_path = format!("/proc/{}/status", child.id());
+    let mut peak = 0u64;
+    loop {
+        if let Ok(s) = std::fs::read_to_string(&status_path) {
+            if let Some(kb) = s
+                .lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            {
+                peak = peak.max(kb * 1024);
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            return (status, peak);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_200_megabyte_document_is_read_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("huge.txt");
+    let chunk = prose(2_000_000, 7);
+    let mut text = String::with_capacity(201_000_000);
+    while text.len() < 200_000_000 {
+        text.push_str(&chunk);
+    }
+    std::fs::write(&f, &text).unwrap();
+    drop((text, chunk));
+    let report = dir.path().join("r.json");
+    let (status, peak) = run_measured(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
+            .args(["scan", "-q", "--min-passage", "0", "--report"])
+            .arg(&report)
+            .arg(&f),
+    );
+    assert!(status.success());
+    let r: serde_json::Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["stats"]["documents"], 1);
+    assert!(r["documents"][0]["words"].as_u64().unwrap() > 28_000_000);
+    // Linear in the text: the text, a 32-bit token per word and the block
+    // table, far from anything quadratic.
+    assert!(peak < 2_000_000_000, "peak {peak} bytes for 200 MB");
+}
+
+#[test]
+fn a_two_megabyte_line_without_breaks_is_one_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("line.jsonl");
+    let long = prose(400_000, 3).replace(['\n', '.'], " ");
+    assert!(long.len() > 2_000_000);
+    let lines = [("long", long.as_str()), ("half", &long[..long.len() / 2])]
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(&f, lines).unwrap();
+    let r = json(&doublet().args(["scan", "--json"]).arg(&f).stdout_ok());
+    assert_accounting(&r);
+    assert_eq!(r["documents"][1]["relation"], "contained");
+}
+
+#[test]
+fn repeated_ids_are_renamed_when_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("dups.jsonl");
+    let lines = [("a", "first text"), ("a", "second text"), ("a#2", "third"), ("a", "fourth")]
+        .iter()
+        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+        .collect::<String>();
+    std::fs::write(&f, lines).unwrap();
+    let msg = stderr_of(doublet().arg("scan").arg(&f).assert());
+    assert!(msg.contains("dups.jsonl:1") && msg.contains("dups.jsonl:2"), "{msg}");
+
+    let out = doublet()
+        .args(["scan", "--json", "--allow-duplicate-ids"])
+        .arg(&f)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let r = json(&out.stdout);
+    assert_accounting(&r);
+    let ids: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "a#2", "a#2#2", "a#3"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("dups.jsonl:2: id \"a\" was already used"), "{stderr}");
+
+    // dedup writes the renamed ids, every document exactly once.
+    let kept = dir.path().join("kept.jsonl");
+    doublet()
+        .args(["dedup", "-q", "--allow-duplicate-ids", "-o"])
+        .arg(&kept)
+        .arg(&f)
+        .assert()
+        .success();
+    let written: Vec<serde_json::Value> = std::fs::read_to_string(&kept)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(written.len(), 4);
+    assert_eq!(written[3]["id"], "a#3");
+}
+
+#[test]
+fn a_memory_budget_is_respected_or_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("seeds.jsonl");
+    std::fs::write(&f, seeds_jsonl()).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args(["scan", "--max-memory", "20KB"])
+            .arg(&f)
+            .assert(),
+    );
+    assert!(msg.contains("--max-memory 0.0 MB is not enough"), "{msg}");
+    assert!(msg.contains("per document"), "{msg}");
+    let r = json(
+        &doublet()
+            .args(["scan", "--json", "--max-memory", "1GiB"])
+            .arg(&f)
+            .stdout_ok(),
+    );
+    assert_eq!(r["stats"]["documents"], 5);
+    let msg = stderr_of(
+        doublet()
+            .args(["scan", "--max-memory", "lots"])
+            .arg(&f)
+            .assert(),
+    );
+    assert!(msg.contains("--max-memory"), "{msg}");
+}
+
+/// A file the reader cannot read: `chmod 000` (for users the permission
+/// applies to) and a link to /proc/self/mem, whose first page is unmapped,
+/// so reading it fails with EIO even for root.
+#[cfg(target_os = "linux")]
+#[test]
+fn unreadable_inputs_are_named() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("docs");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.txt"), "readable text").unwrap();
+    let locked = folder.join("locked.txt");
+    std::fs::write(&locked, "secret").unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        let msg = stderr_of(doublet().arg("scan").arg(&folder).assert());
+        assert!(msg.contains("locked.txt"), "{msg}");
+    }
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o644)).unwrap();
+
+    let mem = dir.path().join("mem.txt");
+    std::os::unix::fs::symlink("/proc/self/mem", &mem).unwrap();
+    let msg = stderr_of(doublet().arg("scan").arg(&mem).assert());
+    assert!(msg.contains("mem.txt"), "{msg}");
+    assert!(!msg.contains("panicked"), "{msg}");
+}
+
+fn assert_unwritable(dest: &Path, dir: &Path) {
+    let msg = stderr_of(
+        doublet()
+            .args(["dedup", "-q", "-o"])
+            .arg(dest)
+            .arg(crate::news())
+            .assert(),
+    );
+    assert!(msg.contains(&dest.display().to_string()), "{msg}");
+    let msg = stderr_of(
+        doublet()
+            .args(["scan", "-q", "--report"])
+            .arg(dest)
+            .arg(crate::news())
+            .assert(),
+    );
+    assert!(msg.contains(&dest.display().to_string()), "{msg}");
+    if dir.exists() {
+        let left: Vec<_> = std::fs::read_dir(dir).map_or(vec![], |d| d.collect());
+        assert!(left.is_empty(), "{left:?}");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn unwritable_output_locations_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no/such/folder");
+    assert_unwritable(&missing.join("out.jsonl"), &missing);
+    // procfs refuses new files to everyone, root included.
+    assert_unwritable(Path::new("/proc/doublet-out.jsonl"), Path::new("/nonexistent"));
+    // A read-only folder, where permissions apply to this user.
+    use std::os::unix::fs::PermissionsExt;
+    let ro = dir.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o555)).unwrap();
+    if std::fs::write(ro.join("probe"), "").is_err() {
+        assert_unwritable(&ro.join("out.jsonl"), &ro);
+    }
+    std::fs::set_permissions(&ro, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// SIGINT while outputs are finished but not yet renamed into place: the
+/// process exits 130 and leaves no file behind, neither output nor temporary.
+#[cfg(unix)]
+#[test]
+fn an_interrupted_dedup_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("out");
+    std::fs::create_dir(&out_dir).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
+        .env("DOUBLET_TEST_HOLD_MS", "30000")
+        .args(["dedup", "-q", "-o"])
+        .arg(out_dir.join("kept.jsonl"))
+        .arg("--removed")
+        .arg(out_dir.join("removed.jsonl"))
+        .arg(crate::news())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::fs::read_dir(&out_dir).unwrap().count() < 2 {
+        assert!(start.elapsed().as_secs() < 60, "no temporary outputs appeared");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let temps: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(temps.iter().all(|n| n.starts_with(".doublet-")), "{temps:?}");
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(130));
+    let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
