@@ -14,5 +14,5 @@ pub mod writers;
 pub use error::{Error, Result};
 pub use readers::{records, Fields, Input, Origin, Record};
 pub use writers::{
-    remove_unfinished, write_atomic, write_atomic_with, AtomicJsonLines, Unfinished,
+    check_writable, remove_unfinished, write_atomic, write_atomic_with, AtomicJsonLines, Unfinished,
 };

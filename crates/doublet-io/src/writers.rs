@@ -165,6 +165,28 @@ impl AtomicJsonLines {
     }
 }
 
+/// Fail now, naming `dest`, if an output could not be written there later:
+/// creates and removes a temporary file in its folder. Commands call this
+/// before a long run, so a typo in an output path costs nothing.
+pub fn check_writable(dest: &Path) -> Result<()> {
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    if dest.is_dir() {
+        return Err(io(dest)(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        )));
+    }
+    tempfile::Builder::new()
+        .prefix(".doublet-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map(drop)
+        .map_err(io(dest))
+}
+
 /// Write `bytes` to `dest` atomically (temporary file, then rename).
 pub fn write_atomic(dest: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(dest, |w| w.write_all(bytes))

@@ -19,6 +19,9 @@ const MAX_ALIGNED: usize = 5_000;
 
 pub fn run(args: ScanArgs) -> Result<()> {
     let (config, resources) = settings::resolve(&args.common)?;
+    for path in [&args.html, &args.report].into_iter().flatten() {
+        doublet_io::check_writable(path)?;
+    }
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
     let mut report = super::with_threads(&resources, || {
         load::scan(&inputs, config.clone(), &resources)
