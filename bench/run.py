@@ -1,14 +1,17 @@
 #!/usr/bin/env python3
 """End-to-end benchmark: doublet against datasketch and rensa, interleaved.
 
-    bench/run.py [--docs 10000] [--reps 3] [--peers datasketch,rensa]
+    bench/run.py --docs 10000,100000,1000000 --reps 3,3,1 [--peers gaoya,rensa,datasketch]
+                 [--peers-up-to 100000] [--passages-up-to 100000] [--quality]
 
 Installs the generator's prose (Debian's python3.11-doc) if missing, generates
-the corpus with bench/gen_corpus.py if it is missing, builds doublet in release
-mode, then runs every tool once per repetition in turn (so machine noise hits
-all of them alike) and prints markdown tables: medians, ratios, peak memory and
-grouping quality against the truth, then the share of each transformation's
-copies that each tool found.
+each corpus with bench/gen_corpus.py (seed 1) if it is missing, builds doublet
+and the hash-once floor (crates/doublet/examples/floor.rs) in release mode,
+then, size by size, runs every tool once per repetition in turn (so machine
+noise hits all of them alike) and prints a markdown table per size: medians,
+ratios to doublet's dedup pipeline, peak memory (total and per document) and
+pair precision and recall against the truth; with --quality, also each
+transformation's figures.
 """
 
 import argparse
@@ -46,62 +49,98 @@ def scores(truth, report):
     return json.loads(r.stdout)
 
 
+def run_floor(corpus, threads):
+    exe = os.path.join(ROOT, "target/release/examples/floor")
+    r = sh(["/usr/bin/time", "-f", "%e %M", exe, corpus, str(threads)])
+    line = json.loads(r.stdout.strip().splitlines()[-1])
+    _, kb = r.stderr.strip().splitlines()[-1].split()
+    return line["seconds"], int(kb) * 1024
+
+
+def ensure_corpus(docs):
+    out = os.path.join(ROOT, "bench/out", f"g{docs}")
+    corpus = os.path.join(out, "corpus.jsonl")
+    if not os.path.exists(corpus):
+        sh([sys.executable, os.path.join(ROOT, "bench/gen_corpus.py"), "--docs", str(docs), "--out", out])
+    return out, corpus, os.path.join(out, "truth.jsonl")
+
+
+def run_tool(tool, corpus, report):
+    if tool.startswith("floor"):
+        return run_floor(corpus, int(tool.split()[1].rstrip("t")))
+    if tool.startswith("doublet"):
+        return run_doublet(corpus, report, tool.split()[1:])
+    return run_peer(tool, corpus, report)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--docs", type=int, default=10000)
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--peers", default="datasketch,rensa")
+    ap.add_argument("--docs", default="10000", help="corpus sizes, comma-separated")
+    ap.add_argument("--reps", default="3", help="repetitions per size, comma-separated (last one repeats)")
+    ap.add_argument("--peers", default="gaoya,rensa,datasketch")
+    ap.add_argument("--peers-up-to", type=int, default=100000, help="largest size the peers run on")
+    ap.add_argument("--passages-up-to", type=int, default=100000,
+                    help="largest size doublet also runs with shared passages on")
+    ap.add_argument("--quality", action="store_true", help="also print grouping quality per transformation")
     args = ap.parse_args()
 
     if not os.path.isdir("/usr/share/doc/python3.11/html"):
         # The generator's prose: the Python documentation Debian packages.
         sudo = [] if os.geteuid() == 0 else ["sudo"]
         sh(sudo + ["apt-get", "install", "-y", "-qq", "python3.11-doc"], env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
-    out = os.path.join(ROOT, "bench/out", f"g{args.docs}")
-    corpus = os.path.join(out, "corpus.jsonl")
-    truth = os.path.join(out, "truth.jsonl")
-    if not os.path.exists(corpus):
-        sh([sys.executable, os.path.join(ROOT, "bench/gen_corpus.py"), "--docs", str(args.docs), "--seed", "2",
-            "--out", out])
-    sh(["cargo", "build", "--release", "-q"], cwd=ROOT)
-    size = os.path.getsize(corpus)
-    tools = ["doublet", "doublet --min-passage 0", "doublet --threads 1"] + [p for p in args.peers.split(",") if p]
-    times = {t: [] for t in tools}
-    peaks = {t: 0 for t in tools}
-    reports = {}
-    for _ in range(args.reps):
+    sh(["cargo", "build", "--release", "-q", "--bin", "doublet", "--example", "floor"], cwd=ROOT)
+    sizes = [int(d) for d in args.docs.split(",")]
+    reps = [int(r) for r in args.reps.split(",")]
+    print(f"{os.cpu_count()} cores; {platform.platform()}; {time.strftime('%Y-%m-%d %H:%M')}")
+    for i, docs in enumerate(sizes):
+        out, corpus, truth = ensure_corpus(docs)
+        size = os.path.getsize(corpus)
+        n_reps = reps[min(i, len(reps) - 1)]
+        tools = ["doublet --min-passage 0", "floor 1t", "floor 2t"]
+        if docs <= args.passages_up_to:
+            tools.insert(1, "doublet")
+        if docs <= args.peers_up_to:
+            tools += [p for p in args.peers.split(",") if p]
+        times = {t: [] for t in tools}
+        peaks = {t: 0 for t in tools}
+        reports = {}
+        for rep in range(n_reps):
+            for t in tools:
+                # Passages grow with pairs, not documents: once is enough.
+                if t == "doublet" and rep > 0 and docs > 10000:
+                    continue
+                report = os.path.join(out, f"report-{t.replace(' ', '').replace('-', '')}.json")
+                secs, peak = run_tool(t, corpus, report)
+                times[t].append(secs)
+                peaks[t] = max(peaks[t], peak)
+                reports[t] = report
+                print(f"  {docs} {t}: {secs:.2f} s, {peak / 1e6:.0f} MB", file=sys.stderr, flush=True)
+        base = statistics.median(times["doublet --min-passage 0"])
+        print()
+        print(f"### {docs:,} documents, {size / 1e6:.1f} MB ({n_reps} interleaved repetitions; medians)")
+        print()
+        print("| tool | median s | MB/s | documents/s | time / doublet | peak memory | memory per document "
+              "| pair precision | pair recall |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        results = {t: scores(truth, reports[t]) for t in tools if not t.startswith("floor")}
         for t in tools:
-            report = os.path.join(out, f"report-{t.replace(' ', '').replace('-', '')}.json")
-            if t.startswith("doublet"):
-                secs, peak = run_doublet(corpus, report, t.split()[1:])
-            else:
-                secs, peak = run_peer(t, corpus, report)
-            times[t].append(secs)
-            peaks[t] = max(peaks[t], peak)
-            reports[t] = report
+            m = statistics.median(times[t])
+            g = results[t]["grouping"] if t in results else None
+            quality = f"{g['precision']:.4f} | {g['recall']:.4f}" if g else "— | —"
+            print(f"| {t} | {m:.2f} | {size / 1e6 / m:.1f} | {docs / m:,.0f} | {m / base:.2f}x | "
+                  f"{peaks[t] / 1e6:,.0f} MB | {peaks[t] / docs / 1e3:.1f} KB | {quality} |")
+        if args.quality:
+            shown = ["doublet --min-passage 0"] + [t for t in tools if t in results and not t.startswith("doublet")]
+            print()
+            print("| transformation | copies | tool | precision | recall | F1 | ARI | copies found |")
+            print("|---|---|---|---|---|---|---|---|")
+            for k in sorted(results[shown[0]]["kinds"]):
+                for t in shown:
+                    v = results[t]["kinds"][k]
+                    print(f"| {k} | {v['copies']} | {t} | {v['precision']:.4f} | {v['recall']:.4f} | "
+                          f"{v['f1']:.4f} | {v['ari']:.4f} | {v['recall_copies']:.4f} |")
+        sys.stdout.flush()
 
-    doublet_median = statistics.median(times["doublet"])
-    print(f"corpus: {args.docs} documents, {size / 1e6:.1f} MB; {args.reps} interleaved repetitions; "
-          f"{os.cpu_count()} cores; {platform.platform()}; {time.strftime('%Y-%m-%d')}")
-    print()
-    print("| tool | median s | MB/s | documents/s | time vs doublet | peak memory | pair precision | pair recall | F1 | ARI |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    results = {t: scores(truth, reports[t]) for t in tools}
-    for t in tools:
-        m = statistics.median(times[t])
-        g = results[t]["grouping"]
-        print(f"| {t} | {m:.2f} | {size / 1e6 / m:.1f} | {args.docs / m:,.0f} | {m / doublet_median:.1f}x | "
-              f"{peaks[t] / 1e6:.0f} MB | {g['precision']:.4f} | {g['recall']:.4f} | {g['f1']:.4f} | {g['ari']:.4f} |")
-    # Per transformation, for every tool (pairs touching a copy of that kind).
-    shown = ["doublet"] + [t for t in tools if not t.startswith("doublet")]
-    print()
-    print("| transformation | copies | tool | precision | recall | F1 | ARI | copies found |")
-    print("|---|---|---|---|---|---|---|---|")
-    for k in sorted(results["doublet"]["kinds"]):
-        for t in shown:
-            v = results[t]["kinds"][k]
-            print(f"| {k} | {v['copies']} | {t} | {v['precision']:.4f} | {v['recall']:.4f} | {v['f1']:.4f} | "
-                  f"{v['ari']:.4f} | {v['recall_copies']:.4f} |")
 
 if __name__ == "__main__":
     main()

@@ -261,7 +261,9 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                      Raise --max-memory, split the corpus, or lower the cost per \
                      document with --min-passage 0 (no shared passages)",
                     megabytes(budget),
-                    origins.last().map_or_else(String::new, |o| format!("up to {o}")),
+                    origins
+                        .last()
+                        .map_or_else(String::new, |o| format!("up to {o}")),
                     megabytes(needed),
                     kilobytes(per_document)
                 ),

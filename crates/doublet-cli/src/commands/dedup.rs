@@ -30,9 +30,13 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if tuning.min_passage.is_none() && tuning.config.is_none() {
         config.min_passage = 0;
     }
-    for path in [Some(&args.output), args.removed.as_ref(), args.report.as_ref()]
-        .into_iter()
-        .flatten()
+    for path in [
+        Some(&args.output),
+        args.removed.as_ref(),
+        args.report.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
     {
         doublet_io::check_writable(path)?;
     }

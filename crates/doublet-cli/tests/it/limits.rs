@@ -13,9 +13,30 @@ fn stderr_of(a: assert_cmd::assert::Assert) -> String {
 /// stop-word-rich sentences), from a fixed pseudo-random stream.
 fn prose(words: usize, seed: u64) -> String {
     const VOCAB: [&str; 24] = [
-        "the", "minister", "said", "on", "tuesday", "that", "talks", "with", "their",
-        "neighbours", "would", "continue", "and", "officials", "in", "capital", "had",
-        "agreed", "to", "a", "new", "round", "of", "meetings",
+        "the",
+        "minister",
+        "said",
+        "on",
+        "tuesday",
+        "that",
+        "talks",
+        "with",
+        "their",
+        "neighbours",
+        "would",
+        "continue",
+        "and",
+        "officials",
+        "in",
+        "capital",
+        "had",
+        "agreed",
+        "to",
+        "a",
+        "new",
+        "round",
+        "of",
+        "meetings",
     ];
     let mut x = seed | 1;
     let mut out = String::with_capacity(words * 7);
@@ -110,13 +131,21 @@ fn a_two_megabyte_line_without_breaks_is_one_document() {
 fn repeated_ids_are_renamed_when_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("dups.jsonl");
-    let lines = [("a", "first text"), ("a", "second text"), ("a#2", "third"), ("a", "fourth")]
-        .iter()
-        .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
-        .collect::<String>();
+    let lines = [
+        ("a", "first text"),
+        ("a", "second text"),
+        ("a#2", "third"),
+        ("a", "fourth"),
+    ]
+    .iter()
+    .map(|(id, t)| serde_json::json!({"id": id, "text": t}).to_string() + "\n")
+    .collect::<String>();
     std::fs::write(&f, lines).unwrap();
     let msg = stderr_of(doublet().arg("scan").arg(&f).assert());
-    assert!(msg.contains("dups.jsonl:1") && msg.contains("dups.jsonl:2"), "{msg}");
+    assert!(
+        msg.contains("dups.jsonl:1") && msg.contains("dups.jsonl:2"),
+        "{msg}"
+    );
 
     let out = doublet()
         .args(["scan", "--json", "--allow-duplicate-ids"])
@@ -135,7 +164,10 @@ fn repeated_ids_are_renamed_when_allowed() {
         .collect();
     assert_eq!(ids, ["a", "a#2", "a#2#2", "a#3"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("dups.jsonl:2: id \"a\" was already used"), "{stderr}");
+    assert!(
+        stderr.contains("dups.jsonl:2: id \"a\" was already used"),
+        "{stderr}"
+    );
 
     // dedup writes the renamed ids, every document exactly once.
     let kept = dir.path().join("kept.jsonl");
@@ -240,7 +272,10 @@ fn unwritable_output_locations_are_named() {
     let missing = dir.path().join("no/such/folder");
     assert_unwritable(&missing.join("out.jsonl"), &missing);
     // procfs refuses new files to everyone, root included.
-    assert_unwritable(Path::new("/proc/doublet-out.jsonl"), Path::new("/nonexistent"));
+    assert_unwritable(
+        Path::new("/proc/doublet-out.jsonl"),
+        Path::new("/nonexistent"),
+    );
     // A read-only folder, where permissions apply to this user.
     use std::os::unix::fs::PermissionsExt;
     let ro = dir.path().join("ro");
@@ -260,7 +295,7 @@ fn an_interrupted_dedup_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
     let out_dir = dir.path().join("out");
     std::fs::create_dir(&out_dir).unwrap();
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
         .env("DOUBLET_TEST_HOLD_MS", "30000")
         .args(["dedup", "-q", "-o"])
         .arg(out_dir.join("kept.jsonl"))
@@ -272,14 +307,20 @@ fn an_interrupted_dedup_leaves_nothing_behind() {
         .unwrap();
     let start = std::time::Instant::now();
     while std::fs::read_dir(&out_dir).unwrap().count() < 2 {
-        assert!(start.elapsed().as_secs() < 60, "no temporary outputs appeared");
+        assert!(
+            start.elapsed().as_secs() < 60,
+            "no temporary outputs appeared"
+        );
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
     let temps: Vec<String> = std::fs::read_dir(&out_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert!(temps.iter().all(|n| n.starts_with(".doublet-")), "{temps:?}");
+    assert!(
+        temps.iter().all(|n| n.starts_with(".doublet-")),
+        "{temps:?}"
+    );
     let killed = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

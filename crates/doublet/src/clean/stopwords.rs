@@ -7,7 +7,9 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use xxhash_rust::xxh3::Xxh3DefaultBuilder;
+// Lookups run once per word of the corpus on short keys, where Fx hashing
+// is several times cheaper than a streaming xxh3 state (profiled).
+use rustc_hash::FxBuildHasher;
 
 use crate::text::normalise::{normalise, words};
 
@@ -17,7 +19,7 @@ pub type LangMask = u128;
 /// Stop words of every available language.
 #[derive(Debug)]
 pub struct Lexicon {
-    words: HashMap<String, LangMask, Xxh3DefaultBuilder>,
+    words: HashMap<String, LangMask, FxBuildHasher>,
     languages: Vec<&'static str>,
 }
 
@@ -32,7 +34,7 @@ impl Lexicon {
         let mut languages: Vec<&'static str> = stop_words::available_languages().to_vec();
         languages.sort_unstable();
         languages.truncate(LangMask::BITS as usize);
-        let mut map: HashMap<String, LangMask, Xxh3DefaultBuilder> = HashMap::default();
+        let mut map: HashMap<String, LangMask, FxBuildHasher> = HashMap::default();
         for (bit, code) in languages.iter().enumerate() {
             let Some(list) = stop_words::lookup(code) else {
                 continue;
@@ -77,7 +79,7 @@ impl Lexicon {
 /// words of any language occur (too little evidence).
 pub fn detect(masks: &[LangMask]) -> Option<u32> {
     // Common words recur, so each distinct mask is expanded into its bits once.
-    let mut distinct: HashMap<LangMask, u32, Xxh3DefaultBuilder> = HashMap::default();
+    let mut distinct: HashMap<LangMask, u32, FxBuildHasher> = HashMap::default();
     for &m in masks.iter().filter(|&&m| m != 0) {
         *distinct.entry(m).or_default() += 1;
     }
