@@ -73,30 +73,17 @@ def run_gaoya(docs):
     # 128 hashes as 16 bands of 8, like rensa's setting above.
     index = MinHashStringIndex(hash_size=32, jaccard_threshold=THRESHOLD, num_bands=16, band_size=8,
                                analyzer="word", lowercase=True, ngram_range=(5, 5), id_container="smallvec")
-    keys = []
-    batch = []
-
-    def flush():
-        ids = list(range(len(keys) - len(batch), len(keys)))
-        index.par_bulk_insert_docs(ids, batch)
-        return ids
-
-    # Index everything first (in parallel batches), then query in batches; a
+    pairs = list(docs)
+    keys = [k for k, _ in pairs]
+    texts = [t for _, t in pairs]
+    batch = 10000
+    # Index everything (in parallel batches), then query in batches; a
     # document is a duplicate of the earliest other document it hits.
-    texts = []
-    for key, text in docs:
-        keys.append(key)
-        batch.append(text)
-        texts.append(text)
-        if len(batch) == 10000:
-            flush()
-            batch.clear()
-    if batch:
-        flush()
-        batch.clear()
-    for start in range(0, len(texts), 10000):
-        chunk = texts[start:start + 10000]
-        for offset, hits in enumerate(index.par_bulk_query(chunk)):
+    for start in range(0, len(texts), batch):
+        chunk = texts[start:start + batch]
+        index.par_bulk_insert_docs(list(range(start, start + len(chunk))), chunk)
+    for start in range(0, len(texts), batch):
+        for offset, hits in enumerate(index.par_bulk_query(texts[start:start + batch])):
             i = start + offset
             earlier = [h for h in hits if h < i]
             yield keys[i], (keys[min(earlier)] if earlier else None)

@@ -12,6 +12,7 @@ use doublet_io::{records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::Common;
+use crate::printers::size;
 use crate::settings::Resources;
 
 /// Inputs ready to be read, possibly twice (standard input is spooled to a
@@ -145,14 +146,6 @@ pub fn progress(enabled: bool) -> ProgressBar {
     bar
 }
 
-fn megabytes(bytes: usize) -> String {
-    format!("{:.1} MB", bytes as f64 / 1e6)
-}
-
-fn kilobytes(bytes: usize) -> String {
-    format!("{:.1} KB", bytes as f64 / 1e3)
-}
-
 /// A batch of records as read, with their origins and the records skipped.
 struct Batch {
     docs: Vec<Document>,
@@ -260,22 +253,22 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                      doublet would need about {} at its peak, {} per document. \
                      Raise --max-memory, split the corpus, or lower the cost per \
                      document with --min-passage 0 (no shared passages)",
-                    megabytes(budget),
+                    size(budget),
                     origins
                         .last()
                         .map_or_else(String::new, |o| format!("up to {o}")),
-                    megabytes(needed),
-                    kilobytes(per_document)
+                    size(needed),
+                    size(per_document)
                 ),
                 other => other.into(),
             })?;
             bar.set_position(scanner.len() as u64);
-            bar.set_message(megabytes(bytes));
+            bar.set_message(size(bytes));
         }
         reader
             .join()
             .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-        bar.set_message(format!("{} read; comparing", megabytes(bytes)));
+        bar.set_message(format!("{} read; comparing", size(bytes)));
         Ok(())
     })?;
     let mut report = scanner.finish();

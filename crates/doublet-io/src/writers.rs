@@ -48,17 +48,16 @@ impl Drop for Unfinished {
 /// Delete every temporary file still being written, and keep any other
 /// thread from renaming one into place afterwards. For a signal handler
 /// that ends the process next: outputs already renamed stay (they are
-/// complete), the rest vanish. Returns how many files were removed.
-pub fn remove_unfinished() -> usize {
+/// complete), the rest vanish.
+pub fn remove_unfinished() {
     let mut list = unfinished();
-    let removed = list
-        .drain(..)
-        .filter(|p| std::fs::remove_file(p).is_ok())
-        .count();
+    for path in list.drain(..) {
+        // Already gone is fine: nothing unfinished is left either way.
+        let _ = std::fs::remove_file(path);
+    }
     // Hold the lock until the process exits: a commit in progress then
     // waits instead of renaming a file that was just deleted.
     std::mem::forget(list);
-    removed
 }
 
 enum Sink {
@@ -82,6 +81,42 @@ fn publish_permissions(_file: &File, _dest: &Path) -> Result<()> {
     Ok(())
 }
 
+/// A new temporary file in `dest`'s folder, registered as unfinished.
+/// Refuses a `dest` that is a folder, which the final rename could not
+/// replace.
+fn pending(dest: &Path) -> Result<(File, tempfile::TempPath, Unfinished)> {
+    if dest.is_dir() {
+        return Err(io(dest)(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        )));
+    }
+    let dir = match dest.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let (file, temp) = tempfile::Builder::new()
+        .prefix(".doublet-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(io(dest))?
+        .into_parts();
+    let tracked = Unfinished::track(&temp);
+    Ok((file, temp, tracked))
+}
+
+/// Sync a finished temporary file and rename it to `dest`. The rename runs
+/// under the unfinished-files lock, so an interrupt either sees the file
+/// still unfinished (and deletes it first) or not at all.
+fn publish(file: File, temp: tempfile::TempPath, dest: &Path) -> Result<()> {
+    file.sync_all().map_err(io(dest))?;
+    publish_permissions(&file, dest)?;
+    let list = unfinished();
+    temp.persist(dest).map_err(|e| io(dest)(e.error))?;
+    drop(list);
+    Ok(())
+}
+
 /// A JSON Lines file written atomically.
 pub struct AtomicJsonLines {
     sink: Option<Sink>,
@@ -93,17 +128,7 @@ pub struct AtomicJsonLines {
 impl AtomicJsonLines {
     /// Start writing to `dest` (through a temporary file in its folder).
     pub fn create(dest: &Path) -> Result<Self> {
-        let dir = match dest.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-            _ => PathBuf::from("."),
-        };
-        let named = tempfile::Builder::new()
-            .prefix(".doublet-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(io(dest))?;
-        let (file, temp) = named.into_parts();
-        let tracked = Unfinished::track(&temp);
+        let (file, temp, tracked) = pending(dest)?;
         let out = BufWriter::with_capacity(1 << 20, file);
         let name = dest.to_string_lossy().to_ascii_lowercase();
         let sink = if name.ends_with(".gz") {
@@ -152,16 +177,10 @@ impl AtomicJsonLines {
             None => return Ok(()),
         };
         let file = inner.into_inner().map_err(|e| io(&dest)(e.into_error()))?;
-        file.sync_all().map_err(io(&dest))?;
-        publish_permissions(&file, &dest)?;
-        if let Some(temp) = self.temp.take() {
-            // Under the lock, so an interrupt either sees the file still
-            // unfinished (and deletes it first) or not at all.
-            let list = unfinished();
-            temp.persist(&dest).map_err(|e| io(&dest)(e.error))?;
-            drop(list);
+        match self.temp.take() {
+            Some(temp) => publish(file, temp, &dest),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -169,22 +188,7 @@ impl AtomicJsonLines {
 /// creates and removes a temporary file in its folder. Commands call this
 /// before a long run, so a typo in an output path costs nothing.
 pub fn check_writable(dest: &Path) -> Result<()> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    if dest.is_dir() {
-        return Err(io(dest)(std::io::Error::new(
-            std::io::ErrorKind::IsADirectory,
-            "is a folder",
-        )));
-    }
-    tempfile::Builder::new()
-        .prefix(".doublet-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map(drop)
-        .map_err(io(dest))
+    pending(dest).map(drop)
 }
 
 /// Write `bytes` to `dest` atomically (temporary file, then rename).
@@ -198,26 +202,11 @@ pub fn write_atomic_with(
     dest: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let dir = match dest.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    let tmp = tempfile::Builder::new()
-        .prefix(".doublet-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(io(dest))?;
-    let _tracked = Unfinished::track(tmp.path());
-    let (file, temp) = tmp.into_parts();
+    let (file, temp, _tracked) = pending(dest)?;
     let mut out = BufWriter::with_capacity(1 << 20, file);
     fill(&mut out).map_err(io(dest))?;
     let file = out.into_inner().map_err(|e| io(dest)(e.into_error()))?;
-    file.sync_all().map_err(io(dest))?;
-    publish_permissions(&file, dest)?;
-    let list = unfinished();
-    temp.persist(dest).map_err(|e| io(dest)(e.error))?;
-    drop(list);
-    Ok(())
+    publish(file, temp, dest)
 }
 
 #[cfg(test)]

@@ -30,25 +30,19 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if tuning.min_passage.is_none() && tuning.config.is_none() {
         config.min_passage = 0;
     }
-    for path in [
-        Some(&args.output),
-        args.removed.as_ref(),
-        args.report.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    {
-        doublet_io::check_writable(path)?;
-    }
-    let inputs = Inputs::parse(&args.common, true)?;
-    let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
-
+    // Outputs are opened (as temporary files) before the long part, so an
+    // unwritable destination fails at once.
     let mut output = AtomicJsonLines::create(&args.output)?;
     let mut removed = args
         .removed
         .as_deref()
         .map(AtomicJsonLines::create)
         .transpose()?;
+    if let Some(path) = &args.report {
+        doublet_io::check_writable(path)?;
+    }
+    let inputs = Inputs::parse(&args.common, true)?;
+    let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     let mut seen = 0usize;
     for (record, doc) in inputs.records().zip(&report.documents) {
         let record = record?;

@@ -7,13 +7,7 @@ use std::io::{self, Write};
 use doublet::report::DocumentReport;
 use doublet::{PairRelation, Relation, Report};
 
-fn kb(bytes: usize) -> String {
-    if bytes >= 1_000_000 {
-        format!("{:.1} MB", bytes as f64 / 1e6)
-    } else {
-        format!("{:.1} KB", bytes as f64 / 1e3)
-    }
-}
+use super::size;
 
 fn relation(r: Relation) -> &'static str {
     match r {
@@ -38,10 +32,10 @@ fn cleaned(d: &DocumentReport) -> String {
     };
     let mut parts = Vec::new();
     if rep > 0 {
-        parts.push(format!("{} repeated ({:.0}%)", kb(rep), pct(rep)));
+        parts.push(format!("{} repeated ({:.0}%)", size(rep), pct(rep)));
     }
     if bp > 0 {
-        parts.push(format!("{} boilerplate ({:.0}%)", kb(bp), pct(bp)));
+        parts.push(format!("{} boilerplate ({:.0}%)", size(bp), pct(bp)));
     }
     format!("cleaned {}", parts.join(", "))
 }
@@ -57,7 +51,7 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
         "doublet {}: {} documents, {}",
         report.version,
         s.documents,
-        kb(s.bytes)
+        size(s.bytes)
     )?;
     writeln!(
         out,
@@ -67,8 +61,8 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     writeln!(
         out,
         "cleaned {} repeated and {} boilerplate; {} candidate pairs, {} related pairs ({} sharing passages)",
-        kb(s.repeated_bytes),
-        kb(s.boilerplate_bytes),
+        size(s.repeated_bytes),
+        size(s.boilerplate_bytes),
         s.candidate_pairs,
         s.related_pairs,
         s.shared_passage_pairs

@@ -2,14 +2,7 @@
 
 use predicates::prelude::*;
 
-use crate::doublet;
-
-fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
-    let out = assert.code(2).get_output().stderr.clone();
-    let s = String::from_utf8(out).unwrap();
-    assert_eq!(s.trim_end().lines().count(), 1, "one message: {s}");
-    s
-}
+use crate::{doublet, stderr_of};
 
 #[test]
 fn malformed_json_line_names_file_and_line() {

@@ -2,11 +2,7 @@
 
 use std::io::Write;
 
-use crate::{assert_accounting, doublet, json, seeds_jsonl, StdoutOk};
-
-fn stderr_of(a: assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.code(2).get_output().stderr.clone()).unwrap()
-}
+use crate::{assert_accounting, doublet, json, seeds_jsonl, stderr_of, StdoutOk};
 
 #[test]
 fn truncated_compressed_files_are_errors_naming_the_file() {
@@ -131,11 +127,7 @@ fn skip_invalid_goes_on_past_bad_records_and_lists_them() {
 fn counts_add_up_on_every_fixture() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("seeds.jsonl");
-    std::fs::write(
-        &f,
-        seeds_jsonl() + &seeds_jsonl().replace("\"id\":\"", "\"id\":\"copy-"),
-    )
-    .unwrap();
+    std::fs::write(&f, crate::seeds_and_copies_jsonl()).unwrap();
     for args in [
         vec![crate::news().display().to_string()],
         vec![f.display().to_string()],

@@ -3,11 +3,7 @@
 
 use std::path::Path;
 
-use crate::{assert_accounting, doublet, json, seeds_jsonl, StdoutOk};
-
-fn stderr_of(a: assert_cmd::assert::Assert) -> String {
-    String::from_utf8(a.code(2).get_output().stderr.clone()).unwrap()
-}
+use crate::{assert_accounting, doublet, json, seeds_jsonl, stderr_of, StdoutOk};
 
 /// Words that look like prose to every stage (the classifier sees long,
 /// stop-word-rich sentences), from a fixed pseudo-random stream.
@@ -197,7 +193,7 @@ fn a_memory_budget_is_respected_or_refused_clearly() {
             .arg(&f)
             .assert(),
     );
-    assert!(msg.contains("--max-memory 0.0 MB is not enough"), "{msg}");
+    assert!(msg.contains("--max-memory 20.0 KB is not enough"), "{msg}");
     assert!(msg.contains("per document"), "{msg}");
     let r = json(
         &doublet()
@@ -206,13 +202,20 @@ fn a_memory_budget_is_respected_or_refused_clearly() {
             .stdout_ok(),
     );
     assert_eq!(r["stats"]["documents"], 5);
-    let msg = stderr_of(
-        doublet()
-            .args(["scan", "--max-memory", "lots"])
-            .arg(&f)
-            .assert(),
+    // A bad size is a usage error (clap's message, with its usage lines).
+    let out = doublet()
+        .args(["scan", "--max-memory", "lots"])
+        .arg(&f)
+        .assert()
+        .code(2)
+        .get_output()
+        .stderr
+        .clone();
+    let msg = String::from_utf8_lossy(&out);
+    assert!(
+        msg.contains("--max-memory") && msg.contains("1.5GB"),
+        "{msg}"
     );
-    assert!(msg.contains("--max-memory"), "{msg}");
 }
 
 /// A file the reader cannot read: `chmod 000` (for users the permission
@@ -271,6 +274,8 @@ fn unwritable_output_locations_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/folder");
     assert_unwritable(&missing.join("out.jsonl"), &missing);
+    // A folder cannot be replaced by a file.
+    assert_unwritable(dir.path(), Path::new("/nonexistent"));
     // procfs refuses new files to everyone, root included.
     assert_unwritable(
         Path::new("/proc/doublet-out.jsonl"),

@@ -31,6 +31,16 @@ impl StdoutOk for Command {
     }
 }
 
+/// The standard error of a run that must fail with status 2 and say why in
+/// one line.
+pub fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
+    let out = assert.code(2).get_output().stderr.clone();
+    let s = String::from_utf8(out).unwrap();
+    assert_eq!(s.trim_end().lines().count(), 1, "one message: {s}");
+    assert!(!s.contains("panicked"), "{s}");
+    s
+}
+
 pub fn news() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/news")
 }
@@ -56,6 +66,11 @@ pub fn seeds_jsonl() -> String {
                 + "\n"
         })
         .collect()
+}
+
+/// The seeds twice: as themselves, and as exact copies with ids `copy-...`.
+pub fn seeds_and_copies_jsonl() -> String {
+    seeds_jsonl() + &seeds_jsonl().replace("\"id\":\"", "\"id\":\"copy-")
 }
 
 /// Counts always add up: kept + removed = documents, the relations add up to

@@ -68,14 +68,46 @@ fn report_file_is_written_and_matches_json() {
 }
 
 #[test]
-fn thread_count_never_changes_the_report() {
-    let run = |t: &str| {
+fn thread_count_never_changes_the_report_or_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, crate::seeds_and_copies_jsonl()).unwrap();
+    let run = |t: usize| {
+        let out = dir.path().join(format!("t{t}"));
+        std::fs::create_dir(&out).unwrap();
         doublet()
-            .args(["scan", "--json", "--threads", t])
-            .arg(news())
-            .stdout_ok()
+            .args([
+                "dedup",
+                "-q",
+                "--min-passage",
+                "12",
+                "--threads",
+                &t.to_string(),
+            ])
+            .arg("-o")
+            .arg(out.join("kept.jsonl"))
+            .arg("--removed")
+            .arg(out.join("removed.jsonl"))
+            .arg("--report")
+            .arg(out.join("report.json"))
+            .arg(&corpus)
+            .assert()
+            .success();
+        let scan = doublet()
+            .args(["scan", "--json", "--threads", &t.to_string()])
+            .arg(&corpus)
+            .stdout_ok();
+        ["kept.jsonl", "removed.jsonl", "report.json"]
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .into_iter()
+            .chain([scan])
+            .collect::<Vec<_>>()
     };
-    assert_eq!(run("1"), run("2"));
+    let one = run(1);
+    assert!(!one[1].is_empty(), "the copies are removed");
+    for t in 2..=4 {
+        assert!(run(t) == one, "--threads {t} changed an output");
+    }
 }
 
 #[test]
