@@ -16,11 +16,31 @@ from itertools import combinations
 from math import comb
 
 
-def covered(spans):
-    out = set()
-    for s, e in spans:
-        out.update(range(s, e))
+def merged(spans):
+    """Sorted, disjoint intervals covering the same bytes as ``spans``."""
+    out = []
+    for s, e in sorted(spans):
+        if out and s <= out[-1][1]:
+            out[-1][1] = max(out[-1][1], e)
+        elif e > s:
+            out.append([s, e])
     return out
+
+
+def overlap(a, b):
+    """Bytes in both interval lists (each sorted and disjoint)."""
+    i = j = n = 0
+    while i < len(a) and j < len(b):
+        n += max(0, min(a[i][1], b[j][1]) - max(a[i][0], b[j][0]))
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return n
+
+
+def length(spans):
+    return sum(e - s for s, e in spans)
 
 
 def ari(labels_a, labels_b):
@@ -45,17 +65,17 @@ def main(truth_path, report_path, as_json=False):
     for d in report["documents"]:
         t = truth[d["id"]]
         # Spans in the report are into the text; truth spans are UTF-8 bytes of the same text.
-        for kind in ("boilerplate", "repeated"):
-            got = covered((m["start"], m["end"]) for m in d[kind])
-            want = covered(t[kind])
-            tp[kind] += len(got & want)
-            fp[kind] += len(got - want)
-            fn[kind] += len(want - got)
-        got = covered((m["start"], m["end"]) for m in d["boilerplate"] + d["repeated"])
-        want = covered(t["boilerplate"] + t["repeated"])
-        tp["removed"] += len(got & want)
-        fp["removed"] += len(got - want)
-        fn["removed"] += len(want - got)
+        for kind, got, want in (
+            ("boilerplate", d["boilerplate"], t["boilerplate"]),
+            ("repeated", d["repeated"], t["repeated"]),
+            ("removed", d["boilerplate"] + d["repeated"], t["boilerplate"] + t["repeated"]),
+        ):
+            got = merged((m["start"], m["end"]) for m in got)
+            want = merged(want)
+            both = overlap(got, want)
+            tp[kind] += both
+            fp[kind] += length(got) - both
+            fn[kind] += length(want) - both
 
     out = {"cleaning": {}, "kinds": {}}
     for kind in ("boilerplate", "repeated", "removed"):

@@ -24,7 +24,20 @@ with its transformation:
 * ``reordered``: paragraphs shuffled;
 * ``copy_of_copy``: an edited copy of an earlier copy, on yet another site.
 
-Writes ``corpus.jsonl`` (``{id, text}``) and ``truth.jsonl`` (``{id, cluster,
+Unrelated originals also *reuse real paragraphs*, as wire copy rewritten by
+many outlets, documentation quoted on many pages, or legal and product text
+do: every original draws on average ``--reuse`` whole paragraphs from one
+shared pool (every prose paragraph of the documentation pages, about 12,000),
+so each pool paragraph sits in about ``0.8 * docs * reuse / 12,000``
+unrelated originals (8 at 100k documents, 80 at 1M). Those paragraphs are
+content: a deduplicator that calls them furniture deletes articles.
+
+Every page carries its site in a ``url`` field (``https://HOST/SECTION/ID``),
+and a third of the sites end every page with a long prose appeal to readers,
+furniture that reads like an article paragraph and that only recurrence
+within one site gives away.
+
+Writes ``corpus.jsonl`` (``{id, url, text}``) and ``truth.jsonl`` (``{id, cluster,
 kind, source, boilerplate: [[start, end]...], repeated: [[start, end]...]}``,
 byte spans into ``text`` encoded as UTF-8; ``doublet eval --truth`` reads it).
 Deterministic for a given ``--seed``.
@@ -159,7 +172,15 @@ def make_site(i, rng, markov):
         f"\u00a3{rng.randint(10, 19)}.99 a month",
         "Cancel anytime",
     ]
-    return {"name": name, "menu": menu, "footer": footer, "paywall": paywall}
+    host = name.lower().replace("the ", "").replace(" ", "-") + ".example"
+    appeal = None
+    if i % 3 == 0:
+        appeal = (f"{name} has been reporting on the life of the region for more than a century, and we "
+                  f"want to keep our journalism open to everyone who needs it. If you value what we do, "
+                  f"please consider supporting us with a contribution of any size: it takes only a minute, "
+                  f"and it helps to keep our reporters in the places where the news happens.")
+    return {"name": name, "menu": menu, "footer": footer, "paywall": paywall, "host": host,
+            "appeal": appeal}
 
 
 def sentences_of(paragraphs):
@@ -169,14 +190,20 @@ def sentences_of(paragraphs):
 REAL_SHARE = 0.25
 
 
-def article(rng, markov, topic):
+def article(rng, markov, topic, pool, reuse):
     """Paragraphs of one original: real sentences of its topic page mixed
-    into new text from the chain."""
+    into new text from the chain, and whole paragraphs from the shared pool
+    (``reuse`` on average) at random places."""
     paras = []
     for _ in range(rng.randint(6, 14)):
         n = rng.randint(2, 4)
         paras.append(" ".join(rng.choice(topic) if rng.random() < REAL_SHARE else markov.sentence(rng)
                               for _ in range(n)))
+    # Poisson-like count with mean `reuse`: the integer part, plus one more
+    # with the fractional part's probability.
+    whole = int(reuse)
+    for _ in range(whole + (rng.random() < reuse - whole)):
+        paras.insert(rng.randint(0, len(paras)), rng.choice(pool))
     return paras
 
 
@@ -234,6 +261,8 @@ def page(site, paras, rng, markov, repeat_rate, paywall=False, wrap=None):
         start = rng.randint(0, max(0, len(shown) - 2))
         for para in shown[start:]:
             p.add(para, "repeated")
+    if site["appeal"]:
+        p.add(site["appeal"], "boilerplate")
     for line in site["footer"]:
         p.add(line, "boilerplate")
     return p.render(wrap)
@@ -257,6 +286,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--dup-rate", type=float, default=0.2, help="share of documents that are planted copies")
     ap.add_argument("--repeat-rate", type=float, default=0.15, help="share of pages that repeat paragraphs")
+    ap.add_argument("--reuse", type=float, default=1.2,
+                    help="mean number of shared-pool paragraphs in each original (0: none)")
     ap.add_argument("--out", default="bench/out/corpus")
     args = ap.parse_args()
 
@@ -264,6 +295,7 @@ def main():
     pages = topic_pages()
     markov = Markov([p for page in pages for p in page] + prose_paragraphs())
     topics = [sentences_of(page) for page in pages]
+    shared = sorted({p for page in pages for p in page})
     sites = [make_site(i, rng, markov) for i in range(args.sites)]
     os.makedirs(args.out, exist_ok=True)
     originals = []  # (id, root, paragraphs)
@@ -295,13 +327,14 @@ def main():
                     originals.append((doc_id, root, paras))
             else:
                 kind, source = "original", None
-                paras = article(rng, markov, rng.choice(topics))
+                paras = article(rng, markov, rng.choice(topics), shared, args.reuse)
                 root = doc_id
                 originals.append((doc_id, root, paras))
                 text, spans = page(site, paras, rng, markov, args.repeat_rate)
             if len(originals) > 5000:
                 originals.pop(rng.randrange(len(originals)))
-            corpus.write(json.dumps({"id": doc_id, "text": text}, ensure_ascii=False) + "\n")
+            url = f"https://{site['host']}/{rng.choice(SECTIONS).lower()}/{doc_id}"
+            corpus.write(json.dumps({"id": doc_id, "url": url, "text": text}, ensure_ascii=False) + "\n")
             truth.write(json.dumps({"id": doc_id, "cluster": root, "kind": kind, "source": source, **spans}) + "\n")
     print(f"wrote {args.docs} documents to {args.out}", file=sys.stderr)
 

@@ -130,6 +130,10 @@ pub struct Common {
     /// JSON Lines field holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    /// JSON Lines field naming each document's site, for furniture that
+    /// recurs within one site [default: the host of a `url` field, if any].
+    #[arg(long, value_name = "NAME")]
+    pub site_field: Option<String>,
     /// Skip malformed JSON Lines records (bad JSON, missing or non-string
     /// fields, invalid UTF-8) instead of stopping; they are counted and
     /// listed in the report.
@@ -197,4 +201,13 @@ pub struct Tuning {
     /// Shortest shared passage reported, in words; 0 turns passages off [default: 12].
     #[arg(long, value_name = "WORDS")]
     pub min_passage: Option<usize>,
+    /// Remove a document as a near-duplicate or as contained only when at
+    /// least this many of its words remain after cleaning [default: 20].
+    #[arg(long, value_name = "WORDS")]
+    pub min_words: Option<usize>,
+    /// Also remove, from kept documents, paragraphs that an earlier kept
+    /// document (in keep order) already holds; each is reported as
+    /// `duplicate_paragraph` with the document that keeps it.
+    #[arg(long)]
+    pub dedup_paragraphs: bool,
 }

@@ -24,6 +24,9 @@ pub struct Inputs {
     pub skip_invalid: bool,
     /// Rename repeated ids (`--allow-duplicate-ids`) instead of stopping.
     pub allow_duplicate_ids: bool,
+    /// The field naming each record's site (`--site-field`); without it, a
+    /// `url` field's host.
+    pub site_field: Option<String>,
     _spool: Option<(tempfile::TempPath, doublet_io::Unfinished)>,
 }
 
@@ -54,6 +57,7 @@ impl Inputs {
             fields,
             skip_invalid: common.skip_invalid,
             allow_duplicate_ids: common.allow_duplicate_ids,
+            site_field: common.site_field.clone(),
             _spool: spool,
         })
     }
@@ -181,6 +185,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     let mut skipped: Vec<Skipped> = Vec::new();
     let records = inputs.all_records();
     let skip_invalid = inputs.skip_invalid;
+    let site_field = inputs.site_field.as_deref();
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || {
             let mut batch = Batch::new(batch_size);
@@ -218,7 +223,11 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                 }
                 batch.bytes += record.text.len();
                 batch.origins.push(record.origin);
-                batch.docs.push(Document::new(record.id, record.text));
+                let site = site_of(record.extra.as_ref(), site_field);
+                let doc = Document::new(record.id, record.text);
+                batch
+                    .docs
+                    .push(if let Some(s) = site { doc.with_site(s) } else { doc });
                 if batch.docs.len() >= batch_size {
                     let full = std::mem::replace(&mut batch, Batch::new(batch_size));
                     if tx.send(Ok(full)).is_err() {
@@ -287,4 +296,51 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     report.stats.skipped = skipped.len();
     report.skipped = skipped;
     Ok(report)
+}
+
+/// A record's site: the `--site-field` value, or else the host of its `url`
+/// field. Absent or non-string values give none (the site is evidence for
+/// cleaning, never required).
+fn site_of(
+    extra: Option<&serde_json::Map<String, serde_json::Value>>,
+    field: Option<&str>,
+) -> Option<String> {
+    let extra = extra?;
+    match field {
+        Some(name) => match extra.get(name)? {
+            serde_json::Value::String(s) => Some(s.clone()),
+            serde_json::Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        },
+        None => extra.get("url")?.as_str().and_then(host_of),
+    }
+}
+
+/// The host of a URL (`https://user@News.Example:8080/a` → `news.example`).
+fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = if host.starts_with('[') {
+        host.split_inclusive(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            host_of("https://user@News.Example:8080/a?b").as_deref(),
+            Some("news.example")
+        );
+        assert_eq!(host_of("http://[::1]:80/x").as_deref(), Some("[::1]"));
+        assert_eq!(host_of("example.org/page").as_deref(), Some("example.org"));
+        assert_eq!(host_of("https:///x"), None);
+    }
 }

@@ -82,5 +82,11 @@ pub fn config(common: &Tuning) -> Result<Config> {
     if let Some(v) = common.min_passage {
         config.min_passage = v;
     }
+    if let Some(v) = common.min_words {
+        config.min_words = v;
+    }
+    if common.dedup_paragraphs {
+        config.dedup_paragraphs = true;
+    }
     Ok(config.validated()?)
 }

@@ -192,11 +192,11 @@ fn stages(c: &mut Criterion) {
         b.iter(|| index::band_pairs(&with_sig, 9, 13, 1000).len())
     });
     g.bench_function("containment anchors", |b| {
-        b.iter(|| index::anchor_pairs(&with_anchors, 256, 0.8).len())
+        b.iter(|| index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16).len())
     });
     let pairs = index::merge([
         index::band_pairs(&with_sig, 9, 13, 1000),
-        index::anchor_pairs(&with_anchors, 256, 0.8),
+        index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16),
     ]);
     g.finish();
 

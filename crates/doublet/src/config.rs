@@ -39,9 +39,17 @@ pub struct CleanConfig {
     pub stopwords_low: f64,
     /// Stop-word density at or above which a long block is "good".
     pub stopwords_high: f64,
-    /// A paragraph seen in at least this many mutually unrelated documents is
-    /// corpus-wide boilerplate (site furniture).
+    /// A block seen in at least this many mutually unrelated documents (of
+    /// the corpus, or of one site when the input names sites) *recurs*; a
+    /// recurring block is corpus-wide boilerplate only when its form says
+    /// furniture (see `edge_share` and `crate::clean::furniture`).
     pub corpus_min_docs: usize,
+    /// A recurring block that reads as prose is furniture only if, in at least
+    /// this share of the documents holding it, it sits in the page's head or
+    /// tail (before the first or after the last block of the document's own
+    /// content). Site furniture sits there on every page; a paragraph that
+    /// unrelated articles share sits anywhere.
+    pub edge_share: f64,
     /// Two documents sharing a paragraph count as *related* (copies of one
     /// story, not site furniture) when the estimated share of either one's
     /// shingles found in the other is at least this.
@@ -59,6 +67,7 @@ impl Default for CleanConfig {
             stopwords_low: 0.30,
             stopwords_high: 0.32,
             corpus_min_docs: 5,
+            edge_share: 0.8,
             corpus_related: 0.5,
         }
     }
@@ -105,6 +114,18 @@ pub struct Config {
     pub passage_max_df: usize,
     /// Which copy is kept.
     pub keep: KeepPolicy,
+    /// No removal on thin evidence: a document is removed as a near-duplicate
+    /// or as contained only when at least this many of its words remain
+    /// after cleaning (exact copies of a whole, uncleaned text excepted).
+    pub min_words: usize,
+    /// No removal on thin evidence: corpus-wide cleaning must leave at least
+    /// this share of the words per-document cleaning kept, or the document is
+    /// kept and reported `too_little_content`.
+    pub min_content_share: f64,
+    /// Cross-document paragraph deduplication (off by default): a content
+    /// paragraph that an earlier kept document (in keep order) already holds
+    /// is removed from later kept documents, as `duplicate_paragraph`.
+    pub dedup_paragraphs: bool,
     /// Cleaning settings.
     pub clean: CleanConfig,
 }
@@ -127,6 +148,9 @@ impl Default for Config {
             passage_gap: 4,
             passage_max_df: 64,
             keep: KeepPolicy::MostComplete,
+            min_words: 20,
+            min_content_share: 0.5,
+            dedup_paragraphs: false,
             clean: CleanConfig::default(),
         }
     }
@@ -172,6 +196,27 @@ impl Config {
         check(self.max_bucket >= 2, "max_bucket", || {
             "must be at least 2".into()
         })?;
+        // Passages are found from n-gram seeds and winnowed over
+        // `min_passage - ngram + 1` shingles: a passage shorter than one
+        // shingle has no seed.
+        check(
+            self.min_passage == 0 || self.min_passage >= self.ngram,
+            "min_passage",
+            || {
+                format!(
+                    "must be 0 (off) or at least ngram ({}), got {}",
+                    self.ngram, self.min_passage
+                )
+            },
+        )?;
+        check(self.passage_max_df >= 2, "passage_max_df", || {
+            "must be at least 2".into()
+        })?;
+        check(
+            (0.0..=1.0).contains(&self.min_content_share),
+            "min_content_share",
+            || format!("must be between 0 and 1, got {}", self.min_content_share),
+        )?;
         let c = &self.clean;
         check(c.repeat_min_words >= 1, "clean.repeat_min_words", || {
             "must be at least 1".into()
@@ -187,6 +232,7 @@ impl Config {
         unit("clean.stopwords_low", c.stopwords_low)?;
         unit("clean.stopwords_high", c.stopwords_high)?;
         unit("clean.corpus_related", c.corpus_related)?;
+        unit("clean.edge_share", c.edge_share)?;
         check(c.corpus_min_docs >= 2, "clean.corpus_min_docs", || {
             "must be at least 2".into()
         })?;

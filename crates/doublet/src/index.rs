@@ -148,20 +148,23 @@ impl Anchors {
     }
 }
 
-/// Whether `shared` of `sampled` anchors is consistent with a containment of
-/// at least `threshold`: the count of sampled shingles that fall inside the
-/// other document is (hyper)geometrically distributed with mean
-/// `sampled * c`; we accept anything above the mean minus three standard
-/// deviations (and one for rounding), so a true containment at the threshold
+/// The fewest shared anchors, of `sampled`, consistent with a containment
+/// of at least `threshold`: the count of sampled shingles that fall inside
+/// the other document is (hyper)geometrically distributed with mean
+/// `sampled * c`; anything above the mean minus three standard deviations
+/// (and one for rounding) is accepted, so a true containment at the threshold
 /// is missed with probability about 0.1 %.
-pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
-    if sampled == 0 {
-        return false;
-    }
+pub fn needed(sampled: usize, threshold: f64) -> usize {
     let n = sampled as f64;
     let mean = n * threshold;
     let sd = (n * threshold * (1.0 - threshold)).sqrt();
-    shared as f64 >= (mean - 3.0 * sd - 1.0).max(1.0)
+    (mean - 3.0 * sd - 1.0).max(1.0).ceil() as usize
+}
+
+/// Whether `shared` of `sampled` anchors is consistent with a containment of
+/// at least `threshold` (see [`needed`]).
+pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
+    sampled > 0 && shared >= needed(sampled, threshold)
 }
 
 /// Every pair of documents sharing a key, once per shared key, packed and
@@ -195,30 +198,94 @@ fn cooccurrences(
 
 /// Candidate pairs from shared anchors that could reach `threshold`
 /// containment in either direction.
-pub fn anchor_pairs(docs: &[(u32, &Anchors)], max_df: usize, threshold: f64) -> Vec<Pair> {
-    let postings: Vec<(u64, u32, u32)> = docs
+///
+/// **Prefix filtering** (Chaudhuri, Ganti & Kaushik, "A primitive operator
+/// for similarity joins", ICDE 2006; Bayardo, Ma & Srikant, WWW 2007): order
+/// each document's `n` anchors rarest first (by how many documents hold
+/// them). A document that shares at least [`needed`]`(n)` of its anchors with
+/// another shares at least one of its `n − needed(n) + 1` rarest, so only
+/// those *prefix* anchors propose pairs, and every proposed pair is then
+/// checked on its full shared count. Paragraphs that many unrelated
+/// documents reuse hold the most frequent anchors, so they fall outside
+/// nearly every prefix: candidate volume stays linear in the corpus instead
+/// of growing with the square of the reuse. A document sampled above the
+/// global threshold `tau_global` (a short one that keeps its `anchor_min`
+/// smallest hashes) may be compared below its own threshold, so its prefix
+/// is all of its anchors. Anchors held by more than `max_df` documents
+/// propose nothing.
+pub fn anchor_pairs(
+    docs: &[(u32, &Anchors)],
+    max_df: usize,
+    threshold: f64,
+    tau_global: u64,
+) -> Vec<Pair> {
+    let mut postings: Vec<(u64, u32)> = docs
         .par_iter()
-        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d, 0)))
+        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
         .collect();
-    let shared = cooccurrences(postings, max_df, |_, _, _, _| true);
+    postings.par_sort_unstable();
+    // Document frequency of every distinct anchor.
+    let dfs: Vec<(u64, u32)> = postings
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|run| (run[0].0, run.len() as u32))
+        .collect();
+    let df = |h: u64| {
+        dfs.binary_search_by_key(&h, |e| e.0)
+            .map_or(1, |i| dfs[i].1)
+    };
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let mut by_pos: Vec<Option<&Anchors>> = vec![None; size];
     for &(d, a) in docs {
         by_pos[d as usize] = Some(a);
     }
-    let out: Vec<u64> = shared
-        .par_chunk_by(|x, y| x == y)
-        .filter_map(|run| {
-            let (a, b) = unpack(run[0]);
-            let (aa, ab) = (by_pos[a as usize]?, by_pos[b as usize]?);
-            let limit = aa.tau.min(ab.tau);
-            let n = run.len();
-            (plausible(n, aa.count_below(limit), threshold)
-                || plausible(n, ab.count_below(limit), threshold))
-            .then_some(run[0])
+    // The last (rarest-first) anchor of each document's prefix, as (df, hash).
+    let cuts: Vec<(u32, (u32, u64))> = docs
+        .par_iter()
+        .filter(|(_, a)| !a.hashes.is_empty())
+        .map(|&(d, a)| {
+            let mut keyed: Vec<(u32, u64)> = a.hashes.iter().map(|&h| (df(h), h)).collect();
+            let n = keyed.len();
+            let k = if a.tau > tau_global {
+                n
+            } else {
+                n + 1 - needed(n, threshold).min(n)
+            };
+            let (_, cut, _) = keyed.select_nth_unstable(k - 1);
+            (d, *cut)
         })
         .collect();
-    finish(out)
+    let mut cut_of: Vec<(u32, u64)> = vec![(0, 0); size];
+    for (d, c) in cuts {
+        cut_of[d as usize] = c;
+    }
+    let cut_of = &cut_of;
+    let proposed: Vec<u64> = postings
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() >= 2 && run.len() <= max_df)
+        .flat_map_iter(|run| {
+            let key = (run.len() as u32, run[0].0);
+            run.iter()
+                .filter(move |e| key <= cut_of[e.1 as usize])
+                .flat_map(move |p| {
+                    run.iter()
+                        .filter(move |e| e.1 != p.1)
+                        .map(move |e| pack(p.1, e.1))
+                })
+        })
+        .collect();
+    drop(postings);
+    let out: Vec<u64> = finish(proposed)
+        .into_par_iter()
+        .filter_map(|(a, b)| {
+            let (aa, ab) = (by_pos[a as usize]?, by_pos[b as usize]?);
+            let limit = aa.tau.min(ab.tau);
+            let (na, nb) = (aa.count_below(limit), ab.count_below(limit));
+            let shared = crate::verify::intersection(&aa.hashes[..na], &ab.hashes[..nb]);
+            (plausible(shared, na, threshold) || plausible(shared, nb, threshold))
+                .then_some(pack(a, b))
+        })
+        .collect();
+    out.into_iter().map(unpack).collect()
 }
 
 /// Winnowing (Schleimer, Wilkerson & Aiken, "Winnowing: local algorithms for
@@ -321,6 +388,55 @@ mod tests {
         assert!(plausible(19, 32, 0.8));
         assert!(!plausible(3, 32, 0.8));
         assert!(!plausible(0, 0, 0.8));
+    }
+
+    #[test]
+    fn prefix_filtering_finds_what_the_full_count_finds() {
+        // Random documents over a small vocabulary with heavy overlap; the
+        // prefix-filtered candidates must equal the all-pairs check.
+        let mut state = 7u64;
+        let mut next = || {
+            state = crate::text::shingle::mix64(state.wrapping_add(1));
+            state
+        };
+        // Below the sampling threshold, as real anchors are.
+        let vocab: Vec<u64> = (0..400).map(|_| next() >> 5).collect();
+        let docs: Vec<Anchors> = (0..60)
+            .map(|i| {
+                let n = 16 + (next() % 40) as usize;
+                let start = (next() % 200) as usize;
+                let mut h: Vec<u64> = if i % 3 == 0 {
+                    (0..n).map(|_| vocab[(next() % 400) as usize]).collect()
+                } else {
+                    vocab[start..start + n].to_vec()
+                };
+                h.sort_unstable();
+                h.dedup();
+                Anchors {
+                    hashes: h,
+                    tau: u64::MAX / 16,
+                }
+            })
+            .collect();
+        let with: Vec<(u32, &Anchors)> = docs
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (i as u32, a))
+            .collect();
+        let got = anchor_pairs(&with, 1000, 0.8, u64::MAX / 16);
+        let mut want = Vec::new();
+        for i in 0..docs.len() {
+            for j in i + 1..docs.len() {
+                let shared = crate::verify::intersection(&docs[i].hashes, &docs[j].hashes);
+                if plausible(shared, docs[i].hashes.len(), 0.8)
+                    || plausible(shared, docs[j].hashes.len(), 0.8)
+                {
+                    want.push((i as u32, j as u32));
+                }
+            }
+        }
+        assert!(!want.is_empty());
+        assert_eq!(got, want);
     }
 
     #[test]

@@ -19,15 +19,16 @@ use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
 use crate::align::{self, AlignParams};
+use crate::clean::furniture::Recurrence;
 use crate::clean::stopwords::{self, Lexicon};
-use crate::clean::{boilerplate, repeated, BlockFeatures, Evidence, Status};
+use crate::clean::{boilerplate, repeated, BlockFeatures, Evidence, Form, Status};
 use crate::config::{Config, KeepPolicy};
 use crate::error::{Error, Result};
 use crate::group::{self, Relation, Thresholds, Verified};
 use crate::index::{self, Anchors};
 use crate::report::{
-    Cluster, Comparison, DocumentReport, Marked, PairRelation, PairReport, Passage, Report, Stats,
-    SCHEMA,
+    Cleaned, Cluster, Comparison, DocumentReport, Marked, PairRelation, PairReport, Passage,
+    Report, Stats, SCHEMA,
 };
 use crate::sketch::{Signature, Sketcher};
 use crate::text::normalise;
@@ -44,6 +45,8 @@ struct Block {
     end: u32,
     /// Hash of the block's normalised words.
     key: u64,
+    /// How the block reads (for corpus-wide furniture).
+    form: Form,
     status: Status,
 }
 
@@ -58,7 +61,14 @@ struct Analysed {
     /// passages are off).
     offsets: Vec<(u32, u32)>,
     blocks: Vec<Block>,
+    /// Words left by per-document cleaning (before corpus-wide cleaning).
+    own_words: u32,
+    /// The site it comes from (an index into the scanner's site names).
+    site: u32,
 }
+
+/// No site given.
+const NO_SITE: u32 = u32::MAX;
 
 impl Analysed {
     /// Content tokens with their byte ranges in the original text.
@@ -113,6 +123,30 @@ impl Analysed {
         // The report: one entry per document, a span per block.
         let report = 160 + self.id.len() * 2 + self.blocks.len() * 48;
         held + sketch + passages + report
+    }
+
+    /// Words of content after all cleaning.
+    fn content_words(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|b| b.status.is_content())
+            .map(|b| (b.end - b.start) as usize)
+            .sum()
+    }
+
+    /// Whether cleaning left enough of the document to remove it on what is
+    /// left: at least `min_words` words, and at least `min_content_share` of
+    /// what per-document cleaning kept (corpus-wide cleaning rests on other
+    /// documents' evidence, so it may not take most of this one).
+    fn judged(&self, cfg: &Config) -> bool {
+        let content = self.content_words();
+        content >= cfg.min_words
+            && content as f64 >= cfg.min_content_share * f64::from(self.own_words)
+    }
+
+    /// True when cleaning removed nothing: the content is the whole text.
+    fn uncleaned(&self) -> bool {
+        self.blocks.iter().all(|b| b.status.is_content())
     }
 
     fn content_tokens(&self, buf: &mut Vec<u32>) {
@@ -171,6 +205,7 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
             start,
             end,
             key,
+            form: Form::Formulaic,
             status: Status::Content,
         });
     }
@@ -185,6 +220,9 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
         }
     }
     if cfg.clean.enabled {
+        for (b, f) in blocks.iter_mut().zip(&features) {
+            b.form = Form::of(boilerplate::initial(f, &cfg.clean), f.length, &cfg.clean);
+        }
         let keys: Vec<u64> = blocks.iter().map(|b| b.key).collect();
         let counts: Vec<u32> = features.iter().map(|f| f.words).collect();
         let spans: Vec<Span> = blocks.iter().map(|b| b.span).collect();
@@ -204,6 +242,11 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
             };
         }
     }
+    let own_words = blocks
+        .iter()
+        .filter(|b| b.status.is_content())
+        .map(|b| b.end - b.start)
+        .sum();
     Analysed {
         id: doc.id.clone(),
         bytes: text.len(),
@@ -211,6 +254,8 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
         tokens,
         offsets,
         blocks,
+        own_words,
+        site: NO_SITE,
     }
 }
 
@@ -340,6 +385,8 @@ pub struct Scanner {
     config: Config,
     docs: Vec<Analysed>,
     ids: HashMap<String, usize>,
+    /// Site names, in order of first appearance (indices into this).
+    sites: HashMap<String, u32>,
     /// Projected peak memory of the documents pushed so far, in bytes.
     footprint: usize,
     /// Text bytes of the largest batch pushed: the caller holds a few
@@ -355,6 +402,7 @@ impl Scanner {
             config: config.validated()?,
             docs: Vec::new(),
             ids: HashMap::new(),
+            sites: HashMap::new(),
             footprint: 0,
             largest_batch: 0,
             budget: None,
@@ -427,7 +475,13 @@ impl Scanner {
             self.ids.insert(d.id.clone(), next);
         }
         let cfg = &self.config;
-        let analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        let mut analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        for (a, d) in analysed.iter_mut().zip(&batch) {
+            if let Some(site) = &d.site {
+                let next = self.sites.len() as u32;
+                a.site = *self.sites.entry(site.clone()).or_insert(next);
+            }
+        }
         self.footprint += analysed.iter().map(|a| a.footprint(cfg)).sum::<usize>();
         self.largest_batch = self
             .largest_batch
@@ -452,9 +506,17 @@ impl Scanner {
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
         if cfg.clean.enabled {
-            self.corpus_boilerplate();
+            self.corpus_furniture();
         }
-        let sketches: Vec<Sketch> = self.sketch_all();
+        let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
+        let mut sketches: Vec<Sketch> = self.sketch_all();
+        // A document with too little content left to judge takes part only
+        // as an exact copy of a whole, uncleaned text.
+        for (d, s) in sketches.iter_mut().enumerate() {
+            if !judged[d] && !self.docs[d].uncleaned() {
+                s.exact = None;
+            }
+        }
 
         // Keep-policy order: best first.
         let mut order: Vec<u32> = (0..n as u32).collect();
@@ -476,7 +538,10 @@ impl Scanner {
         let rep = index::exact_groups(&keys, &rank);
 
         let reps: Vec<u32> = (0..n as u32)
-            .filter(|&d| rep[d as usize] == d && sketches[d as usize].exact.is_some())
+            .filter(|&d| {
+                let d = d as usize;
+                rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d]
+            })
             .collect();
         let (bands, rows) = cfg.lsh();
         let with_sig: Vec<(u32, &Signature)> = reps
@@ -489,7 +554,12 @@ impl Scanner {
             .collect();
         let candidates = index::merge([
             index::band_pairs(&with_sig, bands, rows, cfg.max_bucket),
-            index::anchor_pairs(&with_anchors, cfg.anchor_max_df, cfg.containment),
+            index::anchor_pairs(
+                &with_anchors,
+                cfg.anchor_max_df,
+                cfg.containment,
+                u64::MAX / cfg.anchor_rate,
+            ),
         ]);
 
         let verified = self.verify(&candidates);
@@ -514,6 +584,7 @@ impl Scanner {
 
         let findings = Findings {
             sketches: &sketches,
+            judged: &judged,
             rep: &rep,
             decisions: &decisions,
             related: &related,
@@ -613,32 +684,33 @@ impl Scanner {
             .collect()
     }
 
-    /// Mark paragraphs that recur in many unrelated documents.
-    fn corpus_boilerplate(&mut self) {
-        let min_docs = self.config.clean.corpus_min_docs;
-        let related = self.config.clean.corpus_related;
-        let mut postings: Vec<(u64, u32)> = Vec::new();
-        for (d, doc) in self.docs.iter().enumerate() {
-            let start = postings.len();
-            postings.extend(
-                doc.blocks
+    /// Mark recurring blocks that are page furniture (see
+    /// [`crate::clean::furniture`]): find the blocks that recur in enough
+    /// mutually unrelated documents, of the corpus or of one site; count
+    /// where they sit; keep the furniture.
+    fn corpus_furniture(&mut self) {
+        let cfg = &self.config;
+        let min_docs = cfg.clean.corpus_min_docs;
+        let related = cfg.clean.corpus_related;
+        let counted = |b: &Block| {
+            b.end > b.start && !matches!(b.status, Status::Removed(Evidence::Repeated { .. }))
+        };
+        let mut postings: Vec<(u64, u32)> = self
+            .docs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, doc)| {
+                let mut keys: Vec<u64> = doc
+                    .blocks
                     .iter()
-                    .filter(|b| {
-                        b.end > b.start
-                            && !matches!(b.status, Status::Removed(Evidence::Repeated { .. }))
-                    })
-                    .map(|b| (b.key, d as u32)),
-            );
-            postings[start..].sort_unstable();
-            let mut w = start;
-            for r in start..postings.len() {
-                if r == start || postings[r] != postings[w - 1] {
-                    postings[w] = postings[r];
-                    w += 1;
-                }
-            }
-            postings.truncate(w);
-        }
+                    .filter(|b| counted(b))
+                    .map(|b| b.key)
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                keys.into_iter().map(move |k| (k, d as u32))
+            })
+            .collect();
         postings.par_sort_unstable();
         let docs = &self.docs;
         let runs: Vec<&[(u64, u32)]> = postings
@@ -646,10 +718,9 @@ impl Scanner {
             .filter(|r| r.len() >= min_docs)
             .collect();
         // Relatedness needs a signature of each document holding a frequent
-        // paragraph, and of no other.
-        let cfg = &self.config;
+        // block, and of no other.
         let mut holders: Vec<u32> = runs.iter().flat_map(|r| r.iter().map(|e| e.1)).collect();
-        holders.sort_unstable();
+        holders.par_sort_unstable();
         holders.dedup();
         let init = || (Sketcher::new(cfg.num_perm, cfg.seed), Vec::new());
         let gists: Vec<Gist> = holders
@@ -660,36 +731,105 @@ impl Scanner {
             .collect();
         // Every member of every run is in `holders`, so the search always hits.
         let gist = |d: u32| &gists[holders.binary_search(&d).unwrap_or(0)];
-        let furniture: HashMap<u64, usize> = runs
+        // Whether `members` (visited in this order) hold `min_docs` documents
+        // no two of which are copies of one text.
+        let unrelated = |members: &[u32]| {
+            let mut leaders: Vec<u32> = Vec::new();
+            for &m in members {
+                if leaders
+                    .iter()
+                    .all(|&l| !related_docs(gist(m), gist(l), related))
+                {
+                    leaders.push(m);
+                    if leaders.len() >= min_docs {
+                        return true;
+                    }
+                }
+            }
+            false
+        };
+        // (key, across the corpus, within a site), sorted by key.
+        let recurring: Vec<(u64, bool, bool)> = runs
             .par_iter()
             .filter_map(|run| {
                 // Visit documents by id, so the verdict ignores input order.
                 let mut members: Vec<u32> = run.iter().map(|e| e.1).collect();
                 members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
-                let mut leaders: Vec<u32> = Vec::new();
-                for &m in &members {
-                    let is_new = leaders
-                        .iter()
-                        .all(|&l| !related_docs(gist(m), gist(l), related));
-                    if is_new {
-                        leaders.push(m);
-                        if leaders.len() >= min_docs {
-                            return Some((run[0].0, run.len()));
-                        }
-                    }
-                }
-                None
+                let across = unrelated(&members);
+                members.sort_by_key(|&m| docs[m as usize].site);
+                let within = members
+                    .chunk_by(|&a, &b| docs[a as usize].site == docs[b as usize].site)
+                    .any(|m| {
+                        m.len() >= min_docs && docs[m[0] as usize].site != NO_SITE && unrelated(m)
+                    });
+                (across || within).then_some((run[0].0, across, within))
             })
             .collect();
-        for doc in self.docs.iter_mut() {
+        drop(postings);
+        let recurs = |k: u64| recurring.binary_search_by_key(&k, |r| r.0).is_ok();
+        // Where each recurring block sits: one vote per document holding it,
+        // true when it lies before the first or after the last block of the
+        // document's own content (content that does not recur).
+        let mut votes: Vec<(u64, bool, Form)> = docs
+            .par_iter()
+            .flat_map_iter(|doc| {
+                let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
+                let first = doc.blocks.iter().position(own);
+                let last = doc.blocks.iter().rposition(own);
+                let mut out: Vec<(u64, bool, Form)> = doc
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| counted(b) && recurs(b.key))
+                    .map(|(i, b)| {
+                        let edge = match (first, last) {
+                            (Some(f), Some(l)) => i < f || i > l,
+                            _ => true,
+                        };
+                        (b.key, edge, b.form)
+                    })
+                    .collect();
+                // The first occurrence speaks for the document.
+                out.sort_by_key(|v| v.0);
+                out.dedup_by_key(|v| v.0);
+                out
+            })
+            .collect();
+        votes.par_sort_unstable_by_key(|v| v.0);
+        let clean = &cfg.clean;
+        let furniture: HashMap<u64, Evidence> = votes
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| {
+                let key = run[0].0;
+                let i = recurring.binary_search_by_key(&key, |r| r.0).ok()?;
+                let r = Recurrence {
+                    form: run.iter().map(|v| v.2).max().unwrap_or(Form::Formulaic),
+                    documents: run.len(),
+                    across_corpus: recurring[i].1,
+                    within_site: recurring[i].2,
+                    at_edge: run.iter().filter(|v| v.1).count(),
+                };
+                r.is_furniture(clean).then(|| {
+                    let evidence = Evidence::Corpus {
+                        documents: r.documents,
+                        form: r.form,
+                        edge_share: (r.edge_share() * 1000.0).round() / 1000.0,
+                        within_site: r.within_site,
+                    };
+                    (key, evidence)
+                })
+            })
+            .collect();
+        drop(votes);
+        self.docs.par_iter_mut().for_each(|doc| {
             for b in doc.blocks.iter_mut() {
-                if let Some(&documents) = furniture.get(&b.key) {
-                    if b.status.is_content() {
-                        b.status = Status::Removed(Evidence::Corpus { documents });
+                if b.status.is_content() {
+                    if let Some(evidence) = furniture.get(&b.key) {
+                        b.status = Status::Removed(evidence.clone());
                     }
                 }
             }
-        }
+        });
     }
 
     /// Measure every candidate pair on full shingle sets.
@@ -724,6 +864,7 @@ impl Scanner {
     fn build_report(self, config: Config, f: Findings) -> Report {
         let Findings {
             sketches,
+            judged,
             rep,
             decisions,
             related,
@@ -866,6 +1007,9 @@ impl Scanner {
                     containment: dec.containment.map(round),
                     repeated: Vec::new(),
                     boilerplate: Vec::new(),
+                    duplicate_paragraphs: Vec::new(),
+                    cleaned: Cleaned::default(),
+                    too_little_content: !judged[d] && dec.kept() && !doc.tokens.is_empty(),
                     bytes: doc.bytes,
                     words: doc.tokens.len(),
                     content_words: sketches[d].words,
@@ -876,16 +1020,26 @@ impl Scanner {
                     match b.status {
                         Status::Content => report.content.push(b.span),
                         Status::Removed(evidence) => {
-                            let marked = Marked {
+                            let len = b.span.end - b.span.start;
+                            let c = &mut report.cleaned;
+                            let (list, count) = match evidence {
+                                Evidence::Repeated { .. } => {
+                                    (&mut report.repeated, &mut c.repeated)
+                                }
+                                Evidence::Classifier { .. } => {
+                                    (&mut report.boilerplate, &mut c.classifier)
+                                }
+                                Evidence::Corpus { .. } => (&mut report.boilerplate, &mut c.corpus),
+                                Evidence::DuplicateParagraph { .. } => {
+                                    (&mut report.duplicate_paragraphs, &mut c.duplicate_paragraph)
+                                }
+                            };
+                            *count += len;
+                            list.push(Marked {
                                 start: b.span.start,
                                 end: b.span.end,
                                 evidence,
-                            };
-                            if matches!(marked.evidence, Evidence::Repeated { .. }) {
-                                report.repeated.push(marked);
-                            } else {
-                                report.boilerplate.push(marked);
-                            }
+                            });
                         }
                     }
                 }
@@ -906,6 +1060,12 @@ impl Scanner {
                 .iter()
                 .map(|m| m.end - m.start)
                 .sum::<usize>();
+            stats.corpus_boilerplate_bytes += doc.cleaned.corpus;
+            stats.duplicate_paragraph_bytes += doc.cleaned.duplicate_paragraph;
+            if 2 * doc.cleaned.total() > doc.bytes {
+                stats.mostly_cleaned += 1;
+            }
+            stats.too_little_content += usize::from(doc.too_little_content);
             if doc.words == 0 {
                 stats.empty += 1;
             }
@@ -965,6 +1125,7 @@ fn gist_of(doc: &Analysed, cfg: &Config, sketcher: &mut Sketcher, tokens: &mut V
 /// What the corpus-wide stages found, for the report.
 struct Findings<'a> {
     sketches: &'a [Sketch],
+    judged: &'a [bool],
     rep: &'a [u32],
     decisions: &'a [group::Decision],
     related: &'a [Verified],

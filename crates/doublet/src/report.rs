@@ -76,6 +76,16 @@ pub struct Stats {
     pub repeated_bytes: usize,
     /// Bytes marked as boilerplate.
     pub boilerplate_bytes: usize,
+    /// Of those, bytes marked as corpus-wide furniture.
+    pub corpus_boilerplate_bytes: usize,
+    /// Bytes removed as paragraphs another kept document holds
+    /// (`dedup_paragraphs`).
+    pub duplicate_paragraph_bytes: usize,
+    /// Documents that lost more than half of their bytes to cleaning.
+    pub mostly_cleaned: usize,
+    /// Documents kept because cleaning left too little of them to judge
+    /// (see `Config::min_words` and `Config::min_content_share`).
+    pub too_little_content: usize,
     /// Candidate pairs proposed by the index.
     pub candidate_pairs: usize,
     /// Verified pairs that met a threshold.
@@ -94,6 +104,26 @@ pub struct Marked {
     /// Why it was marked.
     #[serde(flatten)]
     pub evidence: Evidence,
+}
+
+/// Bytes of one document removed by each cleaning rule.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Cleaned {
+    /// Paragraphs repeated inside the document.
+    pub repeated: usize,
+    /// Furniture found by the per-document classifier.
+    pub classifier: usize,
+    /// Furniture found corpus-wide.
+    pub corpus: usize,
+    /// Paragraphs another kept document holds (`dedup_paragraphs`).
+    pub duplicate_paragraph: usize,
+}
+
+impl Cleaned {
+    /// All bytes removed.
+    pub fn total(&self) -> usize {
+        self.repeated + self.classifier + self.corpus + self.duplicate_paragraph
+    }
 }
 
 /// What doublet concluded about one document.
@@ -117,6 +147,16 @@ pub struct DocumentReport {
     pub repeated: Vec<Marked>,
     /// Boilerplate (byte spans of the original).
     pub boilerplate: Vec<Marked>,
+    /// Paragraphs removed because an earlier kept document holds them
+    /// (`dedup_paragraphs`; byte spans of the original).
+    pub duplicate_paragraphs: Vec<Marked>,
+    /// Bytes each cleaning rule removed.
+    pub cleaned: Cleaned,
+    /// Kept without being judged: cleaning left fewer than `min_words` words,
+    /// or corpus-wide cleaning took more than `1 - min_content_share` of what
+    /// per-document cleaning kept. A removal on what little is left would
+    /// not convince the document's owner.
+    pub too_little_content: bool,
     /// Bytes of original text.
     pub bytes: usize,
     /// Words before cleaning.

@@ -7,12 +7,17 @@
 //!   the first occurrence stays;
 //! * **boilerplate** ([`boilerplate`]): page furniture such as paywalls,
 //!   subscription offers, footers and link lists, found per document by a block
-//!   classifier and corpus-wide by paragraphs that recur across many unrelated
-//!   documents.
+//!   classifier and corpus-wide ([`furniture`]) by blocks that recur across
+//!   unrelated documents *and* read or sit like furniture — never a prose
+//!   paragraph that unrelated articles share;
+//! * optionally, **duplicate paragraphs** across documents (CCNet-style
+//!   paragraph deduplication, `dedup_paragraphs`), with the document that
+//!   keeps each one.
 //!
 //! Comparison then uses only the remaining *content* blocks.
 
 pub mod boilerplate;
+pub mod furniture;
 pub mod repeated;
 pub mod stopwords;
 
@@ -20,6 +25,7 @@ use serde::Serialize;
 
 use crate::text::Span;
 pub use boilerplate::{BlockFeatures, Class};
+pub use furniture::Form;
 
 /// Why a block is not content.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -40,10 +46,26 @@ pub enum Evidence {
         /// language (null when no language was recognised).
         stopword_density: Option<f64>,
     },
-    /// The same paragraph occurs in at least this many unrelated documents.
+    /// Page furniture found corpus-wide: the block recurs in unrelated
+    /// documents and its form and place say furniture (see [`furniture`]).
     Corpus {
-        /// Documents the paragraph occurs in.
+        /// Documents the block occurs in.
         documents: usize,
+        /// How the block reads.
+        form: Form,
+        /// Share of those documents in which it sits at the page's head or
+        /// tail.
+        edge_share: f64,
+        /// It recurs within one site (not only across the corpus).
+        within_site: bool,
+    },
+    /// Cross-document paragraph deduplication (`dedup_paragraphs`): an
+    /// earlier kept document holds the same paragraph.
+    DuplicateParagraph {
+        /// The kept document that keeps the paragraph.
+        of: String,
+        /// Its span there.
+        first: Span,
     },
 }
 

@@ -46,6 +46,9 @@ pub struct Document {
     pub id: String,
     /// The original text, exactly as read.
     pub text: String,
+    /// The site it comes from (a URL's host, say), when the input says:
+    /// furniture that recurs within one site is told apart by it.
+    pub site: Option<String>,
 }
 
 impl Document {
@@ -54,6 +57,13 @@ impl Document {
         Document {
             id: id.into(),
             text: text.into(),
+            site: None,
         }
+    }
+
+    /// The same document, from `site`.
+    pub fn with_site(mut self, site: impl Into<String>) -> Self {
+        self.site = Some(site.into());
+        self
     }
 }
