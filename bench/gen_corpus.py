@@ -29,8 +29,11 @@ many outlets, documentation quoted on many pages, or legal and product text
 do: every original draws on average ``--reuse`` whole paragraphs from one
 shared pool (every prose paragraph of the documentation pages, about 12,000),
 so each pool paragraph sits in about ``0.8 * docs * reuse / 12,000``
-unrelated originals (8 at 100k documents, 80 at 1M). Those paragraphs are
-content: a deduplicator that calls them furniture deletes articles.
+unrelated originals (8 at 100k documents, 80 at 1M). About one in seven
+originals is a compilation, mostly pool paragraphs around one or two short
+paragraphs of their own. Those paragraphs are content: a deduplicator that
+calls them furniture compares what is left, a sentence, and deletes
+articles.
 
 Every page carries its site in a ``url`` field (``https://HOST/SECTION/ID``),
 and a third of the sites end every page with a long prose appeal to readers,
@@ -190,19 +193,29 @@ def sentences_of(paragraphs):
 REAL_SHARE = 0.25
 
 
+COMPILATION_SHARE = 0.15
+
+
 def article(rng, markov, topic, pool, reuse):
     """Paragraphs of one original: real sentences of its topic page mixed
     into new text from the chain, and whole paragraphs from the shared pool
-    (``reuse`` on average) at random places."""
+    at random places. Most originals hold few pool paragraphs; a
+    ``COMPILATION_SHARE`` of them (round-ups, explainers, pages quoting
+    documentation) are mostly pool paragraphs around one or two short
+    paragraphs of their own, which is what a cleaner that strips shared
+    paragraphs reduces to a sentence. Either way the mean is ``reuse``."""
+    compilation = reuse > 0 and rng.random() < COMPILATION_SHARE
+    own, pooled = ((rng.randint(1, 2), 4 * reuse) if compilation
+                   else (rng.randint(6, 14), reuse * 0.5 / (1 - COMPILATION_SHARE)))
     paras = []
-    for _ in range(rng.randint(6, 14)):
-        n = rng.randint(2, 4)
+    for _ in range(own):
+        n = rng.randint(1, 2) if compilation else rng.randint(2, 4)
         paras.append(" ".join(rng.choice(topic) if rng.random() < REAL_SHARE else markov.sentence(rng)
                               for _ in range(n)))
-    # Poisson-like count with mean `reuse`: the integer part, plus one more
-    # with the fractional part's probability.
-    whole = int(reuse)
-    for _ in range(whole + (rng.random() < reuse - whole)):
+    # A count with mean `pooled`: the integer part, plus one more with the
+    # fractional part's probability.
+    whole = int(pooled)
+    for _ in range(whole + (rng.random() < pooled - whole)):
         paras.insert(rng.randint(0, len(paras)), rng.choice(pool))
     return paras
 

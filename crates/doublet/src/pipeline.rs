@@ -27,8 +27,8 @@ use crate::error::{Error, Result};
 use crate::group::{self, Relation, Thresholds, Verified};
 use crate::index::{self, Anchors};
 use crate::report::{
-    Cleaned, Cluster, Comparison, DocumentReport, Marked, PairRelation, PairReport, Passage,
-    Report, Stats, SCHEMA,
+    Cleaned, Cluster, Comparison, DocumentReport, Holder, Marked, PairRelation, PairReport,
+    Passage, Report, ReuseCluster, Stats, SCHEMA,
 };
 use crate::sketch::{Signature, Sketcher};
 use crate::text::normalise;
@@ -69,6 +69,10 @@ struct Analysed {
 
 /// No site given.
 const NO_SITE: u32 = u32::MAX;
+
+/// Exact keys over a whole text (for documents too thin to judge on their
+/// content) are kept apart from content keys by this tag.
+const WHOLE_TEXT_KEY: u128 = 0x9d1c_6b2e_57a4_f013_c2b8_4e67_1f0d_a935;
 
 impl Analysed {
     /// Content tokens with their byte ranges in the original text.
@@ -144,7 +148,8 @@ impl Analysed {
             && content as f64 >= cfg.min_content_share * f64::from(self.own_words)
     }
 
-    /// True when cleaning removed nothing: the content is the whole text.
+    /// True when cleaning removed nothing: the content is the whole text
+    /// (its content key is then its whole-text key).
     fn uncleaned(&self) -> bool {
         self.blocks.iter().all(|b| b.status.is_content())
     }
@@ -511,10 +516,16 @@ impl Scanner {
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
         let mut sketches: Vec<Sketch> = self.sketch_all();
         // A document with too little content left to judge takes part only
-        // as an exact copy of a whole, uncleaned text.
+        // as an exact copy of its whole text (every word, cleaned or not):
+        // its exact key is then taken over all its tokens, in a space of
+        // its own.
         for (d, s) in sketches.iter_mut().enumerate() {
-            if !judged[d] && !self.docs[d].uncleaned() {
-                s.exact = None;
+            let doc = &self.docs[d];
+            if !judged[d] && !doc.uncleaned() {
+                s.exact = (!doc.tokens.is_empty()).then(|| {
+                    let bytes: Vec<u8> = doc.tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
+                    xxh3_128(&bytes) ^ WHOLE_TEXT_KEY
+                });
             }
         }
 
@@ -576,11 +587,19 @@ impl Scanner {
             })
             .collect();
         let decisions = group::decide(&order, &rep, &related, t);
+        let (clusters, reused) = if cfg.min_passage > 0 {
+            self.reuse_clusters(&sketches, &decisions)
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let reuse = if cfg.min_passage > 0 {
-            self.shared_passages(&sketches, &decisions, &related)
+            self.shared_passages(&sketches, &decisions, &related, &reused)
         } else {
             Vec::new()
         };
+        if cfg.dedup_paragraphs {
+            self.dedup_paragraphs(&order, &decisions);
+        }
 
         let findings = Findings {
             sketches: &sketches,
@@ -589,6 +608,7 @@ impl Scanner {
             decisions: &decisions,
             related: &related,
             reuse: &reuse,
+            reuse_clusters: clusters,
             candidate_pairs: candidates.len(),
         };
         self.build_report(cfg, findings)
@@ -600,11 +620,33 @@ impl Scanner {
         sketches: &[Sketch],
         decisions: &[group::Decision],
         related: &[Verified],
+        reused: &[Vec<(u32, u32)>],
     ) -> Vec<Reuse> {
         let cfg = &self.config;
-        let kept: Vec<(u32, &[(u64, u32)])> = (0..self.docs.len())
+        // Fingerprints inside a paragraph that a reuse cluster reports
+        // propose no pairs: that sharing is listed once, with its holders.
+        let outside = |d: usize| -> Vec<(u64, u32)> {
+            let inside = |p: u32| {
+                let end = p + cfg.ngram as u32;
+                reused
+                    .get(d)
+                    .is_some_and(|r| r.iter().any(|&(s, e)| s <= p && end <= e))
+            };
+            sketches[d]
+                .fingerprints
+                .iter()
+                .copied()
+                .filter(|&(_, p)| !inside(p))
+                .collect()
+        };
+        let fingerprints: Vec<(u32, Vec<(u64, u32)>)> = (0..self.docs.len())
+            .into_par_iter()
             .filter(|&d| decisions[d].kept() && sketches[d].exact.is_some())
-            .map(|d| (d as u32, sketches[d].fingerprints.as_slice()))
+            .map(|d| (d as u32, outside(d)))
+            .collect();
+        let kept: Vec<(u32, &[(u64, u32)])> = fingerprints
+            .iter()
+            .map(|(d, f)| (*d, f.as_slice()))
             .collect();
         let mut known: Vec<(u32, u32)> = related
             .iter()
@@ -631,6 +673,20 @@ impl Scanner {
                 .count()
                 >= need
         };
+        // Passages inside a clustered paragraph on both sides are that
+        // cluster's, already reported once.
+        let spans_of = |d: u32| -> Vec<Span> {
+            reused.get(d as usize).map_or(Vec::new(), |r| {
+                r.iter()
+                    .map(|&(s, e)| {
+                        let o = &self.docs[d as usize].offsets;
+                        Span::new(o[s as usize].0 as usize, o[e as usize - 1].1 as usize)
+                    })
+                    .collect()
+            })
+        };
+        let within =
+            |spans: &[Span], x: Span| spans.iter().any(|s| s.start <= x.start && x.end <= s.end);
         let candidates: Vec<(u32, u32)> = index::passage_pairs(&kept, cfg.passage_max_df, agree)
             .into_iter()
             .filter(|p| known.binary_search(p).is_err())
@@ -649,7 +705,9 @@ impl Scanner {
                 };
                 let (da, db) = (&self.docs[a as usize], &self.docs[b as usize]);
                 let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
-                let passages = passages_between(&ca, &cb, params, None);
+                let (ra, rb) = (spans_of(a), spans_of(b));
+                let mut passages = passages_between(&ca, &cb, params, None);
+                passages.retain(|p| !(within(&ra, p.a) && within(&rb, p.b)));
                 if passages.is_empty() {
                     return None;
                 }
@@ -668,6 +726,129 @@ impl Scanner {
                 .cmp(&(&self.docs[y.a as usize].id, &self.docs[y.b as usize].id))
         });
         found
+    }
+
+    /// Paragraphs that three or more kept documents hold word for word (at
+    /// least `min_passage` words): each is one reuse cluster with every
+    /// holder, so a paragraph in 80 documents costs 80 entries, not 3,160
+    /// pairs. Also returns, per document, the token ranges of its clustered
+    /// paragraphs.
+    fn reuse_clusters(
+        &self,
+        sketches: &[Sketch],
+        decisions: &[group::Decision],
+    ) -> (Vec<ReuseCluster>, Vec<Vec<(u32, u32)>>) {
+        let cfg = &self.config;
+        let docs = &self.docs;
+        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
+            .into_par_iter()
+            .filter(|&d| decisions[d].kept() && sketches[d].exact.is_some())
+            .flat_map_iter(|d| {
+                let mut own: Vec<(u64, u32, u32)> = docs[d]
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| {
+                        b.status.is_content() && (b.end - b.start) as usize >= cfg.min_passage
+                    })
+                    .map(|(i, b)| (b.key, d as u32, i as u32))
+                    .collect();
+                // One holding per document: its first copy.
+                own.sort_unstable();
+                own.dedup_by_key(|e| e.0);
+                own
+            })
+            .collect();
+        postings.par_sort_unstable();
+        let mut clusters: Vec<(Vec<(u32, u32)>, usize)> = postings
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|run| run.len() >= REUSE_MIN_HOLDERS)
+            .map(|run| {
+                let mut holders: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
+                holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
+                let b = &docs[run[0].1 as usize].blocks[run[0].2 as usize];
+                (holders, (b.end - b.start) as usize)
+            })
+            .collect();
+        drop(postings);
+        let first = |c: &(Vec<(u32, u32)>, usize)| {
+            let (d, b) = c.0[0];
+            (
+                &docs[d as usize].id,
+                docs[d as usize].blocks[b as usize].span.start,
+            )
+        };
+        clusters.sort_by(|x, y| first(x).cmp(&first(y)));
+        let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); docs.len()];
+        let report = clusters
+            .into_iter()
+            .enumerate()
+            .map(|(id, (holders, words))| ReuseCluster {
+                id,
+                words,
+                holders: holders
+                    .into_iter()
+                    .map(|(d, b)| {
+                        let block = &docs[d as usize].blocks[b as usize];
+                        ranges[d as usize].push((block.start, block.end));
+                        Holder {
+                            id: docs[d as usize].id.clone(),
+                            start: block.span.start,
+                            end: block.span.end,
+                        }
+                    })
+                    .collect(),
+                text: None,
+            })
+            .collect();
+        (report, ranges)
+    }
+
+    /// Cross-document paragraph deduplication: visiting kept documents in
+    /// keep order, a content paragraph (of at least `repeat_min_words`
+    /// words) that an earlier one holds is removed, pointing at the holder.
+    fn dedup_paragraphs(&mut self, order: &[u32], decisions: &[group::Decision]) {
+        let min = self.config.clean.repeat_min_words;
+        let mut rank = vec![u32::MAX; self.docs.len()];
+        for (p, &d) in order.iter().enumerate() {
+            rank[d as usize] = p as u32;
+        }
+        // (key, rank of the document, block) of every eligible paragraph.
+        let docs = &self.docs;
+        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
+            .into_par_iter()
+            .filter(|&d| decisions[d].kept())
+            .flat_map_iter(|d| {
+                let rank = rank[d];
+                docs[d]
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| b.status.is_content() && (b.end - b.start) as usize >= min)
+                    .map(move |(i, b)| (b.key, rank, i as u32))
+            })
+            .collect();
+        postings.par_sort_unstable();
+        let mut later: Vec<(u32, u32, Evidence)> = Vec::new();
+        for run in postings.chunk_by(|x, y| x.0 == y.0) {
+            let (first_rank, first_block) = (run[0].1, run[0].2);
+            let keeper = order[first_rank as usize] as usize;
+            for e in run.iter().filter(|e| e.1 != first_rank) {
+                let holder = &docs[keeper];
+                later.push((
+                    order[e.1 as usize],
+                    e.2,
+                    Evidence::DuplicateParagraph {
+                        of: holder.id.clone(),
+                        first: holder.blocks[first_block as usize].span,
+                    },
+                ));
+            }
+        }
+        drop(postings);
+        for (d, b, evidence) in later {
+            self.docs[d as usize].blocks[b as usize].status = Status::Removed(evidence);
+        }
     }
 
     /// Sketch every document, or only those listed.
@@ -869,6 +1050,7 @@ impl Scanner {
             decisions,
             related,
             reuse,
+            reuse_clusters,
             candidate_pairs,
         } = f;
         let docs = self.docs;
@@ -989,6 +1171,7 @@ impl Scanner {
             );
         }
         stats.shared_passage_pairs = reuse.len();
+        stats.reuse_clusters = reuse_clusters.len();
         pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
         stats.related_pairs = pairs.len();
 
@@ -1089,6 +1272,7 @@ impl Scanner {
             documents,
             clusters,
             pairs,
+            reuse: reuse_clusters,
             skipped: Vec::new(),
         }
     }
@@ -1130,6 +1314,7 @@ struct Findings<'a> {
     decisions: &'a [group::Decision],
     related: &'a [Verified],
     reuse: &'a [Reuse],
+    reuse_clusters: Vec<ReuseCluster>,
     candidate_pairs: usize,
 }
 
@@ -1140,6 +1325,10 @@ struct Findings<'a> {
 /// keeps 92.7 %. The pairs lost are minimal-length passages with an edit next
 /// to their only fingerprint; `compare` aligns whole documents and finds them.
 const AGREEMENT_SLACK: usize = 1;
+
+/// Kept documents that must hold one paragraph for it to be reported once as
+/// a reuse cluster rather than as pairs.
+const REUSE_MIN_HOLDERS: usize = 3;
 
 /// Two kept documents that share passages.
 struct Reuse {

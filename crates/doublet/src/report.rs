@@ -31,6 +31,9 @@ pub struct Report {
     pub clusters: Vec<Cluster>,
     /// Every verified related pair, ordered by `(a, b)`.
     pub pairs: Vec<PairReport>,
+    /// Passages (whole paragraphs) held by three or more kept documents,
+    /// each listed once with every holder, ordered by first holder.
+    pub reuse: Vec<ReuseCluster>,
     /// Input records left out (with `--skip-invalid`), with the reason.
     pub skipped: Vec<Skipped>,
 }
@@ -92,6 +95,9 @@ pub struct Stats {
     pub related_pairs: usize,
     /// Pairs of kept documents that share passages without being duplicates.
     pub shared_passage_pairs: usize,
+    /// Passages shared by three or more kept documents, each listed once in
+    /// `Report::reuse` rather than as every pair.
+    pub reuse_clusters: usize,
 }
 
 /// A span with the evidence for removing it.
@@ -104,6 +110,33 @@ pub struct Marked {
     /// Why it was marked.
     #[serde(flatten)]
     pub evidence: Evidence,
+}
+
+/// One passage held by many documents (passim's reuse cluster): reported
+/// once, with every holder, instead of as every pair of holders.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReuseCluster {
+    /// Its number, in report order.
+    pub id: usize,
+    /// Words of the passage.
+    pub words: usize,
+    /// Every kept document holding it, ordered by id.
+    pub holders: Vec<Holder>,
+    /// The passage as it stands in the first holder (filled by front ends
+    /// that can read the text again; absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+/// Where one document holds a reused passage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Holder {
+    /// The document.
+    pub id: String,
+    /// First byte of the passage in its original text.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
 }
 
 /// Bytes of one document removed by each cleaning rule.

@@ -57,17 +57,29 @@ fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
             wanted.entry(p.a.clone()).or_default().push((i, k));
         }
     }
-    if wanted.is_empty() {
+    // Reuse clusters take their text from their first holder.
+    let mut reused: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in report.reuse.iter().enumerate() {
+        if let Some(h) = c.holders.first() {
+            reused.entry(h.id.clone()).or_default().push(i);
+        }
+    }
+    if wanted.is_empty() && reused.is_empty() {
         return Ok(());
     }
     for record in inputs.records() {
         let record = record?;
-        let Some(slots) = wanted.remove(&record.id) else {
-            continue;
-        };
-        for (i, k) in slots {
+        for (i, k) in wanted.remove(&record.id).unwrap_or_default() {
             let p = &mut report.pairs[i].passages[k];
             p.text = record.text.get(p.a.start..p.a.end).map(str::to_owned);
+        }
+        for i in reused.remove(&record.id).unwrap_or_default() {
+            let c = &mut report.reuse[i];
+            let h = &c.holders[0];
+            c.text = record.text.get(h.start..h.end).map(str::to_owned);
+        }
+        if wanted.is_empty() && reused.is_empty() {
+            break;
         }
     }
     Ok(())

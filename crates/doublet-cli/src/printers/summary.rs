@@ -40,6 +40,11 @@ fn cleaned(d: &DocumentReport) -> String {
     format!("cleaned {}", parts.join(", "))
 }
 
+/// Share of the corpus's bytes that corpus-wide cleaning may mark before the
+/// summary warns: site furniture the per-document classifier misses is a few
+/// percent of a page at most.
+const CORPUS_WARN: f64 = 0.10;
+
 /// Documents listed one by one at most; larger runs show the duplicate
 /// clusters and the most-cleaned documents only.
 const LIST_ALL: usize = 50;
@@ -67,6 +72,38 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
         s.related_pairs,
         s.shared_passage_pairs
     )?;
+    if s.too_little_content > 0 {
+        writeln!(
+            out,
+            "{} documents kept without judgement: cleaning left too little of them (fewer than {} words, or corpus-wide cleaning took more than {:.0}% of their content)",
+            s.too_little_content,
+            report.config.min_words,
+            100.0 * (1.0 - report.config.min_content_share)
+        )?;
+    }
+    if s.duplicate_paragraph_bytes > 0 {
+        writeln!(
+            out,
+            "removed {} of paragraphs that an earlier kept document holds (--dedup-paragraphs)",
+            size(s.duplicate_paragraph_bytes)
+        )?;
+    }
+    if s.reuse_clusters > 0 {
+        writeln!(
+            out,
+            "{} passages are each shared by 3 or more kept documents (listed once each as `reuse` in the JSON report)",
+            s.reuse_clusters
+        )?;
+    }
+    if s.bytes > 0 && s.corpus_boilerplate_bytes as f64 > CORPUS_WARN * s.bytes as f64 {
+        writeln!(
+            out,
+            "warning: corpus-wide cleaning marked {} ({:.1}% of the corpus) as page furniture; {} documents lost more than half their bytes to cleaning. Check a few in the report, or compare with --no-clean.",
+            size(s.corpus_boilerplate_bytes),
+            100.0 * s.corpus_boilerplate_bytes as f64 / s.bytes as f64,
+            s.mostly_cleaned
+        )?;
+    }
     let by_id: std::collections::HashMap<&str, &DocumentReport> = report
         .documents
         .iter()

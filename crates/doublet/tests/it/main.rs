@@ -5,5 +5,6 @@ mod determinism;
 mod eval;
 mod fixtures;
 mod planted;
+mod reuse;
 mod scores;
 mod seeds;
