@@ -14,7 +14,7 @@ pub mod truth;
 pub mod writers;
 
 pub use error::{Error, Result};
-pub use readers::{records, Fields, Input, Origin, Record};
+pub use readers::{records, Fields, Input, Origin, RawObject, Record};
 pub use writers::{
     check_writable, commit, is_special, remove_unfinished, write_atomic, write_atomic_with, Output,
     Unfinished,

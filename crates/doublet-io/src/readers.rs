@@ -16,7 +16,8 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde::ser::SerializeMap;
+use serde_json::value::RawValue;
 
 use crate::error::{io, Error, Result};
 
@@ -49,8 +50,9 @@ pub struct Record {
     pub origin: Origin,
     /// Bytes that were not valid UTF-8 and were replaced (text files only).
     pub replaced: usize,
-    /// The other fields of a JSON Lines object, to pass through to outputs.
-    pub extra: Option<Map<String, Value>>,
+    /// The other fields of a JSON Lines object, exactly as written, to pass
+    /// through to outputs.
+    pub extra: Option<RawObject>,
     /// The id the input gave, when the record was renamed because another
     /// record already used it.
     pub renamed_from: Option<String>,
@@ -58,6 +60,109 @@ pub struct Record {
 
 /// The largest document the engine accepts: positions are 32-bit.
 pub const MAX_DOCUMENT: u64 = u32::MAX as u64;
+
+/// A JSON object whose values are kept as written (numbers keep every
+/// digit and their spelling, `1e2`, `-0`), in the order written; a repeated
+/// key keeps its first place and its last value, as JSON parsers do.
+#[derive(Clone, Debug, Default)]
+pub struct RawObject(Vec<(String, Box<RawValue>)>);
+
+impl RawObject {
+    /// The value of `key`, as written.
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
+    }
+
+    /// Remove `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Set `key` to `value`, in its place if it was there, else last.
+    pub fn insert(&mut self, key: String, value: Box<RawValue>) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Set `key` to the JSON string `value`.
+    pub fn insert_str(&mut self, key: String, value: &str) {
+        // A string always serialises.
+        if let Ok(raw) = serde_json::value::to_raw_value(value) {
+            self.insert(key, raw);
+        }
+    }
+}
+
+/// Keep one entry per key: at the key's first place, with its last value.
+/// Sorting, not repeated lookups, so that an object with many keys costs
+/// n log n.
+fn dedupe(mut entries: Vec<(String, Box<RawValue>)>) -> Vec<(String, Box<RawValue>)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| entries[a].0.cmp(&entries[b].0).then(a.cmp(&b)));
+    let mut keep = vec![true; entries.len()];
+    let mut moves = Vec::new();
+    for run in order.chunk_by(|&a, &b| entries[a].0 == entries[b].0) {
+        if let [first, .., last] = run {
+            moves.push((*first, *last));
+            for &i in &run[1..] {
+                keep[i] = false;
+            }
+        }
+    }
+    for (first, last) in moves {
+        entries.swap(first, last);
+    }
+    let mut keep = keep.into_iter();
+    entries.retain(|_| keep.next().unwrap_or(false));
+    entries
+}
+
+impl PartialEq for RawObject {
+    fn eq(&self, other: &RawObject) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| a.0 == b.0 && a.1.get() == b.1.get())
+    }
+}
+
+impl serde::Serialize for RawObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawObject, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    entries.push(entry);
+                }
+                Ok(RawObject(dedupe(entries)))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
 
 /// Field names used for JSON Lines, and the largest record read.
 #[derive(Clone, Debug)]
@@ -408,14 +513,20 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
     };
     let text = std::str::from_utf8(raw)
         .map_err(|e| err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| err(format!("malformed JSON: {e}")))?;
-    let Value::Object(mut obj) = value else {
+    if !text.trim_start().starts_with('{') {
+        // Still report malformed JSON as such.
+        serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .map_err(|e| err(format!("malformed JSON: {e}")))?;
         return Err(err("expected a JSON object".into()));
-    };
-    let id = match obj.get(&fields.id) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+    }
+    let mut obj: RawObject =
+        serde_json::from_str(text).map_err(|e| err(format!("malformed JSON: {e}")))?;
+    // Ids keep their exact spelling: a number's digits as written.
+    let id = match obj.get(&fields.id).map(RawValue::get) {
+        Some(raw) if raw.starts_with('"') => {
+            serde_json::from_str::<String>(raw).map_err(|e| err(format!("malformed JSON: {e}")))?
+        }
+        Some(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => raw.to_owned(),
         Some(_) => {
             return Err(err(format!(
                 "field `{}` must be a string or a number",
@@ -430,7 +541,8 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         }
     };
     let body = match obj.remove(&fields.text) {
-        Some(Value::String(s)) => s,
+        Some(raw) if raw.get().starts_with('"') => serde_json::from_str::<String>(raw.get())
+            .map_err(|e| err(format!("malformed JSON: {e}")))?,
         Some(_) => return Err(err(format!("field `{}` must be a string", fields.text))),
         None => {
             return Err(err(format!(
@@ -598,10 +710,27 @@ mod tests {
         assert_eq!(recs.len(), 3);
         let a = recs[0].as_ref().unwrap();
         assert_eq!((a.id.as_str(), a.text.as_str()), ("a", "x"));
-        assert_eq!(a.extra.as_ref().unwrap()["url"], "u");
+        assert_eq!(a.extra.as_ref().unwrap().get("url").unwrap().get(), "\"u\"");
         assert_eq!(recs[1].as_ref().unwrap().id, "2");
         let e = recs[2].as_ref().unwrap_err().to_string();
         assert!(e.starts_with("f.jsonl:4: malformed JSON"), "{e}");
+    }
+
+    #[test]
+    fn fields_keep_their_spelling_order_and_last_value() {
+        let p = Path::new("f.jsonl");
+        let r = parse_line(
+            br#"{"id":1e2,"b":1,"text":"t","a":-0,"b":2.50}"#,
+            p,
+            1,
+            &Fields::default(),
+        )
+        .unwrap();
+        assert_eq!(r.id, "1e2");
+        assert_eq!(
+            serde_json::to_string(&r.extra.unwrap()).unwrap(),
+            r#"{"id":1e2,"b":2.50,"a":-0}"#
+        );
     }
 
     #[test]

@@ -5,7 +5,6 @@
 
 use anyhow::{bail, Result};
 use doublet_io::Output;
-use serde_json::{Map, Value};
 
 use crate::args::DedupArgs;
 use crate::load::{self, Inputs};
@@ -61,9 +60,9 @@ pub fn run(args: DedupArgs) -> Result<()> {
             } else {
                 doc.cleaned_text(&record.text)
             };
-            let mut obj = record.extra.unwrap_or_else(Map::new);
-            obj.insert(inputs.fields.id.clone(), Value::String(record.id));
-            obj.insert(inputs.fields.text.clone(), Value::String(text));
+            let mut obj = record.extra.unwrap_or_default();
+            obj.insert_str(inputs.fields.id.clone(), &record.id);
+            obj.insert_str(inputs.fields.text.clone(), &text);
             output.write(&obj)?;
         } else if let Some(w) = removed.as_mut() {
             w.write(&serde_json::json!({

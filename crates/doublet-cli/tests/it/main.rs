@@ -8,6 +8,8 @@ mod hostile;
 mod html;
 mod inputs;
 mod limits;
+mod lossless;
+mod outputs;
 mod scan;
 
 use std::path::PathBuf;
