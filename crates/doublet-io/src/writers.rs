@@ -9,9 +9,9 @@
 //! interrupted run) deletes its temporary file.
 //!
 //! A destination that exists and is not a regular file (`/dev/null`, a
-//! FIFO, a terminal, anything under `/dev` or `/proc` such as
-//! `/dev/stdout`) is opened and written directly, never replaced: what was
-//! written to it cannot be taken back.
+//! FIFO, a terminal), or is a file-descriptor link such as `/dev/stdout`,
+//! is opened and written directly, never replaced: what was written to it
+//! cannot be taken back.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -89,15 +89,27 @@ fn publish_permissions(_file: &File, _dest: &Path) -> Result<()> {
 }
 
 /// Whether `dest` is to be written in place rather than replaced: it
-/// exists and is not a regular file, or it is a name under `/dev` or
-/// `/proc` (`/dev/stdout` may lead to a regular file, but replacing the
-/// link would break the device tree, and the data belongs in the stream).
+/// exists and is not a regular file, or it is a file-descriptor link
+/// (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`), which may lead to a
+/// regular file but whose data belongs in the open stream, and replacing
+/// the link would break the device tree.
 pub fn is_special(dest: &Path) -> bool {
-    let system = dest.starts_with("/dev") || dest.starts_with("/proc");
-    match std::fs::metadata(dest) {
-        Ok(m) => !m.is_dir() && (!m.is_file() || system),
-        Err(_) => false,
+    let Ok(meta) = std::fs::metadata(dest) else {
+        return false;
+    };
+    if meta.is_dir() {
+        return false;
     }
+    if !meta.is_file() {
+        return true;
+    }
+    let in_proc = |p: &Path| p.starts_with("/proc");
+    let link_to_proc = std::fs::read_link(dest).is_ok_and(|t| in_proc(&t));
+    let folder_in_proc = dest
+        .parent()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .is_some_and(|p| in_proc(&p));
+    link_to_proc || folder_in_proc
 }
 
 /// Where an output's bytes go until it is committed.

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use doublet::Report;
 use doublet_io::plan::Source;
 use doublet_io::Output;
@@ -34,10 +34,9 @@ pub fn with_threads<T: Send>(
 /// committed.
 pub fn report_output(path: &Path, report: &Report) -> Result<Output> {
     let mut out = Output::create(path)?;
-    serde_json::to_writer_pretty(&mut out, report)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    serde_json::to_writer_pretty(&mut out, report).with_context(|| path.display().to_string())?;
     out.write_all(b"\n")
-        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        .with_context(|| path.display().to_string())?;
     Ok(out)
 }
 

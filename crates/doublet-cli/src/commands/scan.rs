@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use doublet::report::Passage;
 use doublet::{Config, Document, PairRelation, Report};
 use rayon::prelude::*;
@@ -40,7 +40,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
         let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
         let mut out = doublet_io::Output::create(path)?;
         out.write_all(page.as_bytes())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+            .with_context(|| path.display().to_string())?;
         outputs.push(out);
     }
     if let Some(path) = &args.report {

@@ -6,15 +6,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use crate::outputs::{bin, paused};
-use crate::{doublet, json, news, seeds_and_copies_jsonl, seeds_jsonl, stderr_of, StdoutOk};
-
-fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::{
+    doublet, json, news, read_jsonl, seeds_and_copies_jsonl, seeds_jsonl, stderr_of, StdoutOk,
+};
 
 #[cfg(unix)]
 fn mkfifo(path: &std::path::Path) {

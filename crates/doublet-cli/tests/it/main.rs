@@ -43,6 +43,23 @@ pub fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
     s
 }
 
+/// The records of a JSON Lines file (gzip by its name).
+pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap();
+    let name = path.to_string_lossy();
+    let text = if name.ends_with(".gz") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+            .unwrap();
+        s
+    } else {
+        String::from_utf8(bytes).unwrap()
+    };
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 pub fn news() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/news")
 }
