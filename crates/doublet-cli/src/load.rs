@@ -5,18 +5,22 @@ use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
+use std::sync::OnceLock;
+
+use anyhow::Result;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
-use doublet_io::{records, Fields, Input, Origin};
+use doublet_io::readers::MAX_DOCUMENT;
+use doublet_io::{quoted, records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::Common;
 use crate::printers::size;
 use crate::settings::Resources;
 
-/// Inputs ready to be read, possibly twice (standard input is spooled to a
-/// temporary file when a second pass is needed).
+/// Inputs ready to be read, possibly twice: an input that cannot be read
+/// again (standard input, a FIFO) is spooled to an unlinked temporary file
+/// when a second pass is needed.
 pub struct Inputs {
     pub inputs: Vec<Input>,
     pub fields: Fields,
@@ -27,30 +31,56 @@ pub struct Inputs {
     /// The field naming each record's site (`--site-field`); without it, a
     /// `url` field's host.
     pub site_field: Option<String>,
-    _spool: Option<(tempfile::TempPath, doublet_io::Unfinished)>,
+    /// A fingerprint of each document's id and text as the first pass read
+    /// it, so that a later pass can prove it reads the same records.
+    fingerprints: OnceLock<Vec<u64>>,
+}
+
+/// The fingerprint of a record: xxh3-64 of its id and text.
+fn fingerprint(id: &str, text: &str) -> u64 {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    h.update(&(id.len() as u64).to_le_bytes());
+    h.update(id.as_bytes());
+    h.update(text.as_bytes());
+    h.digest()
+}
+
+/// Tests of changed inputs set `DOUBLET_TEST_PAUSE_FILE` (test-only, not a
+/// setting): before a second pass over the inputs, doublet creates that file
+/// and waits, for at most a minute, until the test deletes it.
+fn pause_for_tests() {
+    let Some(path) = std::env::var_os("DOUBLET_TEST_PAUSE_FILE") else {
+        return;
+    };
+    if std::fs::write(&path, b"").is_err() {
+        return;
+    }
+    let start = std::time::Instant::now();
+    while std::path::Path::new(&path).exists() && start.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 impl Inputs {
     pub fn parse(common: &Common, rereadable: bool) -> Result<Inputs> {
+        // No record may be larger than the memory budget (or the engine's
+        // 4 GiB document limit): it is refused while read, not after.
+        let max_record = common
+            .max_memory
+            .map_or(MAX_DOCUMENT, |m| m.min(MAX_DOCUMENT));
         let mut inputs = Vec::with_capacity(common.inputs.len());
-        let mut spool = None;
         for arg in &common.inputs {
             let input = Input::parse(arg)?;
-            if input == Input::Stdin && rereadable {
-                let mut tmp = tempfile::NamedTempFile::new().context("spooling standard input")?;
-                let tracked = doublet_io::Unfinished::track(tmp.path());
-                std::io::copy(&mut std::io::stdin().lock(), &mut tmp)
-                    .context("spooling standard input")?;
-                let path = tmp.into_temp_path();
-                inputs.push(Input::Spooled(path.to_path_buf()));
-                spool = Some((path, tracked));
+            inputs.push(if rereadable {
+                input.spooled(max_record)?
             } else {
-                inputs.push(input);
-            }
+                input
+            });
         }
         let fields = Fields {
             id: common.id_field.clone(),
             text: common.text_field.clone(),
+            max_record,
         };
         Ok(Inputs {
             inputs,
@@ -58,14 +88,14 @@ impl Inputs {
             skip_invalid: common.skip_invalid,
             allow_duplicate_ids: common.allow_duplicate_ids,
             site_field: common.site_field.clone(),
-            _spool: spool,
+            fingerprints: OnceLock::new(),
         })
     }
 
-    /// Whether the inputs can be read a second time (standard input only
-    /// when it was spooled).
+    /// Whether the inputs can be read a second time (standard input and
+    /// FIFOs only when they were spooled).
     pub fn rereadable(&self) -> bool {
-        !self.inputs.contains(&Input::Stdin)
+        self.inputs.iter().all(Input::is_rereadable)
     }
 
     /// The original texts of the documents named in `ids`, by a second read
@@ -101,10 +131,35 @@ impl Inputs {
     /// The records the scan read as documents: with `--skip-invalid`, the
     /// skipped ones (already reported by the scan) are left out, so later
     /// passes line up with the report's documents.
-    pub fn records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
+    ///
+    /// After a first pass ([`scan`]), every record is checked against the
+    /// fingerprint that pass took of it: a record that changed in between
+    /// stops the pass with an error naming its file and line, so no output
+    /// is ever cut with spans measured on other text.
+    pub fn records(&self) -> impl Iterator<Item = Result<doublet_io::Record>> + Send + '_ {
+        pause_for_tests();
         let skip = self.skip_invalid;
+        let known = self.fingerprints.get();
         self.all_records()
             .filter(move |r| !(skip && r.as_ref().is_err_and(doublet_io::Error::is_record_error)))
+            .enumerate()
+            .map(move |(i, r)| {
+                let record = r?;
+                if let Some(known) = known {
+                    let same = known
+                        .get(i)
+                        .is_some_and(|&f| f == fingerprint(&record.id, &record.text));
+                    if !same {
+                        anyhow::bail!(
+                            "{}: input changed since doublet first read it (document {}); \
+                             stopping rather than write stale text",
+                            record.origin,
+                            quoted(&record.id)
+                        );
+                    }
+                }
+                Ok(record)
+            })
     }
 }
 
@@ -154,6 +209,7 @@ pub fn progress(enabled: bool) -> ProgressBar {
 struct Batch {
     docs: Vec<Document>,
     origins: Vec<Origin>,
+    fingerprints: Vec<u64>,
     bytes: usize,
     skipped: Vec<Skipped>,
 }
@@ -163,6 +219,7 @@ impl Batch {
         Batch {
             docs: Vec::with_capacity(capacity),
             origins: Vec::new(),
+            fingerprints: Vec::new(),
             bytes: 0,
             skipped: Vec::new(),
         }
@@ -211,8 +268,10 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                 };
                 if let Some(first) = &record.renamed_from {
                     eprintln!(
-                        "doublet: warning: {}: id {first:?} was already used; this document is {:?}",
-                        record.origin, record.id
+                        "doublet: warning: {}: id {} was already used; this document is {}",
+                        record.origin,
+                        quoted(first),
+                        quoted(&record.id)
                     );
                 }
                 if record.replaced > 0 {
@@ -222,12 +281,17 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                     );
                 }
                 batch.bytes += record.text.len();
+                batch
+                    .fingerprints
+                    .push(fingerprint(&record.id, &record.text));
                 batch.origins.push(record.origin);
                 let site = site_of(record.extra.as_ref(), site_field);
                 let doc = Document::new(record.id, record.text);
-                batch
-                    .docs
-                    .push(if let Some(s) = site { doc.with_site(s) } else { doc });
+                batch.docs.push(if let Some(s) = site {
+                    doc.with_site(s)
+                } else {
+                    doc
+                });
                 if batch.docs.len() >= batch_size {
                     let full = std::mem::replace(&mut batch, Batch::new(batch_size));
                     if tx.send(Ok(full)).is_err() {
@@ -238,16 +302,19 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
             let _ = tx.send(Ok(batch));
         });
         let mut origins: Vec<Origin> = Vec::new();
+        let mut fingerprints: Vec<u64> = Vec::new();
         let mut bytes = 0usize;
         for batch in rx {
             let batch = batch?;
             bytes += batch.bytes;
             skipped.extend(batch.skipped);
             origins.extend(batch.origins);
+            fingerprints.extend(batch.fingerprints);
             scanner.push(batch.docs).map_err(|e| match e {
                 doublet::Error::DuplicateId { id, first, second } => {
                     anyhow::anyhow!(
-                        "duplicate document id {id:?}: {} and {}",
+                        "duplicate document id {}: {} and {}",
+                        quoted(&id),
                         origins[first],
                         origins[second]
                     )
@@ -278,6 +345,8 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
             .join()
             .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
         bar.set_message(format!("{} read; comparing", size(bytes)));
+        // Set once: a second scan of the same inputs would find them equal.
+        let _ = inputs.fingerprints.set(std::mem::take(&mut fingerprints));
         Ok(())
     })?;
     let mut report = scanner.finish();
@@ -301,18 +370,17 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
 /// A record's site: the `--site-field` value, or else the host of its `url`
 /// field. Absent or non-string values give none (the site is evidence for
 /// cleaning, never required).
-fn site_of(
-    extra: Option<&serde_json::Map<String, serde_json::Value>>,
-    field: Option<&str>,
-) -> Option<String> {
+fn site_of(extra: Option<&doublet_io::RawObject>, field: Option<&str>) -> Option<String> {
     let extra = extra?;
+    let raw = extra.get(field.unwrap_or("url"))?.get();
+    let value: Option<String> = serde_json::from_str(raw).ok();
     match field {
-        Some(name) => match extra.get(name)? {
-            serde_json::Value::String(s) => Some(s.clone()),
-            serde_json::Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        },
-        None => extra.get("url")?.as_str().and_then(host_of),
+        // A site field may be a string or a number (written as given).
+        Some(_) => value.or_else(|| {
+            raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+                .then(|| raw.to_owned())
+        }),
+        None => value.as_deref().and_then(host_of),
     }
 }
 

@@ -6,6 +6,10 @@ use doublet::{Config, KeepPolicy};
 
 use crate::args::{Common, Keep, Tuning};
 
+/// Worker threads at most: each has a stack and a share of every batch, and
+/// no machine doublet runs on has more cores than this.
+pub const MAX_THREADS: usize = 1024;
+
 /// Settings that change speed, never results.
 #[derive(Clone, Debug)]
 pub struct Resources {
@@ -20,6 +24,9 @@ pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
     let config = config(&common.tuning)?;
     if common.threads == Some(0) {
         bail!("invalid setting `threads`: must be at least 1");
+    }
+    if let Some(n) = common.threads.filter(|&n| n > MAX_THREADS) {
+        bail!("invalid setting `threads`: {n} is more than {MAX_THREADS}, the most doublet starts");
     }
     if common.batch_size == 0 {
         bail!("invalid setting `batch-size`: must be at least 1");

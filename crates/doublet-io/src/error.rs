@@ -38,6 +38,17 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// A document or JSON Lines line is larger than the limit (the
+    /// `--max-memory` budget, at most 4 GiB); reading stops there.
+    #[error("{}{}: record larger than {limit} bytes, the most one document may hold (the --max-memory budget, at most 4 GiB)", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, for JSON Lines.
+        line: Option<u64>,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// The input names something doublet cannot read.
     #[error("{}: {message}", path.display())]
     Unsupported {

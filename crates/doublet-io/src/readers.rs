@@ -4,13 +4,20 @@
 //! to the folder, in sorted order), a `.txt` file (one document), a JSON Lines
 //! file (`.jsonl`/`.json`, optionally `.gz` or `.zst`), or `-` for JSON Lines
 //! on standard input. Records are produced one at a time: nothing holds the
-//! whole corpus.
+//! whole corpus, and no record larger than [`Fields::max_record`] is held at
+//! all: reading stops with [`Error::TooLarge`] as soon as one passes it.
+//!
+//! Inputs that cannot be read twice (standard input, FIFOs, `/dev/fd/N`) are
+//! copied once into an unlinked temporary file ([`Input::spooled`]), which
+//! vanishes with the process however it ends.
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde::ser::SerializeMap;
+use serde_json::value::RawValue;
 
 use crate::error::{io, Error, Result};
 
@@ -43,20 +50,131 @@ pub struct Record {
     pub origin: Origin,
     /// Bytes that were not valid UTF-8 and were replaced (text files only).
     pub replaced: usize,
-    /// The other fields of a JSON Lines object, to pass through to outputs.
-    pub extra: Option<Map<String, Value>>,
+    /// The other fields of a JSON Lines object, exactly as written, to pass
+    /// through to outputs.
+    pub extra: Option<RawObject>,
     /// The id the input gave, when the record was renamed because another
     /// record already used it.
     pub renamed_from: Option<String>,
 }
 
-/// Field names used for JSON Lines.
+/// The largest document the engine accepts: positions are 32-bit.
+pub const MAX_DOCUMENT: u64 = u32::MAX as u64;
+
+/// A JSON object whose values are kept as written (numbers keep every
+/// digit and their spelling, `1e2`, `-0`), in the order written; a repeated
+/// key keeps its first place and its last value, as JSON parsers do.
+#[derive(Clone, Debug, Default)]
+pub struct RawObject(Vec<(String, Box<RawValue>)>);
+
+impl RawObject {
+    /// The value of `key`, as written.
+    pub fn get(&self, key: &str) -> Option<&RawValue> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
+    }
+
+    /// Remove `key`, returning its value.
+    pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
+        let i = self.0.iter().position(|(k, _)| k == key)?;
+        Some(self.0.remove(i).1)
+    }
+
+    /// Set `key` to `value`, in its place if it was there, else last.
+    pub fn insert(&mut self, key: String, value: Box<RawValue>) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Set `key` to the JSON string `value`.
+    pub fn insert_str(&mut self, key: String, value: &str) {
+        // A string always serialises.
+        if let Ok(raw) = serde_json::value::to_raw_value(value) {
+            self.insert(key, raw);
+        }
+    }
+}
+
+/// Keep one entry per key: at the key's first place, with its last value.
+/// Sorting, not repeated lookups, so that an object with many keys costs
+/// n log n.
+fn dedupe(mut entries: Vec<(String, Box<RawValue>)>) -> Vec<(String, Box<RawValue>)> {
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    order.sort_by(|&a, &b| entries[a].0.cmp(&entries[b].0).then(a.cmp(&b)));
+    let mut keep = vec![true; entries.len()];
+    let mut moves = Vec::new();
+    for run in order.chunk_by(|&a, &b| entries[a].0 == entries[b].0) {
+        if let [first, .., last] = run {
+            moves.push((*first, *last));
+            for &i in &run[1..] {
+                keep[i] = false;
+            }
+        }
+    }
+    for (first, last) in moves {
+        entries.swap(first, last);
+    }
+    let mut keep = keep.into_iter();
+    entries.retain(|_| keep.next().unwrap_or(false));
+    entries
+}
+
+impl PartialEq for RawObject {
+    fn eq(&self, other: &RawObject) -> bool {
+        self.0.len() == other.0.len()
+            && self
+                .0
+                .iter()
+                .zip(&other.0)
+                .all(|(a, b)| a.0 == b.0 && a.1.get() == b.1.get())
+    }
+}
+
+impl serde::Serialize for RawObject {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RawObject {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = RawObject;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> std::result::Result<RawObject, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry::<String, Box<RawValue>>()? {
+                    entries.push(entry);
+                }
+                Ok(RawObject(dedupe(entries)))
+            }
+        }
+        d.deserialize_map(Visit)
+    }
+}
+
+/// Field names used for JSON Lines, and the largest record read.
 #[derive(Clone, Debug)]
 pub struct Fields {
     /// The id field (default `id`).
     pub id: String,
     /// The text field (default `text`).
     pub text: String,
+    /// The largest JSON Lines line or `.txt` document read, in bytes
+    /// (default [`MAX_DOCUMENT`]); a larger one stops reading with
+    /// [`Error::TooLarge`] before more than this much of it is held.
+    pub max_record: u64,
 }
 
 impl Default for Fields {
@@ -64,6 +182,55 @@ impl Default for Fields {
         Fields {
             id: "id".into(),
             text: "text".into(),
+            max_record: MAX_DOCUMENT,
+        }
+    }
+}
+
+/// An unlinked temporary file holding an input that could only be read once.
+/// Each pass reads it from the start through its own offset.
+#[derive(Clone, Debug)]
+pub struct Spool(Arc<File>);
+
+impl PartialEq for Spool {
+    fn eq(&self, other: &Spool) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Spool {}
+
+/// A reader of a [`Spool`] from its start, independent of other readers.
+struct SpoolReader {
+    file: Arc<File>,
+    pos: u64,
+}
+
+impl Read for SpoolReader {
+    #[cfg(unix)]
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::os::unix::fs::FileExt;
+        let n = self.file.read_at(buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+
+    #[cfg(not(unix))]
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use std::io::{Seek, SeekFrom};
+        let mut f = &*self.file;
+        f.seek(SeekFrom::Start(self.pos))?;
+        let n = f.read(buf)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Spool {
+    fn reader(&self) -> SpoolReader {
+        SpoolReader {
+            file: Arc::clone(&self.0),
+            pos: 0,
         }
     }
 }
@@ -79,9 +246,18 @@ pub enum Input {
     JsonLines(PathBuf),
     /// JSON Lines on standard input.
     Stdin,
-    /// Standard input saved to a file so that it can be read twice; messages
-    /// still name it `-`.
-    Spooled(PathBuf),
+    /// An input that could only be read once (standard input, a FIFO),
+    /// copied to an unlinked temporary file so that it can be read again;
+    /// messages still use its name.
+    Spooled {
+        /// The copy.
+        spool: Spool,
+        /// The name given (`-` for standard input); its extension says how
+        /// to decompress it.
+        name: PathBuf,
+        /// One `.txt` document rather than JSON Lines.
+        text: bool,
+    },
 }
 
 impl Input {
@@ -111,18 +287,115 @@ impl Input {
             })
         }
     }
+
+    /// Whether reading this input a second time would see the same bytes
+    /// without a copy: false for standard input and for anything that is
+    /// not a regular file or folder (a FIFO, `/dev/stdin`, a device).
+    pub fn is_rereadable(&self) -> bool {
+        match self {
+            Input::Stdin => false,
+            Input::Spooled { .. } | Input::Folder(_) => true,
+            Input::Text(p) | Input::JsonLines(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+        }
+    }
+
+    /// This input, copied once to an unlinked temporary file if it could
+    /// not be read twice ([`Input::is_rereadable`]). The copy stops with
+    /// [`Error::TooLarge`] once a `.txt` document, or a line of
+    /// uncompressed JSON Lines, passes `max_record` bytes, so that an
+    /// endless source (`/dev/zero`) fills neither memory nor disk.
+    pub fn spooled(self, max_record: u64) -> Result<Input> {
+        if self.is_rereadable() {
+            return Ok(self);
+        }
+        let (name, text, source): (PathBuf, bool, Box<dyn Read>) = match self {
+            Input::Stdin => ("-".into(), false, Box::new(std::io::stdin())),
+            Input::Text(p) => {
+                let f = File::open(&p).map_err(io(&p))?;
+                (p, true, Box::new(f))
+            }
+            Input::JsonLines(p) => {
+                let f = File::open(&p).map_err(io(&p))?;
+                (p, false, Box::new(f))
+            }
+            other => return Ok(other),
+        };
+        let lower = name.to_string_lossy().to_ascii_lowercase();
+        let compressed = lower.ends_with(".gz") || lower.ends_with(".zst");
+        let mut file = tempfile::tempfile().map_err(io(&name))?;
+        copy_bounded(source, &mut file, &name, text, !compressed, max_record)?;
+        Ok(Input::Spooled {
+            spool: Spool(Arc::new(file)),
+            name,
+            text,
+        })
+    }
+}
+
+/// Copy `source` to `dest`, refusing a whole (`text`) or a line (`lines`)
+/// longer than `max` bytes.
+fn copy_bounded(
+    mut source: impl Read,
+    dest: &mut File,
+    name: &Path,
+    text: bool,
+    lines: bool,
+    max: u64,
+) -> Result<()> {
+    use std::io::Write;
+    let mut buf = vec![0u8; 1 << 16];
+    let (mut total, mut line, mut since_break) = (0u64, 1u64, 0u64);
+    loop {
+        let n = match source.read(&mut buf) {
+            Ok(0) => return Ok(()),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(io(name)(e)),
+        };
+        let chunk = &buf[..n];
+        total += n as u64;
+        if text && total > max {
+            return Err(too_large(name, None, max));
+        }
+        if lines && !text {
+            for part in chunk.split_inclusive(|&b| b == b'\n') {
+                since_break += part.len() as u64;
+                if since_break > max + 1 {
+                    return Err(too_large(name, Some(line), max));
+                }
+                if part.last() == Some(&b'\n') {
+                    line += 1;
+                    since_break = 0;
+                }
+            }
+        }
+        dest.write_all(chunk).map_err(io(name))?;
+    }
+}
+
+fn too_large(path: &Path, line: Option<u64>, limit: u64) -> Error {
+    Error::TooLarge {
+        path: path.to_owned(),
+        line,
+        limit,
+    }
 }
 
 /// Open a file, decompressing by extension.
 pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     let file = File::open(path).map_err(io(path))?;
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    let reader: Box<dyn Read + Send> = if name.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(file)))
-    } else if name.ends_with(".zst") {
-        Box::new(zstd::Decoder::new(file).map_err(io(path))?)
+    decode(file, path)
+}
+
+/// Decompress `source` by the extension of `name`.
+fn decode(source: impl Read + Send + 'static, name: &Path) -> Result<Box<dyn BufRead + Send>> {
+    let lower = name.to_string_lossy().to_ascii_lowercase();
+    let reader: Box<dyn Read + Send> = if lower.ends_with(".gz") {
+        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(source)))
+    } else if lower.ends_with(".zst") {
+        Box::new(zstd::Decoder::new(source).map_err(io(name))?)
     } else {
-        Box::new(file)
+        Box::new(source)
     };
     Ok(Box::new(BufReader::with_capacity(1 << 20, reader)))
 }
@@ -143,9 +416,27 @@ pub fn decode_lossy(bytes: Vec<u8>) -> (String, usize) {
     }
 }
 
-/// Read one `.txt` document (invalid UTF-8 replaced and counted).
+/// Read one `.txt` document (invalid UTF-8 replaced and counted), of at
+/// most [`MAX_DOCUMENT`] bytes.
 pub fn read_text(path: &Path, id: String) -> Result<Record> {
-    let bytes = std::fs::read(path).map_err(io(path))?;
+    read_text_limited(path, id, MAX_DOCUMENT)
+}
+
+/// Read one `.txt` document of at most `max` bytes.
+pub fn read_text_limited(path: &Path, id: String, max: u64) -> Result<Record> {
+    let file = File::open(path).map_err(io(path))?;
+    text_record(file, path, id, max)
+}
+
+fn text_record(source: impl Read, path: &Path, id: String, max: u64) -> Result<Record> {
+    let mut bytes = Vec::new();
+    source
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(io(path))?;
+    if bytes.len() as u64 > max {
+        return Err(too_large(path, None, max));
+    }
     let (text, replaced) = decode_lossy(bytes);
     Ok(Record {
         id,
@@ -181,13 +472,36 @@ pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let id = rel
             .components()
-            .map(|c| c.as_os_str().to_string_lossy())
+            .map(|c| name_id(c.as_os_str()))
             .collect::<Vec<_>>()
             .join("/");
         out.push((id, entry.path().to_owned()));
     }
     out.sort();
     Ok(out)
+}
+
+/// A file name as an id: its UTF-8 as is, each byte that is not valid
+/// UTF-8 written `\xHH` (lower-case hex), so that two names differing only
+/// in such bytes keep distinct ids.
+pub fn name_id(name: &std::ffi::OsStr) -> String {
+    #[cfg(unix)]
+    {
+        use std::fmt::Write;
+        use std::os::unix::ffi::OsStrExt;
+        let mut out = String::new();
+        for chunk in name.as_bytes().utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        name.to_string_lossy().into_owned()
+    }
 }
 
 /// Parse one JSON Lines line into a record.
@@ -199,14 +513,20 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
     };
     let text = std::str::from_utf8(raw)
         .map_err(|e| err(format!("invalid UTF-8 at byte {}", e.valid_up_to())))?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| err(format!("malformed JSON: {e}")))?;
-    let Value::Object(mut obj) = value else {
+    if !text.trim_start().starts_with('{') {
+        // Still report malformed JSON as such.
+        serde_json::from_str::<serde::de::IgnoredAny>(text)
+            .map_err(|e| err(format!("malformed JSON: {e}")))?;
         return Err(err("expected a JSON object".into()));
-    };
-    let id = match obj.get(&fields.id) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Number(n)) => n.to_string(),
+    }
+    let mut obj: RawObject =
+        serde_json::from_str(text).map_err(|e| err(format!("malformed JSON: {e}")))?;
+    // Ids keep their exact spelling: a number's digits as written.
+    let id = match obj.get(&fields.id).map(RawValue::get) {
+        Some(raw) if raw.starts_with('"') => {
+            serde_json::from_str::<String>(raw).map_err(|e| err(format!("malformed JSON: {e}")))?
+        }
+        Some(raw) if raw.starts_with(|c: char| c == '-' || c.is_ascii_digit()) => raw.to_owned(),
         Some(_) => {
             return Err(err(format!(
                 "field `{}` must be a string or a number",
@@ -221,7 +541,8 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         }
     };
     let body = match obj.remove(&fields.text) {
-        Some(Value::String(s)) => s,
+        Some(raw) if raw.get().starts_with('"') => serde_json::from_str::<String>(raw.get())
+            .map_err(|e| err(format!("malformed JSON: {e}")))?,
         Some(_) => return Err(err(format!("field `{}` must be a string", fields.text))),
         None => {
             return Err(err(format!(
@@ -242,6 +563,9 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         renamed_from: None,
     })
 }
+
+/// The UTF-8 byte-order mark, skipped at the start of a file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// Records of a JSON Lines stream, one per non-blank line.
 pub struct JsonLines<R> {
@@ -277,7 +601,13 @@ impl<R: BufRead> Iterator for JsonLines<R> {
         loop {
             self.buf.clear();
             self.line += 1;
-            match self.reader.read_until(b'\n', &mut self.buf) {
+            // Read at most one byte past the limit (and its line break), so
+            // an endless line costs no more than the limit.
+            let cap = self.fields.max_record.saturating_add(2);
+            match (&mut self.reader)
+                .take(cap)
+                .read_until(b'\n', &mut self.buf)
+            {
                 Ok(0) => return None,
                 Ok(_) => {}
                 Err(e) => {
@@ -290,7 +620,22 @@ impl<R: BufRead> Iterator for JsonLines<R> {
                     }));
                 }
             }
-            let raw = self.buf.trim_ascii();
+            let mut raw = &self.buf[..];
+            if raw.last() == Some(&b'\n') {
+                raw = &raw[..raw.len() - 1];
+            }
+            if raw.len() as u64 > self.fields.max_record {
+                self.failed = true;
+                return Some(Err(too_large(
+                    &self.path,
+                    Some(self.line),
+                    self.fields.max_record,
+                )));
+            }
+            if self.line == 1 {
+                raw = raw.strip_prefix(BOM).unwrap_or(raw);
+            }
+            let raw = raw.trim_ascii();
             if raw.is_empty() {
                 continue;
             }
@@ -299,28 +644,48 @@ impl<R: BufRead> Iterator for JsonLines<R> {
     }
 }
 
+/// The id of a single `.txt` input: its file name.
+fn text_id(path: &Path) -> String {
+    path.file_name()
+        .map_or_else(|| path.to_string_lossy().into_owned(), name_id)
+}
+
 /// Every record of every input, in order, one at a time.
 pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Result<Record>> + Send {
     inputs.into_iter().flat_map(
         move |input| -> Box<dyn Iterator<Item = Result<Record>> + Send> {
             match input {
                 Input::Text(path) => {
-                    let id = path.file_name().map_or_else(
-                        || path.to_string_lossy().into_owned(),
-                        |n| n.to_string_lossy().into_owned(),
-                    );
-                    Box::new(std::iter::once(read_text(&path, id)))
+                    let id = text_id(&path);
+                    let max = fields.max_record;
+                    Box::new(std::iter::once(read_text_limited(&path, id, max)))
                 }
                 Input::Folder(root) => match list_folder(&root) {
-                    Ok(files) => Box::new(files.into_iter().map(|(id, path)| read_text(&path, id))),
+                    Ok(files) => {
+                        let max = fields.max_record;
+                        Box::new(
+                            files
+                                .into_iter()
+                                .map(move |(id, path)| read_text_limited(&path, id, max)),
+                        )
+                    }
                     Err(e) => Box::new(std::iter::once(Err(e))),
                 },
                 Input::JsonLines(path) => match open(&path) {
                     Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
                     Err(e) => Box::new(std::iter::once(Err(e))),
                 },
-                Input::Spooled(path) => match open(&path) {
-                    Ok(r) => Box::new(JsonLines::new(r, PathBuf::from("-"), fields.clone())),
+                Input::Spooled {
+                    spool,
+                    name,
+                    text: true,
+                } => {
+                    let id = text_id(&name);
+                    let r = text_record(spool.reader(), &name, id, fields.max_record);
+                    Box::new(std::iter::once(r))
+                }
+                Input::Spooled { spool, name, .. } => match decode(spool.reader(), &name) {
+                    Ok(r) => Box::new(JsonLines::new(r, name, fields.clone())),
                     Err(e) => Box::new(std::iter::once(Err(e))),
                 },
                 Input::Stdin => {
@@ -345,10 +710,27 @@ mod tests {
         assert_eq!(recs.len(), 3);
         let a = recs[0].as_ref().unwrap();
         assert_eq!((a.id.as_str(), a.text.as_str()), ("a", "x"));
-        assert_eq!(a.extra.as_ref().unwrap()["url"], "u");
+        assert_eq!(a.extra.as_ref().unwrap().get("url").unwrap().get(), "\"u\"");
         assert_eq!(recs[1].as_ref().unwrap().id, "2");
         let e = recs[2].as_ref().unwrap_err().to_string();
         assert!(e.starts_with("f.jsonl:4: malformed JSON"), "{e}");
+    }
+
+    #[test]
+    fn fields_keep_their_spelling_order_and_last_value() {
+        let p = Path::new("f.jsonl");
+        let r = parse_line(
+            br#"{"id":1e2,"b":1,"text":"t","a":-0,"b":2.50}"#,
+            p,
+            1,
+            &Fields::default(),
+        )
+        .unwrap();
+        assert_eq!(r.id, "1e2");
+        assert_eq!(
+            serde_json::to_string(&r.extra.unwrap()).unwrap(),
+            r#"{"id":1e2,"b":2.50,"a":-0}"#
+        );
     }
 
     #[test]
@@ -406,6 +788,84 @@ mod tests {
             recs.iter().map(|r| r.text.as_str()).collect::<Vec<_>>(),
             ["zip", "std"]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn non_utf8_file_names_keep_distinct_ids() {
+        use std::os::unix::ffi::OsStrExt;
+        let dir = tempfile::tempdir().unwrap();
+        for name in [&b"bad\xff.txt"[..], b"bad\xfe.txt"] {
+            let p = dir.path().join(std::ffi::OsStr::from_bytes(name));
+            std::fs::write(p, "text").unwrap();
+        }
+        let recs: Vec<_> = records(vec![Input::Folder(dir.path().into())], Fields::default())
+            .collect::<Result<_>>()
+            .unwrap();
+        let ids: Vec<&str> = recs.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, ["bad\\xfe.txt", "bad\\xff.txt"]);
+    }
+
+    #[test]
+    fn records_over_the_limit_stop_reading_naming_the_line() {
+        let fields = Fields {
+            max_record: 100,
+            ..Fields::default()
+        };
+        let long = format!("{{\"id\":\"b\",\"text\":\"{}\"}}\n", "x".repeat(500));
+        let data = format!("{{\"id\":\"a\",\"text\":\"ok\"}}\n{long}{long}");
+        let recs: Vec<_> =
+            JsonLines::new(data.as_bytes(), "f.jsonl".into(), fields.clone()).collect();
+        assert_eq!(recs.len(), 2);
+        let e = recs[1].as_ref().unwrap_err().to_string();
+        assert!(
+            e.starts_with("f.jsonl:2: record larger than 100 bytes"),
+            "{e}"
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("big.txt");
+        std::fs::write(&p, "y".repeat(101)).unwrap();
+        let e = records(vec![Input::Text(p.clone())], fields)
+            .next()
+            .unwrap()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with(&format!("{}: record larger", p.display())),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_byte_order_mark_opens_a_json_lines_file() {
+        let data = b"\xEF\xBB\xBF{\"id\":\"a\",\"text\":\"x\"}\n";
+        let recs: Vec<_> = JsonLines::new(&data[..], "f.jsonl".into(), Fields::default())
+            .collect::<Result<_>>()
+            .unwrap();
+        assert_eq!(recs[0].id, "a");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn endless_special_files_are_refused_while_spooled() {
+        let dir = tempfile::tempdir().unwrap();
+        let z = dir.path().join("zero.txt");
+        std::os::unix::fs::symlink("/dev/zero", &z).unwrap();
+        let input = Input::parse(z.to_str().unwrap()).unwrap();
+        assert!(!input.is_rereadable());
+        let e = input.spooled(1 << 20).unwrap_err().to_string();
+        assert!(
+            e.contains("zero.txt: record larger than 1048576 bytes"),
+            "{e}"
+        );
+        let zj = dir.path().join("zero.jsonl");
+        std::os::unix::fs::symlink("/dev/zero", &zj).unwrap();
+        let e = Input::parse(zj.to_str().unwrap())
+            .unwrap()
+            .spooled(1 << 20)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("zero.jsonl:1: record larger"), "{e}");
     }
 
     #[test]

@@ -57,6 +57,11 @@ fn lines(path: &Path) -> Result<Vec<(u64, String)>> {
             line: i as u64 + 1,
             message: e.to_string(),
         })?;
+        // A byte-order mark at the start of the file is not part of the data.
+        let line = match (i, line.strip_prefix('\u{feff}')) {
+            (0, Some(rest)) => rest.to_owned(),
+            _ => line,
+        };
         if !line.trim().is_empty() {
             out.push((i as u64 + 1, line));
         }
@@ -85,6 +90,37 @@ fn split_csv(line: &str) -> Vec<String> {
     out.into_iter().map(|s| s.trim().to_owned()).collect()
 }
 
+/// Record `id` in `cluster`, refusing an id an earlier line put in another
+/// cluster (naming both lines); `first` remembers where each id was given.
+fn assign(
+    truth: &mut Truth,
+    first: &mut HashMap<String, u64>,
+    path: &Path,
+    line: u64,
+    id: String,
+    cluster: String,
+) -> Result<()> {
+    if let Some(prev) = truth.cluster.get(&id) {
+        if *prev != cluster {
+            return Err(Error::Line {
+                path: path.to_owned(),
+                line,
+                message: format!(
+                    "id {} is in cluster {} here but in cluster {} on line {}",
+                    crate::quoted(&id),
+                    crate::quoted(&cluster),
+                    crate::quoted(prev),
+                    first.get(&id).copied().unwrap_or(0)
+                ),
+            });
+        }
+        return Ok(());
+    }
+    first.insert(id.clone(), line);
+    truth.cluster.insert(id, cluster);
+    Ok(())
+}
+
 const NEGATIVE: &[&str] = &["0", "false", "no", "negative", "unrelated", "different"];
 
 /// Read a truth file.
@@ -99,6 +135,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
     let jsonl = base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson");
     let rows = lines(path)?;
     let mut truth = Truth::default();
+    let mut given_at: HashMap<String, u64> = HashMap::new();
     if jsonl {
         if format == TruthFormat::Pairs {
             return Err(Error::Unsupported {
@@ -120,7 +157,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
             if let Some(label) = v.get("label").or_else(|| v.get("kind")).and_then(scalar) {
                 truth.label.insert(id.clone(), label);
             }
-            truth.cluster.insert(id, cluster);
+            assign(&mut truth, &mut given_at, path, n, id, cluster)?;
         }
         return Ok(truth);
     }
@@ -221,7 +258,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
             if let Some(label) = cl.and_then(|i| f.get(i)).filter(|s| !s.is_empty()) {
                 truth.label.insert(id.clone(), label.clone());
             }
-            truth.cluster.insert(id, cluster);
+            assign(&mut truth, &mut given_at, path, *n, id, cluster)?;
         }
     }
     Ok(truth)
@@ -273,6 +310,28 @@ mod tests {
         let (_d, p) = write("p.csv", "a,b\nb,c\n");
         let t = read_truth(&p, TruthFormat::Pairs).unwrap();
         assert_eq!(t.cluster["a"], t.cluster["c"]);
+    }
+
+    #[test]
+    fn byte_order_marks_are_skipped() {
+        let (_d, p) = write("t.jsonl", "\u{feff}{\"id\":\"a\",\"cluster\":1}\n");
+        assert_eq!(read_truth(&p, TruthFormat::Auto).unwrap().cluster["a"], "1");
+        let (_d, p) = write("t.csv", "\u{feff}id,cluster\na,1\n");
+        assert_eq!(read_truth(&p, TruthFormat::Auto).unwrap().cluster["a"], "1");
+    }
+
+    #[test]
+    fn an_id_in_two_clusters_is_refused_naming_both_lines() {
+        let (_d, p) = write("t.csv", "id,cluster\na,1\nb,1\na,1\na,2\n");
+        let e = read_truth(&p, TruthFormat::Auto).unwrap_err().to_string();
+        assert!(e.starts_with(&format!("{}:5:", p.display())), "{e}");
+        assert!(e.contains("on line 2"), "{e}");
+        let (_d, p) = write(
+            "t.jsonl",
+            "{\"id\":\"a\",\"cluster\":1}\n{\"id\":\"a\",\"cluster\":2}\n",
+        );
+        let e = read_truth(&p, TruthFormat::Auto).unwrap_err().to_string();
+        assert!(e.contains(":2:") && e.contains("on line 1"), "{e}");
     }
 
     #[test]

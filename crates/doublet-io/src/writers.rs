@@ -1,10 +1,17 @@
-//! Writers: JSON Lines outputs that appear complete or not at all.
+//! Writers: outputs that appear complete or not at all, together.
 //!
-//! Output goes to a temporary file beside the destination, compressed when
-//! the name ends in `.gz` or `.zst`, and is renamed into place only by
-//! [`AtomicJsonLines::commit`]. Dropping a writer without committing (an
-//! error, an interrupted run) deletes the temporary file, so a destination
-//! never holds a half-written file that looks finished.
+//! An [`Output`] goes to a temporary file beside the destination, compressed
+//! when the name ends in `.gz` or `.zst`. [`commit`] renames the finished
+//! temporaries of one run into place only when every one of them is
+//! complete, all under the lock the signal handler takes, and puts back
+//! what it had replaced if one rename fails; so the outputs of a run appear
+//! all or none. Dropping an output without committing (an error, an
+//! interrupted run) deletes its temporary file.
+//!
+//! A destination that exists and is not a regular file (`/dev/null`, a
+//! FIFO, a terminal), or is a file-descriptor link such as `/dev/stdout`,
+//! is opened and written directly, never replaced: what was written to it
+//! cannot be taken back.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -81,17 +88,74 @@ fn publish_permissions(_file: &File, _dest: &Path) -> Result<()> {
     Ok(())
 }
 
-/// A new temporary file in `dest`'s folder, registered as unfinished.
-/// Refuses a `dest` that is a folder, which the final rename could not
-/// replace.
-fn pending(dest: &Path) -> Result<(File, tempfile::TempPath, Unfinished)> {
+/// Whether `dest` is to be written in place rather than replaced: it
+/// exists and is not a regular file, or it is a file-descriptor link
+/// (`/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N`), which may lead to a
+/// regular file but whose data belongs in the open stream, and replacing
+/// the link would break the device tree.
+pub fn is_special(dest: &Path) -> bool {
+    let Ok(meta) = std::fs::metadata(dest) else {
+        return false;
+    };
+    if meta.is_dir() {
+        return false;
+    }
+    if !meta.is_file() {
+        return true;
+    }
+    let in_proc = |p: &Path| p.starts_with("/proc");
+    let link_to_proc = std::fs::read_link(dest).is_ok_and(|t| in_proc(&t));
+    let folder_in_proc = dest
+        .parent()
+        .and_then(|p| std::fs::canonicalize(p).ok())
+        .is_some_and(|p| in_proc(&p));
+    link_to_proc || folder_in_proc
+}
+
+/// Where an output's bytes go until it is committed.
+enum Pending {
+    /// A temporary file, renamed onto `target` by [`commit`].
+    Temp {
+        temp: tempfile::TempPath,
+        target: PathBuf,
+        _tracked: Unfinished,
+    },
+    /// A special file written directly.
+    Direct,
+}
+
+/// The file to rename onto: the destination, or what a symbolic link there
+/// points to, so that the link stays a link.
+fn rename_target(dest: &Path) -> PathBuf {
+    let is_link = std::fs::symlink_metadata(dest).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link {
+        if let Ok(real) = std::fs::canonicalize(dest) {
+            return real;
+        }
+    }
+    dest.to_owned()
+}
+
+/// Open `dest` for writing: a special file directly (appending, so that a
+/// shell's `>>` is honoured), anything else through a new temporary file in
+/// its folder, registered as unfinished. Refuses a `dest` that is a folder,
+/// which the final rename could not replace.
+fn pending(dest: &Path) -> Result<(File, Pending)> {
     if dest.is_dir() {
         return Err(io(dest)(std::io::Error::new(
             std::io::ErrorKind::IsADirectory,
             "is a folder",
         )));
     }
-    let dir = match dest.parent() {
+    if is_special(dest) {
+        let file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(dest)
+            .map_err(io(dest))?;
+        return Ok((file, Pending::Direct));
+    }
+    let target = rename_target(dest);
+    let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
     };
@@ -102,33 +166,29 @@ fn pending(dest: &Path) -> Result<(File, tempfile::TempPath, Unfinished)> {
         .map_err(io(dest))?
         .into_parts();
     let tracked = Unfinished::track(&temp);
-    Ok((file, temp, tracked))
+    Ok((
+        file,
+        Pending::Temp {
+            temp,
+            target,
+            _tracked: tracked,
+        },
+    ))
 }
 
-/// Sync a finished temporary file and rename it to `dest`. The rename runs
-/// under the unfinished-files lock, so an interrupt either sees the file
-/// still unfinished (and deletes it first) or not at all.
-fn publish(file: File, temp: tempfile::TempPath, dest: &Path) -> Result<()> {
-    file.sync_all().map_err(io(dest))?;
-    publish_permissions(&file, dest)?;
-    let list = unfinished();
-    temp.persist(dest).map_err(|e| io(dest)(e.error))?;
-    drop(list);
-    Ok(())
-}
-
-/// A JSON Lines file written atomically.
-pub struct AtomicJsonLines {
+/// One output of a run, compressed by its name's extension. Written
+/// through [`Write`] or [`Output::write`]; appears at its destination only
+/// through [`commit`].
+pub struct Output {
     sink: Option<Sink>,
-    temp: Option<tempfile::TempPath>,
+    pending: Pending,
     dest: PathBuf,
-    _tracked: Unfinished,
 }
 
-impl AtomicJsonLines {
-    /// Start writing to `dest` (through a temporary file in its folder).
+impl Output {
+    /// Start writing to `dest`.
     pub fn create(dest: &Path) -> Result<Self> {
-        let (file, temp, tracked) = pending(dest)?;
+        let (file, pending) = pending(dest)?;
         let out = BufWriter::with_capacity(1 << 20, file);
         let name = dest.to_string_lossy().to_ascii_lowercase();
         let sink = if name.ends_with(".gz") {
@@ -141,34 +201,38 @@ impl AtomicJsonLines {
         } else {
             Sink::Plain(out)
         };
-        Ok(AtomicJsonLines {
+        Ok(Output {
             sink: Some(sink),
-            temp: Some(temp),
+            pending,
             dest: dest.to_owned(),
-            _tracked: tracked,
         })
     }
 
-    fn writer(&mut self) -> &mut dyn Write {
+    /// The destination as given.
+    pub fn dest(&self) -> &Path {
+        &self.dest
+    }
+
+    fn writer(&mut self) -> std::io::Result<&mut dyn Write> {
         match self.sink.as_mut() {
-            Some(Sink::Plain(w)) => w,
-            Some(Sink::Gzip(w)) => w,
-            Some(Sink::Zstd(w)) => w,
-            // `sink` is only taken by `commit`, which consumes `self`.
-            None => unreachable!("writer used after commit"),
+            Some(Sink::Plain(w)) => Ok(w),
+            Some(Sink::Gzip(w)) => Ok(w),
+            Some(Sink::Zstd(w)) => Ok(w),
+            None => Err(std::io::Error::other("output already finished")),
         }
     }
 
-    /// Append one value as a line.
+    /// Append one value as a JSON line.
     pub fn write<T: Serialize>(&mut self, value: &T) -> Result<()> {
         let dest = self.dest.clone();
-        let w = self.writer();
+        let w = self.writer().map_err(io(&dest))?;
         serde_json::to_writer(&mut *w, value).map_err(|e| io(&dest)(e.into()))?;
         w.write_all(b"\n").map_err(io(&dest))
     }
 
-    /// Finish compression, flush, sync and rename into place.
-    pub fn commit(mut self) -> Result<()> {
+    /// Finish compression and flush; sync and set permissions of a
+    /// temporary file. Nothing is renamed yet.
+    fn finish(&mut self) -> Result<()> {
         let dest = self.dest.clone();
         let inner = match self.sink.take() {
             Some(Sink::Plain(w)) => w,
@@ -177,17 +241,147 @@ impl AtomicJsonLines {
             None => return Ok(()),
         };
         let file = inner.into_inner().map_err(|e| io(&dest)(e.into_error()))?;
-        match self.temp.take() {
-            Some(temp) => publish(file, temp, &dest),
-            None => Ok(()),
+        if let Pending::Temp { .. } = self.pending {
+            file.sync_all().map_err(io(&dest))?;
+            publish_permissions(&file, &dest)?;
         }
+        Ok(())
     }
 }
 
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.writer()?.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.writer()?.flush()
+    }
+}
+
+/// A destination renamed over by [`commit`], and how to undo that.
+struct Renamed {
+    target: PathBuf,
+    /// A second name for the file the rename replaced, if there was one.
+    backup: Option<PathBuf>,
+}
+
+/// A new name beside `target` for the file there (a hard link, or a copy
+/// where links are not supported), so that a rename over it can be undone.
+fn back_up(target: &Path) -> Result<Option<PathBuf>> {
+    match std::fs::symlink_metadata(target) {
+        Ok(m) if m.is_file() => {}
+        _ => return Ok(None),
+    }
+    let dir = match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    for n in 0..1000u32 {
+        let backup = dir.join(format!(".doublet-{}-{n}.bak", std::process::id()));
+        match std::fs::hard_link(target, &backup) {
+            Ok(()) => return Ok(Some(backup)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(_) => {
+                if backup.exists() {
+                    continue;
+                }
+                std::fs::copy(target, &backup).map_err(io(target))?;
+                return Ok(Some(backup));
+            }
+        }
+    }
+    Err(io(target)(std::io::Error::other(
+        "no free name for a backup beside it",
+    )))
+}
+
+/// Undo renames, last first: put back each file a rename replaced, delete
+/// each file that was new.
+fn roll_back(done: Vec<Renamed>) {
+    for r in done.into_iter().rev() {
+        // Best effort: the error that caused the rollback is what the user
+        // needs to see.
+        let _ = match r.backup {
+            Some(b) => std::fs::rename(&b, &r.target),
+            None => std::fs::remove_file(&r.target),
+        };
+    }
+}
+
+/// Publish the outputs of one run, all or none. Every output is finished
+/// first (compression ended, flushed, synced); if any fails, nothing is
+/// renamed and every temporary file is deleted. Then all renames happen
+/// under the unfinished-files lock, so a signal cannot land between two of
+/// them; if one fails, the ones already done are undone, restoring any
+/// file they replaced. Special files were written directly and stay
+/// written.
+pub fn commit(outputs: Vec<Output>) -> Result<()> {
+    let mut outputs = outputs;
+    for out in &mut outputs {
+        out.finish()?;
+    }
+    let mut trackers = Vec::new();
+    let result = {
+        let list = unfinished();
+        let mut done: Vec<Renamed> = Vec::new();
+        let mut failure = None;
+        for out in outputs {
+            let Pending::Temp {
+                temp,
+                target,
+                _tracked,
+            } = out.pending
+            else {
+                continue;
+            };
+            trackers.push(_tracked);
+            let step = back_up(&target).and_then(|backup| match temp.persist(&target) {
+                Ok(()) => Ok(backup),
+                Err(e) => {
+                    if let Some(b) = &backup {
+                        let _ = std::fs::remove_file(b);
+                    }
+                    Err(io(&out.dest)(e.error))
+                }
+            });
+            match step {
+                Ok(backup) => done.push(Renamed { target, backup }),
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
+            }
+        }
+        let result = match failure {
+            Some(e) => {
+                roll_back(done);
+                Err(e)
+            }
+            None => {
+                for b in done.into_iter().filter_map(|r| r.backup) {
+                    let _ = std::fs::remove_file(b);
+                }
+                Ok(())
+            }
+        };
+        drop(list);
+        result
+    };
+    // The guards take the lock to unregister, so only after it is released.
+    drop(trackers);
+    result
+}
+
 /// Fail now, naming `dest`, if an output could not be written there later:
-/// creates and removes a temporary file in its folder. Commands call this
-/// before a long run, so a typo in an output path costs nothing.
+/// creates and removes a temporary file in its folder (a special file is
+/// only checked to exist: opening a FIFO would wait for a reader).
+/// Commands call this before a long run, so a typo in an output path costs
+/// nothing.
 pub fn check_writable(dest: &Path) -> Result<()> {
+    if is_special(dest) {
+        return Ok(());
+    }
     pending(dest).map(drop)
 }
 
@@ -202,11 +396,9 @@ pub fn write_atomic_with(
     dest: &Path,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let (file, temp, _tracked) = pending(dest)?;
-    let mut out = BufWriter::with_capacity(1 << 20, file);
+    let mut out = Output::create(dest)?;
     fill(&mut out).map_err(io(dest))?;
-    let file = out.into_inner().map_err(|e| io(dest)(e.into_error()))?;
-    publish(file, temp, dest)
+    commit(vec![out])
 }
 
 #[cfg(test)]
@@ -217,10 +409,10 @@ mod tests {
     fn nothing_appears_until_commit() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.jsonl.zst");
-        let mut w = AtomicJsonLines::create(&dest).unwrap();
+        let mut w = Output::create(&dest).unwrap();
         w.write(&serde_json::json!({"id": "a"})).unwrap();
         assert!(!dest.exists());
-        w.commit().unwrap();
+        commit(vec![w]).unwrap();
         let text = zstd::decode_all(File::open(&dest).unwrap()).unwrap();
         assert_eq!(text, b"{\"id\":\"a\"}\n");
     }
@@ -240,15 +432,87 @@ mod tests {
     fn dropped_writers_leave_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("out.jsonl");
-        let mut w = AtomicJsonLines::create(&dest).unwrap();
+        let mut w = Output::create(&dest).unwrap();
         w.write(&1).unwrap();
         drop(w);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     }
 
     #[test]
+    fn a_failed_rename_undoes_the_others_and_restores_what_they_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.jsonl"), dir.path().join("b.jsonl"));
+        std::fs::write(&a, "old a\n").unwrap();
+        let mut wa = Output::create(&a).unwrap();
+        let mut wb = Output::create(&b).unwrap();
+        wa.write(&"new a").unwrap();
+        wb.write(&"new b").unwrap();
+        // A non-empty folder appears where b goes: its rename must fail.
+        std::fs::create_dir(&b).unwrap();
+        std::fs::write(b.join("x"), "").unwrap();
+        let e = commit(vec![wa, wb]).unwrap_err().to_string();
+        assert!(e.starts_with(&b.display().to_string()), "{e}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), "old a\n");
+        let mut left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(left, ["a.jsonl", "b.jsonl"]);
+
+        // Without a file to restore, the new one is deleted.
+        std::fs::remove_file(&a).unwrap();
+        let c = dir.path().join("c.jsonl");
+        let wa = Output::create(&a).unwrap();
+        let wc = Output::create(&c).unwrap();
+        std::fs::create_dir(&c).unwrap();
+        std::fs::write(c.join("x"), "").unwrap();
+        assert!(commit(vec![wa, wc]).is_err());
+        assert!(!a.exists());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_full_special_file_fails_the_commit_before_any_rename() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a.jsonl");
+        let mut wa = Output::create(&a).unwrap();
+        let mut full = Output::create(Path::new("/dev/full")).unwrap();
+        wa.write(&1).unwrap();
+        full.write(&2).unwrap();
+        let e = commit(vec![wa, full]).unwrap_err().to_string();
+        assert!(e.starts_with("/dev/full:"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_in_place_and_links_stay_links() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut null = Output::create(Path::new("/dev/null")).unwrap();
+        null.write(&"x").unwrap();
+        commit(vec![null]).unwrap();
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device());
+
+        let real = dir.path().join("real.json");
+        let link = dir.path().join("link.json");
+        std::fs::write(&real, "old").unwrap();
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    }
+
+    #[test]
     fn missing_folders_are_named() {
-        let e = AtomicJsonLines::create(Path::new("/no/such/dir/out.jsonl"))
+        let e = Output::create(Path::new("/no/such/dir/out.jsonl"))
             .err()
             .unwrap()
             .to_string();

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use doublet::Document;
-use doublet_io::{records, Fields, Input, Record};
+use doublet_io::{quoted, records, Fields, Input, Record};
 
 use crate::args::CompareArgs;
 use crate::{printers, settings};
@@ -36,8 +36,8 @@ fn from_jsonl(path: &str, a: &str, b: &str, fields: Fields) -> Result<(Record, R
     }
     match found {
         (Some(x), Some(y)) => Ok((x, y)),
-        (None, _) => bail!("{path}: no document with id {a:?}"),
-        (_, None) => bail!("{path}: no document with id {b:?}"),
+        (None, _) => bail!("{path}: no document with id {}", quoted(a)),
+        (_, None) => bail!("{path}: no document with id {}", quoted(b)),
     }
 }
 
@@ -48,6 +48,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
             let fields = Fields {
                 id: args.id_field.clone(),
                 text: args.text_field.clone(),
+                ..Fields::default()
             };
             from_jsonl(path, &args.a, &args.b, fields)?
         }

@@ -4,8 +4,7 @@
 //! the report is held between the passes, never the corpus text.
 
 use anyhow::{bail, Result};
-use doublet_io::AtomicJsonLines;
-use serde_json::{Map, Value};
+use doublet_io::Output;
 
 use crate::args::DedupArgs;
 use crate::load::{self, Inputs};
@@ -30,29 +29,27 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if tuning.min_passage.is_none() && tuning.config.is_none() {
         config.min_passage = 0;
     }
-    // Outputs are opened (as temporary files) before the long part, so an
-    // unwritable destination fails at once.
-    let mut output = AtomicJsonLines::create(&args.output)?;
-    let mut removed = args
-        .removed
-        .as_deref()
-        .map(AtomicJsonLines::create)
-        .transpose()?;
-    if let Some(path) = &args.report {
-        doublet_io::check_writable(path)?;
-    }
+    // The output plan is checked and the outputs opened (as temporary
+    // files) before the long part, so a clash or an unwritable destination
+    // fails at once.
+    super::check_outputs(
+        &args.common,
+        &[],
+        &[
+            ("--output", Some(args.output.as_path())),
+            ("--removed", args.removed.as_deref()),
+            ("--report", args.report.as_deref()),
+        ],
+    )?;
+    let mut output = Output::create(&args.output)?;
+    let mut removed = args.removed.as_deref().map(Output::create).transpose()?;
     let inputs = Inputs::parse(&args.common, true)?;
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     let mut seen = 0usize;
     for (record, doc) in inputs.records().zip(&report.documents) {
+        // Each record was checked against its fingerprint from the first
+        // pass, so it is the document the report describes.
         let record = record?;
-        if record.id != doc.id {
-            bail!(
-                "{}: input changed while doublet was reading it (expected id {:?})",
-                record.origin,
-                doc.id
-            );
-        }
         seen += 1;
         if doc.kept {
             // Without cleaning (`--no-clean`) nothing was removed: write the
@@ -63,9 +60,9 @@ pub fn run(args: DedupArgs) -> Result<()> {
             } else {
                 doc.cleaned_text(&record.text)
             };
-            let mut obj = record.extra.unwrap_or_else(Map::new);
-            obj.insert(inputs.fields.id.clone(), Value::String(record.id));
-            obj.insert(inputs.fields.text.clone(), Value::String(text));
+            let mut obj = record.extra.unwrap_or_default();
+            obj.insert_str(inputs.fields.id.clone(), &record.id);
+            obj.insert_str(inputs.fields.text.clone(), &text);
             output.write(&obj)?;
         } else if let Some(w) = removed.as_mut() {
             w.write(&serde_json::json!({
@@ -81,14 +78,14 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if seen != report.documents.len() {
         bail!("input changed while doublet was reading it: {} documents on the second pass, {} on the first", seen, report.documents.len());
     }
-    hold_for_tests();
-    output.commit()?;
-    if let Some(w) = removed {
-        w.commit()?;
-    }
+    let mut outputs = vec![output];
+    outputs.extend(removed);
     if let Some(path) = &args.report {
-        super::write_report(path, &report)?;
+        outputs.push(super::report_output(path, &report)?);
     }
+    hold_for_tests();
+    // All of them, or none.
+    doublet_io::commit(outputs)?;
     let s = &report.stats;
     eprintln!(
         "doublet: {} documents: {} kept -> {}, {} removed{}",

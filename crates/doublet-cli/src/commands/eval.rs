@@ -87,7 +87,12 @@ fn assess(
     worst: usize,
     truth_name: String,
 ) -> Result<Evaluation> {
-    let docs = &report.documents;
+    // Documents in id order, not input order: cluster numbers, the capped
+    // sample of disagreeing pairs and each pair's (a, b) all follow from
+    // it, so the same corpus gives the same list in any order.
+    let mut docs: Vec<&doublet::report::DocumentReport> = report.documents.iter().collect();
+    docs.sort_by(|x, y| x.id.cmp(&y.id));
+    let docs = docs.as_slice();
     // Truth clusters as numbers; documents the truth does not name are alone.
     let mut numbers: HashMap<&str, usize> = HashMap::new();
     let mut not_in_truth = 0;

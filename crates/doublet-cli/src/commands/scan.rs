@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use doublet::report::Passage;
 use doublet::{Config, Document, PairRelation, Report};
 use rayon::prelude::*;
@@ -19,9 +19,14 @@ const MAX_ALIGNED: usize = 5_000;
 
 pub fn run(args: ScanArgs) -> Result<()> {
     let (config, resources) = settings::resolve(&args.common)?;
-    for path in [&args.html, &args.report].into_iter().flatten() {
-        doublet_io::check_writable(path)?;
-    }
+    super::check_outputs(
+        &args.common,
+        &[],
+        &[
+            ("--report", args.report.as_deref()),
+            ("--html", args.html.as_deref()),
+        ],
+    )?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
     let mut report = super::with_threads(&resources, || {
         load::scan(&inputs, config.clone(), &resources)
@@ -29,19 +34,25 @@ pub fn run(args: ScanArgs) -> Result<()> {
     if inputs.rereadable() {
         fill_passage_texts(&mut report, &inputs)?;
     }
+    // Both files appear together, or neither does.
+    let mut outputs = Vec::new();
     if let Some(path) = &args.html {
         let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
-        doublet_io::write_atomic(path, page.as_bytes())?;
+        let mut out = doublet_io::Output::create(path)?;
+        out.write_all(page.as_bytes())
+            .with_context(|| path.display().to_string())?;
+        outputs.push(out);
     }
+    if let Some(path) = &args.report {
+        outputs.push(super::report_output(path, &report)?);
+    }
+    doublet_io::commit(outputs)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        if let Some(path) = &args.report {
-            super::write_report(path, &report)?;
-        }
         printers::summary::print(&report, &mut out)?;
     }
     out.flush()?;

@@ -111,17 +111,47 @@ pub fn render(
         "pairs": pairs,
         "clusters": clusters,
     });
-    // `</` cannot appear inside a script element; JSON allows `<\/` instead.
-    let data = data.to_string().replace("</", "<\\/");
+    let data = script_safe(&data.to_string());
     TEMPLATE
         .replacen("/*STYLE*/", STYLE, 1)
         .replacen("/*SCRIPT*/", SCRIPT, 1)
         .replacen("/*DATA*/", &data, 1)
 }
 
+/// JSON made safe to embed in a `<script>` element: `<`, `>` and `&` (which
+/// could close the element or open a comment, `</script>`, `<!--`, `]]>`)
+/// and U+2028/U+2029 (line ends to older JavaScript) are written as `\\uXXXX`
+/// escapes. They can only occur inside JSON strings, where the escape means
+/// the same character.
+fn script_safe(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn embedded_json_cannot_close_its_script() {
+        let text = "</script><!-- <script> ]]> & \u{2028}\u{2029}";
+        let safe = script_safe(&serde_json::json!({ "t": text }).to_string());
+        for bad in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!safe.contains(bad), "{safe}");
+        }
+        let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+        assert_eq!(back["t"], text);
+    }
 
     #[test]
     fn utf16_offsets_count_surrogate_pairs() {

@@ -2,23 +2,7 @@
 
 use std::collections::BTreeSet;
 
-use crate::{doublet, news, seeds_jsonl};
-
-fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
-    let bytes = std::fs::read(path).unwrap();
-    let name = path.to_string_lossy();
-    let text = if name.ends_with(".gz") {
-        let mut s = String::new();
-        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
-            .unwrap();
-        s
-    } else {
-        String::from_utf8(bytes).unwrap()
-    };
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
+use crate::{doublet, news, read_jsonl, seeds_jsonl};
 
 #[test]
 fn seeds_dedup_keeps_three_cleaned_and_explains_two() {

@@ -8,6 +8,8 @@ mod hostile;
 mod html;
 mod inputs;
 mod limits;
+mod lossless;
+mod outputs;
 mod scan;
 
 use std::path::PathBuf;
@@ -39,6 +41,23 @@ pub fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
     assert_eq!(s.trim_end().lines().count(), 1, "one message: {s}");
     assert!(!s.contains("panicked"), "{s}");
     s
+}
+
+/// The records of a JSON Lines file (gzip by its name).
+pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(path).unwrap();
+    let name = path.to_string_lossy();
+    let text = if name.ends_with(".gz") {
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut s)
+            .unwrap();
+        s
+    } else {
+        String::from_utf8(bytes).unwrap()
+    };
+    text.lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 pub fn news() -> PathBuf {

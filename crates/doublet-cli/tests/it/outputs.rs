@@ -1,0 +1,284 @@
+//! The output plan: no output is an input or another output, special files
+//! are written in place, and the outputs of a run appear all or none.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command as Process, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::{doublet, seeds_and_copies_jsonl, seeds_jsonl, stderr_of};
+
+/// Lines of a JSON Lines file.
+fn lines(path: &Path) -> usize {
+    std::fs::read_to_string(path).unwrap().lines().count()
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+#[cfg(unix)]
+#[test]
+fn an_output_that_is_an_input_is_refused_by_file_identity() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let input = d.join("in.jsonl");
+    let data = seeds_and_copies_jsonl();
+    std::fs::write(&input, &data).unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    std::os::unix::fs::symlink(&input, d.join("link.jsonl")).unwrap();
+    for (flag, out) in [
+        ("-o", "in.jsonl"),
+        ("-o", "./in.jsonl"),
+        ("-o", "sub/../in.jsonl"),
+        ("-o", "link.jsonl"),
+        ("--report", "in.jsonl"),
+    ] {
+        let mut cmd = doublet();
+        cmd.current_dir(d).args(["dedup", "-q", "in.jsonl"]);
+        if flag != "-o" {
+            cmd.args(["-o", "kept.jsonl"]);
+        }
+        let msg = stderr_of(cmd.args([flag, out]).assert());
+        assert!(
+            msg.contains("is the same file as the input"),
+            "{out}: {msg}"
+        );
+        assert_eq!(std::fs::read_to_string(&input).unwrap(), data, "{out}");
+    }
+    // A file inside an input folder, and a settings file.
+    let folder = d.join("docs");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("a.txt"), "some text").unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args(["scan", "-q", "--report"])
+            .arg(folder.join("a.txt"))
+            .arg(&folder)
+            .assert(),
+    );
+    assert!(
+        msg.contains("--report is the same file as the input"),
+        "{msg}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(folder.join("a.txt")).unwrap(),
+        "some text"
+    );
+    std::fs::write(d.join("c.json"), "{}").unwrap();
+    let msg = stderr_of(
+        doublet()
+            .current_dir(d)
+            .args([
+                "scan", "-q", "in.jsonl", "--config", "c.json", "--html", "c.json",
+            ])
+            .assert(),
+    );
+    assert!(
+        msg.contains("--html is the same file as the input c.json"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn two_outputs_on_one_file_are_refused_even_before_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("in.jsonl"), seeds_jsonl()).unwrap();
+    std::fs::create_dir(d.join("sub")).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .current_dir(d)
+            .args(["dedup", "-q", "in.jsonl", "-o", "new.jsonl", "--removed"])
+            .arg("sub/../new.jsonl")
+            .assert(),
+    );
+    assert!(
+        msg.contains("--removed is the same file as --output new.jsonl"),
+        "{msg}"
+    );
+    let msg = stderr_of(
+        doublet()
+            .current_dir(d)
+            .args(["scan", "-q", "in.jsonl", "--report", "r", "--html", "./r"])
+            .assert(),
+    );
+    assert!(
+        msg.contains("--html is the same file as --report r"),
+        "{msg}"
+    );
+    assert_eq!(names(d), ["in.jsonl", "sub"]);
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn special_files_are_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_and_copies_jsonl()).unwrap();
+    let removed = dir.path().join("removed.jsonl");
+    doublet()
+        .args(["dedup", "-q", "-o", "/dev/null", "--removed"])
+        .arg(&removed)
+        .arg(&input)
+        .assert()
+        .success();
+    assert!(std::fs::metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
+    assert_eq!(lines(&removed), 7);
+
+    // A FIFO with a reader on the other end.
+    let fifo = dir.path().join("kept.jsonl");
+    assert!(Process::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    doublet()
+        .args(["dedup", "-q", "-o"])
+        .arg(&fifo)
+        .arg(&input)
+        .timeout(Duration::from_secs(120))
+        .assert()
+        .success();
+    let kept = reader.join().unwrap();
+    assert_eq!(kept.lines().count(), 3);
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert_eq!(
+        names(dir.path()),
+        ["in.jsonl", "kept.jsonl", "removed.jsonl"]
+    );
+}
+
+/// A failing output (a full disk: /dev/full) fails the run before any
+/// output is renamed into place: no `--output` appears, and one that
+/// existed is unchanged.
+#[cfg(target_os = "linux")]
+#[test]
+fn one_failed_output_leaves_no_other_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_and_copies_jsonl()).unwrap();
+    let kept = dir.path().join("kept.jsonl");
+    let msg = stderr_of(
+        doublet()
+            .args(["dedup", "-q", "--removed", "/dev/full", "-o"])
+            .arg(&kept)
+            .arg(&input)
+            .assert(),
+    );
+    assert!(msg.contains("/dev/full"), "{msg}");
+    assert_eq!(names(dir.path()), ["in.jsonl"]);
+    std::fs::write(&kept, "old\n").unwrap();
+    stderr_of(
+        doublet()
+            .args(["dedup", "-q", "--report", "/dev/full", "-o"])
+            .arg(&kept)
+            .arg(&input)
+            .assert(),
+    );
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "old\n");
+    assert_eq!(names(dir.path()), ["in.jsonl", "kept.jsonl"]);
+}
+
+/// Start `doublet` with `DOUBLET_TEST_PAUSE_FILE` and wait until it pauses
+/// before its second pass over the inputs.
+pub fn paused(cmd: &mut Process, pause: &Path) -> Child {
+    let child = cmd
+        .env("DOUBLET_TEST_PAUSE_FILE", pause)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while !pause.exists() {
+        assert!(start.elapsed().as_secs() < 60, "doublet did not pause");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child
+}
+
+pub fn bin() -> Process {
+    Process::new(assert_cmd::cargo::cargo_bin("doublet"))
+}
+
+/// The second rename fails (a folder appeared where `--removed` goes): the
+/// first is undone, and the `--output` it had replaced is back.
+#[cfg(unix)]
+#[test]
+fn a_failed_rename_rolls_back_the_outputs_already_renamed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_and_copies_jsonl()).unwrap();
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let (kept, removed) = (out.join("kept.jsonl"), out.join("removed.jsonl"));
+    std::fs::write(&kept, "old\n").unwrap();
+    let pause = dir.path().join("pause");
+    let child = paused(
+        bin()
+            .args(["dedup", "-q", "-o"])
+            .arg(&kept)
+            .arg("--removed")
+            .arg(&removed)
+            .arg(&input),
+        &pause,
+    );
+    std::fs::create_dir(&removed).unwrap();
+    std::fs::write(removed.join("x"), "").unwrap();
+    std::fs::remove_file(&pause).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let msg = String::from_utf8_lossy(&output.stderr);
+    assert!(msg.contains("removed.jsonl"), "{msg}");
+    assert_eq!(std::fs::read_to_string(&kept).unwrap(), "old\n");
+    assert_eq!(names(&out), ["kept.jsonl", "removed.jsonl"]);
+}
+
+#[test]
+fn compressed_reports_are_written_compressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_jsonl()).unwrap();
+    let (gz, zst): (PathBuf, PathBuf) =
+        (dir.path().join("r.json.gz"), dir.path().join("r.json.zst"));
+    doublet()
+        .args(["scan", "-q", "--report"])
+        .arg(&gz)
+        .arg(&input)
+        .assert()
+        .success();
+    doublet()
+        .args(["dedup", "-q", "-o"])
+        .arg(dir.path().join("k.jsonl"))
+        .arg("--report")
+        .arg(&zst)
+        .arg(&input)
+        .assert()
+        .success();
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&gz).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let r: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(r["stats"]["documents"], 5);
+    let bytes = zstd::decode_all(std::fs::File::open(&zst).unwrap()).unwrap();
+    let r: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(r["stats"]["documents"], 5);
+}
