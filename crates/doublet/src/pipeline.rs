@@ -950,14 +950,24 @@ impl Scanner {
         let recurs = |k: u64| recurring.binary_search_by_key(&k, |r| r.0).is_ok();
         // Where each recurring block sits: one vote per document holding it,
         // true when it lies before the first or after the last block of the
-        // document's own content (content that does not recur).
-        let mut votes: Vec<(u64, bool, Form)> = docs
+        // document's own content (content that does not recur). A document
+        // made mostly of recurring content (a compilation of shared
+        // paragraphs) has no meaningful middle, so it abstains.
+        let mut votes: Vec<(u64, Option<bool>, Form)> = docs
             .par_iter()
             .flat_map_iter(|doc| {
                 let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
+                let words = |own: bool| -> u32 {
+                    doc.blocks
+                        .iter()
+                        .filter(|b| b.status.is_content() && recurs(b.key) != own)
+                        .map(|b| b.end - b.start)
+                        .sum()
+                };
+                let votes = words(true) >= words(false);
                 let first = doc.blocks.iter().position(own);
                 let last = doc.blocks.iter().rposition(own);
-                let mut out: Vec<(u64, bool, Form)> = doc
+                let mut out: Vec<(u64, Option<bool>, Form)> = doc
                     .blocks
                     .iter()
                     .enumerate()
@@ -967,7 +977,7 @@ impl Scanner {
                             (Some(f), Some(l)) => i < f || i > l,
                             _ => true,
                         };
-                        (b.key, edge, b.form)
+                        (b.key, votes.then_some(edge), b.form)
                     })
                     .collect();
                 // The first occurrence speaks for the document.
@@ -988,7 +998,8 @@ impl Scanner {
                     documents: run.len(),
                     across_corpus: recurring[i].1,
                     within_site: recurring[i].2,
-                    at_edge: run.iter().filter(|v| v.1).count(),
+                    voters: run.iter().filter(|v| v.1.is_some()).count(),
+                    at_edge: run.iter().filter(|v| v.1 == Some(true)).count(),
                 };
                 r.is_furniture(clean).then(|| {
                     let evidence = Evidence::Corpus {

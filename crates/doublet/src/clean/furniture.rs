@@ -18,9 +18,11 @@
 //!   article was published by …", a paywall's "You have reached your limit")
 //!   is furniture when it recurs *and* sits at a page edge — before the first
 //!   or after the last block of the document's own content — in at least
-//!   `edge_share` of the documents holding it. Furniture sits in the header
-//!   or footer of every page it is on; a shared sentence sits wherever the
-//!   article put it;
+//!   `edge_share` of the documents holding it, and in at least
+//!   `corpus_min_docs` of them. Furniture sits in the header or footer of
+//!   every page it is on; a shared sentence sits wherever the article put it.
+//!   Only documents whose own (not recurring) content is at least half of
+//!   their content vote: a compilation of shared paragraphs has no middle;
 //! * a **paragraph** (prose of at least `length_high` characters, jusText's
 //!   `good`) is furniture only when it recurs *within one site* and sits at
 //!   the edge as above (a site's appeal to readers under every article).
@@ -73,20 +75,30 @@ pub struct Recurrence {
     /// It is in at least `corpus_min_docs` mutually unrelated documents of
     /// one site.
     pub within_site: bool,
-    /// Documents in which it sits at the page's head or tail.
+    /// Documents whose place for it counts: those whose own (not
+    /// recurring) content is at least half of their content. A page made
+    /// mostly of shared paragraphs has no middle to tell an edge from.
+    pub voters: usize,
+    /// Voters in which it sits at the page's head or tail.
     pub at_edge: usize,
 }
 
 impl Recurrence {
-    /// Share of its documents in which it sits at an edge.
+    /// Share of the voters in which it sits at an edge (0 without voters).
     pub fn edge_share(&self) -> f64 {
-        self.at_edge as f64 / self.documents.max(1) as f64
+        if self.voters == 0 {
+            0.0
+        } else {
+            self.at_edge as f64 / self.voters as f64
+        }
     }
 
-    /// Whether the block is page furniture (see the module docs).
+    /// Whether the block is page furniture (see the module docs). Its place
+    /// counts only when at least `corpus_min_docs` documents put it at an
+    /// edge and they make `edge_share` of the voters.
     pub fn is_furniture(&self, cfg: &CleanConfig) -> bool {
         let recurs = self.across_corpus || self.within_site;
-        let at_edge = self.edge_share() >= cfg.edge_share;
+        let at_edge = self.at_edge >= cfg.corpus_min_docs && self.edge_share() >= cfg.edge_share;
         match self.form {
             Form::Formulaic => recurs,
             Form::Sentence => recurs && at_edge,
@@ -102,9 +114,10 @@ mod tests {
     fn rec(form: Form, across: bool, site: bool, edge: usize) -> Recurrence {
         Recurrence {
             form,
-            documents: 10,
+            documents: 12,
             across_corpus: across,
             within_site: site,
+            voters: 10,
             at_edge: edge,
         }
     }
