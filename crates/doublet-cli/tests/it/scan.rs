@@ -1,4 +1,4 @@
-use crate::{doublet, json, news, StdoutOk};
+use crate::{assert_accounting, doublet, json, news, StdoutOk};
 
 #[test]
 fn summary_of_the_bundled_example() {
@@ -158,4 +158,148 @@ fn a_config_file_is_read_and_flags_override_it() {
     let c = &json(&out)["config"];
     assert_eq!(c["ngram"], 4);
     assert_eq!(c["containment"], 0.9);
+}
+
+/// Pages of two sites: every page of `north.example` ends with a long appeal,
+/// and every page quotes one long paragraph that unrelated articles share.
+fn sites_jsonl(dir: &std::path::Path, with_url: bool, site_field: bool) -> std::path::PathBuf {
+    let appeal = "The North Courier has reported on the life of the valley for more than a century, \
+                  and we want to keep our journalism open to everyone who needs it. If you value what we \
+                  do, please consider supporting us with a contribution of any size today.";
+    let shared = "The council said that the new bridge over the river would be built in three stages, \
+                  and that the first of them would begin in the spring if the weather allowed it, while \
+                  the second and third stages depend on money that the region has not yet promised.";
+    let words = [
+        "harbour", "station", "market", "winter", "council", "school", "library", "bridge",
+        "garden", "museum", "theatre", "hospital", "river", "mayor", "ferry", "orchard", "quarry",
+        "festival", "railway", "chapel", "mill", "court", "farm", "tower", "canal", "forest",
+        "castle", "village",
+    ];
+    let mut state = 17u64;
+    let mut word = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        words[(state >> 33) as usize % words.len()]
+    };
+    let mut out = String::new();
+    for i in 0..12 {
+        let site = if i % 2 == 0 { "north" } else { "south" };
+        let own: Vec<String> = (0..4)
+            .map(|_| {
+                let mut p = String::new();
+                for _ in 0..3 {
+                    p.push_str(&format!(
+                        "The {} of the {} and the {} was {} by the {} that the {} had {}. ",
+                        word(),
+                        word(),
+                        word(),
+                        word(),
+                        word(),
+                        word(),
+                        word()
+                    ));
+                }
+                p.trim_end().to_string()
+            })
+            .collect();
+        let mut paras = vec![
+            own[0].clone(),
+            shared.to_string(),
+            own[1].clone(),
+            own[2].clone(),
+            own[3].clone(),
+        ];
+        if site == "north" {
+            paras.push(appeal.to_string());
+        }
+        let mut rec = serde_json::json!({"id": format!("{site}-{i:02}"), "text": paras.join("\n")});
+        if with_url {
+            rec["url"] = format!("https://www.{site}.example/news/{i}").into();
+        }
+        if site_field {
+            rec["outlet"] = site.into();
+        }
+        out.push_str(&rec.to_string());
+        out.push('\n');
+    }
+    let path = dir.join("sites.jsonl");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn appeal_marked(r: &serde_json::Value) -> Vec<bool> {
+    r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["id"].as_str().unwrap().starts_with("north"))
+        .map(|d| {
+            d["boilerplate"].as_array().unwrap().iter().any(|m| {
+                m["reason"] == "corpus" && m["within_site"] == true && m["form"] == "paragraph"
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn sites_come_from_url_hosts_or_a_site_field() {
+    let dir = tempfile::tempdir().unwrap();
+    // A url field's host names the site: the appeal is furniture of north.
+    let path = sites_jsonl(dir.path(), true, false);
+    let r = json(&doublet().args(["scan", "--json"]).arg(&path).stdout_ok());
+    assert_accounting(&r);
+    assert_eq!(appeal_marked(&r), vec![true; 6]);
+    // The shared paragraph is content everywhere, and nothing is removed.
+    assert_eq!(r["stats"]["removed"], 0);
+    assert_eq!(r["stats"]["reuse_clusters"], 1);
+    assert_eq!(r["reuse"][0]["holders"].as_array().unwrap().len(), 12);
+    assert!(r["reuse"][0]["text"]
+        .as_str()
+        .unwrap()
+        .starts_with("The council said"));
+    // --site-field names another field.
+    let path = sites_jsonl(dir.path(), false, true);
+    let r = json(
+        &doublet()
+            .args(["scan", "--json", "--site-field", "outlet"])
+            .arg(&path)
+            .stdout_ok(),
+    );
+    assert_eq!(appeal_marked(&r), vec![true; 6]);
+    // Without any site, the long appeal is prose shared by unrelated pages.
+    let path = sites_jsonl(dir.path(), false, false);
+    let r = json(&doublet().args(["scan", "--json"]).arg(&path).stdout_ok());
+    assert_eq!(appeal_marked(&r), vec![false; 6]);
+    assert_eq!(r["stats"]["corpus_boilerplate_bytes"], 0);
+}
+
+#[test]
+fn paragraph_dedup_and_min_words_are_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = sites_jsonl(dir.path(), true, false);
+    let r = json(
+        &doublet()
+            .args(["scan", "--json", "--dedup-paragraphs", "--min-words", "30"])
+            .arg(&path)
+            .stdout_ok(),
+    );
+    assert_eq!(r["config"]["dedup_paragraphs"], true);
+    assert_eq!(r["config"]["min_words"], 30);
+    let with: Vec<&serde_json::Value> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| !d["duplicate_paragraphs"].as_array().unwrap().is_empty())
+        .collect();
+    // Eleven later holders of the shared paragraph point at the one keeper.
+    assert_eq!(with.len(), 11);
+    let keeper = with[0]["duplicate_paragraphs"][0]["of"].as_str().unwrap();
+    for d in &with {
+        let m = &d["duplicate_paragraphs"][0];
+        assert_eq!(m["reason"], "duplicate_paragraph");
+        assert_eq!(m["of"], keeper);
+        assert!(d["cleaned"]["duplicate_paragraph"].as_u64().unwrap() > 100);
+    }
+    assert!(r["stats"]["duplicate_paragraph_bytes"].as_u64().unwrap() > 1000);
 }
