@@ -149,7 +149,7 @@ impl Default for Config {
             passage_max_df: 64,
             keep: KeepPolicy::MostComplete,
             min_words: 20,
-            min_content_share: 0.5,
+            min_content_share: 0.3,
             dedup_paragraphs: false,
             clean: CleanConfig::default(),
         }
