@@ -5,15 +5,22 @@
 //! the scan reports passages for related.
 #![no_main]
 
-use doublet::{
-    CleanConfig, Config, Document, Error, KeepPolicy, PairRelation, Scanner,
-};
+use doublet::{CleanConfig, Config, Document, Error, KeepPolicy, PairRelation, Scanner};
 use libfuzzer_sys::arbitrary::{Result, Unstructured};
 use libfuzzer_sys::fuzz_target;
 
 /// A count: mostly in `normal`, sometimes an edge users type (0, 1, huge).
 fn size(u: &mut Unstructured, normal: std::ops::RangeInclusive<usize>) -> Result<usize> {
-    const EDGES: [usize; 8] = [0, 1, 2, 3, 1 << 20, u32::MAX as usize, usize::MAX / 2, usize::MAX];
+    const EDGES: [usize; 8] = [
+        0,
+        1,
+        2,
+        3,
+        1 << 20,
+        u32::MAX as usize,
+        usize::MAX / 2,
+        usize::MAX,
+    ];
     Ok(match u.int_in_range(0..=15u8)? {
         0 => EDGES[u.choose_index(EDGES.len())?],
         1 => usize::from(u.arbitrary::<u16>()?),
@@ -100,8 +107,22 @@ fn config(u: &mut Unstructured) -> Result<Config> {
 }
 
 const WORDS: [&str; 16] = [
-    "the", "minister", "said", "on", "tuesday", "that", "talks", "would", "continue",
-    "and", "officials", "in", "capital", "had", "agreed", "to",
+    "the",
+    "minister",
+    "said",
+    "on",
+    "tuesday",
+    "that",
+    "talks",
+    "would",
+    "continue",
+    "and",
+    "officials",
+    "in",
+    "capital",
+    "had",
+    "agreed",
+    "to",
 ];
 
 /// Two to five documents: fresh text, or a slice of an earlier one with a
@@ -173,9 +194,19 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(s.documents, docs.len());
     assert_eq!(s.kept + s.removed, s.documents);
     assert_eq!(s.exact + s.near_duplicate + s.contained, s.removed);
-    assert_eq!(report.clusters.iter().map(|c| c.members.len()).sum::<usize>(), docs.len());
+    assert_eq!(
+        report
+            .clusters
+            .iter()
+            .map(|c| c.members.len())
+            .sum::<usize>(),
+        docs.len()
+    );
     for d in &report.documents {
-        assert!(d.jaccard.is_none_or(unit) && d.containment.is_none_or(unit), "{d:?}");
+        assert!(
+            d.jaccard.is_none_or(unit) && d.containment.is_none_or(unit),
+            "{d:?}"
+        );
     }
     let by_id = |id: &str| docs.iter().find(|d| d.id == id).unwrap();
     for p in &report.pairs {
