@@ -1,8 +1,10 @@
 //! The `doublet` command. Glue only: arguments, settings, one module per
 //! subcommand, printers. Exit status: 0 success, 2 error (one message naming
-//! the file and line), 130 interrupted (SIGINT, SIGTERM or SIGHUP; no
+//! the file and line, or out of memory), 130 interrupted (SIGINT, SIGTERM or SIGHUP; no
 //! unfinished output is left behind).
 
+#[cfg(unix)]
+mod alloc;
 mod args;
 mod commands;
 mod load;
@@ -12,6 +14,11 @@ mod settings;
 use std::process::ExitCode;
 
 use clap::Parser;
+
+/// Out of memory: exit 2 with one line (see `alloc`).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: alloc::ExitOnOutOfMemory = alloc::ExitOnOutOfMemory;
 
 fn run() -> anyhow::Result<()> {
     let cli = args::Cli::parse();

@@ -16,8 +16,8 @@ pub mod writers;
 pub use error::{Error, Result};
 pub use readers::{records, Fields, Input, Origin, RawObject, Record};
 pub use writers::{
-    check_writable, commit, is_special, remove_unfinished, write_atomic, write_atomic_with, Output,
-    Unfinished,
+    check_writable, commit, is_special, remove_unfinished, remove_unfinished_in_place,
+    write_atomic, write_atomic_with, Output, Unfinished,
 };
 
 /// Characters of an id or other user value quoted in a message, at most.

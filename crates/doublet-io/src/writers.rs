@@ -67,6 +67,46 @@ pub fn remove_unfinished() {
     std::mem::forget(list);
 }
 
+/// [`remove_unfinished`] for an out-of-memory handler: deletes the
+/// registered temporary files without allocating (each path is copied into
+/// a buffer on the stack and unlinked) and holds the list's lock until the
+/// process exits. Returns false, deleting nothing, when the list is held
+/// (by the calling thread itself, if it ran out of memory while
+/// registering a file) or a path does not fit the buffer; those temporary
+/// files keep their hidden `.doublet-*.tmp` names.
+pub fn remove_unfinished_in_place() -> bool {
+    let list = match UNFINISHED.try_lock() {
+        Ok(list) => list,
+        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return false,
+    };
+    let mut all = true;
+    for path in list.iter() {
+        all &= unlink_in_place(path);
+    }
+    std::mem::forget(list);
+    all
+}
+
+#[cfg(unix)]
+fn unlink_in_place(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let bytes = path.as_os_str().as_bytes();
+    let mut buf = [0u8; 4096];
+    if bytes.len() >= buf.len() || bytes.contains(&0) {
+        return false;
+    }
+    buf[..bytes.len()].copy_from_slice(bytes);
+    // SAFETY: `buf` holds the path and a terminating NUL.
+    unsafe { libc::unlink(buf.as_ptr().cast()) == 0 }
+}
+
+#[cfg(not(unix))]
+fn unlink_in_place(path: &Path) -> bool {
+    // No allocation-free unlink here; std may allocate for the wide path.
+    std::fs::remove_file(path).is_ok()
+}
+
 enum Sink {
     Plain(BufWriter<File>),
     Gzip(flate2::write::GzEncoder<BufWriter<File>>),

@@ -176,6 +176,13 @@ fn unit(field: &'static str, v: f64) -> Result<()> {
 impl Config {
     /// Check every value and fill in derived ones (LSH bands and rows).
     pub fn validated(mut self) -> Result<Self> {
+        // The most words a count of words (`min_passage`, `passage_gap`) may
+        // name: token positions are 32-bit, so no passage or gap is longer.
+        const MAX_WORDS: usize = u32::MAX as usize;
+        // The most anchors a document may be asked to keep (`anchor_min`):
+        // far more than any containment estimate needs, few enough that the
+        // memory account of 2^32 documents cannot overflow.
+        const MAX_ANCHORS: usize = 1 << 20;
         check((1..=64).contains(&self.ngram), "ngram", || {
             format!("must be between 1 and 64, got {}", self.ngram)
         })?;
@@ -187,9 +194,21 @@ impl Config {
         check(self.anchor_rate >= 1, "anchor_rate", || {
             "must be at least 1".into()
         })?;
-        check(self.anchor_min >= 1, "anchor_min", || {
-            "must be at least 1".into()
-        })?;
+        // Every count is bounded so that the engine's arithmetic on it
+        // (memory accounting, window sizes, signed diagonals) cannot overflow:
+        // a count of words or positions beyond 2^32 - 1 can never be reached
+        // (documents and positions are 32-bit), and a document never has
+        // more than MAX_ANCHORS anchors to keep.
+        check(
+            (1..=MAX_ANCHORS).contains(&self.anchor_min),
+            "anchor_min",
+            || {
+                format!(
+                    "must be between 1 and {MAX_ANCHORS}, got {}",
+                    self.anchor_min
+                )
+            },
+        )?;
         check(self.anchor_max_df >= 2, "anchor_max_df", || {
             "must be at least 2".into()
         })?;
@@ -200,15 +219,18 @@ impl Config {
         // `min_passage - ngram + 1` shingles: a passage shorter than one
         // shingle has no seed.
         check(
-            self.min_passage == 0 || self.min_passage >= self.ngram,
+            self.min_passage == 0 || (self.ngram..=MAX_WORDS).contains(&self.min_passage),
             "min_passage",
             || {
                 format!(
-                    "must be 0 (off) or at least ngram ({}), got {}",
+                    "must be 0 (off) or between ngram ({}) and {MAX_WORDS}, got {}",
                     self.ngram, self.min_passage
                 )
             },
         )?;
+        check(self.passage_gap <= MAX_WORDS, "passage_gap", || {
+            format!("must be at most {MAX_WORDS}, got {}", self.passage_gap)
+        })?;
         check(self.passage_max_df >= 2, "passage_max_df", || {
             "must be at least 2".into()
         })?;
@@ -231,6 +253,16 @@ impl Config {
         )?;
         unit("clean.stopwords_low", c.stopwords_low)?;
         unit("clean.stopwords_high", c.stopwords_high)?;
+        check(
+            c.stopwords_low <= c.stopwords_high,
+            "clean.stopwords_low",
+            || {
+                format!(
+                    "must not exceed clean.stopwords_high ({}), got {}",
+                    c.stopwords_high, c.stopwords_low
+                )
+            },
+        )?;
         unit("clean.corpus_related", c.corpus_related)?;
         unit("clean.edge_share", c.edge_share)?;
         check(c.corpus_min_docs >= 2, "clean.corpus_min_docs", || {
@@ -243,7 +275,8 @@ impl Config {
                 self.rows = Some(r);
             }
             (Some(b), Some(r)) => {
-                check(b >= 1 && r >= 1 && b * r <= self.num_perm, "bands", || {
+                let fits = b.checked_mul(r).is_some_and(|n| n <= self.num_perm);
+                check(b >= 1 && r >= 1 && fits, "bands", || {
                     format!(
                         "bands x rows must be at least 1 and at most num_perm ({}), got {b} x {r}",
                         self.num_perm
@@ -291,5 +324,101 @@ mod tests {
         .validated()
         .unwrap_err();
         assert!(e.to_string().contains("ngram"), "{e}");
+    }
+
+    fn refused(c: Config) -> &'static str {
+        match c.validated() {
+            Err(Error::Config { field, .. }) => field,
+            other => panic!("accepted: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn passages_shorter_than_a_shingle_are_refused() {
+        // Before, 3 with ngram 5 divided by zero in winnowing and 1 or 2
+        // silently found nothing.
+        for min_passage in [1, 2, 3, 4] {
+            let c = Config {
+                min_passage,
+                ..Config::default()
+            };
+            assert_eq!(refused(c), "min_passage");
+        }
+        for min_passage in [0, 5, 6] {
+            let c = Config {
+                min_passage,
+                ..Config::default()
+            };
+            c.validated().unwrap();
+        }
+    }
+
+    #[test]
+    fn huge_counts_are_refused_before_they_overflow() {
+        let huge = usize::MAX;
+        assert_eq!(
+            refused(Config {
+                anchor_min: huge,
+                ..Config::default()
+            }),
+            "anchor_min"
+        );
+        assert_eq!(
+            refused(Config {
+                min_passage: huge,
+                ..Config::default()
+            }),
+            "min_passage"
+        );
+        assert_eq!(
+            refused(Config {
+                passage_gap: huge / 2,
+                ..Config::default()
+            }),
+            "passage_gap"
+        );
+        // bands x rows overflowed in the check itself.
+        assert_eq!(
+            refused(Config {
+                bands: Some(huge),
+                rows: Some(huge),
+                ..Config::default()
+            }),
+            "bands"
+        );
+    }
+
+    #[test]
+    fn stop_word_bounds_must_be_ordered() {
+        let clean = CleanConfig {
+            stopwords_low: 0.5,
+            stopwords_high: 0.3,
+            ..CleanConfig::default()
+        };
+        assert_eq!(
+            refused(Config {
+                clean,
+                ..Config::default()
+            }),
+            "clean.stopwords_low"
+        );
+    }
+
+    #[test]
+    fn not_a_number_is_out_of_range() {
+        assert_eq!(
+            refused(Config {
+                threshold: f64::NAN,
+                ..Config::default()
+            }),
+            "threshold"
+        );
+        assert_eq!(
+            refused(Config {
+                min_content_share: f64::NAN,
+                ..Config::default()
+            }),
+            "min_content_share"
+        );
     }
 }

@@ -154,3 +154,42 @@ fn a_closed_pipe_is_not_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn passages_shorter_than_a_shingle_are_refused_by_every_command() {
+    // Before, 3 (with ngram 5) panicked dividing by zero in winnowing, and
+    // 1 or 2 silently found no passages.
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join("truth.jsonl");
+    std::fs::write(&truth, "{\"id\":\"a\",\"cluster\":\"x\"}\n").unwrap();
+    let out = dir.path().join("out.jsonl");
+    for value in ["1", "2", "3", "4"] {
+        let runs: [Vec<std::ffi::OsString>; 3] = [
+            vec!["scan".into()],
+            vec!["dedup".into(), "-o".into(), out.clone().into()],
+            vec!["eval".into(), "--truth".into(), truth.clone().into()],
+        ];
+        for args in runs {
+            let s = stderr_of(
+                doublet()
+                    .args(&args)
+                    .args(["--min-passage", value])
+                    .arg(crate::news())
+                    .assert(),
+            );
+            assert!(
+                s.contains("min_passage") && s.contains(&format!("got {value}")),
+                "{args:?} {value}: {s}"
+            );
+        }
+    }
+    assert!(!out.exists());
+    // 0 (off) and ngram itself are fine.
+    for value in ["0", "5"] {
+        doublet()
+            .args(["scan", "-q", "--min-passage", value])
+            .arg(crate::news())
+            .assert()
+            .success();
+    }
+}

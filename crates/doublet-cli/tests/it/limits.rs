@@ -336,3 +336,52 @@ fn an_interrupted_dedup_leaves_nothing_behind() {
     let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// Allocation failure is exit status 2 with one line, not an abort (134)
+/// with "memory allocation of N bytes failed".
+#[cfg(target_os = "linux")]
+#[test]
+fn out_of_memory_exits_2_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.jsonl");
+    {
+        // 120 MB of prose in 2,000-word records: the engine's tokens and
+        // word offsets for it alone pass the 200 MB address-space limit.
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+        let text = serde_json::to_string(&prose(2_000, 7)).unwrap();
+        for i in 0..10_000 {
+            use std::io::Write;
+            writeln!(w, "{{\"id\":\"d{i}\",\"text\":{text}}}").unwrap();
+        }
+    }
+    let report = dir.path().join("report.json");
+    // Two threads: the limit is on address space, and every thread's stack
+    // counts, so the run must not depend on the machine's core count.
+    let bin = assert_cmd::cargo::cargo_bin("doublet");
+    let script = format!(
+        "ulimit -v 200000; exec '{}' scan -q --threads 2 --report '{}' '{}'",
+        bin.display(),
+        report.display(),
+        big.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .env_remove("RAYON_NUM_THREADS")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("memory allocation of"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.starts_with("doublet: out of memory (could not allocate ")
+            && stderr.contains(" bytes); set --max-memory lower or split the input"),
+        "{stderr}"
+    );
+    // No output, finished or not, is left behind.
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(left, [std::ffi::OsString::from("big.jsonl")], "{left:?}");
+}

@@ -4,6 +4,7 @@ mod clean;
 mod determinism;
 mod eval;
 mod fixtures;
+mod options;
 mod planted;
 mod reuse;
 mod scores;
