@@ -620,7 +620,7 @@ impl Scanner {
         sketches: &[Sketch],
         decisions: &[group::Decision],
         related: &[Verified],
-        reused: &[Vec<(u32, u32)>],
+        reused: &[Vec<Clustered>],
     ) -> Vec<Reuse> {
         let cfg = &self.config;
         // Fingerprints inside a paragraph that a reuse cluster reports
@@ -630,7 +630,7 @@ impl Scanner {
                 let end = p + cfg.ngram as u32;
                 reused
                     .get(d)
-                    .is_some_and(|r| r.iter().any(|&(s, e)| s <= p && end <= e))
+                    .is_some_and(|r| r.iter().any(|c| c.start <= p && end <= c.end))
             };
             sketches[d]
                 .fingerprints
@@ -675,18 +675,12 @@ impl Scanner {
         };
         // Passages inside a clustered paragraph on both sides are that
         // cluster's, already reported once.
-        let spans_of = |d: u32| -> Vec<Span> {
-            reused.get(d as usize).map_or(Vec::new(), |r| {
+        let within = |d: u32, x: Span| {
+            reused.get(d as usize).is_some_and(|r| {
                 r.iter()
-                    .map(|&(s, e)| {
-                        let o = &self.docs[d as usize].offsets;
-                        Span::new(o[s as usize].0 as usize, o[e as usize - 1].1 as usize)
-                    })
-                    .collect()
+                    .any(|c| c.span.start <= x.start && x.end <= c.span.end)
             })
         };
-        let within =
-            |spans: &[Span], x: Span| spans.iter().any(|s| s.start <= x.start && x.end <= s.end);
         let candidates: Vec<(u32, u32)> = index::passage_pairs(&kept, cfg.passage_max_df, agree)
             .into_iter()
             .filter(|p| known.binary_search(p).is_err())
@@ -705,9 +699,10 @@ impl Scanner {
                 };
                 let (da, db) = (&self.docs[a as usize], &self.docs[b as usize]);
                 let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
-                let (ra, rb) = (spans_of(a), spans_of(b));
                 let mut passages = passages_between(&ca, &cb, params, None);
-                passages.retain(|p| !(within(&ra, p.a) && within(&rb, p.b)));
+                // Passages inside a clustered paragraph on both sides are
+                // that cluster's, already reported once.
+                passages.retain(|p| !(within(a, p.a) && within(b, p.b)));
                 if passages.is_empty() {
                     return None;
                 }
@@ -737,7 +732,7 @@ impl Scanner {
         &self,
         sketches: &[Sketch],
         decisions: &[group::Decision],
-    ) -> (Vec<ReuseCluster>, Vec<Vec<(u32, u32)>>) {
+    ) -> (Vec<ReuseCluster>, Vec<Vec<Clustered>>) {
         let cfg = &self.config;
         let docs = &self.docs;
         let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
@@ -779,7 +774,7 @@ impl Scanner {
             )
         };
         clusters.sort_by(|x, y| first(x).cmp(&first(y)));
-        let mut ranges: Vec<Vec<(u32, u32)>> = vec![Vec::new(); docs.len()];
+        let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
         let report = clusters
             .into_iter()
             .enumerate()
@@ -790,7 +785,11 @@ impl Scanner {
                     .into_iter()
                     .map(|(d, b)| {
                         let block = &docs[d as usize].blocks[b as usize];
-                        ranges[d as usize].push((block.start, block.end));
+                        ranges[d as usize].push(Clustered {
+                            start: block.start,
+                            end: block.end,
+                            span: block.span,
+                        });
                         Holder {
                             id: docs[d as usize].id.clone(),
                             start: block.span.start,
@@ -1248,12 +1247,8 @@ impl Scanner {
         }
         for doc in &documents {
             stats.bytes += doc.bytes;
-            stats.repeated_bytes += doc.repeated.iter().map(|m| m.end - m.start).sum::<usize>();
-            stats.boilerplate_bytes += doc
-                .boilerplate
-                .iter()
-                .map(|m| m.end - m.start)
-                .sum::<usize>();
+            stats.repeated_bytes += doc.cleaned.repeated;
+            stats.boilerplate_bytes += doc.cleaned.classifier + doc.cleaned.corpus;
             stats.corpus_boilerplate_bytes += doc.cleaned.corpus;
             stats.duplicate_paragraph_bytes += doc.cleaned.duplicate_paragraph;
             if 2 * doc.cleaned.total() > doc.bytes {
@@ -1336,6 +1331,15 @@ struct Findings<'a> {
 /// keeps 92.7 %. The pairs lost are minimal-length passages with an edit next
 /// to their only fingerprint; `compare` aligns whole documents and finds them.
 const AGREEMENT_SLACK: usize = 1;
+
+/// A paragraph of one document that a reuse cluster reports: its token range
+/// and byte span.
+#[derive(Clone, Copy, Debug)]
+struct Clustered {
+    start: u32,
+    end: u32,
+    span: Span,
+}
 
 /// Kept documents that must hold one paragraph for it to be reported once as
 /// a reuse cluster rather than as pairs.

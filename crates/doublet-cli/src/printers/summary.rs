@@ -18,9 +18,9 @@ fn relation(r: Relation) -> &'static str {
 }
 
 fn cleaned(d: &DocumentReport) -> String {
-    let rep: usize = d.repeated.iter().map(|m| m.end - m.start).sum();
-    let bp: usize = d.boilerplate.iter().map(|m| m.end - m.start).sum();
-    if rep + bp == 0 {
+    let c = &d.cleaned;
+    let (rep, bp) = (c.repeated, c.classifier + c.corpus);
+    if c.total() == 0 {
         return "nothing cleaned".into();
     }
     let pct = |x: usize| {
@@ -36,6 +36,14 @@ fn cleaned(d: &DocumentReport) -> String {
     }
     if bp > 0 {
         parts.push(format!("{} boilerplate ({:.0}%)", size(bp), pct(bp)));
+    }
+    if c.duplicate_paragraph > 0 {
+        let dp = c.duplicate_paragraph;
+        parts.push(format!(
+            "{} duplicate paragraphs ({:.0}%)",
+            size(dp),
+            pct(dp)
+        ));
     }
     format!("cleaned {}", parts.join(", "))
 }
@@ -172,17 +180,9 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
         let mut most: Vec<&DocumentReport> = report
             .documents
             .iter()
-            .filter(|d| !d.repeated.is_empty() || !d.boilerplate.is_empty())
+            .filter(|d| d.cleaned.total() > 0)
             .collect();
-        most.sort_by_key(|d| {
-            let removed: usize = d
-                .repeated
-                .iter()
-                .chain(&d.boilerplate)
-                .map(|m| m.end - m.start)
-                .sum();
-            (std::cmp::Reverse(removed), d.id.clone())
-        });
+        most.sort_by_key(|d| (std::cmp::Reverse(d.cleaned.total()), d.id.clone()));
         if !most.is_empty() {
             writeln!(out)?;
             writeln!(
