@@ -112,7 +112,8 @@ pub struct DedupArgs {
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Keep {
-    /// The copy with the most words after cleaning (ties: smaller id).
+    /// The copy with the most words after cleaning (ties: the copy most
+    /// others are twins of, then the smaller id).
     MostComplete,
     /// The copy that comes first in the input.
     First,

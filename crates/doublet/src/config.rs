@@ -13,7 +13,9 @@ use crate::sketch;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum KeepPolicy {
-    /// The copy with the most words of cleaned text; ties go to the smaller id.
+    /// The copy with the most words of cleaned text; among equally complete
+    /// copies, the one the most others could be removed as twins of, then
+    /// the smaller id.
     #[default]
     MostComplete,
     /// The copy that came first in the input.

@@ -87,6 +87,23 @@ impl Thresholds {
     }
 }
 
+/// For every document, how many verified partners could be removed as its
+/// twin (the partner's relation to it qualifies). The keep policy uses it to
+/// break ties between equally complete copies.
+pub fn twin_counts(n: usize, verified: &[Verified], t: Thresholds) -> Vec<u32> {
+    let mut count = vec![0u32; n];
+    for v in verified {
+        let o = v.overlap;
+        if t.relation(o.jaccard, o.b_in_a).is_some() {
+            count[v.a as usize] += 1;
+        }
+        if t.relation(o.jaccard, o.a_in_b).is_some() {
+            count[v.b as usize] += 1;
+        }
+    }
+    count
+}
+
 /// Decide every document.
 ///
 /// * `order`: document positions, best first under the keep policy;

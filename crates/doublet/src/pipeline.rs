@@ -586,6 +586,20 @@ impl Scanner {
                     || t.relation(o.jaccard, o.b_in_a).is_some()
             })
             .collect();
+        // Among equally complete copies, the one the most others could be
+        // removed as twins of is kept first: in a family of successively
+        // edited copies that is its centre, which covers copies that are
+        // twins of the centre but no longer of the root.
+        if cfg.keep == KeepPolicy::MostComplete {
+            let twins = group::twin_counts(n, &related, t);
+            order.par_sort_by(|&x, &y| {
+                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
+                b.words
+                    .cmp(&a.words)
+                    .then_with(|| twins[y as usize].cmp(&twins[x as usize]))
+                    .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
+            });
+        }
         let decisions = group::decide(&order, &rep, &related, t);
         let (clusters, reused) = if cfg.min_passage > 0 {
             self.reuse_clusters(&sketches, &decisions)

@@ -203,3 +203,71 @@ fn a_copied_paragraph_with_two_changed_words_is_one_passage() {
     assert_eq!(shared[0].passages[0].a, p.a);
     assert_eq!(shared[0].passages[0].b, p.b);
 }
+
+/// `text` with `k` more words replaced (one word for one word), the way a
+/// chain of copies drifts further from its root at every generation.
+fn drift(text: &str, generation: u64, k: usize) -> String {
+    let mut words: Vec<Vec<String>> = text
+        .lines()
+        .map(|l| l.split_whitespace().map(str::to_string).collect())
+        .collect();
+    let total: usize = words.iter().map(Vec::len).sum();
+    for i in 0..k as u64 {
+        let mut at = ((generation * 7_919 + i * 104_729) % total as u64) as usize;
+        for line in words.iter_mut() {
+            if at < line.len() {
+                line[at] = format!("gen{generation}word{i}");
+                break;
+            }
+            at -= line.len();
+        }
+    }
+    words.iter().map(|l| l.join(" ") + "\n").collect()
+}
+
+#[test]
+fn a_family_of_successive_edits_keeps_its_centre() {
+    // Seven copies, each four words further from the root: neighbours are
+    // twins, the two ends are not. Keeping the root (the smallest id among
+    // equally complete copies) would leave the far end alone; keeping the
+    // copy most others are twins of keeps the family together.
+    let mut family = vec![lines(&article(31, 8))];
+    for generation in 1..7 {
+        let next = drift(family.last().unwrap(), generation, 4);
+        family.push(next);
+    }
+    let cfg = doublet::Config::default();
+    let pair = |x: &str, y: &str| {
+        doublet::compare(&cfg, &Document::new("x", x), &Document::new("y", y)).unwrap()
+    };
+    for w in family.windows(2) {
+        let c = pair(&w[0], &w[1]);
+        assert!(c.jaccard >= 0.8, "{}", c.jaccard);
+    }
+    let far = pair(&family[0], &family[6]);
+    assert!(
+        far.jaccard < 0.8 && far.a_in_b < 0.8 && far.b_in_a < 0.8,
+        "{far:?}"
+    );
+
+    let ids: Vec<String> = (0..7).map(|g| format!("gen-{g}")).collect();
+    let r = scan(
+        ids.iter()
+            .zip(&family)
+            .map(|(id, text)| Document::new(id.as_str(), text.as_str()))
+            .collect(),
+    );
+    let kept: Vec<&str> = r
+        .documents
+        .iter()
+        .filter(|d| d.kept)
+        .map(|d| d.id.as_str())
+        .collect();
+    // One copy near the middle is kept and every other one is its twin.
+    assert_eq!(kept.len(), 1, "{:?}", r.documents);
+    assert_ne!(kept, ["gen-0"]);
+    assert_ne!(kept, ["gen-6"]);
+    for d in r.documents.iter().filter(|d| !d.kept) {
+        assert_eq!(d.duplicate_of.as_deref(), Some(kept[0]), "{}", d.id);
+    }
+}
