@@ -152,9 +152,10 @@ pub struct Common {
     #[arg(long, short)]
     pub quiet: bool,
     /// Stop with a clear error (exit status 2) rather than hold more than
-    /// this much memory, e.g. 1.5GB or 800MiB. The engine accounts each
-    /// document's peak cost as it is read (see BENCHMARKS.md for measured
-    /// figures per document). Never changes results.
+    /// this much heap, e.g. 1.5GB or 800MiB. Every allocation is counted
+    /// against it, and the engine refuses early when its projection of the
+    /// run's peak passes it (BENCHMARKS.md has measured figures per
+    /// document). Never changes results.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub max_memory: Option<u64>,
     /// Accept documents whose id was already used: the second is renamed

@@ -15,6 +15,7 @@ use doublet_io::{quoted, records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::Common;
+use crate::memory::Phase;
 use crate::printers::size;
 use crate::settings::Resources;
 
@@ -65,9 +66,12 @@ impl Inputs {
     pub fn parse(common: &Common, rereadable: bool) -> Result<Inputs> {
         // No record may be larger than the memory budget (or the engine's
         // 4 GiB document limit): it is refused while read, not after.
+        // A document needs about four times its size while it is read and
+        // analysed (the line, its text, tokens and offsets), so one larger
+        // than a quarter of the budget could not be held within it.
         let max_record = common
             .max_memory
-            .map_or(MAX_DOCUMENT, |m| m.min(MAX_DOCUMENT));
+            .map_or(MAX_DOCUMENT, |m| (m / 4).clamp(1, MAX_DOCUMENT));
         let mut inputs = Vec::with_capacity(common.inputs.len());
         for arg in &common.inputs {
             let input = Input::parse(arg)?;
@@ -232,6 +236,7 @@ impl Batch {
 /// the previous batch on the worker pool; the channel holds at most two
 /// batches, so memory stays bounded by the batch size.
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
+    crate::memory::phase(Phase::Reading);
     let mut scanner = Scanner::new(config)?;
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);
@@ -349,6 +354,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         let _ = inputs.fingerprints.set(std::mem::take(&mut fingerprints));
         Ok(())
     })?;
+    crate::memory::phase(Phase::Comparing);
     let mut report = scanner.finish();
     bar.finish_and_clear();
     if !skipped.is_empty() {

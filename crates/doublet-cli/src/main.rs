@@ -8,6 +8,7 @@ mod alloc;
 mod args;
 mod commands;
 mod load;
+mod memory;
 mod printers;
 mod settings;
 
@@ -15,10 +16,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// Out of memory: exit 2 with one line (see `alloc`).
+/// The heap is accounted, bounded by `--max-memory`, and running out is
+/// exit 2 with one line (see `alloc`).
 #[cfg(unix)]
 #[global_allocator]
-static ALLOCATOR: alloc::ExitOnOutOfMemory = alloc::ExitOnOutOfMemory;
+static ALLOCATOR: alloc::Accounted = alloc::Accounted;
 
 fn run() -> anyhow::Result<()> {
     let cli = args::Cli::parse();

@@ -31,15 +31,19 @@ pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
     if common.batch_size == 0 {
         bail!("invalid setting `batch-size`: must be at least 1");
     }
+    let max_memory = common
+        .max_memory
+        .map(|b| usize::try_from(b).unwrap_or(usize::MAX));
+    if let Some(bytes) = max_memory {
+        crate::memory::limit(bytes);
+    }
     Ok((
         config,
         Resources {
             threads: common.threads,
             batch_size: common.batch_size,
             progress: !common.quiet,
-            max_memory: common
-                .max_memory
-                .map(|b| usize::try_from(b).unwrap_or(usize::MAX)),
+            max_memory,
         },
     ))
 }

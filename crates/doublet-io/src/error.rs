@@ -40,7 +40,7 @@ pub enum Error {
     },
     /// A document or JSON Lines line is larger than the limit (the
     /// `--max-memory` budget, at most 4 GiB); reading stops there.
-    #[error("{}{}: record larger than {limit} bytes, the most one document may hold (the --max-memory budget, at most 4 GiB)", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
+    #[error("{}{}: record larger than {limit} bytes, the most one document may hold (a quarter of the --max-memory budget, at most 4 GiB)", path.display(), line.map_or(String::new(), |l| format!(":{l}")))]
     TooLarge {
         /// The file.
         path: PathBuf,

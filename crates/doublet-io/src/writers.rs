@@ -152,6 +152,45 @@ pub fn is_special(dest: &Path) -> bool {
     link_to_proc || folder_in_proc
 }
 
+/// A duplicate of this process's descriptor N when `dest` names it
+/// (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`).
+#[cfg(target_os = "linux")]
+fn own_descriptor(dest: &Path) -> Option<File> {
+    use std::os::fd::BorrowedFd;
+    // `/proc/self/fd` is `/proc/PID/fd`; `/proc/thread-self/fd` is
+    // `/proc/PID/task/TID/fd`.
+    let proc = PathBuf::from(format!("/proc/{}", std::process::id()));
+    let ours = |dir: &Path| {
+        let Ok(dir) = std::fs::canonicalize(dir) else {
+            return false;
+        };
+        dir == proc.join("fd")
+            || (dir.ends_with("fd")
+                && dir.parent().and_then(Path::parent) == Some(&proc.join("task")))
+    };
+    // `/dev/stdout` is a link to `/proc/self/fd/1`; `/dev/fd` a link to
+    // `/proc/self/fd`, whose entries are themselves the descriptors.
+    let named = match std::fs::read_link(dest) {
+        Ok(t) if t.parent().is_some_and(ours) => t,
+        _ if dest.parent().is_some_and(ours) => dest.to_owned(),
+        _ => return None,
+    };
+    let n: i32 = named.file_name()?.to_str()?.parse().ok()?;
+    // SAFETY: fcntl(F_GETFD) only asks whether the descriptor is open.
+    if unsafe { libc::fcntl(n, libc::F_GETFD) } == -1 {
+        return None;
+    }
+    // SAFETY: the descriptor is open (checked above) and only borrowed
+    // for as long as it takes to duplicate it.
+    let fd = unsafe { BorrowedFd::borrow_raw(n) };
+    fd.try_clone_to_owned().ok().map(File::from)
+}
+
+#[cfg(not(target_os = "linux"))]
+fn own_descriptor(_dest: &Path) -> Option<File> {
+    None
+}
+
 /// Where an output's bytes go until it is committed.
 enum Pending {
     /// A temporary file, renamed onto `target` by [`commit`].
@@ -188,6 +227,13 @@ fn pending(dest: &Path) -> Result<(File, Pending)> {
         )));
     }
     if is_special(dest) {
+        // One of this process's own descriptors (`/dev/stdout`) is written
+        // through that descriptor, sharing its offset, so that what the
+        // process writes to it afterwards (the summary) follows the output
+        // instead of overwriting it from a second offset.
+        if let Some(file) = own_descriptor(dest) {
+            return Ok((file, Pending::Direct));
+        }
         let file = std::fs::OpenOptions::new()
             .append(true)
             .open(dest)

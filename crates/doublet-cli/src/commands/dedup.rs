@@ -8,6 +8,7 @@ use doublet_io::Output;
 
 use crate::args::DedupArgs;
 use crate::load::{self, Inputs};
+use crate::memory::{self, Phase};
 use crate::settings;
 
 /// Tests of interruption set `DOUBLET_TEST_HOLD_MS` to keep the finished,
@@ -45,6 +46,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     let mut removed = args.removed.as_deref().map(Output::create).transpose()?;
     let inputs = Inputs::parse(&args.common, true)?;
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+    memory::phase(Phase::Writing);
     let mut seen = 0usize;
     for (record, doc) in inputs.records().zip(&report.documents) {
         // Each record was checked against its fingerprint from the first

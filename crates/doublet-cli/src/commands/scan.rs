@@ -11,6 +11,7 @@ use rayon::prelude::*;
 
 use crate::args::ScanArgs;
 use crate::load::{self, Inputs};
+use crate::memory::{self, Phase};
 use crate::printers::html;
 use crate::{printers, settings};
 
@@ -32,17 +33,20 @@ pub fn run(args: ScanArgs) -> Result<()> {
         load::scan(&inputs, config.clone(), &resources)
     })?;
     if inputs.rereadable() {
+        memory::phase(Phase::PassageTexts);
         fill_passage_texts(&mut report, &inputs)?;
     }
     // Both files appear together, or neither does.
     let mut outputs = Vec::new();
     if let Some(path) = &args.html {
+        memory::phase(Phase::HtmlPage);
         let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
         let mut out = doublet_io::Output::create(path)?;
         out.write_all(page.as_bytes())
             .with_context(|| path.display().to_string())?;
         outputs.push(out);
     }
+    memory::phase(Phase::Writing);
     if let Some(path) = &args.report {
         outputs.push(super::report_output(path, &report)?);
     }

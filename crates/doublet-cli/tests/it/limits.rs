@@ -49,10 +49,10 @@ fn prose(words: usize, seed: u64) -> String {
     out
 }
 
-/// Run `cmd`, wait for it, and return its exit status and peak resident
-/// memory in bytes.
+/// Run `cmd`, wait for it, and return its exit status, peak resident
+/// memory in bytes and standard error (which it must keep short).
 #[cfg(target_os = "linux")]
-fn run_measured(cmd: &mut std::process::Command) -> (std::process::ExitStatus, u64) {
+fn run_measured(cmd: &mut std::process::Command) -> (std::process::ExitStatus, u64, String) {
     // Sample the child's high-water mark (VmHWM) until it exits; the last
     // sample can miss at most the final 20 ms of growth.
     let mut child = cmd
@@ -73,7 +73,15 @@ fn run_measured(cmd: &mut std::process::Command) -> (std::process::ExitStatus, u
             }
         }
         if let Some(status) = child.try_wait().unwrap() {
-            return (status, peak);
+            let mut stderr = String::new();
+            use std::io::Read;
+            child
+                .stderr
+                .take()
+                .unwrap()
+                .read_to_string(&mut stderr)
+                .unwrap();
+            return (status, peak, stderr);
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
@@ -92,7 +100,7 @@ fn a_200_megabyte_document_is_read_in_bounded_memory() {
     std::fs::write(&f, &text).unwrap();
     drop((text, chunk));
     let report = dir.path().join("r.json");
-    let (status, peak) = run_measured(
+    let (status, peak, _) = run_measured(
         std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
             .args(["scan", "-q", "--min-passage", "0", "--report"])
             .arg(&report)
@@ -193,8 +201,9 @@ fn a_memory_budget_is_respected_or_refused_clearly() {
             .arg(&f)
             .assert(),
     );
-    assert!(msg.contains("--max-memory 20.0 KB is not enough"), "{msg}");
-    assert!(msg.contains("per document"), "{msg}");
+    // The allocator's bound or the engine's projection, whichever comes
+    // first; both name the bound.
+    assert!(msg.contains("--max-memory 20.0 KB"), "{msg}");
     let r = json(
         &doublet()
             .args(["scan", "--json", "--max-memory", "1GiB"])
@@ -384,4 +393,99 @@ fn out_of_memory_exits_2_with_one_line() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(left, [std::ffi::OsString::from("big.jsonl")], "{left:?}");
+}
+
+/// On documents of a real size the engine's projection of the run's peak
+/// passes the budget before the heap does, and says what a document costs.
+#[test]
+fn the_projected_peak_is_refused_before_it_is_spent() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("long.jsonl");
+    let text = serde_json::to_string(&prose(2_000, 11)).unwrap();
+    let lines: String = (0..1_500)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":{text}}}\n"))
+        .collect();
+    std::fs::write(&f, lines).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args(["scan", "--batch-size", "64", "--max-memory", "20MB"])
+            .arg(&f)
+            .assert(),
+    );
+    assert!(msg.contains("--max-memory 20.0 MB is not enough"), "{msg}");
+    assert!(msg.contains("per document"), "{msg}");
+}
+
+/// `--max-memory` bounds every structure, not only what the engine projects
+/// per document: here the documents are small, but every pair of them
+/// shares a sentence, so the pair lists, the report and the HTML page are
+/// far larger than the documents. The run either finishes within the bound
+/// (with room for the program, thread stacks and the allocator's slack) or
+/// stops with one line naming the bound and the stage, leaving no output.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_memory_budget_bounds_pair_lists_and_the_html_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("quoting.jsonl");
+    {
+        use std::io::Write;
+        let pool: Vec<String> = (0..400).map(|k| prose(24, 1_000 + k)).collect();
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&corpus).unwrap());
+        let mut x = 88_172_645_463_325_252u64;
+        for d in 0..1_000 {
+            let mut text = String::new();
+            for p in 0..4 {
+                for _ in 0..4 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    text.push_str(pool[(x % pool.len() as u64) as usize].trim());
+                    text.push_str(". ");
+                }
+                text.push_str(&prose(20, d * 10 + p));
+                text.push_str("\n\n");
+            }
+            writeln!(
+                w,
+                "{}",
+                serde_json::json!({"id": format!("d{d:04}"), "text": text})
+            )
+            .unwrap();
+        }
+    }
+    const BUDGET: u64 = 40_000_000;
+    // What the heap bound leaves out: the binary, two threads' stacks and
+    // the system allocator's slack.
+    const SLACK: u64 = 60_000_000;
+    let (report, html) = (dir.path().join("r.json"), dir.path().join("r.html"));
+    let (status, peak, stderr) = run_measured(
+        std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"))
+            .args(["scan", "-q", "--threads", "2", "--max-memory", "40MB"])
+            .arg("--report")
+            .arg(&report)
+            .arg("--html")
+            .arg(&html)
+            .arg(&corpus),
+    );
+    assert!(
+        peak <= BUDGET + SLACK,
+        "peak {peak} bytes under a 40 MB budget"
+    );
+    if status.success() {
+        assert!(report.exists() && html.exists());
+    } else {
+        assert_eq!(status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("--max-memory 40.0 MB"), "{stderr}");
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left,
+            [std::ffi::OsString::from("quoting.jsonl")],
+            "{left:?}"
+        );
+    }
+    eprintln!("{status} peak {peak} {stderr}");
 }

@@ -92,7 +92,7 @@ fn a_record_over_the_memory_budget_is_refused_while_read() {
     std::fs::write(&f, format!("{{\"id\":\"a\",\"text\":\"small\"}}\n{big}\n")).unwrap();
     for cmd in ["scan", "dedup"] {
         let mut c = doublet();
-        c.args([cmd, "-q", "--max-memory", "1MB"]).arg(&f);
+        c.args([cmd, "-q", "--max-memory", "4MB"]).arg(&f);
         if cmd == "dedup" {
             c.arg("-o").arg(dir.path().join("k.jsonl"));
         }

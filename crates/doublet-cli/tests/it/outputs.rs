@@ -164,6 +164,42 @@ fn special_files_are_written_in_place() {
     );
 }
 
+/// `--report /dev/stdout` with standard output redirected to a file: the
+/// report goes through the process's own descriptor, so the summary that
+/// follows it lands after it instead of overwriting it from offset 0.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_to_standard_output_is_followed_by_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_jsonl()).unwrap();
+    let out = dir.path().join("out.txt");
+    let bin = assert_cmd::cargo::cargo_bin("doublet");
+    for report in ["/dev/stdout", "/dev/fd/1", "/proc/self/fd/1"] {
+        let script = format!(
+            "exec '{}' scan -q --report {report} '{}' > '{}'",
+            bin.display(),
+            input.display(),
+            out.display()
+        );
+        let status = Process::new("sh").args(["-c", &script]).status().unwrap();
+        assert!(status.success());
+        let text = std::fs::read_to_string(&out).unwrap();
+        let mut values = serde_json::Deserializer::from_str(&text).into_iter::<serde_json::Value>();
+        let r = values.next().unwrap().unwrap();
+        assert_eq!(r["stats"]["documents"], 5, "{report}");
+        let rest = &text[values.byte_offset()..];
+        assert!(
+            rest.trim_start().starts_with("doublet "),
+            "{report}: {rest}"
+        );
+        assert!(std::fs::symlink_metadata("/dev/stdout")
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+}
+
 /// A failing output (a full disk: /dev/full) fails the run before any
 /// output is renamed into place: no `--output` appears, and one that
 /// existed is unchanged.
