@@ -173,17 +173,16 @@ pub fn align_sequences(sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenP
     if a.len() < k || b.len() < k {
         return Vec::new();
     }
-    const SEED: u64 = 0xa119_2e55;
     let mut index: Vec<(u64, usize)> = a
         .windows(k)
         .enumerate()
-        .map(|(i, w)| (shingle::shingle(w, SEED), i))
+        .map(|(i, w)| (shingle::shingle(w, crate::seeds::ALIGN_KEY), i))
         .collect();
     index.sort_unstable();
     // Seeds, then segments along each diagonal.
     let mut matches: Vec<(isize, usize, usize)> = Vec::new();
     for (j, w) in b.windows(k).enumerate() {
-        let h = shingle::shingle(w, SEED);
+        let h = shingle::shingle(w, crate::seeds::ALIGN_KEY);
         let lo = index.partition_point(|e| e.0 < h);
         let hi = index[lo..].partition_point(|e| e.0 == h) + lo;
         if hi - lo > MAX_SEED_REPEATS {

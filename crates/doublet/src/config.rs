@@ -137,7 +137,7 @@ impl Default for Config {
         Config {
             ngram: 5,
             num_perm: 128,
-            seed: 0x00d0_0b1e,
+            seed: crate::seeds::DEFAULT_SEED,
             threshold: 0.8,
             containment: 0.8,
             bands: None,

@@ -19,6 +19,7 @@
 //! | keep policy, clusters | [`group`] |
 //! | findings | [`report`] |
 //! | accuracy against labelled truth | [`eval`] |
+//! | every hash seed and constant, versioned | [`seeds`] |
 //! | orchestration | [`pipeline`] |
 //!
 //! ```
@@ -45,6 +46,7 @@ pub mod group;
 pub mod index;
 pub mod pipeline;
 pub mod report;
+pub mod seeds;
 pub mod sketch;
 pub mod text;
 pub mod verify;

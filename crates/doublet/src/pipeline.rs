@@ -30,6 +30,7 @@ use crate::report::{
     Cleaned, Cluster, Comparison, DocumentReport, Holder, Marked, PairRelation, PairReport,
     Passage, Report, ReuseCluster, Stats, SCHEMA,
 };
+use crate::seeds::{self, Seeds};
 use crate::sketch::{Signature, Sketcher};
 use crate::text::normalise;
 use crate::text::shingle::{self, mix64};
@@ -69,10 +70,6 @@ struct Analysed {
 
 /// No site given.
 const NO_SITE: u32 = u32::MAX;
-
-/// Exact keys over a whole text (for documents too thin to judge on their
-/// content) are kept apart from content keys by this tag.
-const WHOLE_TEXT_KEY: u128 = 0x9d1c_6b2e_57a4_f013_c2b8_4e67_1f0d_a935;
 
 impl Analysed {
     /// Content tokens with their byte ranges in the original text.
@@ -189,7 +186,7 @@ fn analyse(doc: &Document, cfg: &Config) -> Analysed {
             }
         });
         let end = tokens.len() as u32;
-        let key = shingle::shingle(&tokens[start as usize..end as usize], 0x6b10_c4e7);
+        let key = shingle::shingle(&tokens[start as usize..end as usize], seeds::BLOCK_KEY);
         let length = if original.is_ascii() {
             original.len() as u32
         } else {
@@ -293,21 +290,6 @@ struct Sketch {
     /// Winnowed shingle fingerprints for shared passages: (hash, position of
     /// the n-gram in the document's full token sequence), sorted by hash.
     fingerprints: Vec<(u64, u32)>,
-}
-
-/// Seeds derived from the configured seed, one per purpose.
-struct Seeds {
-    shingle: u64,
-    anchor: u64,
-}
-
-impl Seeds {
-    fn new(seed: u64) -> Self {
-        Seeds {
-            shingle: mix64(seed ^ 0x5819_9e11),
-            anchor: mix64(seed ^ 0xa9c4_0b5e),
-        }
-    }
 }
 
 /// Per-thread scratch space for sketching.
@@ -524,7 +506,7 @@ impl Scanner {
             if !judged[d] && !doc.uncleaned() {
                 s.exact = (!doc.tokens.is_empty()).then(|| {
                     let bytes: Vec<u8> = doc.tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
-                    xxh3_128(&bytes) ^ WHOLE_TEXT_KEY
+                    xxh3_128(&bytes) ^ seeds::WHOLE_TEXT_TAG
                 });
             }
         }
@@ -868,7 +850,7 @@ impl Scanner {
     fn sketch_all(&self) -> Vec<Sketch> {
         let cfg = &self.config;
         let init = || Scratch {
-            sketcher: Sketcher::new(cfg.num_perm, cfg.seed),
+            sketcher: Sketcher::new(cfg.num_perm, Seeds::new(cfg.seed).minhash),
             tokens: Vec::new(),
             mixed: Vec::new(),
         };
@@ -916,7 +898,12 @@ impl Scanner {
         let mut holders: Vec<u32> = runs.iter().flat_map(|r| r.iter().map(|e| e.1)).collect();
         holders.par_sort_unstable();
         holders.dedup();
-        let init = || (Sketcher::new(cfg.num_perm, cfg.seed), Vec::new());
+        let init = || {
+            (
+                Sketcher::new(cfg.num_perm, Seeds::new(cfg.seed).minhash),
+                Vec::new(),
+            )
+        };
         let gists: Vec<Gist> = holders
             .par_iter()
             .map_init(init, |(sketcher, tokens), &d| {

@@ -60,7 +60,7 @@ impl Signature {
 
     /// Hash key of band `band` (rows `band*rows .. band*rows+rows`).
     pub fn band_key(&self, band: usize, rows: usize) -> u64 {
-        let mut h = mix64(band as u64 ^ 0xba2d_0000_0000_0000);
+        let mut h = mix64(band as u64 ^ crate::seeds::BAND_TAG);
         for &v in &self.0[band * rows..(band + 1) * rows] {
             h = mix64(h ^ u64::from(v));
         }
@@ -79,11 +79,12 @@ pub struct Sketcher {
 const EMPTY: u64 = u64::MAX;
 
 impl Sketcher {
-    /// A sketcher with `bins` bins, hashing under `seed`.
+    /// A sketcher with `bins` bins, hashing under `seed` (a run's
+    /// [`Seeds::minhash`](crate::seeds::Seeds::minhash)).
     pub fn new(bins: usize, seed: u64) -> Self {
         Sketcher {
             bins,
-            seed: mix64(seed ^ 0x5eed_0f5c_e7c4),
+            seed,
             scratch: vec![EMPTY; bins],
         }
     }

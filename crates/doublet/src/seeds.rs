@@ -1,0 +1,83 @@
+//! Every hash seed and fixed constant that decides doublet's results, in one
+//! place.
+//!
+//! Two runs agree only if they hash alike: the word hash, the n-gram hash,
+//! the MinHash permutation, the band keys and the anchor sample all derive
+//! from [`Config::seed`](crate::Config::seed) and the tags below. A signature
+//! or anchor written by one build and read by another (an index on disk, a
+//! sketch sent from a Spark executor) is comparable only when both have the
+//! same [`FORMAT`]: change any value here, or a hash function in
+//! [`crate::text::shingle`] or [`crate::sketch`], and bump it.
+
+use crate::text::shingle::mix64;
+
+/// The version of everything this module fixes. Bump it whenever a sketch
+/// computed before the change would no longer match one computed after.
+pub const FORMAT: u32 = 1;
+
+/// [`Config::seed`](crate::Config::seed) when none is given.
+pub const DEFAULT_SEED: u64 = 0x00d0_0b1e;
+
+/// Paragraph keys (repeated paragraphs, corpus furniture, reuse clusters):
+/// fixed, so that a paragraph has the same key under every `seed`.
+pub const BLOCK_KEY: u64 = 0x6b10_c4e7;
+
+/// The aligner's n-gram index, fixed for the same reason.
+pub const ALIGN_KEY: u64 = 0xa119_2e55;
+
+/// Mixed into every LSH band key, so band keys never equal other hashes.
+pub const BAND_TAG: u64 = 0xba2d_0000_0000_0000;
+
+/// Exact keys over a whole text (for documents too thin to judge on their
+/// content) are kept apart from content keys by this tag.
+pub const WHOLE_TEXT_TAG: u128 = 0x9d1c_6b2e_57a4_f013_c2b8_4e67_1f0d_a935;
+
+const SHINGLE_TAG: u64 = 0x5819_9e11;
+const ANCHOR_TAG: u64 = 0xa9c4_0b5e;
+const MINHASH_TAG: u64 = 0x5eed_0f5c_e7c4;
+
+/// The seeds of one run, one per purpose, derived from the configured seed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seeds {
+    /// Word n-gram (shingle) hashes.
+    pub shingle: u64,
+    /// The re-mix that draws containment anchors and passage fingerprints
+    /// from shingle hashes.
+    pub anchor: u64,
+    /// The MinHash permutation and its densification probes.
+    pub minhash: u64,
+}
+
+impl Seeds {
+    /// The seeds for [`Config::seed`](crate::Config::seed) `seed`.
+    pub fn new(seed: u64) -> Self {
+        Seeds {
+            shingle: mix64(seed ^ SHINGLE_TAG),
+            anchor: mix64(seed ^ ANCHOR_TAG),
+            minhash: mix64(seed ^ MINHASH_TAG),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The values sketches of FORMAT 1 were made with. Changing one of
+    /// them must come with a new FORMAT.
+    #[test]
+    fn format_1_seeds_are_fixed() {
+        assert_eq!(FORMAT, 1);
+        let s = Seeds::new(DEFAULT_SEED);
+        assert_eq!(
+            (s.shingle, s.anchor, s.minhash),
+            (
+                mix64(DEFAULT_SEED ^ 0x5819_9e11),
+                mix64(DEFAULT_SEED ^ 0xa9c4_0b5e),
+                mix64(DEFAULT_SEED ^ 0x5eed_0f5c_e7c4)
+            )
+        );
+        let t = Seeds::new(DEFAULT_SEED + 1);
+        assert!(s.shingle != t.shingle && s.anchor != t.anchor && s.minhash != t.minhash);
+    }
+}
