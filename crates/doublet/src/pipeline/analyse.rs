@@ -1,0 +1,251 @@
+//! Analysis: one document's text into blocks and 32-bit word tokens, with
+//! per-document cleaning applied. What stays of a document after it is read.
+
+use crate::clean::stopwords::Lexicon;
+use crate::clean::{boilerplate, repeated, stopwords, BlockFeatures, Evidence, Form, Status};
+use crate::config::Config;
+use crate::text::{normalise, segment, shingle};
+use crate::{align, seeds, Document, Span};
+
+use super::sign::Sketch;
+
+/// One block of an analysed document.
+#[derive(Clone, Debug)]
+pub(super) struct Block {
+    pub(super) span: Span,
+    /// Token range `start..end` in the document's token vector.
+    pub(super) start: u32,
+    pub(super) end: u32,
+    /// Hash of the block's normalised words.
+    pub(super) key: u64,
+    /// How the block reads (for corpus-wide furniture).
+    pub(super) form: Form,
+    pub(super) status: Status,
+}
+
+/// What is kept of a document after it is read.
+#[derive(Clone, Debug)]
+pub(super) struct Analysed {
+    pub(super) id: String,
+    pub(super) bytes: usize,
+    pub(super) language: Option<&'static str>,
+    pub(super) tokens: Vec<u32>,
+    /// Byte range of every token in the original text (empty when shared
+    /// passages are off).
+    pub(super) offsets: Vec<(u32, u32)>,
+    pub(super) blocks: Vec<Block>,
+    /// Words left by per-document cleaning (before corpus-wide cleaning).
+    pub(super) own_words: u32,
+    /// The site it comes from (an index into the scanner's site names).
+    pub(super) site: u32,
+}
+
+/// No site given.
+pub(super) const NO_SITE: u32 = u32::MAX;
+
+impl Analysed {
+    /// Content tokens with their byte ranges in the original text.
+    pub(super) fn content_with_offsets(&self) -> Content {
+        let mut c = Content::default();
+        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
+            let range = b.start as usize..b.end as usize;
+            c.tokens.extend_from_slice(&self.tokens[range.clone()]);
+            if self.offsets.len() == self.tokens.len() {
+                c.offsets.extend_from_slice(&self.offsets[range]);
+            }
+            c.breaks.push(c.tokens.len());
+        }
+        c
+    }
+
+    /// For each content token, its position in the full token sequence.
+    pub(super) fn content_positions(&self) -> Vec<u32> {
+        self.blocks
+            .iter()
+            .filter(|b| b.status.is_content())
+            .flat_map(|b| b.start..b.end)
+            .collect()
+    }
+
+    /// What this document costs at the run's peak, in bytes: what it holds
+    /// now plus its share of the corpus-wide stages (see
+    /// [`Scanner::with_memory_budget`]).
+    pub(super) fn footprint(&self, cfg: &Config) -> usize {
+        use std::mem::size_of;
+        let tokens = self.tokens.len();
+        let held = size_of::<Self>()
+            + self.id.capacity()
+            + self.tokens.capacity() * size_of::<u32>()
+            + self.offsets.capacity() * size_of::<(u32, u32)>()
+            + self.blocks.capacity() * size_of::<Block>();
+        // Anchors (and their postings: hash, document), the signature and
+        // its band keys.
+        let anchors = tokens / cfg.anchor_rate as usize + cfg.anchor_min;
+        let sketch = size_of::<Sketch>()
+            + cfg.num_perm * size_of::<u32>()
+            + anchors * (8 + 12)
+            + cfg.lsh().0 * 16;
+        // Winnowing keeps about 2 / (w + 1) of the shingles, each held as
+        // (hash, position) and posted as (hash, document, position).
+        let passages = if cfg.min_passage > 0 {
+            let w = (cfg.min_passage + 1).saturating_sub(cfg.ngram).max(1);
+            2 * tokens / (w + 1) * (12 + 16)
+        } else {
+            0
+        };
+        // The report: one entry per document, a span per block.
+        let report = 160 + self.id.len() * 2 + self.blocks.len() * 48;
+        held + sketch + passages + report
+    }
+
+    /// Words of content after all cleaning.
+    pub(super) fn content_words(&self) -> usize {
+        self.blocks
+            .iter()
+            .filter(|b| b.status.is_content())
+            .map(|b| (b.end - b.start) as usize)
+            .sum()
+    }
+
+    /// Whether cleaning left enough of the document to remove it on what is
+    /// left: at least `min_words` words, and at least `min_content_share` of
+    /// what per-document cleaning kept (corpus-wide cleaning rests on other
+    /// documents' evidence, so it may not take most of this one).
+    pub(super) fn judged(&self, cfg: &Config) -> bool {
+        let content = self.content_words();
+        content >= cfg.min_words
+            && content as f64 >= cfg.min_content_share * f64::from(self.own_words)
+    }
+
+    /// True when cleaning removed nothing: the content is the whole text
+    /// (its content key is then its whole-text key).
+    pub(super) fn uncleaned(&self) -> bool {
+        self.blocks.iter().all(|b| b.status.is_content())
+    }
+
+    pub(super) fn content_tokens(&self, buf: &mut Vec<u32>) {
+        buf.clear();
+        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
+            buf.extend_from_slice(&self.tokens[b.start as usize..b.end as usize]);
+        }
+    }
+}
+
+pub(super) fn is_wide(c: char) -> bool {
+    (c as u32) >= 0x1100
+        && matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
+}
+
+pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
+    let lex = Lexicon::get();
+    let text = doc.text.as_str();
+    let spans = segment::blocks(text);
+    let mut tokens: Vec<u32> = Vec::with_capacity(text.len() / 5);
+    let mut masks: Vec<stopwords::LangMask> = Vec::with_capacity(text.len() / 5);
+    let mut blocks = Vec::with_capacity(spans.len());
+    let mut features = Vec::with_capacity(spans.len());
+    let mut buf = String::new();
+    let record_offsets = cfg.min_passage > 0 && text.len() <= u32::MAX as usize;
+    let mut offsets: Vec<(u32, u32)> = Vec::new();
+    for span in spans {
+        let original = &text[span.start..span.end];
+        let start = tokens.len() as u32;
+        normalise::for_each_word(original, &mut buf, |s, e, w| {
+            tokens.push(shingle::token(w));
+            masks.push(lex.mask(w));
+            if record_offsets {
+                offsets.push(((span.start + s) as u32, (span.start + e) as u32));
+            }
+        });
+        let end = tokens.len() as u32;
+        let key = shingle::shingle(&tokens[start as usize..end as usize], seeds::BLOCK_KEY);
+        let length = if original.is_ascii() {
+            original.len() as u32
+        } else {
+            original
+                .chars()
+                .map(|c| if is_wide(c) { 2 } else { 1 })
+                .sum()
+        };
+        features.push(BlockFeatures {
+            length,
+            words: end - start,
+            stop_words: None,
+            ends_sentence: segment::ends_sentence(original),
+            template: original.contains("{{") || original.contains("}}"),
+        });
+        blocks.push(Block {
+            span,
+            start,
+            end,
+            key,
+            form: Form::Formulaic,
+            status: Status::Content,
+        });
+    }
+    let lang_bit = stopwords::detect(&masks);
+    if let Some(bit) = lang_bit {
+        for (f, b) in features.iter_mut().zip(&blocks) {
+            let n = masks[b.start as usize..b.end as usize]
+                .iter()
+                .filter(|&&m| m >> bit & 1 == 1)
+                .count();
+            f.stop_words = Some(n as u32);
+        }
+    }
+    if cfg.clean.enabled {
+        for (b, f) in blocks.iter_mut().zip(&features) {
+            b.form = Form::of(boilerplate::initial(f, &cfg.clean), f.length, &cfg.clean);
+        }
+        let keys: Vec<u64> = blocks.iter().map(|b| b.key).collect();
+        let counts: Vec<u32> = features.iter().map(|f| f.words).collect();
+        let spans: Vec<Span> = blocks.iter().map(|b| b.span).collect();
+        let repeats = repeated::find(&keys, &counts, &spans, cfg.clean.repeat_min_words);
+        let (classes, content) = boilerplate::classify(&features, &cfg.clean);
+        for (i, b) in blocks.iter_mut().enumerate() {
+            b.status = if let Some(first) = repeats[i] {
+                Status::Removed(Evidence::Repeated { first })
+            } else if !content[i] {
+                Status::Removed(Evidence::Classifier {
+                    class: classes[i],
+                    words: features[i].words,
+                    stopword_density: features[i].density().map(|d| (d * 1000.0).round() / 1000.0),
+                })
+            } else {
+                Status::Content
+            };
+        }
+    }
+    let own_words = blocks
+        .iter()
+        .filter(|b| b.status.is_content())
+        .map(|b| b.end - b.start)
+        .sum();
+    Analysed {
+        id: doc.id.clone(),
+        bytes: text.len(),
+        language: lang_bit.map(|b| lex.language(b)),
+        tokens,
+        offsets,
+        blocks,
+        own_words,
+        site: NO_SITE,
+    }
+}
+
+/// A document's content tokens, their byte ranges, and paragraph ends.
+#[derive(Debug, Default)]
+pub(super) struct Content {
+    pub(super) tokens: Vec<u32>,
+    pub(super) offsets: Vec<(u32, u32)>,
+    pub(super) breaks: Vec<usize>,
+}
+
+impl Content {
+    pub(super) fn sequence(&self) -> align::Sequence<'_> {
+        align::Sequence {
+            tokens: &self.tokens,
+            breaks: &self.breaks,
+        }
+    }
+}

@@ -1,0 +1,257 @@
+//! The report, from what the corpus-wide stages found.
+
+use crate::clean::{Evidence, Status};
+use crate::config::Config;
+use crate::group::{Thresholds, Verified};
+use crate::report::{
+    Cleaned, Cluster, DocumentReport, Marked, PairReport, Passage, ReuseCluster, Stats, SCHEMA,
+};
+use crate::{group, PairRelation, Relation, Report, Scanner};
+
+use super::passages::Reuse;
+use super::sign::Sketch;
+
+impl Scanner {
+    pub(super) fn build_report(self, config: Config, f: Findings) -> Report {
+        let Findings {
+            sketches,
+            judged,
+            rep,
+            decisions,
+            related,
+            reuse,
+            reuse_clusters,
+            candidate_pairs,
+        } = f;
+        let docs = self.docs;
+        let n = docs.len();
+        // Clusters are numbered by their kept document's id.
+        let mut kept: Vec<u32> = (0..n as u32)
+            .filter(|&d| decisions[d as usize].kept())
+            .collect();
+        kept.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+        let mut cluster_of_kept = vec![usize::MAX; n];
+        for (c, &d) in kept.iter().enumerate() {
+            cluster_of_kept[d as usize] = c;
+        }
+        let cluster = |d: usize| match decisions[d].duplicate_of {
+            Some(k) => cluster_of_kept[k as usize],
+            None => cluster_of_kept[d],
+        };
+        let mut members: Vec<Vec<u32>> = vec![Vec::new(); kept.len()];
+        for d in 0..n {
+            if !decisions[d].kept() {
+                members[cluster(d)].push(d as u32);
+            }
+        }
+        let clusters: Vec<Cluster> = kept
+            .iter()
+            .zip(members)
+            .enumerate()
+            .map(|(id, (&k, mut m))| {
+                m.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+                let mut ids = vec![docs[k as usize].id.clone()];
+                ids.extend(m.iter().map(|&d| docs[d as usize].id.clone()));
+                Cluster {
+                    id,
+                    kept: docs[k as usize].id.clone(),
+                    members: ids,
+                }
+            })
+            .collect();
+
+        let mut stats = Stats {
+            documents: n,
+            clusters: clusters.len(),
+            candidate_pairs,
+            ..Stats::default()
+        };
+        stats.duplicate_clusters = clusters.iter().filter(|c| c.members.len() > 1).count();
+
+        let round = |x: f64| (x * 1e6).round() / 1e6;
+        let t = Thresholds {
+            jaccard: config.threshold,
+            containment: config.containment,
+        };
+        let mut pairs: Vec<PairReport> = Vec::new();
+        let mut push_pair = |a: usize,
+                             b: usize,
+                             relation: PairRelation,
+                             j: f64,
+                             a_in_b: f64,
+                             b_in_a: f64,
+                             passages: Vec<Passage>| {
+            let (a, b, a_in_b, b_in_a, passages) = if docs[a].id <= docs[b].id {
+                (a, b, a_in_b, b_in_a, passages)
+            } else {
+                let mut swapped: Vec<Passage> =
+                    passages.into_iter().map(Passage::swapped).collect();
+                swapped.sort_by_key(|p| (p.a, p.b));
+                (b, a, b_in_a, a_in_b, swapped)
+            };
+            pairs.push(PairReport {
+                a: docs[a].id.clone(),
+                b: docs[b].id.clone(),
+                relation,
+                jaccard: round(j),
+                a_in_b: round(a_in_b),
+                b_in_a: round(b_in_a),
+                passages,
+            });
+        };
+        for v in related {
+            let o = v.overlap;
+            let relation = t
+                .relation(o.jaccard, o.a_in_b.max(o.b_in_a))
+                .unwrap_or(Relation::Contained);
+            push_pair(
+                v.a as usize,
+                v.b as usize,
+                relation.into(),
+                o.jaccard,
+                o.a_in_b,
+                o.b_in_a,
+                Vec::new(),
+            );
+        }
+        for (d, &r) in rep.iter().enumerate() {
+            if r as usize != d {
+                push_pair(
+                    r as usize,
+                    d,
+                    PairRelation::Exact,
+                    1.0,
+                    1.0,
+                    1.0,
+                    Vec::new(),
+                );
+            }
+        }
+        for r in reuse {
+            let o = r.overlap;
+            let passages = r.passages.clone();
+            push_pair(
+                r.a as usize,
+                r.b as usize,
+                PairRelation::SharedPassages,
+                o.jaccard,
+                o.a_in_b,
+                o.b_in_a,
+                passages,
+            );
+        }
+        stats.shared_passage_pairs = reuse.len();
+        stats.reuse_clusters = reuse_clusters.len();
+        pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
+        stats.related_pairs = pairs.len();
+
+        let documents: Vec<DocumentReport> = docs
+            .into_iter()
+            .enumerate()
+            .map(|(d, doc)| {
+                let dec = decisions[d];
+                let mut report = DocumentReport {
+                    id: doc.id,
+                    cluster: cluster(d),
+                    kept: dec.kept(),
+                    duplicate_of: None,
+                    relation: dec.relation,
+                    jaccard: dec.jaccard.map(round),
+                    containment: dec.containment.map(round),
+                    repeated: Vec::new(),
+                    boilerplate: Vec::new(),
+                    duplicate_paragraphs: Vec::new(),
+                    cleaned: Cleaned::default(),
+                    too_little_content: !judged[d] && dec.kept() && !doc.tokens.is_empty(),
+                    bytes: doc.bytes,
+                    words: doc.tokens.len(),
+                    content_words: sketches[d].words,
+                    language: doc.language,
+                    content: Vec::new(),
+                };
+                for b in doc.blocks {
+                    match b.status {
+                        Status::Content => report.content.push(b.span),
+                        Status::Removed(evidence) => {
+                            let len = b.span.end - b.span.start;
+                            let c = &mut report.cleaned;
+                            let (list, count) = match evidence {
+                                Evidence::Repeated { .. } => {
+                                    (&mut report.repeated, &mut c.repeated)
+                                }
+                                Evidence::Classifier { .. } => {
+                                    (&mut report.boilerplate, &mut c.classifier)
+                                }
+                                Evidence::Corpus { .. } => (&mut report.boilerplate, &mut c.corpus),
+                                Evidence::DuplicateParagraph { .. } => {
+                                    (&mut report.duplicate_paragraphs, &mut c.duplicate_paragraph)
+                                }
+                            };
+                            *count += len;
+                            list.push(Marked {
+                                start: b.span.start,
+                                end: b.span.end,
+                                evidence,
+                            });
+                        }
+                    }
+                }
+                report
+            })
+            .collect();
+        let mut documents = documents;
+        for d in 0..n {
+            if let Some(k) = decisions[d].duplicate_of {
+                documents[d].duplicate_of = Some(documents[k as usize].id.clone());
+            }
+        }
+        for doc in &documents {
+            stats.bytes += doc.bytes;
+            stats.repeated_bytes += doc.cleaned.repeated;
+            stats.boilerplate_bytes += doc.cleaned.classifier + doc.cleaned.corpus;
+            stats.corpus_boilerplate_bytes += doc.cleaned.corpus;
+            stats.duplicate_paragraph_bytes += doc.cleaned.duplicate_paragraph;
+            if 2 * doc.cleaned.total() > doc.bytes {
+                stats.mostly_cleaned += 1;
+            }
+            stats.too_little_content += usize::from(doc.too_little_content);
+            if doc.words == 0 {
+                stats.empty += 1;
+            }
+            match doc.relation {
+                None => stats.kept += 1,
+                Some(r) => {
+                    stats.removed += 1;
+                    match r {
+                        Relation::Exact => stats.exact += 1,
+                        Relation::NearDuplicate => stats.near_duplicate += 1,
+                        Relation::Contained => stats.contained += 1,
+                    }
+                }
+            }
+        }
+        Report {
+            schema: SCHEMA,
+            version: env!("CARGO_PKG_VERSION"),
+            config,
+            stats,
+            documents,
+            clusters,
+            pairs,
+            reuse: reuse_clusters,
+            skipped: Vec::new(),
+        }
+    }
+}
+
+/// What the corpus-wide stages found, for the report.
+pub(super) struct Findings<'a> {
+    pub(super) sketches: &'a [Sketch],
+    pub(super) judged: &'a [bool],
+    pub(super) rep: &'a [u32],
+    pub(super) decisions: &'a [group::Decision],
+    pub(super) related: &'a [Verified],
+    pub(super) reuse: &'a [Reuse],
+    pub(super) reuse_clusters: Vec<ReuseCluster>,
+    pub(super) candidate_pairs: usize,
+}

@@ -1,0 +1,181 @@
+//! Corpus-wide cleaning: the evidence for page furniture (see
+//! [`crate::clean::furniture`] for the rule).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::clean::furniture::Recurrence;
+use crate::clean::{Evidence, Form, Status};
+use crate::seeds::Seeds;
+use crate::sketch::Sketcher;
+use crate::Scanner;
+
+use super::analyse::{Block, NO_SITE};
+use super::sign::{gist_of, related_docs, Gist};
+
+impl Scanner {
+    /// Mark recurring blocks that are page furniture (see
+    /// [`crate::clean::furniture`]): find the blocks that recur in enough
+    /// mutually unrelated documents, of the corpus or of one site; count
+    /// where they sit; keep the furniture.
+    pub(super) fn corpus_furniture(&mut self) {
+        let cfg = &self.config;
+        let min_docs = cfg.clean.corpus_min_docs;
+        let related = cfg.clean.corpus_related;
+        let counted = |b: &Block| {
+            b.end > b.start && !matches!(b.status, Status::Removed(Evidence::Repeated { .. }))
+        };
+        let mut postings: Vec<(u64, u32)> = self
+            .docs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, doc)| {
+                let mut keys: Vec<u64> = doc
+                    .blocks
+                    .iter()
+                    .filter(|b| counted(b))
+                    .map(|b| b.key)
+                    .collect();
+                keys.sort_unstable();
+                keys.dedup();
+                keys.into_iter().map(move |k| (k, d as u32))
+            })
+            .collect();
+        postings.par_sort_unstable();
+        let docs = &self.docs;
+        let runs: Vec<&[(u64, u32)]> = postings
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter(|r| r.len() >= min_docs)
+            .collect();
+        // Relatedness needs a signature of each document holding a frequent
+        // block, and of no other.
+        let mut holders: Vec<u32> = runs.iter().flat_map(|r| r.iter().map(|e| e.1)).collect();
+        holders.par_sort_unstable();
+        holders.dedup();
+        let init = || {
+            (
+                Sketcher::new(cfg.num_perm, Seeds::new(cfg.seed).minhash),
+                Vec::new(),
+            )
+        };
+        let gists: Vec<Gist> = holders
+            .par_iter()
+            .map_init(init, |(sketcher, tokens), &d| {
+                gist_of(&docs[d as usize], cfg, sketcher, tokens)
+            })
+            .collect();
+        // Every member of every run is in `holders`, so the search always hits.
+        let gist = |d: u32| &gists[holders.binary_search(&d).unwrap_or(0)];
+        // Whether `members` (visited in this order) hold `min_docs` documents
+        // no two of which are copies of one text.
+        let unrelated = |members: &[u32]| {
+            let mut leaders: Vec<u32> = Vec::new();
+            for &m in members {
+                if leaders
+                    .iter()
+                    .all(|&l| !related_docs(gist(m), gist(l), related))
+                {
+                    leaders.push(m);
+                    if leaders.len() >= min_docs {
+                        return true;
+                    }
+                }
+            }
+            false
+        };
+        // (key, across the corpus, within a site), sorted by key.
+        let recurring: Vec<(u64, bool, bool)> = runs
+            .par_iter()
+            .filter_map(|run| {
+                // Visit documents by id, so the verdict ignores input order.
+                let mut members: Vec<u32> = run.iter().map(|e| e.1).collect();
+                members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+                let across = unrelated(&members);
+                members.sort_by_key(|&m| docs[m as usize].site);
+                let within = members
+                    .chunk_by(|&a, &b| docs[a as usize].site == docs[b as usize].site)
+                    .any(|m| {
+                        m.len() >= min_docs && docs[m[0] as usize].site != NO_SITE && unrelated(m)
+                    });
+                (across || within).then_some((run[0].0, across, within))
+            })
+            .collect();
+        drop(postings);
+        let recurs = |k: u64| recurring.binary_search_by_key(&k, |r| r.0).is_ok();
+        // Where each recurring block sits: one vote per document holding it,
+        // true when it lies before the first or after the last block of the
+        // document's own content (content that does not recur). A document
+        // made mostly of recurring content (a compilation of shared
+        // paragraphs) has no meaningful middle, so it abstains.
+        let mut votes: Vec<(u64, Option<bool>, Form)> = docs
+            .par_iter()
+            .flat_map_iter(|doc| {
+                let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
+                let words = |own: bool| -> u32 {
+                    doc.blocks
+                        .iter()
+                        .filter(|b| b.status.is_content() && recurs(b.key) != own)
+                        .map(|b| b.end - b.start)
+                        .sum()
+                };
+                let votes = words(true) >= words(false);
+                let first = doc.blocks.iter().position(own);
+                let last = doc.blocks.iter().rposition(own);
+                let mut out: Vec<(u64, Option<bool>, Form)> = doc
+                    .blocks
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, b)| counted(b) && recurs(b.key))
+                    .map(|(i, b)| {
+                        let edge = match (first, last) {
+                            (Some(f), Some(l)) => i < f || i > l,
+                            _ => true,
+                        };
+                        (b.key, votes.then_some(edge), b.form)
+                    })
+                    .collect();
+                // The first occurrence speaks for the document.
+                out.sort_by_key(|v| v.0);
+                out.dedup_by_key(|v| v.0);
+                out
+            })
+            .collect();
+        votes.par_sort_unstable_by_key(|v| v.0);
+        let clean = &cfg.clean;
+        let furniture: HashMap<u64, Evidence> = votes
+            .chunk_by(|a, b| a.0 == b.0)
+            .filter_map(|run| {
+                let key = run[0].0;
+                let i = recurring.binary_search_by_key(&key, |r| r.0).ok()?;
+                let r = Recurrence {
+                    form: run.iter().map(|v| v.2).max().unwrap_or(Form::Formulaic),
+                    documents: run.len(),
+                    across_corpus: recurring[i].1,
+                    within_site: recurring[i].2,
+                    voters: run.iter().filter(|v| v.1.is_some()).count(),
+                    at_edge: run.iter().filter(|v| v.1 == Some(true)).count(),
+                };
+                r.is_furniture(clean).then(|| {
+                    let evidence = Evidence::Corpus {
+                        documents: r.documents,
+                        form: r.form,
+                        edge_share: (r.edge_share() * 1000.0).round() / 1000.0,
+                        within_site: r.within_site,
+                    };
+                    (key, evidence)
+                })
+            })
+            .collect();
+        drop(votes);
+        self.docs.par_iter_mut().for_each(|doc| {
+            for b in doc.blocks.iter_mut() {
+                if b.status.is_content() {
+                    if let Some(evidence) = furniture.get(&b.key) {
+                        b.status = Status::Removed(evidence.clone());
+                    }
+                }
+            }
+        });
+    }
+}

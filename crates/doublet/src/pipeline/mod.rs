@@ -1,0 +1,365 @@
+//! The pipeline: documents in, a [`Report`] out.
+//!
+//! ```text
+//! read → normalise → segment → clean → shingle → sketch → candidates → verify → group → align → report
+//! ```
+//!
+//! [`Scanner::push`] analyses documents as they arrive (in parallel batches):
+//! it segments the text, hashes every normalised word once into a 32-bit
+//! token (keeping its byte range when passages are on), and applies
+//! per-document cleaning. The text itself is then dropped; what stays per
+//! document is its tokens and block table. [`Scanner::finish`] runs the
+//! corpus-wide stages; [`compare`] runs the per-document stages on two
+//! documents and aligns them whole. Every stage is deterministic: results depend
+//! on document ids and contents only, never on input order or thread count.
+//!
+//! | stage | module |
+//! |---|---|
+//! | text → blocks, tokens, per-document cleaning | `analyse` |
+//! | corpus-wide cleaning evidence | `furniture` |
+//! | sketch: exact key, MinHash, anchors, fingerprints | `sign` |
+//! | candidates measured on shingle sets | `resolve` |
+//! | shared passages, reuse clusters, paragraph dedup | `passages` |
+//! | the report | `build` |
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+use xxhash_rust::xxh3::xxh3_128;
+
+use crate::config::{Config, KeepPolicy};
+use crate::error::{Error, Result};
+use crate::group::{self, Thresholds, Verified};
+use crate::index::{self, Anchors};
+use crate::report::{Comparison, PairRelation, Report};
+use crate::seeds::{self, Seeds};
+use crate::sketch::Signature;
+use crate::text::shingle;
+use crate::text::Document;
+use crate::verify;
+
+mod analyse;
+mod build;
+mod furniture;
+mod passages;
+mod resolve;
+mod sign;
+
+use analyse::{analyse, Analysed};
+use build::Findings;
+use passages::{align_params, passages_between};
+use sign::Sketch;
+
+/// Streams documents in and produces the report.
+///
+/// ```
+/// use doublet::{Config, Document, Scanner};
+///
+/// let story = "The minister met his counterpart on Friday and said that the talks \
+///              had made a little progress on the ceasefire, officials said.";
+/// let mut scanner = Scanner::new(Config::default()).unwrap();
+/// scanner.push(vec![
+///     Document::new("a", story),
+///     Document::new("b", story.replace("Friday", "Friday,").to_uppercase()),
+///     Document::new("c", "A different text about something else entirely, with no overlap."),
+/// ]).unwrap();
+/// let report = scanner.finish();
+/// assert_eq!(report.stats.removed, 1);
+/// assert_eq!(report.documents[1].duplicate_of.as_deref(), Some("a"));
+/// ```
+#[derive(Debug)]
+pub struct Scanner {
+    config: Config,
+    docs: Vec<Analysed>,
+    ids: HashMap<String, usize>,
+    /// Site names, in order of first appearance (indices into this).
+    sites: HashMap<String, u32>,
+    /// Projected peak memory of the documents pushed so far, in bytes.
+    footprint: usize,
+    /// Text bytes of the largest batch pushed: the caller holds a few
+    /// batches of text in flight while reading.
+    largest_batch: usize,
+    budget: Option<usize>,
+}
+
+impl Scanner {
+    /// A scanner for `config` (validated here).
+    pub fn new(config: Config) -> Result<Self> {
+        Ok(Scanner {
+            config: config.validated()?,
+            docs: Vec::new(),
+            ids: HashMap::new(),
+            sites: HashMap::new(),
+            footprint: 0,
+            largest_batch: 0,
+            budget: None,
+        })
+    }
+
+    /// Refuse (with [`Error::MemoryBudget`]) to hold more than `bytes`.
+    ///
+    /// The scanner keeps an account of what each document costs at the run's
+    /// peak: what it holds now (tokens, byte offsets, block table, id) plus
+    /// what [`finish`](Self::finish) will add for it (signature, anchors,
+    /// passage fingerprints, index postings, its report entry). `push` fails
+    /// as soon as the account passes the budget, before the memory is spent
+    /// on the corpus-wide stages. The account is an estimate: on the
+    /// generated 100k benchmark corpus it projected 0.75 GB for a measured
+    /// 0.91 GB peak without shared passages; the pair lists of shared
+    /// passages depend on the corpus and are not foreseen (BENCHMARKS.md).
+    pub fn with_memory_budget(mut self, bytes: usize) -> Self {
+        self.budget = Some(bytes);
+        self
+    }
+
+    /// The projected peak memory, in bytes, of the documents pushed so far,
+    /// plus four batches of text in flight (one being read, two queued, one
+    /// being analysed, as the `doublet` command reads).
+    pub fn footprint(&self) -> usize {
+        self.footprint + 4 * self.largest_batch
+    }
+
+    /// The validated configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Documents pushed so far.
+    pub fn len(&self) -> usize {
+        self.docs.len()
+    }
+
+    /// True before any document was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.docs.is_empty()
+    }
+
+    /// Analyse a batch of documents (in parallel) and add them in order.
+    pub fn push(&mut self, batch: Vec<Document>) -> Result<()> {
+        // Documents, token positions and byte offsets are 32-bit.
+        if self.docs.len() + batch.len() > u32::MAX as usize {
+            return Err(Error::Limit(format!(
+                "more than {} documents in one run; split the corpus",
+                u32::MAX
+            )));
+        }
+        if let Some(d) = batch.iter().find(|d| d.text.len() > u32::MAX as usize) {
+            return Err(Error::Limit(format!(
+                "document {:?} is {} bytes; the limit is 4 GiB per document",
+                d.id,
+                d.text.len()
+            )));
+        }
+        for d in &batch {
+            let next = self.ids.len();
+            if let Some(&first) = self.ids.get(&d.id) {
+                return Err(Error::DuplicateId {
+                    id: d.id.clone(),
+                    first,
+                    second: next,
+                });
+            }
+            self.ids.insert(d.id.clone(), next);
+        }
+        let cfg = &self.config;
+        let mut analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        for (a, d) in analysed.iter_mut().zip(&batch) {
+            if let Some(site) = &d.site {
+                let next = self.sites.len() as u32;
+                a.site = *self.sites.entry(site.clone()).or_insert(next);
+            }
+        }
+        self.footprint += analysed.iter().map(|a| a.footprint(cfg)).sum::<usize>();
+        self.largest_batch = self
+            .largest_batch
+            .max(batch.iter().map(|d| d.text.len()).sum());
+        self.docs.extend(analysed);
+        if let Some(budget) = self.budget.filter(|&b| self.footprint() > b) {
+            let documents = self.docs.len();
+            return Err(Error::MemoryBudget {
+                budget,
+                needed: self.footprint(),
+                documents,
+                per_document: self.footprint / documents.max(1),
+            });
+        }
+        Ok(())
+    }
+
+    /// Run the corpus-wide stages and produce the report.
+    pub fn finish(mut self) -> Report {
+        let cfg = self.config.clone();
+        let n = self.docs.len();
+        // Corpus-wide cleaning first, so that every document is sketched once,
+        // on its final content.
+        if cfg.clean.enabled {
+            self.corpus_furniture();
+        }
+        let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
+        let mut sketches: Vec<Sketch> = self.sketch_all();
+        // A document with too little content left to judge takes part only
+        // as an exact copy of its whole text (every word, cleaned or not):
+        // its exact key is then taken over all its tokens, in a space of
+        // its own.
+        for (d, s) in sketches.iter_mut().enumerate() {
+            let doc = &self.docs[d];
+            if !judged[d] && !doc.uncleaned() {
+                s.exact = (!doc.tokens.is_empty()).then(|| {
+                    let bytes: Vec<u8> = doc.tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
+                    xxh3_128(&bytes) ^ seeds::WHOLE_TEXT_TAG
+                });
+            }
+        }
+
+        // Keep-policy order: best first.
+        let mut order: Vec<u32> = (0..n as u32).collect();
+        match cfg.keep {
+            KeepPolicy::MostComplete => order.par_sort_by(|&x, &y| {
+                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
+                b.words
+                    .cmp(&a.words)
+                    .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
+            }),
+            KeepPolicy::First => {}
+        }
+        let mut rank = vec![0u32; n];
+        for (p, &d) in order.iter().enumerate() {
+            rank[d as usize] = p as u32;
+        }
+
+        let keys: Vec<Option<u128>> = sketches.iter().map(|s| s.exact).collect();
+        let rep = index::exact_groups(&keys, &rank);
+
+        let reps: Vec<u32> = (0..n as u32)
+            .filter(|&d| {
+                let d = d as usize;
+                rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d]
+            })
+            .collect();
+        let (bands, rows) = cfg.lsh();
+        let with_sig: Vec<(u32, &Signature)> = reps
+            .iter()
+            .filter_map(|&d| sketches[d as usize].signature.as_ref().map(|s| (d, s)))
+            .collect();
+        let with_anchors: Vec<(u32, &Anchors)> = reps
+            .iter()
+            .map(|&d| (d, &sketches[d as usize].anchors))
+            .collect();
+        let candidates = index::merge([
+            index::band_pairs(&with_sig, bands, rows, cfg.max_bucket),
+            index::anchor_pairs(
+                &with_anchors,
+                cfg.anchor_max_df,
+                cfg.containment,
+                u64::MAX / cfg.anchor_rate,
+            ),
+        ]);
+
+        let verified = self.verify(&candidates);
+        let t = Thresholds {
+            jaccard: cfg.threshold,
+            containment: cfg.containment,
+        };
+        let related: Vec<Verified> = verified
+            .into_iter()
+            .filter(|v| {
+                let o = v.overlap;
+                t.relation(o.jaccard, o.a_in_b).is_some()
+                    || t.relation(o.jaccard, o.b_in_a).is_some()
+            })
+            .collect();
+        // Among equally complete copies, the one the most others could be
+        // removed as twins of is kept first: in a family of successively
+        // edited copies that is its centre, which covers copies that are
+        // twins of the centre but no longer of the root.
+        if cfg.keep == KeepPolicy::MostComplete {
+            let twins = group::twin_counts(n, &related, t);
+            order.par_sort_by(|&x, &y| {
+                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
+                b.words
+                    .cmp(&a.words)
+                    .then_with(|| twins[y as usize].cmp(&twins[x as usize]))
+                    .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
+            });
+        }
+        let decisions = group::decide(&order, &rep, &related, t);
+        let (clusters, reused) = if cfg.min_passage > 0 {
+            self.reuse_clusters(&sketches, &decisions)
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let reuse = if cfg.min_passage > 0 {
+            self.shared_passages(&sketches, &decisions, &related, &reused)
+        } else {
+            Vec::new()
+        };
+        if cfg.dedup_paragraphs {
+            self.dedup_paragraphs(&order, &decisions);
+        }
+
+        let findings = Findings {
+            sketches: &sketches,
+            judged: &judged,
+            rep: &rep,
+            decisions: &decisions,
+            related: &related,
+            reuse: &reuse,
+            reuse_clusters: clusters,
+            candidate_pairs: candidates.len(),
+        };
+        self.build_report(cfg, findings)
+    }
+}
+
+/// Compare two documents: measured scores, their relation, and the passages
+/// they share (with the passage text). Cleaning applies per document;
+/// corpus-wide boilerplate needs a corpus and is not used here.
+///
+/// ```
+/// use doublet::{compare, Config, Document};
+///
+/// let quote = "we exchanged some ideas and we had a little bit of progress, Kerry said";
+/// let a = Document::new("a", format!("The talks went on all week in New York. {quote}. Then he left for the airport."));
+/// let b = Document::new("b", format!("A very different report opens this one. \u{201C}{quote}.\u{201D} Nothing else is alike."));
+/// let c = compare(&Config::default(), &a, &b).unwrap();
+/// assert_eq!(c.relation, doublet::PairRelation::SharedPassages);
+/// assert!(c.passages[0].text.as_deref().unwrap().contains("a little bit of progress"));
+/// ```
+pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison> {
+    let cfg = config.clone().validated()?;
+    let seeds = Seeds::new(cfg.seed);
+    let (da, db) = (analyse(a, &cfg), analyse(b, &cfg));
+    let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
+    let (ta, tb) = (&ca.tokens, &cb.tokens);
+    let sa = shingle::shingle_set(ta, cfg.ngram, seeds.shingle);
+    let sb = shingle::shingle_set(tb, cfg.ngram, seeds.shingle);
+    let o = verify::measure(&sa, &sb);
+    let passages = if cfg.min_passage > 0 {
+        passages_between(&ca, &cb, align_params(&cfg), Some(&a.text))
+    } else {
+        Vec::new()
+    };
+    let t = Thresholds {
+        jaccard: cfg.threshold,
+        containment: cfg.containment,
+    };
+    let relation = if !ta.is_empty() && ta == tb {
+        PairRelation::Exact
+    } else if let Some(r) = t.relation(o.jaccard, o.a_in_b.max(o.b_in_a)) {
+        r.into()
+    } else if !passages.is_empty() {
+        PairRelation::SharedPassages
+    } else {
+        PairRelation::Unrelated
+    };
+    let round = |x: f64| (x * 1e6).round() / 1e6;
+    Ok(Comparison {
+        a: a.id.clone(),
+        b: b.id.clone(),
+        relation,
+        jaccard: round(o.jaccard),
+        a_in_b: round(o.a_in_b),
+        b_in_a: round(o.b_in_a),
+        passages,
+    })
+}
