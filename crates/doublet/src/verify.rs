@@ -35,6 +35,24 @@ pub fn intersection(a: &[u64], b: &[u64]) -> usize {
     n
 }
 
+/// Whether two sorted, distinct lists share at least `t` values. Stops as
+/// soon as what is left of the shorter list could not make up the
+/// difference; the merge steps without branches on the comparison, which
+/// random hashes would mispredict half of the time.
+pub fn shares_at_least(a: &[u64], b: &[u64], t: usize) -> bool {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        if n + (a.len() - i).min(b.len() - j) < t {
+            return false;
+        }
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    n >= t
+}
+
 /// Measure two sorted, distinct shingle sets.
 pub fn measure(a: &[u64], b: &[u64]) -> Overlap {
     let inter = intersection(a, b) as f64;
@@ -73,6 +91,14 @@ mod tests {
                 prop_assert!((0.0..=1.0).contains(&v));
             }
             prop_assert!(ab.jaccard <= ab.a_in_b.min(ab.b_in_a) + 1e-12);
+        }
+
+        #[test]
+        fn shares_at_least_agrees_with_the_full_count(mut a in prop::collection::vec(0u64..120, 0..60),
+                                                      mut b in prop::collection::vec(0u64..120, 0..60),
+                                                      t in 0usize..70) {
+            a.sort_unstable(); a.dedup(); b.sort_unstable(); b.dedup();
+            prop_assert_eq!(shares_at_least(&a, &b, t), intersection(&a, &b) >= t);
         }
     }
 }
