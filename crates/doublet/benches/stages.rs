@@ -7,8 +7,8 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use doublet::clean::{boilerplate, BlockFeatures};
 use doublet::index::{self, Anchors};
 use doublet::sketch::Sketcher;
-use doublet::text::normalise::{normalise, words};
-use doublet::text::{segment, shingle};
+
+use doublet::text::{normalise, segment, shingle};
 use doublet::{CleanConfig, Config, Document, Scanner};
 
 const WORDS: &[&str] = &[
@@ -118,14 +118,18 @@ fn bytes(docs: &[Document]) -> u64 {
     docs.iter().map(|d| d.text.len() as u64).sum()
 }
 
+/// The engine's tokeniser, as analysis runs it: every block's words split at
+/// Unicode word boundaries of the original text, each normalised on its own
+/// and hashed once.
 fn tokens(text: &str) -> Vec<u32> {
-    segment::blocks(text)
-        .iter()
-        .flat_map(|s| {
-            let norm = normalise(&text[s.start..s.end]);
-            words(&norm).map(shingle::token).collect::<Vec<_>>()
-        })
-        .collect()
+    let mut buf = String::new();
+    let mut out = Vec::new();
+    for s in segment::blocks(text) {
+        normalise::for_each_word(&text[s.start..s.end], &mut buf, |_, _, w| {
+            out.push(shingle::token(w))
+        });
+    }
+    out
 }
 
 fn stages(c: &mut Criterion) {
