@@ -46,6 +46,14 @@ pub fn limit(bytes: usize) {
     let _ = bytes;
 }
 
+/// Lift the bound for the final commit of the outputs: its renames happen
+/// under the lock the out-of-memory path needs to delete temporaries, so a
+/// refusal there could leave some outputs renamed and others not. What it
+/// allocates is a few paths; the outputs themselves are complete by then.
+pub fn unbounded_for_commit() {
+    limit(usize::MAX);
+}
+
 /// What the run is doing now, named if the bound is reached.
 pub fn phase(p: Phase) {
     #[cfg(unix)]

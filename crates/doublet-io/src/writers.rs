@@ -10,8 +10,9 @@
 //!
 //! A destination that exists and is not a regular file (`/dev/null`, a
 //! FIFO, a terminal), or is a file-descriptor link such as `/dev/stdout`,
-//! is opened and written directly, never replaced: what was written to it
-//! cannot be taken back.
+//! is written directly, never replaced (one of the process's own
+//! descriptors through a duplicate of it, sharing its offset): what was
+//! written to it cannot be taken back.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -38,8 +39,12 @@ pub struct Unfinished(PathBuf);
 impl Unfinished {
     /// Track `path` until this guard is dropped.
     pub fn track(path: &Path) -> Unfinished {
-        unfinished().push(path.to_owned());
-        Unfinished(path.to_owned())
+        // Allocate before taking the lock, which an out-of-memory handler
+        // needs.
+        let owned = path.to_owned();
+        let guard = Unfinished(path.to_owned());
+        unfinished().push(owned);
+        guard
     }
 }
 
@@ -70,15 +75,24 @@ pub fn remove_unfinished() {
 /// [`remove_unfinished`] for an out-of-memory handler: deletes the
 /// registered temporary files without allocating (each path is copied into
 /// a buffer on the stack and unlinked) and holds the list's lock until the
-/// process exits. Returns false, deleting nothing, when the list is held
-/// (by the calling thread itself, if it ran out of memory while
-/// registering a file) or a path does not fit the buffer; those temporary
-/// files keep their hidden `.doublet-*.tmp` names.
+/// process exits. Another thread holds the list only briefly (while it
+/// registers, drops or commits a file), so a held list is tried again for a
+/// while; returns false, deleting nothing, when it stays held (by the
+/// calling thread itself, if it ran out of memory while growing the list)
+/// or a path does not fit the buffer; those temporary files keep their
+/// hidden `.doublet-*.tmp` names.
 pub fn remove_unfinished_in_place() -> bool {
-    let list = match UNFINISHED.try_lock() {
-        Ok(list) => list,
-        Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return false,
+    let mut tries = 0u32;
+    let list = loop {
+        match UNFINISHED.try_lock() {
+            Ok(list) => break list,
+            Err(std::sync::TryLockError::Poisoned(e)) => break e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) if tries < 20_000 => {
+                tries += 1;
+                std::thread::yield_now();
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return false,
+        }
     };
     let mut all = true;
     for path in list.iter() {
@@ -156,34 +170,46 @@ pub fn is_special(dest: &Path) -> bool {
 /// (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`).
 #[cfg(target_os = "linux")]
 fn own_descriptor(dest: &Path) -> Option<File> {
-    use std::os::fd::BorrowedFd;
-    // `/proc/self/fd` is `/proc/PID/fd`; `/proc/thread-self/fd` is
-    // `/proc/PID/task/TID/fd`.
-    let proc = PathBuf::from(format!("/proc/{}", std::process::id()));
-    let ours = |dir: &Path| {
-        let Ok(dir) = std::fs::canonicalize(dir) else {
-            return false;
-        };
-        dir == proc.join("fd")
-            || (dir.ends_with("fd")
-                && dir.parent().and_then(Path::parent) == Some(&proc.join("task")))
-    };
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // This process's descriptor folders as the kernel names them
+    // (`/proc/self/fd` and `/proc/thread-self/fd` resolve to
+    // `/proc/PID/fd` and `/proc/PID/task/TID/fd` in /proc's own PID
+    // namespace, which need not be the one `getpid` answers in).
+    let own_dirs: Vec<PathBuf> = ["/proc/self/fd", "/proc/thread-self/fd"]
+        .iter()
+        .filter_map(|d| std::fs::canonicalize(d).ok())
+        .collect();
+    let ours = |dir: &Path| std::fs::canonicalize(dir).is_ok_and(|dir| own_dirs.contains(&dir));
     // `/dev/stdout` is a link to `/proc/self/fd/1`; `/dev/fd` a link to
     // `/proc/self/fd`, whose entries are themselves the descriptors.
     let named = match std::fs::read_link(dest) {
-        Ok(t) if t.parent().is_some_and(ours) => t,
-        _ if dest.parent().is_some_and(ours) => dest.to_owned(),
-        _ => return None,
+        Ok(t) => {
+            // A relative target is relative to the link's folder.
+            let t = match dest.parent() {
+                Some(p) if t.is_relative() => p.join(t),
+                _ => t,
+            };
+            if t.parent().is_some_and(ours) {
+                t
+            } else if dest.parent().is_some_and(ours) {
+                dest.to_owned()
+            } else {
+                return None;
+            }
+        }
+        Err(_) if dest.parent().is_some_and(ours) => dest.to_owned(),
+        Err(_) => return None,
     };
     let n: i32 = named.file_name()?.to_str()?.parse().ok()?;
-    // SAFETY: fcntl(F_GETFD) only asks whether the descriptor is open.
-    if unsafe { libc::fcntl(n, libc::F_GETFD) } == -1 {
+    // One call duplicates descriptor N if it is open (close-on-exec, at the
+    // lowest free number), with no window in which N could be closed.
+    // SAFETY: fcntl(F_DUPFD_CLOEXEC) takes no pointers.
+    let dup = unsafe { libc::fcntl(n, libc::F_DUPFD_CLOEXEC, 0) };
+    if dup < 0 {
         return None;
     }
-    // SAFETY: the descriptor is open (checked above) and only borrowed
-    // for as long as it takes to duplicate it.
-    let fd = unsafe { BorrowedFd::borrow_raw(n) };
-    fd.try_clone_to_owned().ok().map(File::from)
+    // SAFETY: `dup` is a new descriptor that nothing else owns.
+    Some(File::from(unsafe { OwnedFd::from_raw_fd(dup) }))
 }
 
 #[cfg(not(target_os = "linux"))]
@@ -215,8 +241,9 @@ fn rename_target(dest: &Path) -> PathBuf {
     dest.to_owned()
 }
 
-/// Open `dest` for writing: a special file directly (appending, so that a
-/// shell's `>>` is honoured), anything else through a new temporary file in
+/// Open `dest` for writing: a special file directly (one of the process's
+/// own descriptors through a duplicate of it, sharing its offset; any other
+/// appending, so that a shell's `>>` is honoured), anything else through a new temporary file in
 /// its folder, registered as unfinished. Refuses a `dest` that is a folder,
 /// which the final rename could not replace.
 fn pending(dest: &Path) -> Result<(File, Pending)> {

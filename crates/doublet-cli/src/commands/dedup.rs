@@ -87,6 +87,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     }
     hold_for_tests();
     // All of them, or none.
+    memory::unbounded_for_commit();
     doublet_io::commit(outputs)?;
     let s = &report.stats;
     eprintln!(

@@ -50,6 +50,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
     if let Some(path) = &args.report {
         outputs.push(super::report_output(path, &report)?);
     }
+    memory::unbounded_for_commit();
     doublet_io::commit(outputs)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
