@@ -72,6 +72,11 @@ pub struct CompareArgs {
     /// Print JSON instead of the side-by-side view.
     #[arg(long)]
     pub json: bool,
+    /// Stop with a clear error (exit status 2) rather than hold more than
+    /// this much heap, e.g. 1.5GB or 800MiB; documents larger than a quarter
+    /// of it are refused while read.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     #[command(flatten)]
     pub tuning: Tuning,
 }

@@ -10,7 +10,6 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
-use doublet_io::readers::MAX_DOCUMENT;
 use doublet_io::{quoted, records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -66,12 +65,7 @@ impl Inputs {
     pub fn parse(common: &Common, rereadable: bool) -> Result<Inputs> {
         // No record may be larger than the memory budget (or the engine's
         // 4 GiB document limit): it is refused while read, not after.
-        // A document needs about four times its size while it is read and
-        // analysed (the line, its text, tokens and offsets), so one larger
-        // than a quarter of the budget could not be held within it.
-        let max_record = common
-            .max_memory
-            .map_or(MAX_DOCUMENT, |m| (m / 4).clamp(1, MAX_DOCUMENT));
+        let max_record = crate::settings::max_record(common.max_memory);
         let mut inputs = Vec::with_capacity(common.inputs.len());
         for arg in &common.inputs {
             let input = Input::parse(arg)?;

@@ -48,6 +48,15 @@ pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
     ))
 }
 
+/// The largest record a run reads under `--max-memory`: a document needs
+/// about four times its size while it is read and analysed (the line, its
+/// text, tokens and offsets), so one larger than a quarter of the budget
+/// could not be held within it. Without a budget, the engine's 4 GiB.
+pub fn max_record(max_memory: Option<u64>) -> u64 {
+    use doublet_io::readers::MAX_DOCUMENT;
+    max_memory.map_or(MAX_DOCUMENT, |m| (m / 4).clamp(1, MAX_DOCUMENT))
+}
+
 /// The validated `Config`: the settings file if any, then the flags.
 pub fn config(common: &Tuning) -> Result<Config> {
     let mut config = match &common.config {

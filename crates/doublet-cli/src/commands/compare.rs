@@ -8,6 +8,7 @@ use doublet::Document;
 use doublet_io::{quoted, records, Fields, Input, Record};
 
 use crate::args::CompareArgs;
+use crate::memory::{self, Phase};
 use crate::{printers, settings};
 
 fn warn_replaced(record: &Record) {
@@ -43,23 +44,31 @@ fn from_jsonl(path: &str, a: &str, b: &str, fields: Fields) -> Result<(Record, R
 
 pub fn run(args: CompareArgs) -> Result<()> {
     let config = settings::config(&args.tuning)?;
+    let max_record = settings::max_record(args.max_memory);
+    if let Some(bytes) = args.max_memory {
+        memory::limit(usize::try_from(bytes).unwrap_or(usize::MAX));
+    }
+    memory::phase(Phase::Reading);
     let (ra, rb) = match &args.input {
         Some(path) => {
             let fields = Fields {
                 id: args.id_field.clone(),
                 text: args.text_field.clone(),
-                ..Fields::default()
+                max_record,
             };
             from_jsonl(path, &args.a, &args.b, fields)?
         }
-        None => (
-            doublet_io::readers::read_text(Path::new(&args.a), args.a.clone())?,
-            doublet_io::readers::read_text(Path::new(&args.b), args.b.clone())?,
-        ),
+        None => {
+            let read = |p: &str| {
+                doublet_io::readers::read_text_limited(Path::new(p), p.to_owned(), max_record)
+            };
+            (read(&args.a)?, read(&args.b)?)
+        }
     };
     warn_replaced(&ra);
     warn_replaced(&rb);
     let (a, b) = (Document::new(ra.id, ra.text), Document::new(rb.id, rb.text));
+    memory::phase(Phase::Comparing);
     let comparison = doublet::compare(&config, &a, &b)?;
     let stdout = std::io::stdout();
     let color = stdout.is_terminal();

@@ -395,6 +395,44 @@ fn out_of_memory_exits_2_with_one_line() {
     assert_eq!(left, [std::ffi::OsString::from("big.jsonl")], "{left:?}");
 }
 
+/// `compare` takes `--max-memory` too: a document over a quarter of it is
+/// refused while read, and the heap is bounded.
+#[test]
+fn compare_is_bounded_by_max_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.txt"), dir.path().join("b.txt"));
+    std::fs::write(&a, prose(400_000, 3)).unwrap();
+    std::fs::write(&b, prose(400_000, 5)).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args(["compare", "--max-memory", "4MB"])
+            .arg(&a)
+            .arg(&b)
+            .assert(),
+    );
+    assert!(
+        msg.contains("a.txt: record larger than 1000000 bytes"),
+        "{msg}"
+    );
+    let msg = stderr_of(
+        doublet()
+            .args(["compare", "--json", "--max-memory", "30MB"])
+            .arg(&a)
+            .arg(&b)
+            .assert(),
+    );
+    assert!(
+        msg.contains("--max-memory 30.0 MB reached while comparing the documents"),
+        "{msg}"
+    );
+    doublet()
+        .args(["compare", "--json", "--max-memory", "2GB"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success();
+}
+
 /// On documents of a real size the engine's projection of the run's peak
 /// passes the budget before the heap does, and says what a document costs.
 #[test]
