@@ -127,7 +127,7 @@ pub enum Keep {
 /// Options shared by the corpus commands.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Folders of .txt files, .txt files, JSON Lines files (.jsonl/.json, .gz/.zst), or - for stdin.
+    /// Folders (of .txt files and JSON Lines shards), .txt files, JSON Lines files (.jsonl/.json/.ndjson, .gz/.zst), or - for stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
     /// JSON Lines field holding the document id.

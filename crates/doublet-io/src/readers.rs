@@ -1,7 +1,8 @@
 //! Readers: turn inputs into a stream of [`Record`]s.
 //!
 //! An input is a folder (every `.txt` file below it, ids are paths relative
-//! to the folder, in sorted order), a `.txt` file (one document), a JSON Lines
+//! to the folder, and every JSON Lines file below it, in sorted order), a
+//! `.txt` file (one document), a JSON Lines
 //! file (`.jsonl`/`.json`, optionally `.gz` or `.zst`), or `-` for JSON Lines
 //! on standard input. Records are produced one at a time: nothing holds the
 //! whole corpus, and no record larger than [`Fields::max_record`] is held at
@@ -238,7 +239,7 @@ impl Spool {
 /// The kind of an input, from its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// A folder of `.txt` files.
+    /// A folder of `.txt` documents and JSON Lines files.
     Folder(PathBuf),
     /// One `.txt` document.
     Text(PathBuf),
@@ -272,11 +273,7 @@ impl Input {
             return Ok(Input::Folder(path));
         }
         let name = arg.to_ascii_lowercase();
-        let base = name
-            .strip_suffix(".gz")
-            .or_else(|| name.strip_suffix(".zst"))
-            .unwrap_or(&name);
-        if base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson") {
+        if is_json_lines_name(&name) {
             Ok(Input::JsonLines(path))
         } else if name.ends_with(".txt") {
             Ok(Input::Text(path))
@@ -451,9 +448,29 @@ fn text_record(source: impl Read, path: &Path, id: String, max: u64) -> Result<R
     })
 }
 
-/// The `.txt` files below `root`, sorted by relative path (`/`-separated).
+/// Whether a (lower-case) file name is JSON Lines: `.jsonl`, `.json` or
+/// `.ndjson`, optionally `.gz` or `.zst`.
+fn is_json_lines_name(name: &str) -> bool {
+    let base = name
+        .strip_suffix(".gz")
+        .or_else(|| name.strip_suffix(".zst"))
+        .unwrap_or(name);
+    base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson")
+}
+
+/// Whether a file found in a folder is JSON Lines (else a `.txt` document).
+fn is_json_lines(path: &Path) -> bool {
+    path.file_name()
+        .is_some_and(|n| is_json_lines_name(&n.to_string_lossy().to_ascii_lowercase()))
+}
+
+/// The documents below `root`: `.txt` files and JSON Lines files, sorted by
+/// relative path (`/`-separated), with the relative path as id (a `.txt`
+/// file's document id). A folder that holds files but none of these kinds
+/// is refused, naming one, rather than read as no documents.
 pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
     let mut out = Vec::new();
+    let mut other: Option<PathBuf> = None;
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(root).to_owned();
@@ -462,11 +479,15 @@ pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
                 source: e.into(),
             }
         })?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
         let is_txt = entry
             .path()
             .extension()
             .is_some_and(|x| x.eq_ignore_ascii_case("txt"));
-        if !entry.file_type().is_file() || !is_txt {
+        if !is_txt && !is_json_lines(entry.path()) {
+            other.get_or_insert_with(|| entry.path().to_owned());
             continue;
         }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
@@ -478,6 +499,15 @@ pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
         out.push((id, entry.path().to_owned()));
     }
     out.sort();
+    if let (true, Some(file)) = (out.is_empty(), other) {
+        return Err(Error::Unsupported {
+            path: root.to_owned(),
+            message: format!(
+                "folder holds no .txt or JSON Lines file (.jsonl, .json, .ndjson, optionally .gz or .zst); found {}",
+                file.display()
+            ),
+        });
+    }
     Ok(out)
 }
 
@@ -662,12 +692,23 @@ pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Resul
                 }
                 Input::Folder(root) => match list_folder(&root) {
                     Ok(files) => {
-                        let max = fields.max_record;
-                        Box::new(
-                            files
-                                .into_iter()
-                                .map(move |(id, path)| read_text_limited(&path, id, max)),
-                        )
+                        let fields = fields.clone();
+                        Box::new(files.into_iter().flat_map(
+                            move |(id, path)| -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+                                if is_json_lines(&path) {
+                                    match open(&path) {
+                                        Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
+                                        Err(e) => Box::new(std::iter::once(Err(e))),
+                                    }
+                                } else {
+                                    Box::new(std::iter::once(read_text_limited(
+                                        &path,
+                                        id,
+                                        fields.max_record,
+                                    )))
+                                }
+                            },
+                        ))
                     }
                     Err(e) => Box::new(std::iter::once(Err(e))),
                 },

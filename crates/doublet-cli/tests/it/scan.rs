@@ -303,3 +303,53 @@ fn paragraph_dedup_and_min_words_are_settings() {
     }
     assert!(r["stats"]["duplicate_paragraph_bytes"].as_u64().unwrap() > 1000);
 }
+
+/// A folder of JSON Lines shards (plain and compressed, in subfolders) is
+/// read record by record beside its `.txt` files, in path order; a folder
+/// holding only files doublet cannot read is refused, not read as no
+/// documents.
+#[test]
+fn a_folder_of_json_lines_shards_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shards");
+    std::fs::create_dir_all(root.join("sub")).unwrap();
+    std::fs::write(
+        root.join("a.jsonl"),
+        "{\"id\":\"r1\",\"text\":\"one\"}\n{\"id\":\"r2\",\"text\":\"two\"}\n",
+    )
+    .unwrap();
+    {
+        use std::io::Write;
+        let f = std::fs::File::create(root.join("sub/b.jsonl.gz")).unwrap();
+        let mut gz = flate2::write::GzEncoder::new(f, flate2::Compression::default());
+        gz.write_all(b"{\"id\":\"r3\",\"text\":\"three\"}\n")
+            .unwrap();
+        gz.finish().unwrap();
+    }
+    std::fs::write(root.join("c.txt"), "a plain text document").unwrap();
+    std::fs::write(root.join("notes.md"), "not a document").unwrap();
+    let r = json(
+        &doublet()
+            .args(["scan", "-q", "--json"])
+            .arg(&root)
+            .stdout_ok(),
+    );
+    assert_accounting(&r);
+    let ids: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["r1", "r2", "c.txt", "r3"]);
+
+    let other = dir.path().join("parquet");
+    std::fs::create_dir(&other).unwrap();
+    std::fs::write(other.join("part-0.parquet"), b"PAR1").unwrap();
+    let msg = crate::stderr_of(doublet().arg("scan").arg(&other).assert());
+    assert!(
+        msg.contains("folder holds no .txt or JSON Lines file"),
+        "{msg}"
+    );
+    assert!(msg.contains("part-0.parquet"), "{msg}");
+}
