@@ -88,11 +88,11 @@ pub struct ScanArgs {
     /// Print the JSON report (schema doublet.report/1) to standard output.
     #[arg(long, conflicts_with = "report")]
     pub json: bool,
-    /// Write the JSON report to FILE and print the summary.
-    #[arg(long, value_name = "FILE")]
+    /// Write the JSON report to FILE (- for standard output) and print the summary.
+    #[arg(long, value_name = "FILE", value_parser = json_output)]
     pub report: Option<PathBuf>,
     /// Also write a self-contained HTML report to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = html_output)]
     pub html: Option<PathBuf>,
 }
 
@@ -100,14 +100,14 @@ pub struct ScanArgs {
 pub struct DedupArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Kept documents as JSON Lines (.gz / .zst compress).
-    #[arg(long, short, value_name = "FILE")]
+    /// Kept documents as JSON Lines (.gz / .zst compress; - for standard output).
+    #[arg(long, short, value_name = "FILE", value_parser = json_output)]
     pub output: PathBuf,
     /// Removed documents with duplicate_of, relation and scores, as JSON Lines.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = json_output)]
     pub removed: Option<PathBuf>,
     /// Also write the JSON report to FILE.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", value_parser = json_output)]
     pub report: Option<PathBuf>,
     /// Compare cleaned text but write kept documents' original text
     /// (`--no-clean` also writes the original text, since it cleans nothing).
@@ -168,6 +168,41 @@ pub struct Common {
     /// stopping the run.
     #[arg(long)]
     pub allow_duplicate_ids: bool,
+}
+
+/// File formats doublet does not write, by extension: an output named so
+/// would hold JSON under a name that promises something else.
+const FOREIGN: [&str; 11] = [
+    "parquet", "csv", "tsv", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html",
+];
+
+/// An output path: `-` is standard output.
+fn output_path(s: &str) -> PathBuf {
+    if s == "-" {
+        PathBuf::from("/dev/stdout")
+    } else {
+        PathBuf::from(s)
+    }
+}
+
+/// A JSON or JSON Lines output: refused when its name says another format.
+fn json_output(s: &str) -> Result<PathBuf, String> {
+    let lower = s.to_ascii_lowercase();
+    let base = lower
+        .strip_suffix(".gz")
+        .or_else(|| lower.strip_suffix(".zst"))
+        .unwrap_or(&lower);
+    match base.rsplit_once('.') {
+        Some((_, ext)) if FOREIGN.contains(&ext) => Err(format!(
+            "doublet writes JSON here, not .{ext}; name the file .jsonl or .json (optionally .gz or .zst)"
+        )),
+        _ => Ok(output_path(s)),
+    }
+}
+
+/// The HTML page's path.
+fn html_output(s: &str) -> Result<PathBuf, String> {
+    Ok(output_path(s))
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

@@ -318,3 +318,50 @@ fn compressed_reports_are_written_compressed() {
     let r: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(r["stats"]["documents"], 5);
 }
+
+/// `-` is standard output, for one output at a time; an output named for a
+/// format doublet does not write is refused before anything is read.
+#[test]
+fn dash_is_standard_output_and_foreign_formats_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_jsonl()).unwrap();
+    let out = doublet()
+        .current_dir(dir.path())
+        .args(["dedup", "-q", "-o", "-"])
+        .arg(&input)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let kept: Vec<serde_json::Value> = String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(kept.len(), 3);
+    assert!(!dir.path().join("-").exists());
+    let msg = stderr_of(
+        doublet()
+            .current_dir(dir.path())
+            .args(["dedup", "-q", "-o", "-", "--removed", "-"])
+            .arg(&input)
+            .assert(),
+    );
+    assert!(msg.contains("is the same file as --output"), "{msg}");
+    for name in ["kept.parquet", "kept.csv.gz"] {
+        let out = doublet()
+            .current_dir(dir.path())
+            .args(["dedup", "-q", "-o", name])
+            .arg(&input)
+            .assert()
+            .code(2)
+            .get_output()
+            .stderr
+            .clone();
+        let msg = String::from_utf8_lossy(&out);
+        assert!(msg.contains("doublet writes JSON here"), "{msg}");
+        assert!(!dir.path().join(name).exists());
+    }
+}
