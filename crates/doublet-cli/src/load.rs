@@ -210,6 +210,10 @@ struct Batch {
     fingerprints: Vec<u64>,
     bytes: usize,
     skipped: Vec<Skipped>,
+    /// Records without an id field, named by their place (`FILE:LINE`),
+    /// and the first of them.
+    placed: usize,
+    first_placed: Option<String>,
 }
 
 impl Batch {
@@ -220,6 +224,8 @@ impl Batch {
             fingerprints: Vec::new(),
             bytes: 0,
             skipped: Vec::new(),
+            placed: 0,
+            first_placed: None,
         }
     }
 }
@@ -239,6 +245,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
+    let (mut placed, mut first_placed) = (0usize, None::<String>);
     let records = inputs.all_records();
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
@@ -280,6 +287,12 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                     );
                 }
                 batch.bytes += record.text.len();
+                if record.id_from_place {
+                    batch.placed += 1;
+                    if batch.first_placed.is_none() {
+                        batch.first_placed = Some(record.id.clone());
+                    }
+                }
                 batch
                     .fingerprints
                     .push(fingerprint(&record.id, &record.text));
@@ -306,6 +319,10 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         for batch in rx {
             let batch = batch?;
             bytes += batch.bytes;
+            placed += batch.placed;
+            if first_placed.is_none() {
+                first_placed = batch.first_placed;
+            }
             skipped.extend(batch.skipped);
             origins.extend(batch.origins);
             fingerprints.extend(batch.fingerprints);
@@ -360,6 +377,15 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
             first.source,
             first.line,
             first.reason
+        );
+    }
+    if placed > 0 {
+        eprintln!(
+            "doublet: note: {placed} record{} had no `{}` field; {} named by file and line, e.g. {}",
+            if placed == 1 { "" } else { "s" },
+            inputs.fields.id,
+            if placed == 1 { "it is" } else { "they are" },
+            first_placed.as_deref().map_or_else(String::new, quoted),
         );
     }
     report.stats.skipped = skipped.len();

@@ -57,6 +57,8 @@ pub struct Record {
     /// The id the input gave, when the record was renamed because another
     /// record already used it.
     pub renamed_from: Option<String>,
+    /// The record had no id field, and its id is its place: `FILE:LINE`.
+    pub id_from_place: bool,
 }
 
 /// The largest document the engine accepts: positions are 32-bit.
@@ -445,6 +447,7 @@ fn text_record(source: impl Read, path: &Path, id: String, max: u64) -> Result<R
         replaced,
         extra: None,
         renamed_from: None,
+        id_from_place: false,
     })
 }
 
@@ -563,13 +566,10 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
                 fields.id
             )))
         }
-        None => {
-            return Err(err(format!(
-                "missing id field `{}` (choose another with --id-field)",
-                fields.id
-            )))
-        }
+        // No id: the record's place names it (a C4-style dump has none).
+        None => format!("{}:{line}", path.display()),
     };
+    let id_from_place = obj.get(&fields.id).is_none();
     let body = match obj.remove(&fields.text) {
         Some(raw) if raw.get().starts_with('"') => serde_json::from_str::<String>(raw.get())
             .map_err(|e| err(format!("malformed JSON: {e}")))?,
@@ -591,6 +591,7 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         replaced: 0,
         extra: Some(obj),
         renamed_from: None,
+        id_from_place,
     })
 }
 

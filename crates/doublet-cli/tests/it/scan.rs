@@ -353,3 +353,54 @@ fn a_folder_of_json_lines_shards_is_read() {
     );
     assert!(msg.contains("part-0.parquet"), "{msg}");
 }
+
+/// Records without an id field (a C4-style dump) are named by file and
+/// line, said once on standard error, and the names reach the outputs.
+#[test]
+fn records_without_ids_are_named_by_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("c4.jsonl");
+    std::fs::write(
+        &f,
+        "{\"text\":\"one two three\"}\n\n{\"text\":\"four five six\"}\n{\"id\":\"x\",\"text\":\"seven\"}\n",
+    )
+    .unwrap();
+    let out = doublet()
+        .current_dir(dir.path())
+        .args(["scan", "-q", "--json", "c4.jsonl"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let r = json(&out.stdout);
+    assert_accounting(&r);
+    let ids: Vec<&str> = r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["c4.jsonl:1", "c4.jsonl:3", "x"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "2 records had no `id` field; they are named by file and line, e.g. \"c4.jsonl:1\""
+        ),
+        "{err}"
+    );
+    let kept = dir.path().join("kept.jsonl");
+    doublet()
+        .current_dir(dir.path())
+        .args(["dedup", "-q", "c4.jsonl", "-o", "kept.jsonl"])
+        .assert()
+        .success();
+    let first: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(kept)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(first["id"], "c4.jsonl:1");
+}
