@@ -275,7 +275,10 @@ impl Input {
             return Ok(Input::Folder(path));
         }
         let name = arg.to_ascii_lowercase();
-        if is_json_lines_name(&name) {
+        // A compressed file is JSON Lines whatever its inner name
+        // (`data.gz`), unless it says text.
+        let compressed = name.ends_with(".gz") || name.ends_with(".zst");
+        if is_json_lines_name(&name) || (compressed && !name.contains(".txt.")) {
             Ok(Input::JsonLines(path))
         } else if name.ends_with(".txt") {
             Ok(Input::Text(path))
@@ -386,13 +389,19 @@ pub fn open(path: &Path) -> Result<Box<dyn BufRead + Send>> {
     decode(file, path)
 }
 
-/// Decompress `source` by the extension of `name`.
+/// gzip's and zstd's magic numbers, the first bytes of every stream.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const ZSTD_MAGIC: [u8; 4] = [0x28, 0xb5, 0x2f, 0xfd];
+
+/// Decompress `source` as its first bytes say (gzip, zstd, or neither),
+/// whatever `name` (used in errors) ends with.
 fn decode(source: impl Read + Send + 'static, name: &Path) -> Result<Box<dyn BufRead + Send>> {
-    let lower = name.to_string_lossy().to_ascii_lowercase();
-    let reader: Box<dyn Read + Send> = if lower.ends_with(".gz") {
-        Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(source)))
-    } else if lower.ends_with(".zst") {
-        Box::new(zstd::Decoder::new(source).map_err(io(name))?)
+    let mut source = BufReader::new(source);
+    let head = source.fill_buf().map_err(io(name))?;
+    let reader: Box<dyn Read + Send> = if head.starts_with(&GZIP_MAGIC) {
+        Box::new(flate2::read::MultiGzDecoder::new(source))
+    } else if head.starts_with(&ZSTD_MAGIC) {
+        Box::new(zstd::Decoder::with_buffer(source).map_err(io(name))?)
     } else {
         Box::new(source)
     };

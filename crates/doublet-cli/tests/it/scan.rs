@@ -404,3 +404,24 @@ fn records_without_ids_are_named_by_file_and_line() {
     .unwrap();
     assert_eq!(first["id"], "c4.jsonl:1");
 }
+
+/// Compression is recognised by its magic bytes: gzip JSON Lines named
+/// `data.gz`, or named `.jsonl`, and zstd named `.jsonl`, are all read.
+#[test]
+fn compression_is_recognised_by_its_first_bytes() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let line = b"{\"id\":\"a\",\"text\":\"compressed text\"}\n";
+    let gz = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(line).unwrap();
+        e.finish().unwrap()
+    };
+    let zst = zstd::encode_all(&line[..], 3).unwrap();
+    for (name, bytes) in [("data.gz", &gz), ("gzip.jsonl", &gz), ("zstd.jsonl", &zst)] {
+        let f = dir.path().join(name);
+        std::fs::write(&f, bytes).unwrap();
+        let r = json(&doublet().args(["scan", "-q", "--json"]).arg(&f).stdout_ok());
+        assert_eq!(r["documents"][0]["id"], "a", "{name}");
+    }
+}
