@@ -379,6 +379,12 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
             first.reason
         );
     }
+    if report.stats.documents == 0 {
+        eprintln!(
+            "doublet: warning: the input{} held no documents",
+            if inputs.inputs.len() == 1 { "" } else { "s" }
+        );
+    }
     if placed > 0 {
         eprintln!(
             "doublet: note: {placed} record{} had no `{}` field; {} named by file and line, e.g. {}",

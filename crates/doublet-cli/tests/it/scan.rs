@@ -352,6 +352,23 @@ fn a_folder_of_json_lines_shards_is_read() {
         "{msg}"
     );
     assert!(msg.contains("part-0.parquet"), "{msg}");
+
+    // An empty folder is no documents, and says so.
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let out = doublet()
+        .args(["scan", "-q", "--json"])
+        .arg(&empty)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(json(&out.stdout)["stats"]["documents"], 0);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("warning: the input held no documents"),
+        "{err}"
+    );
 }
 
 /// Records without an id field (a C4-style dump) are named by file and
