@@ -160,12 +160,7 @@ fn repeated_ids_are_renamed_when_allowed() {
         .clone();
     let r = json(&out.stdout);
     assert_accounting(&r);
-    let ids: Vec<&str> = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = crate::document_ids(&r);
     assert_eq!(ids, ["a", "a#2", "a#2#2", "a#3"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

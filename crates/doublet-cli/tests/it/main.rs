@@ -43,6 +43,16 @@ pub fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
     s
 }
 
+/// The ids of a report's documents, in report order.
+pub fn document_ids(r: &serde_json::Value) -> Vec<&str> {
+    r["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect()
+}
+
 /// The records of a JSON Lines file (gzip by its name).
 pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
     let bytes = std::fs::read(path).unwrap();

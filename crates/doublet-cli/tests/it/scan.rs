@@ -335,12 +335,7 @@ fn a_folder_of_json_lines_shards_is_read() {
             .stdout_ok(),
     );
     assert_accounting(&r);
-    let ids: Vec<&str> = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = crate::document_ids(&r);
     assert_eq!(ids, ["r1", "r2", "c.txt", "r3"]);
 
     let other = dir.path().join("parquet");
@@ -391,12 +386,7 @@ fn records_without_ids_are_named_by_file_and_line() {
         .clone();
     let r = json(&out.stdout);
     assert_accounting(&r);
-    let ids: Vec<&str> = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d["id"].as_str().unwrap())
-        .collect();
+    let ids = crate::document_ids(&r);
     assert_eq!(ids, ["c4.jsonl:1", "c4.jsonl:3", "x"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
