@@ -166,19 +166,52 @@ fn extend_left(c: &mut Segment, a: Sequence, b: Sequence, gap: usize) {
     }
 }
 
+/// The seed index of one side of an alignment: every n-gram of A (n =
+/// [`AlignParams::seed`]) with its position, sorted. Building it is most
+/// of an alignment's set-up, so a document aligned against many others
+/// builds it once ([`align_indexed`]).
+#[derive(Clone, Debug, Default)]
+pub struct SeedIndex {
+    entries: Vec<(u64, usize)>,
+}
+
+impl SeedIndex {
+    /// The index of `a` for seeds of `p.seed` words.
+    pub fn new(a: &[u32], p: AlignParams) -> SeedIndex {
+        let k = p.seed.max(1);
+        let mut entries: Vec<(u64, usize)> = if a.len() < k {
+            Vec::new()
+        } else {
+            a.windows(k)
+                .enumerate()
+                .map(|(i, w)| (shingle::shingle(w, crate::seeds::ALIGN_KEY), i))
+                .collect()
+        };
+        entries.sort_unstable();
+        SeedIndex { entries }
+    }
+}
+
 /// The passages shared by `a` and `b`, ordered by position in A.
 pub fn align_sequences(sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenPassage> {
+    align_indexed(&SeedIndex::new(sa.tokens, p), sa, sb, p)
+}
+
+/// [`align_sequences`] with A's seed index built beforehand (it must be
+/// `SeedIndex::new(sa.tokens, p)`).
+pub fn align_indexed(
+    index: &SeedIndex,
+    sa: Sequence,
+    sb: Sequence,
+    p: AlignParams,
+) -> Vec<TokenPassage> {
     let (a, b) = (sa.tokens, sb.tokens);
     let k = p.seed.max(1);
     if a.len() < k || b.len() < k {
         return Vec::new();
     }
-    let mut index: Vec<(u64, usize)> = a
-        .windows(k)
-        .enumerate()
-        .map(|(i, w)| (shingle::shingle(w, crate::seeds::ALIGN_KEY), i))
-        .collect();
-    index.sort_unstable();
+    let index = &index.entries;
+    debug_assert_eq!(index.len(), a.len() + 1 - k);
     // Seeds, then segments along each diagonal.
     let mut matches: Vec<(isize, usize, usize)> = Vec::new();
     for (j, w) in b.windows(k).enumerate() {

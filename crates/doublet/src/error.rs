@@ -42,6 +42,9 @@ pub enum Error {
         /// `needed / documents`, to size a budget for the whole corpus.
         per_document: usize,
     },
+    /// A sketch's binary form could not be read ([`crate::DocSketch::from_bytes`]).
+    #[error("malformed sketch: {0}")]
+    Sketch(String),
 }
 
 /// The engine's result type.

@@ -26,6 +26,7 @@
 //!   is shared and the caller confirms the text around it agrees.
 
 use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::sketch::Signature;
 
@@ -110,7 +111,7 @@ pub fn band_pairs(
 
 /// One document's anchors: sorted sampled shingle hashes, and the sampling
 /// threshold `tau` (every shingle of the document with hash `< tau` is here).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchors {
     /// Sorted, distinct.
     pub hashes: Vec<u64>,

@@ -12,8 +12,11 @@
 //! |---|---|
 //! | normalise, segment, shingle | [`text`] |
 //! | repeated passages, boilerplate | [`clean`] |
+//! | what a run derives from its configuration, once | [`plan`] |
+//! | a document's sketch: exact key, MinHash, anchors, fingerprints | [`sign`] |
 //! | MinHash signatures, LSH bands | [`sketch`] |
-//! | exact table, LSH buckets, containment anchors | [`index`] |
+//! | candidate sources behind one interface | [`candidates`] |
+//! | exact table, LSH buckets, containment anchors, winnowing | [`index`] |
 //! | exact Jaccard and containment | [`verify`] |
 //! | shared passages | [`align`] |
 //! | keep policy, clusters | [`group`] |
@@ -38,6 +41,7 @@
 #![warn(missing_docs)]
 
 pub mod align;
+pub mod candidates;
 pub mod clean;
 pub mod config;
 pub mod error;
@@ -45,8 +49,10 @@ pub mod eval;
 pub mod group;
 pub mod index;
 pub mod pipeline;
+pub mod plan;
 pub mod report;
 pub mod seeds;
+pub mod sign;
 pub mod sketch;
 pub mod text;
 pub mod verify;
@@ -55,5 +61,7 @@ pub use config::{CleanConfig, Config, KeepPolicy};
 pub use error::{Error, Result};
 pub use group::Relation;
 pub use pipeline::{compare, Scanner};
+pub use plan::Plan;
 pub use report::{Comparison, PairRelation, Report};
+pub use sign::{DocSketch, Signer};
 pub use text::{Document, Span};

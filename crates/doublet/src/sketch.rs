@@ -31,13 +31,20 @@
 //! below the threshold plus false negatives above it, the criterion used by
 //! MinHash LSH libraries.
 
+use serde::{Deserialize, Serialize};
+
 use crate::text::shingle::mix64;
 
 /// A MinHash signature: one 32-bit value per bin.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Signature(Box<[u32]>);
 
 impl Signature {
+    /// A signature from its bin values (as read back from storage).
+    pub fn from_values(values: Vec<u32>) -> Signature {
+        Signature(values.into_boxed_slice())
+    }
+
     /// The bin values.
     pub fn values(&self) -> &[u32] {
         &self.0

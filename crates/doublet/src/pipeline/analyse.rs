@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::text::{normalise, segment, shingle};
 use crate::{align, seeds, Document, Span};
 
-use super::sign::Sketch;
+use crate::sign::DocSketch;
 
 /// One block of an analysed document.
 #[derive(Clone, Debug)]
@@ -58,6 +58,24 @@ impl Analysed {
         c
     }
 
+    /// The full-sequence token range of the run of consecutive content
+    /// blocks that holds position `p` (empty at `p` when `p` is not content).
+    pub(super) fn content_run(&self, p: u32) -> (u32, u32) {
+        let blocks = &self.blocks;
+        let i = blocks.partition_point(|b| b.end <= p);
+        if i == blocks.len() || blocks[i].start > p || !blocks[i].status.is_content() {
+            return (p, p);
+        }
+        let (mut lo, mut hi) = (i, i);
+        while lo > 0 && blocks[lo - 1].status.is_content() {
+            lo -= 1;
+        }
+        while hi + 1 < blocks.len() && blocks[hi + 1].status.is_content() {
+            hi += 1;
+        }
+        (blocks[lo].start, blocks[hi].end)
+    }
+
     /// For each content token, its position in the full token sequence.
     pub(super) fn content_positions(&self) -> Vec<u32> {
         self.blocks
@@ -81,7 +99,7 @@ impl Analysed {
         // Anchors (and their postings: hash, document), the signature and
         // its band keys.
         let anchors = tokens / cfg.anchor_rate as usize + cfg.anchor_min;
-        let sketch = size_of::<Sketch>()
+        let sketch = size_of::<DocSketch>()
             + cfg.num_perm * size_of::<u32>()
             + anchors * (8 + 12)
             + cfg.lsh().0 * 16;

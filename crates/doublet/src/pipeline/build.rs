@@ -9,7 +9,7 @@ use crate::report::{
 use crate::{group, PairRelation, Relation, Report, Scanner};
 
 use super::passages::Reuse;
-use super::sign::Sketch;
+use crate::sign::DocSketch;
 
 impl Scanner {
     pub(super) fn build_report(self, config: Config, f: Findings) -> Report {
@@ -165,7 +165,7 @@ impl Scanner {
                     too_little_content: !judged[d] && dec.kept() && !doc.tokens.is_empty(),
                     bytes: doc.bytes,
                     words: doc.tokens.len(),
-                    content_words: sketches[d].words,
+                    content_words: sketches[d].words as usize,
                     language: doc.language,
                     content: Vec::new(),
                 };
@@ -246,7 +246,7 @@ impl Scanner {
 
 /// What the corpus-wide stages found, for the report.
 pub(super) struct Findings<'a> {
-    pub(super) sketches: &'a [Sketch],
+    pub(super) sketches: &'a [DocSketch],
     pub(super) judged: &'a [bool],
     pub(super) rep: &'a [u32],
     pub(super) decisions: &'a [group::Decision],

@@ -7,7 +7,6 @@ use rayon::prelude::*;
 
 use crate::clean::furniture::Recurrence;
 use crate::clean::{Evidence, Form, Status};
-use crate::seeds::Seeds;
 use crate::sketch::Sketcher;
 use crate::Scanner;
 
@@ -20,7 +19,7 @@ impl Scanner {
     /// mutually unrelated documents, of the corpus or of one site; count
     /// where they sit; keep the furniture.
     pub(super) fn corpus_furniture(&mut self) {
-        let cfg = &self.config;
+        let cfg = &self.plan.config;
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
         let counted = |b: &Block| {
@@ -55,7 +54,7 @@ impl Scanner {
         holders.dedup();
         let init = || {
             (
-                Sketcher::new(cfg.num_perm, Seeds::new(cfg.seed).minhash),
+                Sketcher::new(cfg.num_perm, self.plan.seeds.minhash),
                 Vec::new(),
             )
         };

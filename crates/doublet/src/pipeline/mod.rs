@@ -27,13 +27,14 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 use xxhash_rust::xxh3::xxh3_128;
 
+use crate::candidates;
 use crate::config::{Config, KeepPolicy};
 use crate::error::{Error, Result};
-use crate::group::{self, Thresholds, Verified};
-use crate::index::{self, Anchors};
+use crate::group::{self, Verified};
+use crate::index;
+use crate::plan::Plan;
 use crate::report::{Comparison, PairRelation, Report};
-use crate::seeds::{self, Seeds};
-use crate::sketch::Signature;
+use crate::seeds;
 use crate::text::shingle;
 use crate::text::Document;
 use crate::verify;
@@ -45,10 +46,10 @@ mod passages;
 mod resolve;
 mod sign;
 
+use crate::sign::DocSketch;
 use analyse::{analyse, Analysed};
 use build::Findings;
-use passages::{align_params, passages_between};
-use sign::Sketch;
+use passages::passages_between;
 
 /// Streams documents in and produces the report.
 ///
@@ -69,7 +70,7 @@ use sign::Sketch;
 /// ```
 #[derive(Debug)]
 pub struct Scanner {
-    config: Config,
+    plan: Plan,
     docs: Vec<Analysed>,
     ids: HashMap<String, usize>,
     /// Site names, in order of first appearance (indices into this).
@@ -86,7 +87,7 @@ impl Scanner {
     /// A scanner for `config` (validated here).
     pub fn new(config: Config) -> Result<Self> {
         Ok(Scanner {
-            config: config.validated()?,
+            plan: Plan::new(config)?,
             docs: Vec::new(),
             ids: HashMap::new(),
             sites: HashMap::new(),
@@ -121,7 +122,7 @@ impl Scanner {
 
     /// The validated configuration.
     pub fn config(&self) -> &Config {
-        &self.config
+        &self.plan.config
     }
 
     /// Documents pushed so far.
@@ -161,7 +162,7 @@ impl Scanner {
             }
             self.ids.insert(d.id.clone(), next);
         }
-        let cfg = &self.config;
+        let cfg = &self.plan.config;
         let mut analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
         for (a, d) in analysed.iter_mut().zip(&batch) {
             if let Some(site) = &d.site {
@@ -188,7 +189,8 @@ impl Scanner {
 
     /// Run the corpus-wide stages and produce the report.
     pub fn finish(mut self) -> Report {
-        let cfg = self.config.clone();
+        let cfg = self.plan.config.clone();
+        let plan = self.plan.clone();
         let n = self.docs.len();
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
@@ -196,7 +198,7 @@ impl Scanner {
             self.corpus_furniture();
         }
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
-        let mut sketches: Vec<Sketch> = self.sketch_all();
+        let mut sketches: Vec<DocSketch> = self.sketch_all();
         // A document with too little content left to judge takes part only
         // as an exact copy of its whole text (every word, cleaned or not):
         // its exact key is then taken over all its tokens, in a space of
@@ -236,30 +238,19 @@ impl Scanner {
                 rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d]
             })
             .collect();
-        let (bands, rows) = cfg.lsh();
-        let with_sig: Vec<(u32, &Signature)> = reps
-            .iter()
-            .filter_map(|&d| sketches[d as usize].signature.as_ref().map(|s| (d, s)))
-            .collect();
-        let with_anchors: Vec<(u32, &Anchors)> = reps
-            .iter()
-            .map(|&d| (d, &sketches[d as usize].anchors))
-            .collect();
-        let candidates = index::merge([
-            index::band_pairs(&with_sig, bands, rows, cfg.max_bucket),
-            index::anchor_pairs(
-                &with_anchors,
-                cfg.anchor_max_df,
-                cfg.containment,
-                u64::MAX / cfg.anchor_rate,
-            ),
-        ]);
+        let signed: Vec<(u32, &DocSketch)> =
+            reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
+        let candidates = candidates::propose(
+            &[
+                &candidates::Bands::new(&plan),
+                &candidates::Anchored::new(&plan),
+            ],
+            &signed,
+        );
+        drop(signed);
 
         let verified = self.verify(&candidates);
-        let t = Thresholds {
-            jaccard: cfg.threshold,
-            containment: cfg.containment,
-        };
+        let t = plan.thresholds;
         let related: Vec<Verified> = verified
             .into_iter()
             .filter(|v| {
@@ -326,23 +317,27 @@ impl Scanner {
 /// assert!(c.passages[0].text.as_deref().unwrap().contains("a little bit of progress"));
 /// ```
 pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison> {
-    let cfg = config.clone().validated()?;
-    let seeds = Seeds::new(cfg.seed);
-    let (da, db) = (analyse(a, &cfg), analyse(b, &cfg));
+    let plan = Plan::new(config.clone())?;
+    let cfg = &plan.config;
+    let seeds = plan.seeds;
+    let (da, db) = (analyse(a, cfg), analyse(b, cfg));
     let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
     let (ta, tb) = (&ca.tokens, &cb.tokens);
     let sa = shingle::shingle_set(ta, cfg.ngram, seeds.shingle);
     let sb = shingle::shingle_set(tb, cfg.ngram, seeds.shingle);
     let o = verify::measure(&sa, &sb);
     let passages = if cfg.min_passage > 0 {
-        passages_between(&ca, &cb, align_params(&cfg), Some(&a.text))
+        passages_between(
+            &ca,
+            &cb,
+            plan.align,
+            &crate::align::SeedIndex::new(&ca.tokens, plan.align),
+            Some(&a.text),
+        )
     } else {
         Vec::new()
     };
-    let t = Thresholds {
-        jaccard: cfg.threshold,
-        containment: cfg.containment,
-    };
+    let t = plan.thresholds;
     let relation = if !ta.is_empty() && ta == tb {
         PairRelation::Exact
     } else if let Some(r) = t.relation(o.jaccard, o.a_in_b.max(o.b_in_a)) {

@@ -5,50 +5,36 @@ use rayon::prelude::*;
 
 use crate::align::AlignParams;
 use crate::clean::{Evidence, Status};
-use crate::config::Config;
 use crate::group::Verified;
 use crate::report::{Holder, Passage, ReuseCluster};
-use crate::seeds::Seeds;
 use crate::text::shingle;
-use crate::{align, group, index, verify, Scanner, Span};
+use crate::{align, group, verify, Scanner, Span};
 
 use super::analyse::Content;
-use super::sign::Sketch;
+use crate::candidates::{Fingerprints, Source};
+use crate::sign::DocSketch;
 
 impl Scanner {
     /// Pairs of kept documents that share passages without being duplicates.
     pub(super) fn shared_passages(
         &self,
-        sketches: &[Sketch],
+        sketches: &[DocSketch],
         decisions: &[group::Decision],
         related: &[Verified],
         reused: &[Vec<Clustered>],
     ) -> Vec<Reuse> {
-        let cfg = &self.config;
+        let cfg = &self.plan.config;
         // Fingerprints inside a paragraph that a reuse cluster reports
         // propose no pairs: that sharing is listed once, with its holders.
-        let outside = |d: usize| -> Vec<(u64, u32)> {
-            let inside = |p: u32| {
-                let end = p + cfg.ngram as u32;
-                reused
-                    .get(d)
-                    .is_some_and(|r| r.iter().any(|c| c.start <= p && end <= c.end))
-            };
-            sketches[d]
-                .fingerprints
-                .iter()
-                .copied()
-                .filter(|&(_, p)| !inside(p))
-                .collect()
+        let outside = |d: u32, p: u32| {
+            let end = p + cfg.ngram as u32;
+            !reused
+                .get(d as usize)
+                .is_some_and(|r| r.iter().any(|c| c.start <= p && end <= c.end))
         };
-        let fingerprints: Vec<(u32, Vec<(u64, u32)>)> = (0..self.docs.len())
-            .into_par_iter()
-            .filter(|&d| decisions[d].kept() && sketches[d].exact.is_some())
-            .map(|d| (d as u32, outside(d)))
-            .collect();
-        let kept: Vec<(u32, &[(u64, u32)])> = fingerprints
-            .iter()
-            .map(|(d, f)| (*d, f.as_slice()))
+        let kept: Vec<(u32, &DocSketch)> = (0..self.docs.len() as u32)
+            .filter(|&d| decisions[d as usize].kept() && sketches[d as usize].exact.is_some())
+            .map(|d| (d, &sketches[d as usize]))
             .collect();
         let mut known: Vec<(u32, u32)> = related
             .iter()
@@ -77,45 +63,77 @@ impl Scanner {
         };
         // Passages inside a clustered paragraph on both sides are that
         // cluster's, already reported once.
+        // A passage that is mostly (half its bytes or more) inside one
+        // document's clusters is reported by them; clusters of one
+        // document do not overlap much, so their overlaps are summed.
         let within = |d: u32, x: Span| {
             reused.get(d as usize).is_some_and(|r| {
-                r.iter()
-                    .any(|c| c.span.start <= x.start && x.end <= c.span.end)
+                let inside: usize = r
+                    .iter()
+                    .map(|c| {
+                        x.end
+                            .min(c.span.end)
+                            .saturating_sub(x.start.max(c.span.start))
+                    })
+                    .sum();
+                2 * inside >= x.end - x.start
             })
         };
-        let candidates: Vec<(u32, u32)> = index::passage_pairs(&kept, cfg.passage_max_df, agree)
+        let source = Fingerprints {
+            max_df: cfg.passage_max_df,
+            keep: outside,
+            agree,
+        };
+        let candidates: Vec<(u32, u32)> = source
+            .propose(&kept)
             .into_iter()
             .filter(|p| known.binary_search(p).is_err())
             .collect();
-        let seeds = Seeds::new(cfg.seed);
-        let params = align_params(cfg);
-        let mut found: Vec<Reuse> = candidates
-            .par_iter()
-            .filter_map(|&(a, b)| {
-                // Alignment is not symmetric: A is always the smaller id, so
-                // the passages do not depend on input order.
-                let (a, b) = if self.docs[a as usize].id <= self.docs[b as usize].id {
+        let seeds = self.plan.seeds;
+        let params = self.plan.align;
+        // Alignment is not symmetric: A is always the smaller id, so the
+        // passages do not depend on input order. Pairs are grouped by A, so
+        // that A's content, seed index and shingle set are made once.
+        let mut oriented: Vec<(u32, u32)> = candidates
+            .into_iter()
+            .map(|(a, b)| {
+                if self.docs[a as usize].id <= self.docs[b as usize].id {
                     (a, b)
                 } else {
                     (b, a)
-                };
-                let (da, db) = (&self.docs[a as usize], &self.docs[b as usize]);
-                let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
-                let mut passages = passages_between(&ca, &cb, params, None);
-                // Passages inside a clustered paragraph on both sides are
-                // that cluster's, already reported once.
-                passages.retain(|p| !(within(a, p.a) && within(b, p.b)));
-                if passages.is_empty() {
-                    return None;
                 }
+            })
+            .collect();
+        oriented.par_sort_unstable();
+        let groups: Vec<&[(u32, u32)]> = oriented.chunk_by(|x, y| x.0 == y.0).collect();
+        let mut found: Vec<Reuse> = groups
+            .par_iter()
+            .flat_map_iter(|group| {
+                let a = group[0].0;
+                let ca = self.docs[a as usize].content_with_offsets();
+                let index = align::SeedIndex::new(&ca.tokens, params);
                 let sa = shingle::shingle_set(&ca.tokens, cfg.ngram, seeds.shingle);
-                let sb = shingle::shingle_set(&cb.tokens, cfg.ngram, seeds.shingle);
-                Some(Reuse {
-                    a,
-                    b,
-                    overlap: verify::measure(&sa, &sb),
-                    passages,
-                })
+                let found: Vec<Reuse> = group
+                    .iter()
+                    .filter_map(|&(_, b)| {
+                        let cb = self.docs[b as usize].content_with_offsets();
+                        let mut passages = passages_between(&ca, &cb, params, &index, None);
+                        // Passages mostly inside clusters on both sides
+                        // are theirs, already reported once.
+                        passages.retain(|p| !(within(a, p.a) && within(b, p.b)));
+                        if passages.is_empty() {
+                            return None;
+                        }
+                        let sb = shingle::shingle_set(&cb.tokens, cfg.ngram, seeds.shingle);
+                        Some(Reuse {
+                            a,
+                            b,
+                            overlap: verify::measure(&sa, &sb),
+                            passages,
+                        })
+                    })
+                    .collect();
+                found
             })
             .collect();
         found.sort_by(|x, y| {
@@ -125,17 +143,68 @@ impl Scanner {
         found
     }
 
-    /// Paragraphs that three or more kept documents hold word for word (at
+    /// Passages that three or more kept documents hold word for word (at
     /// least `min_passage` words): each is one reuse cluster with every
-    /// holder, so a paragraph in 80 documents costs 80 entries, not 3,160
-    /// pairs. Also returns, per document, the token ranges of its clustered
-    /// paragraphs.
+    /// holder, so a passage in 80 documents costs 80 entries, not 3,160
+    /// pairs. Whole paragraphs are found by their keys; other passages
+    /// (sentences quoted across articles, runs of paragraphs) by the
+    /// winnowed fingerprints three or more documents share, extended word by
+    /// word in every holder (see [`Scanner::passage_clusters`]). Also
+    /// returns, per document, the token ranges its clusters cover, which
+    /// then propose no pairs.
     pub(super) fn reuse_clusters(
         &self,
-        sketches: &[Sketch],
+        sketches: &[DocSketch],
         decisions: &[group::Decision],
     ) -> (Vec<ReuseCluster>, Vec<Vec<Clustered>>) {
-        let cfg = &self.config;
+        let docs = &self.docs;
+        let mut clusters = self.paragraph_clusters(sketches, decisions);
+        let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
+        for c in &clusters {
+            for h in c {
+                ranges[h.0 as usize].push(h.1);
+            }
+        }
+        let passages = self.passage_clusters(sketches, decisions, &ranges);
+        for c in &passages {
+            for h in c {
+                ranges[h.0 as usize].push(h.1);
+            }
+        }
+        clusters.extend(passages);
+        let first = |c: &Vec<(u32, Clustered)>| {
+            let (d, r) = c[0];
+            (&docs[d as usize].id, r.span.start, r.span.end)
+        };
+        clusters.sort_by(|x, y| first(x).cmp(&first(y)));
+        let report = clusters
+            .into_iter()
+            .enumerate()
+            .map(|(id, holders)| ReuseCluster {
+                id,
+                words: (holders[0].1.end - holders[0].1.start) as usize,
+                holders: holders
+                    .into_iter()
+                    .map(|(d, r)| Holder {
+                        id: docs[d as usize].id.clone(),
+                        start: r.span.start,
+                        end: r.span.end,
+                    })
+                    .collect(),
+                text: None,
+            })
+            .collect();
+        (report, ranges)
+    }
+
+    /// Content paragraphs (of at least `min_passage` words) that three or
+    /// more kept documents hold: per cluster, its holders ordered by id.
+    fn paragraph_clusters(
+        &self,
+        sketches: &[DocSketch],
+        decisions: &[group::Decision],
+    ) -> Vec<Vec<(u32, Clustered)>> {
+        let cfg = &self.plan.config;
         let docs = &self.docs;
         let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
             .into_par_iter()
@@ -157,59 +226,152 @@ impl Scanner {
             })
             .collect();
         postings.par_sort_unstable();
-        let mut clusters: Vec<(Vec<(u32, u32)>, usize)> = postings
+        postings
             .chunk_by(|x, y| x.0 == y.0)
             .filter(|run| run.len() >= REUSE_MIN_HOLDERS)
             .map(|run| {
+                let mut holders: Vec<(u32, Clustered)> = run
+                    .iter()
+                    .map(|e| {
+                        let b = &docs[e.1 as usize].blocks[e.2 as usize];
+                        let held = Clustered {
+                            start: b.start,
+                            end: b.end,
+                            span: b.span,
+                        };
+                        (e.1, held)
+                    })
+                    .collect();
+                holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
+                holders
+            })
+            .collect()
+    }
+
+    /// Passages other than whole paragraphs that three or more kept
+    /// documents hold word for word, found from the passage fingerprints
+    /// they share (outside the ranges `taken` by paragraph clusters).
+    ///
+    /// For a fingerprint held by between three and `passage_max_df` kept
+    /// documents, the first holder by id is the reference: each other
+    /// holder's run of equal words around the fingerprint (within content
+    /// on both sides) is extended left and right, and holders sharing at
+    /// least `min_passage` words with the reference take part. When three or
+    /// more documents do, the passage all of them share (the intersection of
+    /// those runs) is a cluster if it still spans `min_passage` words.
+    /// Every fingerprint inside one passage yields the same cluster, kept
+    /// once. A holder sharing fewer words with the reference is left to the
+    /// pairs (it may share a shorter passage).
+    fn passage_clusters(
+        &self,
+        sketches: &[DocSketch],
+        decisions: &[group::Decision],
+        taken: &[Vec<Clustered>],
+    ) -> Vec<Vec<(u32, Clustered)>> {
+        let cfg = &self.plan.config;
+        let docs = &self.docs;
+        let (ngram, min) = (cfg.ngram as u32, cfg.min_passage as u32);
+        // Fingerprints touching a clustered paragraph take no part, and
+        // runs stop at one: a passage cluster is what lies outside them.
+        let free = |d: u32, p: u32| {
+            !taken[d as usize]
+                .iter()
+                .any(|c| c.start < p + ngram && p < c.end)
+        };
+        let bounds = |d: u32, p: u32| {
+            let (mut lo, mut hi) = docs[d as usize].content_run(p);
+            for c in &taken[d as usize] {
+                if c.end <= p {
+                    lo = lo.max(c.end);
+                } else if c.start >= p + ngram {
+                    hi = hi.min(c.start);
+                }
+            }
+            (lo, hi)
+        };
+        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len() as u32)
+            .into_par_iter()
+            .filter(|&d| decisions[d as usize].kept() && sketches[d as usize].exact.is_some())
+            .flat_map_iter(|d| {
+                sketches[d as usize]
+                    .fingerprints
+                    .iter()
+                    .filter(move |&&(_, p)| free(d, p))
+                    .map(move |&(h, p)| (h, d, p))
+            })
+            .collect();
+        postings.par_sort_unstable();
+        let mut found: Vec<Vec<(u32, u32, u32)>> = postings
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
+            .filter_map(|run| {
                 let mut holders: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
                 holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
-                let b = &docs[run[0].1 as usize].blocks[run[0].2 as usize];
-                (holders, (b.end - b.start) as usize)
+                let (r, pr) = holders[0];
+                let dr = &docs[r as usize];
+                let (r_lo, r_hi) = bounds(r, pr);
+                // (holder, start, end) in the reference's positions.
+                let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
+                for &(x, px) in &holders[1..] {
+                    let dx = &docs[x as usize];
+                    let (x_lo, x_hi) = bounds(x, px);
+                    let (mut a, mut b) = (pr, px);
+                    while a > r_lo
+                        && b > x_lo
+                        && dr.tokens[a as usize - 1] == dx.tokens[b as usize - 1]
+                    {
+                        a -= 1;
+                        b -= 1;
+                    }
+                    let (mut e, mut f) = (pr, px);
+                    while e < r_hi && f < x_hi && dr.tokens[e as usize] == dx.tokens[f as usize] {
+                        e += 1;
+                        f += 1;
+                    }
+                    if e - a >= min {
+                        shared.push((x, i64::from(px) - i64::from(pr), a, e));
+                    }
+                }
+                if shared.len() + 1 < REUSE_MIN_HOLDERS {
+                    return None;
+                }
+                let start = shared.iter().map(|s| s.2).max()?;
+                let end = shared.iter().map(|s| s.3).min()?;
+                if end < start + min {
+                    return None;
+                }
+                let mut cluster = vec![(r, start, end)];
+                cluster.extend(shared.iter().map(|&(x, shift, _, _)| {
+                    let at = |p: u32| (i64::from(p) + shift) as u32;
+                    (x, at(start), at(end))
+                }));
+                Some(cluster)
             })
             .collect();
         drop(postings);
-        let first = |c: &(Vec<(u32, u32)>, usize)| {
-            let (d, b) = c.0[0];
-            (
-                &docs[d as usize].id,
-                docs[d as usize].blocks[b as usize].span.start,
-            )
-        };
-        clusters.sort_by(|x, y| first(x).cmp(&first(y)));
-        let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
-        let report = clusters
+        found.par_sort_unstable();
+        found.dedup();
+        let found = drop_subsumed(found);
+        found
             .into_iter()
-            .enumerate()
-            .map(|(id, (holders, words))| ReuseCluster {
-                id,
-                words,
-                holders: holders
-                    .into_iter()
-                    .map(|(d, b)| {
-                        let block = &docs[d as usize].blocks[b as usize];
-                        ranges[d as usize].push(Clustered {
-                            start: block.start,
-                            end: block.end,
-                            span: block.span,
-                        });
-                        Holder {
-                            id: docs[d as usize].id.clone(),
-                            start: block.span.start,
-                            end: block.span.end,
-                        }
+            .map(|c| {
+                c.into_iter()
+                    .map(|(d, start, end)| {
+                        let o = &docs[d as usize].offsets;
+                        let span =
+                            Span::new(o[start as usize].0 as usize, o[end as usize - 1].1 as usize);
+                        (d, Clustered { start, end, span })
                     })
-                    .collect(),
-                text: None,
+                    .collect()
             })
-            .collect();
-        (report, ranges)
+            .collect()
     }
 
     /// Cross-document paragraph deduplication: visiting kept documents in
     /// keep order, a content paragraph (of at least `repeat_min_words`
     /// words) that an earlier one holds is removed, pointing at the holder.
     pub(super) fn dedup_paragraphs(&mut self, order: &[u32], decisions: &[group::Decision]) {
-        let min = self.config.clean.repeat_min_words;
+        let min = self.plan.config.clean.repeat_min_words;
         let mut rank = vec![u32::MAX; self.docs.len()];
         for (p, &d) in order.iter().enumerate() {
             rank[d as usize] = p as u32;
@@ -253,6 +415,40 @@ impl Scanner {
     }
 }
 
+/// Clusters (holder, start, end) without those another cluster subsumes:
+/// one with more holders, among them all of this one's, at overlapping
+/// positions in each. A passage that four documents share and a fifth
+/// shares most of gives one cluster per fingerprint's holders; the one
+/// with all five stays.
+fn drop_subsumed(clusters: Vec<Vec<(u32, u32, u32)>>) -> Vec<Vec<(u32, u32, u32)>> {
+    let mut by_doc: Vec<(u32, u32)> = clusters
+        .iter()
+        .enumerate()
+        .flat_map(|(i, c)| c.iter().map(move |h| (h.0, i as u32)))
+        .collect();
+    by_doc.sort_unstable();
+    let holding = |d: u32| {
+        let lo = by_doc.partition_point(|e| e.0 < d);
+        let hi = by_doc.partition_point(|e| e.0 <= d);
+        by_doc[lo..hi].iter().map(|e| e.1 as usize)
+    };
+    let covers = |big: &[(u32, u32, u32)], small: &[(u32, u32, u32)]| {
+        big.len() > small.len()
+            && small
+                .iter()
+                .all(|&(d, s, e)| big.iter().any(|&(bd, bs, be)| bd == d && bs < e && s < be))
+    };
+    let keep: Vec<bool> = clusters
+        .par_iter()
+        .map(|c| !holding(c[0].0).any(|j| covers(&clusters[j], c)))
+        .collect();
+    clusters
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect()
+}
+
 /// Words around a shared fingerprint that may disagree before a pair is
 /// dropped without alignment. Measured on the generated 10k corpus (where
 /// word-chain text shares 8–11 word runs everywhere): slack 1 keeps 94.8 % of
@@ -282,20 +478,13 @@ pub(super) struct Reuse {
     pub(super) passages: Vec<Passage>,
 }
 
-pub(super) fn align_params(cfg: &Config) -> AlignParams {
-    AlignParams {
-        seed: cfg.ngram,
-        max_gap: cfg.passage_gap,
-        min_tokens: cfg.min_passage,
-    }
-}
-
 /// Aligned passages between two token sequences, as byte spans (and the
 /// passage text when A's original text is given).
 pub(super) fn passages_between(
     ca: &Content,
     cb: &Content,
     params: AlignParams,
+    index_a: &align::SeedIndex,
     text_a: Option<&str>,
 ) -> Vec<Passage> {
     if ca.offsets.len() != ca.tokens.len() || cb.offsets.len() != cb.tokens.len() {
@@ -304,7 +493,7 @@ pub(super) fn passages_between(
     let span = |o: &[(u32, u32)], r: &std::ops::Range<usize>| {
         Span::new(o[r.start].0 as usize, o[r.end - 1].1 as usize)
     };
-    align::align_sequences(ca.sequence(), cb.sequence(), params)
+    align::align_indexed(index_a, ca.sequence(), cb.sequence(), params)
         .into_iter()
         .map(|t| {
             let a = span(&ca.offsets, &t.a);

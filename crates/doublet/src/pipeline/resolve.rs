@@ -3,15 +3,13 @@
 use rayon::prelude::*;
 
 use crate::group::Verified;
-use crate::seeds::Seeds;
 use crate::text::shingle;
 use crate::{verify, Scanner};
 
 impl Scanner {
     /// Measure every candidate pair on full shingle sets.
     pub(super) fn verify(&self, candidates: &[(u32, u32)]) -> Vec<Verified> {
-        let cfg = &self.config;
-        let seeds = Seeds::new(cfg.seed);
+        let (ngram, seed) = (self.plan.config.ngram, self.plan.seeds.shingle);
         let mut involved: Vec<u32> = candidates.iter().flat_map(|&(a, b)| [a, b]).collect();
         involved.sort_unstable();
         involved.dedup();
@@ -19,7 +17,7 @@ impl Scanner {
             .par_iter()
             .map_init(Vec::new, |buf, &d| {
                 self.docs[d as usize].content_tokens(buf);
-                shingle::shingle_set(buf, cfg.ngram, seeds.shingle)
+                shingle::shingle_set(buf, ngram, seed)
             })
             .collect();
         let set_of = |d: u32| -> &[u64] {

@@ -320,6 +320,71 @@ fn a_paragraph_in_many_documents_is_one_reuse_cluster() {
 }
 
 #[test]
+fn a_sentence_quoted_in_many_documents_is_one_reuse_cluster_not_pairs() {
+    // The quote sits inside a paragraph of each document, with different
+    // words around it: no paragraph is shared, only the sentence.
+    let quote = "the committee said that it had found no evidence of wrongdoing by any of the \
+                 officials named in the complaint";
+    let docs: Vec<Document> = (0..5)
+        .map(|i| {
+            let mut paras = article(400 + i, 5);
+            paras[2] = format!("{} {quote}. {}", paras[2], paras[3]);
+            Document::new(format!("q{i}"), lines(&paras))
+        })
+        .collect();
+    // Two of them also share a sentence nobody else has.
+    let mut docs = docs;
+    let pair_only = "a spokesman for the port authority declined to say when the cranes would \
+                     return to service after the storm";
+    for d in docs.iter_mut().take(2) {
+        d.text = format!("{}\n{pair_only}.", d.text);
+    }
+    let r = scan(docs.clone());
+    assert_eq!(r.stats.removed, 0);
+    assert_eq!(r.reuse.len(), 1, "{:?}", r.reuse);
+    let c = &r.reuse[0];
+    assert_eq!(c.holders.len(), 5);
+    for (h, d) in c.holders.iter().zip(&docs) {
+        assert_eq!(h.id, d.id);
+        // The quote, and at most the word or two around it that happen to
+        // agree in every holder.
+        let held = &d.text[h.start..h.end];
+        assert!(held.contains(quote), "{held:?}");
+        assert!(held.len() < quote.len() + 12, "{held:?}");
+    }
+    // The quote is reported once, as the cluster: no pair reports a passage
+    // that is mostly the quote in both documents (these word-chain articles
+    // also share a few passages of their own, which pairs do report). The
+    // sentence only two documents share is their pair's passage.
+    let held = |id: &str| {
+        c.holders
+            .iter()
+            .find(|h| h.id == id)
+            .map(|h| (h.start, h.end))
+    };
+    let mostly = |x: doublet::Span, h: Option<(usize, usize)>| {
+        h.is_some_and(|(s, e)| 2 * x.end.min(e).saturating_sub(x.start.max(s)) >= x.end - x.start)
+    };
+    for p in &r.pairs {
+        for x in &p.passages {
+            assert!(
+                !(mostly(x.a, held(&p.a)) && mostly(x.b, held(&p.b))),
+                "{p:?}"
+            );
+        }
+    }
+    let p = r
+        .pairs
+        .iter()
+        .find(|p| (p.a.as_str(), p.b.as_str()) == ("q0", "q1"))
+        .unwrap();
+    assert!(p
+        .passages
+        .iter()
+        .any(|x| docs[0].text[x.a.start..x.a.end].contains(pair_only)));
+}
+
+#[test]
 fn paragraph_dedup_is_explicit_and_points_at_the_keeper() {
     let shared = article(91, 1).remove(0);
     let docs: Vec<Document> = (0..3)

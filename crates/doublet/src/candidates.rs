@@ -1,0 +1,208 @@
+//! Candidate sources: which pairs of signed documents are worth measuring,
+//! behind one interface.
+//!
+//! Every source reads [`DocSketch`]es only, so the same code proposes pairs
+//! inside one scan, across the partitions of a Spark job, or between a new
+//! crawl and a persistent index. Exact copies are not a source but a
+//! collapse that runs first ([`exact_groups`]): identical documents share
+//! one representative, so a thousand copies cost one document downstream.
+//! The sources (their algorithms are in [`crate::index`]):
+//!
+//! | source | finds | reads |
+//! |---|---|---|
+//! | [`Bands`] | near-duplicates (Jaccard) | MinHash signature |
+//! | [`Anchored`] | one document contained in another | anchors |
+//! | [`Fingerprints`] | shared passages | winnowed fingerprints |
+//!
+//! Each returns its pairs sorted and once each, with the smaller position
+//! first; [`propose`] merges several.
+
+use crate::index;
+pub use crate::index::{exact_groups, Pair};
+use crate::plan::Plan;
+use crate::sign::DocSketch;
+
+/// A source of candidate pairs.
+pub trait Source: Sync {
+    /// A short name for the source (for logs and statistics).
+    fn name(&self) -> &'static str;
+
+    /// Candidate pairs among `docs` (a document position and its sketch),
+    /// sorted and without repeats, each as `(smaller, larger)` position.
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair>;
+}
+
+/// Every pair any of `sources` proposes, merged: sorted, once each.
+pub fn propose(sources: &[&dyn Source], docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+    index::merge(sources.iter().map(|s| s.propose(docs)))
+}
+
+/// Near-duplicates: MinHash LSH bands ([`index::band_pairs`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Bands {
+    /// Bands per signature.
+    pub bands: usize,
+    /// Rows per band.
+    pub rows: usize,
+    /// Buckets with more members propose only pairs with their first
+    /// members (see [`index::band_pairs`]).
+    pub max_bucket: usize,
+}
+
+impl Bands {
+    /// The bands of `plan`.
+    pub fn new(plan: &Plan) -> Bands {
+        Bands {
+            bands: plan.bands,
+            rows: plan.rows,
+            max_bucket: plan.config.max_bucket,
+        }
+    }
+}
+
+impl Source for Bands {
+    fn name(&self) -> &'static str {
+        "bands"
+    }
+
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+        let signed: Vec<_> = docs
+            .iter()
+            .filter_map(|&(d, s)| s.signature.as_ref().map(|sig| (d, sig)))
+            .collect();
+        index::band_pairs(&signed, self.bands, self.rows, self.max_bucket)
+    }
+}
+
+/// Containment: shared anchors that could reach the containment threshold
+/// ([`index::anchor_pairs`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Anchored {
+    /// Anchors held by more documents propose nothing.
+    pub max_df: usize,
+    /// The containment threshold.
+    pub containment: f64,
+    /// The global anchor sampling threshold.
+    pub tau: u64,
+}
+
+impl Anchored {
+    /// The anchor source of `plan`.
+    pub fn new(plan: &Plan) -> Anchored {
+        Anchored {
+            max_df: plan.config.anchor_max_df,
+            containment: plan.config.containment,
+            tau: plan.anchor_tau,
+        }
+    }
+}
+
+impl Source for Anchored {
+    fn name(&self) -> &'static str {
+        "anchors"
+    }
+
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+        let anchors: Vec<_> = docs.iter().map(|&(d, s)| (d, &s.anchors)).collect();
+        index::anchor_pairs(&anchors, self.max_df, self.containment, self.tau)
+    }
+}
+
+/// Shared passages: documents sharing a winnowed fingerprint
+/// ([`index::passage_pairs`]), where `keep(doc, position)` admits the
+/// fingerprint and `agree(a, pos_a, b, pos_b)` confirms the text around a
+/// shared one matches.
+pub struct Fingerprints<K, A> {
+    /// Fingerprints held by more documents are stock phrases and propose
+    /// nothing.
+    pub max_df: usize,
+    /// Which fingerprints take part (all, for `|_, _| true`).
+    pub keep: K,
+    /// The local check of a shared fingerprint.
+    pub agree: A,
+}
+
+impl<K, A> Source for Fingerprints<K, A>
+where
+    K: Fn(u32, u32) -> bool + Sync,
+    A: Fn(u32, u32, u32, u32) -> bool + Sync,
+{
+    fn name(&self) -> &'static str {
+        "fingerprints"
+    }
+
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+        use rayon::prelude::*;
+        let kept: Vec<(u32, Vec<(u64, u32)>)> = docs
+            .par_iter()
+            .map(|&(d, s)| {
+                let f = s
+                    .fingerprints
+                    .iter()
+                    .copied()
+                    .filter(|&(_, p)| (self.keep)(d, p))
+                    .collect();
+                (d, f)
+            })
+            .collect();
+        let lists: Vec<(u32, &[(u64, u32)])> =
+            kept.iter().map(|(d, f)| (*d, f.as_slice())).collect();
+        index::passage_pairs(&lists, self.max_df, &self.agree)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::sign::Signer;
+    use crate::text::shingle::token;
+
+    fn sketch(plan: &Plan, text: &str) -> DocSketch {
+        let t: Vec<u32> = text.split_whitespace().map(token).collect();
+        Signer::new(plan).sign(&t, None)
+    }
+
+    #[test]
+    fn each_source_finds_its_kind_of_pair_and_not_the_others() {
+        let plan = Plan::new(Config::default()).unwrap();
+        let words: Vec<String> = (0..300).map(|i| format!("w{i}")).collect();
+        let whole = words.join(" ");
+        let edited = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| if i == 150 { "changed" } else { w.as_str() })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let part = words[..90].join(" ");
+        let other: String = (0..300).map(|i| format!("x{i} ")).collect();
+        let docs = [
+            sketch(&plan, &whole),
+            sketch(&plan, &edited),
+            sketch(&plan, &part),
+            sketch(&plan, &other),
+        ];
+        let refs: Vec<(u32, &DocSketch)> = docs.iter().zip(0..).map(|(s, i)| (i, s)).collect();
+        let bands = Bands::new(&plan).propose(&refs);
+        assert_eq!(bands, [(0, 1)]);
+        let anchored = Anchored::new(&plan).propose(&refs);
+        assert!(anchored.contains(&(0, 2)) && anchored.contains(&(1, 2)));
+        assert!(anchored.iter().all(|&(_, b)| b != 3));
+        let all = propose(&[&Bands::new(&plan), &Anchored::new(&plan)], &refs);
+        assert!(all.windows(2).all(|w| w[0] < w[1]));
+        assert!(all.contains(&(0, 1)) && all.contains(&(0, 2)));
+        let fp = Fingerprints {
+            max_df: 64,
+            keep: |_, _| true,
+            agree: |_, _, _, _| true,
+        };
+        let shared = fp.propose(&refs);
+        assert!(shared.contains(&(0, 2)) && !shared.iter().any(|&(_, b)| b == 3));
+        let none = Fingerprints {
+            max_df: 64,
+            keep: |_, _| false,
+            agree: |_, _, _, _| true,
+        };
+        assert!(none.propose(&refs).is_empty());
+    }
+}
