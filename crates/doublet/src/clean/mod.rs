@@ -74,8 +74,9 @@ pub enum Evidence {
 pub enum Status {
     /// Part of the article.
     Content,
-    /// Removed, with the evidence.
-    Removed(Evidence),
+    /// Removed, with the evidence (boxed: most blocks are content, and a
+    /// corpus holds millions of blocks).
+    Removed(Box<Evidence>),
 }
 
 impl Status {

@@ -222,13 +222,13 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
         let (classes, content) = boilerplate::classify(&features, &cfg.clean);
         for (i, b) in blocks.iter_mut().enumerate() {
             b.status = if let Some(first) = repeats[i] {
-                Status::Removed(Evidence::Repeated { first })
+                Status::Removed(Box::new(Evidence::Repeated { first }))
             } else if !content[i] {
-                Status::Removed(Evidence::Classifier {
+                Status::Removed(Box::new(Evidence::Classifier {
                     class: classes[i],
                     words: features[i].words,
                     stopword_density: features[i].density().map(|d| (d * 1000.0).round() / 1000.0),
-                })
+                }))
             } else {
                 Status::Content
             };

@@ -175,7 +175,7 @@ impl Scanner {
                         Status::Removed(evidence) => {
                             let len = b.span.end - b.span.start;
                             let c = &mut report.cleaned;
-                            let (list, count) = match evidence {
+                            let (list, count) = match *evidence {
                                 Evidence::Repeated { .. } => {
                                     (&mut report.repeated, &mut c.repeated)
                                 }
@@ -191,7 +191,7 @@ impl Scanner {
                             list.push(Marked {
                                 start: b.span.start,
                                 end: b.span.end,
-                                evidence,
+                                evidence: *evidence,
                             });
                         }
                     }

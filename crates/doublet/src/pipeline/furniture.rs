@@ -23,7 +23,8 @@ impl Scanner {
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
         let counted = |b: &Block| {
-            b.end > b.start && !matches!(b.status, Status::Removed(Evidence::Repeated { .. }))
+            b.end > b.start
+                && !matches!(&b.status, Status::Removed(e) if matches!(**e, Evidence::Repeated { .. }))
         };
         let mut postings: Vec<(u64, u32)> = self
             .docs
@@ -171,7 +172,7 @@ impl Scanner {
             for b in doc.blocks.iter_mut() {
                 if b.status.is_content() {
                     if let Some(evidence) = furniture.get(&b.key) {
-                        b.status = Status::Removed(evidence.clone());
+                        b.status = Status::Removed(Box::new(evidence.clone()));
                     }
                 }
             }

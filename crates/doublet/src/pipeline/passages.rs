@@ -410,7 +410,7 @@ impl Scanner {
         }
         drop(postings);
         for (d, b, evidence) in later {
-            self.docs[d as usize].blocks[b as usize].status = Status::Removed(evidence);
+            self.docs[d as usize].blocks[b as usize].status = Status::Removed(Box::new(evidence));
         }
     }
 }
