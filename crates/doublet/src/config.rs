@@ -111,8 +111,10 @@ pub struct Config {
     /// Shared passages: a changed, inserted or deleted stretch of at most this
     /// many words does not split a passage.
     pub passage_gap: usize,
-    /// Shared passages: fingerprints shared by more documents than this are
-    /// stock phrases and propose no pairs.
+    /// Shared passages: fingerprints shared by more kept documents than
+    /// this are stock phrases and form no reuse cluster (a fingerprint two
+    /// documents share proposes their pair; one held by three up to this
+    /// many makes a cluster, or pairs with its first holder).
     pub passage_max_df: usize,
     /// Which copy is kept.
     pub keep: KeepPolicy,
@@ -148,7 +150,7 @@ impl Default for Config {
             max_bucket: 1000,
             min_passage: 12,
             passage_gap: 4,
-            passage_max_df: 64,
+            passage_max_df: 1024,
             keep: KeepPolicy::MostComplete,
             min_words: 20,
             min_content_share: 0.3,

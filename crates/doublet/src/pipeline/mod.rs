@@ -274,13 +274,13 @@ impl Scanner {
             });
         }
         let decisions = group::decide(&order, &rep, &related, t);
-        let (clusters, reused) = if cfg.min_passage > 0 {
+        let clusters = if cfg.min_passage > 0 {
             self.reuse_clusters(&sketches, &decisions)
         } else {
-            (Vec::new(), Vec::new())
+            passages::Clusters::default()
         };
         let reuse = if cfg.min_passage > 0 {
-            self.shared_passages(&sketches, &decisions, &related, &reused)
+            self.shared_passages(&sketches, &decisions, &related, &clusters)
         } else {
             Vec::new()
         };
@@ -295,7 +295,7 @@ impl Scanner {
             decisions: &decisions,
             related: &related,
             reuse: &reuse,
-            reuse_clusters: clusters,
+            reuse_clusters: clusters.report,
             candidate_pairs: candidates.len(),
         };
         self.build_report(cfg, findings)

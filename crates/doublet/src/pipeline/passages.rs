@@ -8,7 +8,7 @@ use crate::clean::{Evidence, Status};
 use crate::group::Verified;
 use crate::report::{Holder, Passage, ReuseCluster};
 use crate::text::shingle;
-use crate::{align, group, verify, Scanner, Span};
+use crate::{align, group, index, verify, Scanner, Span};
 
 use super::analyse::Content;
 use crate::candidates::{Fingerprints, Source};
@@ -21,9 +21,10 @@ impl Scanner {
         sketches: &[DocSketch],
         decisions: &[group::Decision],
         related: &[Verified],
-        reused: &[Vec<Clustered>],
+        clusters: &Clusters,
     ) -> Vec<Reuse> {
         let cfg = &self.plan.config;
+        let reused = &clusters.ranges;
         // Fingerprints inside a paragraph that a reuse cluster reports
         // propose no pairs: that sharing is listed once, with its holders.
         let outside = |d: u32, p: u32| {
@@ -79,16 +80,19 @@ impl Scanner {
                 2 * inside >= x.end - x.start
             })
         };
+        // A fingerprint two documents hold proposes their pair; one held by
+        // more made a cluster or its pairs (`passage_clusters`), so the pairs
+        // stay as many as the fingerprints, not their square.
         let source = Fingerprints {
-            max_df: cfg.passage_max_df,
+            max_df: REUSE_MIN_HOLDERS - 1,
             keep: outside,
             agree,
         };
-        let candidates: Vec<(u32, u32)> = source
-            .propose(&kept)
-            .into_iter()
-            .filter(|p| known.binary_search(p).is_err())
-            .collect();
+        let candidates: Vec<(u32, u32)> =
+            index::merge([source.propose(&kept), clusters.pairs.clone()])
+                .into_iter()
+                .filter(|p| known.binary_search(p).is_err())
+                .collect();
         let seeds = self.plan.seeds;
         let params = self.plan.align;
         // Alignment is not symmetric: A is always the smaller id, so the
@@ -156,7 +160,7 @@ impl Scanner {
         &self,
         sketches: &[DocSketch],
         decisions: &[group::Decision],
-    ) -> (Vec<ReuseCluster>, Vec<Vec<Clustered>>) {
+    ) -> Clusters {
         let docs = &self.docs;
         let mut clusters = self.paragraph_clusters(sketches, decisions);
         let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
@@ -165,7 +169,7 @@ impl Scanner {
                 ranges[h.0 as usize].push(h.1);
             }
         }
-        let passages = self.passage_clusters(sketches, decisions, &ranges);
+        let (passages, pairs) = self.passage_clusters(sketches, decisions, &ranges);
         for c in &passages {
             for h in c {
                 ranges[h.0 as usize].push(h.1);
@@ -194,7 +198,11 @@ impl Scanner {
                 text: None,
             })
             .collect();
-        (report, ranges)
+        Clusters {
+            report,
+            ranges,
+            pairs,
+        }
     }
 
     /// Content paragraphs (of at least `min_passage` words) that three or
@@ -267,7 +275,7 @@ impl Scanner {
         sketches: &[DocSketch],
         decisions: &[group::Decision],
         taken: &[Vec<Clustered>],
-    ) -> Vec<Vec<(u32, Clustered)>> {
+    ) -> (Vec<Holders>, Vec<(u32, u32)>) {
         let cfg = &self.plan.config;
         let docs = &self.docs;
         let (ngram, min) = (cfg.ngram as u32, cfg.min_passage as u32);
@@ -301,58 +309,88 @@ impl Scanner {
             })
             .collect();
         postings.par_sort_unstable();
-        let mut found: Vec<Vec<(u32, u32, u32)>> = postings
+        let found: Vec<Found> = postings
             .par_chunk_by(|x, y| x.0 == y.0)
             .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
-            .filter_map(|run| {
+            .flat_map_iter(|run| {
                 let mut holders: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
                 holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
-                let (r, pr) = holders[0];
-                let dr = &docs[r as usize];
-                let (r_lo, r_hi) = bounds(r, pr);
-                // (holder, start, end) in the reference's positions.
-                let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
-                for &(x, px) in &holders[1..] {
-                    let dx = &docs[x as usize];
-                    let (x_lo, x_hi) = bounds(x, px);
-                    let (mut a, mut b) = (pr, px);
-                    while a > r_lo
-                        && b > x_lo
-                        && dr.tokens[a as usize - 1] == dx.tokens[b as usize - 1]
-                    {
-                        a -= 1;
-                        b -= 1;
+                // Holders are grouped around references: the first holder
+                // left, and every other holder left that shares at least
+                // `min_passage` words with it around the fingerprint.
+                // Documents quoting one passage in different contexts thus
+                // fall into one group per context.
+                let mut out = Vec::new();
+                let mut left = holders;
+                for _ in 0..MAX_REFERENCES {
+                    if left.len() < 2 {
+                        break;
                     }
-                    let (mut e, mut f) = (pr, px);
-                    while e < r_hi && f < x_hi && dr.tokens[e as usize] == dx.tokens[f as usize] {
-                        e += 1;
-                        f += 1;
+                    let (r, pr) = left[0];
+                    let (r_lo, r_hi) = bounds(r, pr);
+                    let dr = &docs[r as usize];
+                    // (holder, shift, start, end) in the reference's positions.
+                    let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
+                    let mut rest = Vec::new();
+                    for &(x, px) in &left[1..] {
+                        let dx = &docs[x as usize];
+                        let (x_lo, x_hi) = bounds(x, px);
+                        let (mut a, mut b) = (pr, px);
+                        while a > r_lo
+                            && b > x_lo
+                            && dr.tokens[a as usize - 1] == dx.tokens[b as usize - 1]
+                        {
+                            a -= 1;
+                            b -= 1;
+                        }
+                        let (mut e, mut f) = (pr, px);
+                        while e < r_hi && f < x_hi && dr.tokens[e as usize] == dx.tokens[f as usize]
+                        {
+                            e += 1;
+                            f += 1;
+                        }
+                        if e - a >= min {
+                            shared.push((x, i64::from(px) - i64::from(pr), a, e));
+                        } else {
+                            rest.push((x, px));
+                        }
                     }
-                    if e - a >= min {
-                        shared.push((x, i64::from(px) - i64::from(pr), a, e));
+                    left = rest;
+                    let start = shared.iter().map(|s| s.2).max().unwrap_or(0);
+                    let end = shared.iter().map(|s| s.3).min().unwrap_or(0);
+                    if shared.len() + 1 >= REUSE_MIN_HOLDERS && end >= start + min {
+                        let mut cluster = vec![(r, start, end)];
+                        cluster.extend(shared.iter().map(|&(x, shift, _, _)| {
+                            let at = |p: u32| (i64::from(p) + shift) as u32;
+                            (x, at(start), at(end))
+                        }));
+                        out.push(Found::Cluster(cluster));
+                    } else {
+                        // Too few share the passage for a cluster, or no
+                        // passage is common to all of them: each holder that
+                        // shares one with the reference is a pair to align.
+                        out.extend(shared.iter().map(|s| Found::Pair((r.min(s.0), r.max(s.0)))));
                     }
                 }
-                if shared.len() + 1 < REUSE_MIN_HOLDERS {
-                    return None;
+                out
+            })
+            .collect();
+        let mut pairs: Vec<(u32, u32)> = Vec::new();
+        let mut found: Vec<Vec<(u32, u32, u32)>> = found
+            .into_iter()
+            .filter_map(|f| match f {
+                Found::Cluster(c) => Some(c),
+                Found::Pair(p) => {
+                    pairs.push(p);
+                    None
                 }
-                let start = shared.iter().map(|s| s.2).max()?;
-                let end = shared.iter().map(|s| s.3).min()?;
-                if end < start + min {
-                    return None;
-                }
-                let mut cluster = vec![(r, start, end)];
-                cluster.extend(shared.iter().map(|&(x, shift, _, _)| {
-                    let at = |p: u32| (i64::from(p) + shift) as u32;
-                    (x, at(start), at(end))
-                }));
-                Some(cluster)
             })
             .collect();
         drop(postings);
         found.par_sort_unstable();
         found.dedup();
-        let found = drop_subsumed(found);
-        found
+        let found = merge_overlapping(found);
+        let clusters = found
             .into_iter()
             .map(|c| {
                 c.into_iter()
@@ -362,9 +400,16 @@ impl Scanner {
                             Span::new(o[start as usize].0 as usize, o[end as usize - 1].1 as usize);
                         (d, Clustered { start, end, span })
                     })
-                    .collect()
+                    .collect::<Vec<_>>()
             })
-            .collect()
+            .map(|mut c: Vec<(u32, Clustered)>| {
+                c.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
+                c
+            })
+            .collect();
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        (clusters, pairs)
     }
 
     /// Cross-document paragraph deduplication: visiting kept documents in
@@ -415,37 +460,70 @@ impl Scanner {
     }
 }
 
-/// Clusters (holder, start, end) without those another cluster subsumes:
-/// one with more holders, among them all of this one's, at overlapping
-/// positions in each. A passage that four documents share and a fifth
-/// shares most of gives one cluster per fingerprint's holders; the one
-/// with all five stays.
-fn drop_subsumed(clusters: Vec<Vec<(u32, u32, u32)>>) -> Vec<Vec<(u32, u32, u32)>> {
-    let mut by_doc: Vec<(u32, u32)> = clusters
+/// Clusters (holder, start, end) merged where they overlap: two clusters
+/// in which one document holds overlapping ranges (by at least half the
+/// shorter) report one passage, found through different fingerprints (each
+/// fingerprint's holders are those whose winnowing picked it, which depends
+/// on the words around the passage), so they become one cluster with every
+/// holder; a document held twice keeps the span covering both ranges. This
+/// is passim's reading of a reuse cluster: passages connected by overlap.
+/// Each cluster's holders come out ordered by document position.
+fn merge_overlapping(clusters: Vec<Vec<(u32, u32, u32)>>) -> Vec<Vec<(u32, u32, u32)>> {
+    let mut parent: Vec<u32> = (0..clusters.len() as u32).collect();
+    fn root(parent: &mut [u32], mut x: u32) -> u32 {
+        while parent[x as usize] != x {
+            parent[x as usize] = parent[parent[x as usize] as usize];
+            x = parent[x as usize];
+        }
+        x
+    }
+    // (document, start, end, cluster), sorted: a document's ranges in order.
+    let mut held: Vec<(u32, u32, u32, u32)> = clusters
         .iter()
         .enumerate()
-        .flat_map(|(i, c)| c.iter().map(move |h| (h.0, i as u32)))
+        .flat_map(|(i, c)| c.iter().map(move |&(d, s, e)| (d, s, e, i as u32)))
         .collect();
-    by_doc.sort_unstable();
-    let holding = |d: u32| {
-        let lo = by_doc.partition_point(|e| e.0 < d);
-        let hi = by_doc.partition_point(|e| e.0 <= d);
-        by_doc[lo..hi].iter().map(|e| e.1 as usize)
-    };
-    let covers = |big: &[(u32, u32, u32)], small: &[(u32, u32, u32)]| {
-        big.len() > small.len()
-            && small
+    held.par_sort_unstable();
+    for run in held.chunk_by(|x, y| x.0 == y.0) {
+        // Ranges sorted by start: compare each with the open one reaching
+        // furthest.
+        let mut open: Option<(u32, u32, u32)> = None;
+        for &(_, s, e, c) in run {
+            if let Some((os, oe, oc)) = open {
+                let overlap = oe.min(e).saturating_sub(s.max(os));
+                if 2 * overlap >= (oe - os).min(e - s) {
+                    let (a, b) = (root(&mut parent, oc), root(&mut parent, c));
+                    parent[a.max(b) as usize] = a.min(b);
+                }
+                if e > oe {
+                    open = Some((s, e, c));
+                }
+            } else {
+                open = Some((s, e, c));
+            }
+        }
+    }
+    let mut groups: Vec<(u32, u32)> = (0..clusters.len() as u32)
+        .map(|i| (root(&mut parent, i), i))
+        .collect();
+    groups.sort_unstable();
+    groups
+        .chunk_by(|x, y| x.0 == y.0)
+        .map(|g| {
+            let mut all: Vec<(u32, u32, u32)> = g
                 .iter()
-                .all(|&(d, s, e)| big.iter().any(|&(bd, bs, be)| bd == d && bs < e && s < be))
-    };
-    let keep: Vec<bool> = clusters
-        .par_iter()
-        .map(|c| !holding(c[0].0).any(|j| covers(&clusters[j], c)))
-        .collect();
-    clusters
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(c, k)| k.then_some(c))
+                .flat_map(|&(_, i)| clusters[i as usize].iter().copied())
+                .collect();
+            all.sort_unstable();
+            let mut out: Vec<(u32, u32, u32)> = Vec::with_capacity(all.len());
+            for (d, s, e) in all {
+                match out.last_mut() {
+                    Some(h) if h.0 == d => h.2 = h.2.max(e),
+                    _ => out.push((d, s, e)),
+                }
+            }
+            out
+        })
         .collect()
 }
 
@@ -466,9 +544,35 @@ pub(super) struct Clustered {
     pub(super) span: Span,
 }
 
+/// The most references one fingerprint's holders are grouped around (see
+/// `passage_clusters`): holders left after that many groups share the
+/// fingerprint in yet other contexts and are not reported through it.
+const MAX_REFERENCES: usize = 8;
+
 /// Kept documents that must hold one paragraph for it to be reported once as
 /// a reuse cluster rather than as pairs.
 pub(super) const REUSE_MIN_HOLDERS: usize = 3;
+
+/// One cluster's holders: each document with the range it holds.
+type Holders = Vec<(u32, Clustered)>;
+
+/// What the reuse clusters found.
+#[derive(Default)]
+pub(super) struct Clusters {
+    /// The clusters, as reported.
+    pub(super) report: Vec<ReuseCluster>,
+    /// Per document, the token ranges its clusters cover.
+    pub(super) ranges: Vec<Vec<Clustered>>,
+    /// Pairs that share a passage a fingerprint held by three or more
+    /// documents starts, where no cluster formed.
+    pub(super) pairs: Vec<(u32, u32)>,
+}
+
+/// A fingerprint's outcome: a cluster, or pairs to align.
+enum Found {
+    Cluster(Vec<(u32, u32, u32)>),
+    Pair((u32, u32)),
+}
 
 /// Two kept documents that share passages.
 pub(super) struct Reuse {
@@ -507,4 +611,32 @@ pub(super) fn passages_between(
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlapping_clusters_merge_and_disjoint_ones_do_not() {
+        let clusters = vec![
+            // One passage found through two fingerprints: documents 1 and 2
+            // are in both, at overlapping ranges.
+            vec![(1, 10, 30), (2, 40, 60), (3, 5, 25)],
+            vec![(1, 12, 34), (2, 42, 64), (4, 0, 22)],
+            // Document 1 again, elsewhere: another passage.
+            vec![(1, 100, 120), (5, 0, 20), (6, 0, 20)],
+            // Touching by a few words only: not the same passage.
+            vec![(1, 118, 140), (7, 0, 22), (8, 0, 22)],
+        ];
+        let merged = merge_overlapping(clusters);
+        assert_eq!(
+            merged,
+            vec![
+                vec![(1, 10, 34), (2, 40, 64), (3, 5, 25), (4, 0, 22)],
+                vec![(1, 100, 120), (5, 0, 20), (6, 0, 20)],
+                vec![(1, 118, 140), (7, 0, 22), (8, 0, 22)],
+            ]
+        );
+    }
 }
