@@ -225,49 +225,20 @@ pub fn anchor_pairs(
         .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
         .collect();
     postings.par_sort_unstable();
+    // Every distinct anchor: its document frequency and where its run of
+    // postings starts.
+    let mut start = 0u32;
     let dfs = Frequencies::new(
         postings
             .chunk_by(|x, y| x.0 == y.0)
-            .map(|run| (run[0].0, run.len() as u32))
+            .map(|run| {
+                let e = (run[0].0, run.len() as u32, start);
+                start += run.len() as u32;
+                e
+            })
             .collect(),
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
-    // The last (rarest-first) anchor of each document's prefix, as (df, hash).
-    let cuts: Vec<(u32, (u32, u64))> = docs
-        .par_iter()
-        .filter(|(_, a)| !a.hashes.is_empty())
-        .map(|&(d, a)| {
-            if a.tau > tau_global {
-                // Every anchor is in the prefix.
-                return (d, (u32::MAX, u64::MAX));
-            }
-            let mut keyed: Vec<(u32, u64)> = a.hashes.iter().map(|&h| (dfs.of(h), h)).collect();
-            let n = keyed.len();
-            let k = n + 1 - needed(n, threshold).min(n);
-            let (_, cut, _) = keyed.select_nth_unstable(k - 1);
-            (d, *cut)
-        })
-        .collect();
-    let mut cut_of: Vec<(u32, u64)> = vec![(0, 0); size];
-    for (d, c) in cuts {
-        cut_of[d as usize] = c;
-    }
-    let cut_of = &cut_of;
-    let proposed: Vec<u64> = postings
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() >= 2 && run.len() <= max_df)
-        .flat_map_iter(|run| {
-            let key = (run.len() as u32, run[0].0);
-            run.iter()
-                .filter(move |e| key <= cut_of[e.1 as usize])
-                .flat_map(move |p| {
-                    run.iter()
-                        .filter(move |e| e.1 != p.1)
-                        .map(move |e| pack(p.1, e.1))
-                })
-        })
-        .collect();
-    drop(postings);
     // Every document's anchors in one flat array, with its threshold and
     // range in one record: checking a pair then touches two records and
     // two short runs of memory instead of chasing a pointer per document.
@@ -281,22 +252,58 @@ pub fn anchor_pairs(
         let (tau, start, len) = meta[d as usize];
         (tau, &flat[start..start + len as usize])
     };
-    let out: Vec<u64> = finish(proposed)
-        .into_par_iter()
-        .filter_map(|(a, b)| {
-            let ((ta, ha), (tb, hb)) = (anchors_of(a), anchors_of(b));
-            let limit = ta.min(tb);
-            let na = ha.partition_point(|&h| h < limit);
-            let nb = hb.partition_point(|&h| h < limit);
-            // Plausible either way round is plausible for the smaller
-            // sample, since `needed` grows with the sample.
-            let least = na.min(nb);
-            (least > 0
-                && crate::verify::shares_at_least(&ha[..na], &hb[..nb], needed(least, threshold)))
-            .then_some(pack(a, b))
+    let plausible_pair = |a: u32, b: u32| {
+        let ((ta, ha), (tb, hb)) = (anchors_of(a), anchors_of(b));
+        let limit = ta.min(tb);
+        let na = ha.partition_point(|&h| h < limit);
+        let nb = hb.partition_point(|&h| h < limit);
+        // Plausible either way round is plausible for the smaller sample,
+        // since `needed` grows with the sample.
+        let least = na.min(nb);
+        least > 0 && crate::verify::shares_at_least(&ha[..na], &hb[..nb], needed(least, threshold))
+    };
+    // Each document probes with its prefix: the anchors up to its cut in
+    // (document frequency, hash) order. Its partners are gathered, made
+    // distinct and checked on the spot, so no list of every proposal is
+    // ever held; a pair both documents propose is checked twice and kept
+    // once.
+    let out: Vec<u64> = docs
+        .par_iter()
+        .filter(|(_, a)| !a.hashes.is_empty())
+        .map_init(Vec::new, |partners: &mut Vec<u32>, &(d, a)| {
+            let mut keyed: Vec<(u32, u64, u32)> = a
+                .hashes
+                .iter()
+                .map(|&h| {
+                    let (df, at) = dfs.of(h);
+                    (df, h, at)
+                })
+                .collect();
+            if a.tau <= tau_global {
+                // Otherwise every anchor is in the prefix (see above).
+                let n = keyed.len();
+                let k = n + 1 - needed(n, threshold).min(n);
+                keyed.select_nth_unstable(k - 1);
+                keyed.truncate(k);
+            }
+            partners.clear();
+            for &(df, _, at) in &keyed {
+                if df >= 2 && df as usize <= max_df {
+                    let run = &postings[at as usize..(at + df) as usize];
+                    partners.extend(run.iter().map(|e| e.1).filter(|&e| e != d));
+                }
+            }
+            partners.sort_unstable();
+            partners.dedup();
+            partners
+                .iter()
+                .filter(|&&e| plausible_pair(d, e))
+                .map(|&e| pack(d, e))
+                .collect::<Vec<u64>>()
         })
+        .flatten_iter()
         .collect();
-    out.into_iter().map(unpack).collect()
+    finish(out)
 }
 
 /// Document frequencies of distinct anchors, sorted by hash, with a table
@@ -305,14 +312,15 @@ pub fn anchor_pairs(
 /// binary-searching the whole table (a cache miss per step at a million
 /// documents).
 struct Frequencies {
-    entries: Vec<(u64, u32)>,
+    /// (hash, document frequency, first posting).
+    entries: Vec<(u64, u32, u32)>,
     /// `starts[b]`: the first entry whose hash has leading bits `>= b`.
     starts: Vec<usize>,
     bits: u32,
 }
 
 impl Frequencies {
-    fn new(entries: Vec<(u64, u32)>) -> Self {
+    fn new(entries: Vec<(u64, u32, u32)>) -> Self {
         // About four entries a bucket.
         let bits = entries.len().max(1).ilog2().saturating_sub(2).min(32);
         let bucket = |h: u64| h.checked_shr(64 - bits).unwrap_or(0) as usize;
@@ -331,11 +339,12 @@ impl Frequencies {
         }
     }
 
-    /// The document frequency of `h` (1 if it is not in the table).
-    fn of(&self, h: u64) -> u32 {
+    /// The document frequency of `h` and its first posting ((1, 0) if it
+    /// is not in the table).
+    fn of(&self, h: u64) -> (u32, u32) {
         let b = h.checked_shr(64 - self.bits).unwrap_or(0) as usize;
         let run = &self.entries[self.starts[b]..self.starts[b + 1]];
-        run.iter().find(|e| e.0 == h).map_or(1, |e| e.1)
+        run.iter().find(|e| e.0 == h).map_or((1, 0), |e| (e.1, e.2))
     }
 }
 
@@ -423,18 +432,18 @@ mod tests {
     #[test]
     fn bucketed_frequencies_agree_with_a_search() {
         for n in [0usize, 1, 3, 4, 5, 100, 5_000] {
-            let mut entries: Vec<(u64, u32)> = (0..n as u64)
-                .map(|i| (crate::text::shingle::mix64(i), (i % 7) as u32 + 2))
+            let mut entries: Vec<(u64, u32, u32)> = (0..n as u64)
+                .map(|i| (crate::text::shingle::mix64(i), (i % 7) as u32 + 2, i as u32))
                 .collect();
             entries.sort_unstable();
             let table = Frequencies::new(entries.clone());
-            for &(h, df) in &entries {
-                assert_eq!(table.of(h), df);
+            for &(h, df, at) in &entries {
+                assert_eq!(table.of(h), (df, at));
             }
             for probe in [0, 1, u64::MAX, u64::MAX / 3] {
                 let want = entries
                     .binary_search_by_key(&probe, |e| e.0)
-                    .map_or(1, |i| entries[i].1);
+                    .map_or((1, 0), |i| (entries[i].1, entries[i].2));
                 assert_eq!(table.of(probe), want);
             }
         }

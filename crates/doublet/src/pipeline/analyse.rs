@@ -9,6 +9,8 @@ use crate::{align, seeds, Document, Span};
 
 use crate::sign::DocSketch;
 
+use super::offsets::Offsets;
+
 /// One block of an analysed document.
 #[derive(Clone, Debug)]
 pub(super) struct Block {
@@ -32,7 +34,7 @@ pub(super) struct Analysed {
     pub(super) tokens: Vec<u32>,
     /// Byte range of every token in the original text (empty when shared
     /// passages are off).
-    pub(super) offsets: Vec<(u32, u32)>,
+    pub(super) offsets: Offsets,
     pub(super) blocks: Vec<Block>,
     /// Words left by per-document cleaning (before corpus-wide cleaning).
     pub(super) own_words: u32,
@@ -51,7 +53,7 @@ impl Analysed {
             let range = b.start as usize..b.end as usize;
             c.tokens.extend_from_slice(&self.tokens[range.clone()]);
             if self.offsets.len() == self.tokens.len() {
-                c.offsets.extend_from_slice(&self.offsets[range]);
+                self.offsets.extend_into(range, &mut c.offsets);
             }
             c.breaks.push(c.tokens.len());
         }
@@ -94,7 +96,7 @@ impl Analysed {
         let held = size_of::<Self>()
             + self.id.capacity()
             + self.tokens.capacity() * size_of::<u32>()
-            + self.offsets.capacity() * size_of::<(u32, u32)>()
+            + self.offsets.heap_bytes()
             + self.blocks.capacity() * size_of::<Block>();
         // Anchors (and their postings: hash, document), the signature and
         // its band keys.
@@ -164,7 +166,7 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
     let mut features = Vec::with_capacity(spans.len());
     let mut buf = String::new();
     let record_offsets = cfg.min_passage > 0 && text.len() <= u32::MAX as usize;
-    let mut offsets: Vec<(u32, u32)> = Vec::new();
+    let mut offsets = Offsets::default();
     for span in spans {
         let original = &text[span.start..span.end];
         let start = tokens.len() as u32;
@@ -172,7 +174,7 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
             tokens.push(shingle::token(w));
             masks.push(lex.mask(w));
             if record_offsets {
-                offsets.push(((span.start + s) as u32, (span.start + e) as u32));
+                offsets.push((span.start + s) as u32, (span.start + e) as u32);
             }
         });
         let end = tokens.len() as u32;

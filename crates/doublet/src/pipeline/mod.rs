@@ -42,6 +42,7 @@ use crate::verify;
 mod analyse;
 mod build;
 mod furniture;
+mod offsets;
 mod passages;
 mod resolve;
 mod sign;

@@ -396,8 +396,10 @@ impl Scanner {
                 c.into_iter()
                     .map(|(d, start, end)| {
                         let o = &docs[d as usize].offsets;
-                        let span =
-                            Span::new(o[start as usize].0 as usize, o[end as usize - 1].1 as usize);
+                        let span = Span::new(
+                            o.get(start as usize).0 as usize,
+                            o.get(end as usize - 1).1 as usize,
+                        );
                         (d, Clustered { start, end, span })
                     })
                     .collect::<Vec<_>>()
