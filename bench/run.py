@@ -2,15 +2,15 @@
 """End-to-end benchmark: doublet against datasketch and rensa, interleaved.
 
     bench/run.py --docs 10000,100000,1000000 --reps 3,3,1 [--peers gaoya,rensa,datasketch]
-                 [--peers-up-to 100000] [--passages-up-to 100000] [--quality]
+                 [--peers-up-to 100000] [--passages-up-to 1000000] [--quality]
 
 Installs the generator's prose (Debian's python3.11-doc) if missing, generates
 each corpus with bench/gen_corpus.py (seed 1) if it is missing, builds doublet
 and the hash-once floor (crates/doublet/examples/floor.rs) in release mode,
 then, size by size, runs every tool once per repetition in turn (so machine
 noise hits all of them alike) and prints a markdown table per size: medians,
-ratios to doublet's dedup pipeline, peak memory (total and per document) and
-pair precision and recall against the truth; with --quality, also each
+ratios to doublet with default settings (shared passages on), peak memory
+(total and per document), candidate pairs per document, and pair precision and recall against the truth; with --quality, also each
 transformation's figures.
 """
 
@@ -42,6 +42,14 @@ def run_peer(tool, corpus, out):
     r = sh([sys.executable, os.path.join(ROOT, "bench/peers.py"), tool, corpus, out])
     line = json.loads(r.stdout.strip().splitlines()[-1])
     return line["seconds"], line["peak_rss"]
+
+
+def report_stats(report):
+    """The report's `stats` object, read from its head (reports at 1M are gigabytes)."""
+    with open(report, encoding="utf-8") as f:
+        head = f.read(1 << 16)
+    at = head.index('"stats":') + len('"stats":')
+    return json.JSONDecoder().raw_decode(head[at:].lstrip())[0]
 
 
 def scores(truth, report):
@@ -79,7 +87,7 @@ def main():
     ap.add_argument("--reps", default="3", help="repetitions per size, comma-separated (last one repeats)")
     ap.add_argument("--peers", default="gaoya,rensa,datasketch")
     ap.add_argument("--peers-up-to", type=int, default=100000, help="largest size the peers run on")
-    ap.add_argument("--passages-up-to", type=int, default=100000,
+    ap.add_argument("--passages-up-to", type=int, default=10**9,
                     help="largest size doublet also runs with shared passages on")
     ap.add_argument("--quality", action="store_true", help="also print grouping quality per transformation")
     args = ap.parse_args()
@@ -106,29 +114,36 @@ def main():
         reports = {}
         for rep in range(n_reps):
             for t in tools:
-                # Passages grow with pairs, not documents: once is enough.
-                if t == "doublet" and rep > 0 and docs > 10000:
-                    continue
                 report = os.path.join(out, f"report-{t.replace(' ', '').replace('-', '')}.json")
                 secs, peak = run_tool(t, corpus, report)
                 times[t].append(secs)
                 peaks[t] = max(peaks[t], peak)
                 reports[t] = report
                 print(f"  {docs} {t}: {secs:.2f} s, {peak / 1e6:.0f} MB", file=sys.stderr, flush=True)
-        base = statistics.median(times["doublet --min-passage 0"])
+        base_tool = "doublet" if "doublet" in tools else "doublet --min-passage 0"
+        base = statistics.median(times[base_tool])
         print()
         print(f"### {docs:,} documents, {size / 1e6:.1f} MB ({n_reps} interleaved repetitions; medians)")
         print()
-        print("| tool | median s | MB/s | documents/s | time / doublet | peak memory | memory per document "
-              "| pair precision | pair recall |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print(f"| tool | median s | MB/s | documents/s | time / {base_tool} | peak memory | memory per document "
+              "| candidates per document | pair precision | pair recall |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         results = {t: scores(truth, reports[t]) for t in tools if not t.startswith("floor")}
         for t in tools:
             m = statistics.median(times[t])
             g = results[t]["grouping"] if t in results else None
             quality = f"{g['precision']:.4f} | {g['recall']:.4f}" if g else "— | —"
+            per_doc = "—"
+            if t.startswith("doublet"):
+                per_doc = f"{report_stats(reports[t])['candidate_pairs'] / docs:.2f}"
             print(f"| {t} | {m:.2f} | {size / 1e6 / m:.1f} | {docs / m:,.0f} | {m / base:.2f}x | "
-                  f"{peaks[t] / 1e6:,.0f} MB | {peaks[t] / docs / 1e3:.1f} KB | {quality} |")
+                  f"{peaks[t] / 1e6:,.0f} MB | {peaks[t] / docs / 1e3:.1f} KB | {per_doc} | {quality} |")
+        for t in tools:
+            if t == "doublet":
+                st = report_stats(reports[t])
+                print(f"\n{t}: {st['shared_passage_pairs']:,} pairs sharing passages "
+                      f"({st['shared_passage_pairs'] / docs:.3f} per document), "
+                      f"{st['reuse_clusters']:,} reuse clusters ({st['reuse_clusters'] / docs:.3f} per document)")
         if args.quality:
             shown = ["doublet --min-passage 0"] + [t for t in tools if t in results and not t.startswith("doublet")]
             print()

@@ -313,7 +313,10 @@ impl Scanner {
             .par_chunk_by(|x, y| x.0 == y.0)
             .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
             .flat_map_iter(|run| {
-                let mut holders: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
+                // (holder, position, and the bounds a run of equal words
+                // may extend to around it), by id.
+                let mut holders: Vec<(u32, u32, (u32, u32))> =
+                    run.iter().map(|e| (e.1, e.2, bounds(e.1, e.2))).collect();
                 holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
                 // Holders are grouped around references: the first holder
                 // left, and every other holder left that shares at least
@@ -326,15 +329,13 @@ impl Scanner {
                     if left.len() < 2 {
                         break;
                     }
-                    let (r, pr) = left[0];
-                    let (r_lo, r_hi) = bounds(r, pr);
+                    let (r, pr, (r_lo, r_hi)) = left[0];
                     let dr = &docs[r as usize];
                     // (holder, shift, start, end) in the reference's positions.
                     let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
                     let mut rest = Vec::new();
-                    for &(x, px) in &left[1..] {
+                    for &(x, px, (x_lo, x_hi)) in &left[1..] {
                         let dx = &docs[x as usize];
-                        let (x_lo, x_hi) = bounds(x, px);
                         let (mut a, mut b) = (pr, px);
                         while a > r_lo
                             && b > x_lo
@@ -352,7 +353,7 @@ impl Scanner {
                         if e - a >= min {
                             shared.push((x, i64::from(px) - i64::from(pr), a, e));
                         } else {
-                            rest.push((x, px));
+                            rest.push((x, px, (x_lo, x_hi)));
                         }
                     }
                     left = rest;
