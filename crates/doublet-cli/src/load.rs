@@ -242,6 +242,18 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         scanner = scanner.with_memory_budget(budget);
     }
     let bar = progress(resources.progress);
+    // The corpus-wide stages name themselves on the progress line, and
+    // with DOUBLET_TIMINGS set, on stderr with the seconds since the start.
+    let timings = std::env::var_os("DOUBLET_TIMINGS").is_some();
+    let started = std::time::Instant::now();
+    let watch = bar.clone();
+    scanner = scanner.with_stage_observer(move |stage| {
+        watch.set_message(format!("comparing: {}", stage.describe()));
+        if timings {
+            let at = started.elapsed().as_secs_f64();
+            eprintln!("doublet: {at:9.2} s  {}", stage.describe());
+        }
+    });
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -367,6 +379,10 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     })?;
     crate::memory::phase(Phase::Comparing);
     let mut report = scanner.finish();
+    if timings {
+        let at = started.elapsed().as_secs_f64();
+        eprintln!("doublet: {at:9.2} s  report built");
+    }
     bar.finish_and_clear();
     if !skipped.is_empty() {
         let first = &skipped[0];

@@ -82,6 +82,53 @@ pub struct Scanner {
     /// batches of text in flight while reading.
     largest_batch: usize,
     budget: Option<usize>,
+    observer: Observer,
+}
+
+/// A corpus-wide stage of [`Scanner::finish`], as reported to
+/// [`Scanner::with_stage_observer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Stage {
+    /// Corpus-wide cleaning: blocks recurring in unrelated documents.
+    Furniture,
+    /// Every document signed on its final content.
+    Signing,
+    /// Candidate pairs from the exact table, LSH bands and anchors.
+    Candidates,
+    /// Candidates measured on full shingle sets.
+    Verifying,
+    /// Reuse clusters and shared passages between kept documents.
+    Passages,
+    /// The report.
+    Report,
+}
+
+impl Stage {
+    /// The stage as a user reads it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Stage::Furniture => "finding page furniture",
+            Stage::Signing => "signing documents",
+            Stage::Candidates => "finding candidate pairs",
+            Stage::Verifying => "measuring candidates",
+            Stage::Passages => "finding shared passages",
+            Stage::Report => "building the report",
+        }
+    }
+}
+
+/// The stage observer (a closure has no `Debug`).
+struct Observer(Option<Box<dyn FnMut(Stage) + Send + Sync>>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Observer(Some)"
+        } else {
+            "Observer(None)"
+        })
+    }
 }
 
 impl Scanner {
@@ -95,7 +142,24 @@ impl Scanner {
             footprint: 0,
             largest_batch: 0,
             budget: None,
+            observer: Observer(None),
         })
+    }
+
+    /// Call `observe` as each corpus-wide stage of [`finish`](Self::finish)
+    /// starts (for progress and timings; it cannot change the result).
+    pub fn with_stage_observer(
+        mut self,
+        observe: impl FnMut(Stage) + Send + Sync + 'static,
+    ) -> Self {
+        self.observer = Observer(Some(Box::new(observe)));
+        self
+    }
+
+    fn enter(&mut self, stage: Stage) {
+        if let Some(f) = self.observer.0.as_mut() {
+            f(stage);
+        }
     }
 
     /// Refuse (with [`Error::MemoryBudget`]) to hold more than `bytes`.
@@ -196,9 +260,11 @@ impl Scanner {
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
         if cfg.clean.enabled {
+            self.enter(Stage::Furniture);
             self.corpus_furniture();
         }
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
+        self.enter(Stage::Signing);
         let mut sketches: Vec<DocSketch> = self.sketch_all();
         // A document with too little content left to judge takes part only
         // as an exact copy of its whole text (every word, cleaned or not):
@@ -241,6 +307,7 @@ impl Scanner {
             .collect();
         let signed: Vec<(u32, &DocSketch)> =
             reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
+        self.enter(Stage::Candidates);
         let candidates = candidates::propose(
             &[
                 &candidates::Bands::new(&plan),
@@ -250,6 +317,7 @@ impl Scanner {
         );
         drop(signed);
 
+        self.enter(Stage::Verifying);
         let verified = self.verify(&candidates);
         let t = plan.thresholds;
         let related: Vec<Verified> = verified
@@ -275,6 +343,9 @@ impl Scanner {
             });
         }
         let decisions = group::decide(&order, &rep, &related, t);
+        if cfg.min_passage > 0 {
+            self.enter(Stage::Passages);
+        }
         let clusters = if cfg.min_passage > 0 {
             self.reuse_clusters(&sketches, &decisions)
         } else {
@@ -299,6 +370,7 @@ impl Scanner {
             reuse_clusters: clusters.report,
             candidate_pairs: candidates.len(),
         };
+        self.enter(Stage::Report);
         self.build_report(cfg, findings)
     }
 }

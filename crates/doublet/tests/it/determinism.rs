@@ -132,3 +132,23 @@ fn a_memory_budget_stops_the_scan_with_the_figures() {
     roomy.push(docs).unwrap();
     assert!(roomy.footprint() > 0 && roomy.footprint() < 1 << 30);
 }
+
+#[test]
+fn a_stage_observer_sees_every_stage_in_order_and_changes_nothing() {
+    use std::sync::{Arc, Mutex};
+    let docs = corpus(3, 30);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let mut s = Scanner::new(Config::default())
+        .unwrap()
+        .with_stage_observer(move |stage| log.lock().unwrap().push(stage));
+    s.push(docs.clone()).unwrap();
+    let observed = serde_json::to_string(&s.finish()).unwrap();
+    let plain = serde_json::to_string(&run(docs, 2, 1000)).unwrap();
+    assert_eq!(observed, plain);
+    use doublet::Stage::*;
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [Furniture, Signing, Candidates, Verifying, Passages, Report]
+    );
+}
