@@ -25,7 +25,6 @@
 use std::collections::HashMap;
 
 use rayon::prelude::*;
-use xxhash_rust::xxh3::xxh3_128;
 
 use crate::candidates;
 use crate::config::{Config, KeepPolicy};
@@ -254,8 +253,8 @@ impl Scanner {
 
     /// Run the corpus-wide stages and produce the report.
     pub fn finish(mut self) -> Report {
-        let cfg = self.plan.config.clone();
         let plan = self.plan.clone();
+        let cfg = &plan.config;
         let n = self.docs.len();
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
@@ -263,7 +262,7 @@ impl Scanner {
             self.enter(Stage::Furniture);
             self.corpus_furniture();
         }
-        let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(&cfg)).collect();
+        let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(cfg)).collect();
         self.enter(Stage::Signing);
         let mut sketches: Vec<DocSketch> = self.sketch_all();
         // A document with too little content left to judge takes part only
@@ -273,10 +272,8 @@ impl Scanner {
         for (d, s) in sketches.iter_mut().enumerate() {
             let doc = &self.docs[d];
             if !judged[d] && !doc.uncleaned() {
-                s.exact = (!doc.tokens.is_empty()).then(|| {
-                    let bytes: Vec<u8> = doc.tokens.iter().flat_map(|t| t.to_le_bytes()).collect();
-                    xxh3_128(&bytes) ^ seeds::WHOLE_TEXT_TAG
-                });
+                s.exact = (!doc.tokens.is_empty())
+                    .then(|| crate::sign::exact_key(&doc.tokens) ^ seeds::WHOLE_TEXT_TAG);
             }
         }
 
@@ -371,7 +368,7 @@ impl Scanner {
             candidate_pairs: candidates.len(),
         };
         self.enter(Stage::Report);
-        self.build_report(cfg, findings)
+        self.build_report(plan.config.clone(), findings)
     }
 }
 

@@ -138,48 +138,54 @@ fn simple_class(c: char) -> Option<Class> {
 /// character (the general path then runs). A property test holds it equal
 /// to `unicode-segmentation` on text drawn from every class.
 fn simple_word_indices(text: &str, f: &mut impl FnMut(usize, &str)) -> bool {
-    let mut classes: Vec<(usize, Class)> = Vec::with_capacity(text.len());
-    for (i, c) in text.char_indices() {
-        match simple_class(c) {
-            Some(k) => classes.push((i, k)),
-            None => return false,
-        }
+    if !text.chars().all(|c| simple_class(c).is_some()) {
+        return false;
     }
+    // The class and width of the character at byte `at` (every character
+    // has a class, checked above).
+    let at = |i: usize| {
+        text[i..]
+            .chars()
+            .next()
+            .map(|c| (simple_class(c).unwrap_or(Class::Other), c.len_utf8()))
+    };
     let word = |k: Class| matches!(k, Class::Letter | Class::Digit | Class::Connector);
     let mut i = 0;
-    while i < classes.len() {
-        if !word(classes[i].1) {
-            i += 1;
+    while let Some((k, w)) = at(i) {
+        if !word(k) {
+            i += w;
             continue;
         }
         let start = i;
-        let mut alnum = classes[i].1 != Class::Connector;
-        i += 1;
+        let mut alnum = k != Class::Connector;
+        let mut before = k;
+        i += w;
         loop {
-            match classes.get(i).map(|e| e.1) {
-                Some(k) if word(k) => {
+            match at(i) {
+                Some((k, w)) if word(k) => {
                     alnum |= k != Class::Connector;
-                    i += 1;
+                    before = k;
+                    i += w;
                 }
-                Some(mid @ (Class::MidLetter | Class::MidNumLet | Class::MidNum)) => {
-                    let (before, after) = (classes[i - 1].1, classes.get(i + 1).map(|e| e.1));
+                Some((mid @ (Class::MidLetter | Class::MidNumLet | Class::MidNum), w)) => {
+                    let after = at(i + w);
                     let joins = match (before, after) {
-                        (Class::Letter, Some(Class::Letter)) => mid != Class::MidNum,
-                        (Class::Digit, Some(Class::Digit)) => mid != Class::MidLetter,
+                        (Class::Letter, Some((Class::Letter, _))) => mid != Class::MidNum,
+                        (Class::Digit, Some((Class::Digit, _))) => mid != Class::MidLetter,
                         _ => false,
                     };
                     if !joins {
                         break;
                     }
-                    i += 2;
+                    // The character after the joiner is a word character;
+                    // the loop takes it next.
+                    i += w;
                 }
                 _ => break,
             }
         }
         if alnum {
-            let from = classes[start].0;
-            let to = classes.get(i).map_or(text.len(), |e| e.0);
-            f(from, &text[from..to]);
+            f(start, &text[start..i]);
         }
     }
     true
