@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use std::sync::OnceLock;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
 use doublet_io::{quoted, records, Fields, Input, Origin};
@@ -238,6 +238,15 @@ impl Batch {
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
     crate::memory::phase(Phase::Reading);
     let mut scanner = Scanner::new(config)?;
+    // Tokens and byte ranges wait for the corpus-wide stages in an
+    // unlinked temporary file, so memory does not grow with them.
+    let spill = tempfile::tempfile().with_context(|| {
+        format!(
+            "cannot make a temporary file in {} (set TMPDIR to a writable folder)",
+            std::env::temp_dir().display()
+        )
+    })?;
+    scanner = scanner.with_spill(spill);
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);
     }
@@ -378,7 +387,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         Ok(())
     })?;
     crate::memory::phase(Phase::Comparing);
-    let mut report = scanner.finish();
+    let mut report = scanner.finish()?;
     if timings {
         let at = started.elapsed().as_secs_f64();
         eprintln!("doublet: {at:9.2} s  report built");

@@ -285,7 +285,7 @@ fn stages(c: &mut Criterion) {
             |docs| {
                 let mut s = Scanner::new(cfg.clone()).unwrap();
                 s.push(docs).unwrap();
-                s.finish().stats.removed
+                s.finish().unwrap().stats.removed
             },
             BatchSize::LargeInput,
         )

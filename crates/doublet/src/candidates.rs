@@ -110,8 +110,9 @@ impl Source for Anchored {
 
 /// Shared passages: documents sharing a winnowed fingerprint
 /// ([`index::passage_pairs`]), where `keep(doc, position)` admits the
-/// fingerprint and `agree(a, pos_a, b, pos_b)` confirms the text around a
-/// shared one matches.
+/// fingerprint and `agree(a, b, positions)` confirms the text around one of
+/// the shared ones matches (`positions`: each one's position in `a` and in
+/// `b`, `a < b`).
 pub struct Fingerprints<K, A> {
     /// Fingerprints held by more documents are stock phrases and propose
     /// nothing.
@@ -125,7 +126,7 @@ pub struct Fingerprints<K, A> {
 impl<K, A> Source for Fingerprints<K, A>
 where
     K: Fn(u32, u32) -> bool + Sync,
-    A: Fn(u32, u32, u32, u32) -> bool + Sync,
+    A: Fn(u32, u32, &[(u32, u32)]) -> bool + Sync,
 {
     fn name(&self) -> &'static str {
         "fingerprints"
@@ -194,14 +195,14 @@ mod tests {
         let fp = Fingerprints {
             max_df: 64,
             keep: |_, _| true,
-            agree: |_, _, _, _| true,
+            agree: |_: u32, _: u32, _: &[(u32, u32)]| true,
         };
         let shared = fp.propose(&refs);
         assert!(shared.contains(&(0, 2)) && !shared.iter().any(|&(_, b)| b == 3));
         let none = Fingerprints {
             max_df: 64,
             keep: |_, _| false,
-            agree: |_, _, _, _| true,
+            agree: |_: u32, _: u32, _: &[(u32, u32)]| true,
         };
         assert!(none.propose(&refs).is_empty());
     }

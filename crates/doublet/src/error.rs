@@ -42,6 +42,10 @@ pub enum Error {
         /// `needed / documents`, to size a budget for the whole corpus.
         per_document: usize,
     },
+    /// The spill file ([`Scanner::with_spill`](crate::Scanner::with_spill))
+    /// could not be written or read back.
+    #[error("temporary spill file: {0}")]
+    Spill(#[source] std::io::Error),
     /// A sketch's binary form could not be read ([`crate::DocSketch::from_bytes`]).
     #[error("malformed sketch: {0}")]
     Sketch(String),

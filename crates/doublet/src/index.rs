@@ -168,35 +168,6 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
     sampled > 0 && shared >= needed(sampled, threshold)
 }
 
-/// Every pair of documents sharing a key, once per shared key, packed and
-/// sorted (so a run of equal values counts the keys the pair shares).
-/// Postings are `(key, document, position)`; keys held by more than `max_df`
-/// documents are skipped, and `accept(a, pos_a, b, pos_b)` can veto a pair
-/// where it shares a key.
-fn cooccurrences(
-    mut postings: Vec<(u64, u32, u32)>,
-    max_df: usize,
-    accept: impl Fn(u32, u32, u32, u32) -> bool + Sync,
-) -> Vec<u64> {
-    postings.par_sort_unstable();
-    let accept = &accept;
-    let mut shared: Vec<u64> = postings
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() >= 2 && run.len() <= max_df)
-        .flat_map_iter(|run| {
-            run.iter().enumerate().flat_map(move |(i, a)| {
-                run[i + 1..]
-                    .iter()
-                    .filter(move |b| b.1 != a.1 && accept(a.1, a.2, b.1, b.2))
-                    .map(move |b| pack(a.1, b.1))
-            })
-        })
-        .collect();
-    drop(postings);
-    shared.par_sort_unstable();
-    shared
-}
-
 /// Candidate pairs from shared anchors that could reach `threshold`
 /// containment in either direction.
 ///
@@ -388,18 +359,47 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
 }
 
 /// Candidate pairs for shared passages: documents sharing a fingerprint that
-/// at most `max_df` documents have, at positions where `agree(a, pos_a, b,
-/// pos_b)` confirms the text around it matches. Pairs come out once, sorted.
+/// at most `max_df` documents have, where `agree(a, b, positions)` confirms
+/// the text around one of the fingerprints they share matches (`positions`
+/// holds each shared fingerprint's position in `a` and in `b`, `a < b`).
+/// Each pair is checked once, with all its shared fingerprints, so a check
+/// that reads the two documents reads them once. Pairs come out once, sorted.
 pub fn passage_pairs(
     docs: &[(u32, &[(u64, u32)])],
     max_df: usize,
-    agree: impl Fn(u32, u32, u32, u32) -> bool + Sync,
+    agree: impl Fn(u32, u32, &[(u32, u32)]) -> bool + Sync,
 ) -> Vec<Pair> {
-    let postings: Vec<(u64, u32, u32)> = docs
+    let mut postings: Vec<(u64, u32, u32)> = docs
         .par_iter()
         .flat_map_iter(|&(d, fps)| fps.iter().map(move |&(h, pos)| (h, d, pos)))
         .collect();
-    finish(cooccurrences(postings, max_df, agree))
+    postings.par_sort_unstable();
+    // Every co-occurrence: (pair, position in its first, in its second).
+    let mut shared: Vec<(u64, u32, u32)> = postings
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .filter(|run| run.len() >= 2 && run.len() <= max_df)
+        .flat_map_iter(|run| {
+            run.iter().enumerate().flat_map(move |(i, x)| {
+                run[i + 1..]
+                    .iter()
+                    .filter(move |y| y.1 != x.1)
+                    .map(move |y| {
+                        let (pa, pb) = if x.1 < y.1 { (x.2, y.2) } else { (y.2, x.2) };
+                        (pack(x.1, y.1), pa, pb)
+                    })
+            })
+        })
+        .collect();
+    drop(postings);
+    shared.par_sort_unstable();
+    shared
+        .par_chunk_by(|x, y| x.0 == y.0)
+        .filter_map(|run| {
+            let (a, b) = unpack(run[0].0);
+            let positions: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
+            agree(a, b, &positions).then_some((a, b))
+        })
+        .collect()
 }
 
 /// Merge candidate lists into one sorted, duplicate-free list.

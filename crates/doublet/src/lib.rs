@@ -33,7 +33,7 @@
 //!     Document::new("a-wire", "Officials said on Thursday that the two ministers had agreed to meet again next week in Geneva."),
 //!     Document::new("b-reprint", "Officials said on Thursday that the two ministers had agreed to meet again next week in Geneva!"),
 //! ])?;
-//! let report = scanner.finish();
+//! let report = scanner.finish().unwrap();
 //! assert_eq!(report.documents[1].relation, Some(doublet::Relation::Exact));
 //! # Ok::<(), doublet::Error>(())
 //! ```

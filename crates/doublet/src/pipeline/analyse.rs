@@ -31,10 +31,8 @@ pub(super) struct Analysed {
     pub(super) id: String,
     pub(super) bytes: usize,
     pub(super) language: Option<&'static str>,
-    pub(super) tokens: Vec<u32>,
-    /// Byte range of every token in the original text (empty when shared
-    /// passages are off).
-    pub(super) offsets: Offsets,
+    /// Its word count (all tokens, cleaned or not).
+    pub(super) words: u32,
     pub(super) blocks: Vec<Block>,
     /// Words left by per-document cleaning (before corpus-wide cleaning).
     pub(super) own_words: u32,
@@ -42,18 +40,27 @@ pub(super) struct Analysed {
     pub(super) site: u32,
 }
 
+/// A document's words: what the scanner keeps in its [`Store`](super::store::Store).
+#[derive(Clone, Debug, Default)]
+pub(super) struct Words {
+    pub(super) tokens: Vec<u32>,
+    /// Byte range of every token in the original text (empty when shared
+    /// passages are off).
+    pub(super) offsets: Offsets,
+}
+
 /// No site given.
 pub(super) const NO_SITE: u32 = u32::MAX;
 
 impl Analysed {
     /// Content tokens with their byte ranges in the original text.
-    pub(super) fn content_with_offsets(&self) -> Content {
+    pub(super) fn content_with_offsets(&self, words: &Words) -> Content {
         let mut c = Content::default();
         for b in self.blocks.iter().filter(|b| b.status.is_content()) {
             let range = b.start as usize..b.end as usize;
-            c.tokens.extend_from_slice(&self.tokens[range.clone()]);
-            if self.offsets.len() == self.tokens.len() {
-                self.offsets.extend_into(range, &mut c.offsets);
+            c.tokens.extend_from_slice(&words.tokens[range.clone()]);
+            if words.offsets.len() == words.tokens.len() {
+                words.offsets.extend_into(range, &mut c.offsets);
             }
             c.breaks.push(c.tokens.len());
         }
@@ -89,14 +96,18 @@ impl Analysed {
 
     /// What this document costs at the run's peak, in bytes: what it holds
     /// now plus its share of the corpus-wide stages (see
-    /// [`Scanner::with_memory_budget`]).
-    pub(super) fn footprint(&self, cfg: &Config) -> usize {
+    /// [`Scanner::with_memory_budget`]). Its words are counted only when
+    /// they stay in memory (`words_held`: no spill file).
+    pub(super) fn footprint(&self, cfg: &Config, words: &Words, words_held: bool) -> usize {
         use std::mem::size_of;
-        let tokens = self.tokens.len();
+        let tokens = self.words as usize;
         let held = size_of::<Self>()
             + self.id.capacity()
-            + self.tokens.capacity() * size_of::<u32>()
-            + self.offsets.heap_bytes()
+            + if words_held {
+                tokens * size_of::<u32>() + words.offsets.encoded_len()
+            } else {
+                0
+            }
             + self.blocks.capacity() * size_of::<Block>();
         // Anchors (and their postings: hash, document), the signature and
         // its band keys.
@@ -143,10 +154,12 @@ impl Analysed {
         self.blocks.iter().all(|b| b.status.is_content())
     }
 
-    pub(super) fn content_tokens(&self, buf: &mut Vec<u32>) {
+    /// Replace `buf` with the content tokens among `all` (the document's
+    /// every token).
+    pub(super) fn content_tokens(&self, all: &[u32], buf: &mut Vec<u32>) {
         buf.clear();
         for b in self.blocks.iter().filter(|b| b.status.is_content()) {
-            buf.extend_from_slice(&self.tokens[b.start as usize..b.end as usize]);
+            buf.extend_from_slice(&all[b.start as usize..b.end as usize]);
         }
     }
 }
@@ -156,7 +169,7 @@ pub(super) fn is_wide(c: char) -> bool {
         && matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
 }
 
-pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
+pub(super) fn analyse(doc: &Document, cfg: &Config) -> (Analysed, Words) {
     let lex = Lexicon::get();
     let text = doc.text.as_str();
     let spans = segment::blocks(text);
@@ -241,16 +254,16 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> Analysed {
         .filter(|b| b.status.is_content())
         .map(|b| b.end - b.start)
         .sum();
-    Analysed {
+    let analysed = Analysed {
         id: doc.id.clone(),
         bytes: text.len(),
         language: lang_bit.map(|b| lex.language(b)),
-        tokens,
-        offsets,
+        words: tokens.len() as u32,
         blocks,
         own_words,
         site: NO_SITE,
-    }
+    };
+    (analysed, Words { tokens, offsets })
 }
 
 /// A document's content tokens, their byte ranges, and paragraph ends.

@@ -56,13 +56,14 @@ impl Scanner {
         let init = || {
             (
                 Sketcher::new(cfg.num_perm, self.plan.seeds.minhash),
-                Vec::new(),
+                (Vec::new(), Vec::new()),
             )
         };
+        let scanner = &*self;
         let gists: Vec<Gist> = holders
             .par_iter()
-            .map_init(init, |(sketcher, tokens), &d| {
-                gist_of(&docs[d as usize], cfg, sketcher, tokens)
+            .map_init(init, |(sketcher, buffers), &d| {
+                gist_of(scanner, d, sketcher, buffers)
             })
             .collect();
         // Every member of every run is in `holders`, so the search always hits.

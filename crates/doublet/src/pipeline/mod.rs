@@ -45,9 +45,10 @@ mod offsets;
 mod passages;
 mod resolve;
 mod sign;
+mod store;
 
 use crate::sign::DocSketch;
-use analyse::{analyse, Analysed};
+use analyse::{analyse, Analysed, Content, Words};
 use build::Findings;
 use passages::passages_between;
 
@@ -64,7 +65,7 @@ use passages::passages_between;
 ///     Document::new("b", story.replace("Friday", "Friday,").to_uppercase()),
 ///     Document::new("c", "A different text about something else entirely, with no overlap."),
 /// ]).unwrap();
-/// let report = scanner.finish();
+/// let report = scanner.finish().unwrap();
 /// assert_eq!(report.stats.removed, 1);
 /// assert_eq!(report.documents[1].duplicate_of.as_deref(), Some("a"));
 /// ```
@@ -72,6 +73,8 @@ use passages::passages_between;
 pub struct Scanner {
     plan: Plan,
     docs: Vec<Analysed>,
+    /// Every document's tokens and byte ranges, in memory or spilled.
+    store: store::Store,
     ids: HashMap<String, usize>,
     /// Site names, in order of first appearance (indices into this).
     sites: HashMap<String, u32>,
@@ -136,6 +139,7 @@ impl Scanner {
         Ok(Scanner {
             plan: Plan::new(config)?,
             docs: Vec::new(),
+            store: store::Store::default(),
             ids: HashMap::new(),
             sites: HashMap::new(),
             footprint: 0,
@@ -152,6 +156,24 @@ impl Scanner {
         observe: impl FnMut(Stage) + Send + Sync + 'static,
     ) -> Self {
         self.observer = Observer(Some(Box::new(observe)));
+        self
+    }
+
+    /// Keep what verification and alignment read of each document (its
+    /// tokens and their byte ranges, about six bytes a word) in `file`
+    /// instead of memory: the heap then holds 16 MiB of it at a time (a
+    /// 32nd of a [memory budget](Self::with_memory_budget) when smaller)
+    /// whatever the corpus, and the corpus-wide stages read it back with
+    /// positioned reads. `file` should be a new, empty temporary file (the
+    /// `doublet` command makes an unlinked one in the temporary folder);
+    /// the scanner writes it from position 0. Set before the first
+    /// [`push`](Self::push); results do not change.
+    pub fn with_spill(mut self, file: std::fs::File) -> Self {
+        assert!(
+            self.docs.is_empty(),
+            "with_spill comes before the first push"
+        );
+        self.store.spill_to(file);
         self
     }
 
@@ -174,6 +196,8 @@ impl Scanner {
     /// passages depend on the corpus and are not foreseen (BENCHMARKS.md).
     pub fn with_memory_budget(mut self, bytes: usize) -> Self {
         self.budget = Some(bytes);
+        // The spill file's chunk in memory takes a small share of it.
+        self.store.limit_chunks(bytes / 32);
         self
     }
 
@@ -181,7 +205,38 @@ impl Scanner {
     /// plus four batches of text in flight (one being read, two queued, one
     /// being analysed, as the `doublet` command reads).
     pub fn footprint(&self) -> usize {
-        self.footprint + 4 * self.largest_batch
+        let chunk = if self.store.spills() {
+            self.store.chunk_bytes()
+        } else {
+            0
+        };
+        self.footprint + 4 * self.largest_batch + chunk
+    }
+
+    /// Replace `out` with document `d`'s content tokens (`all` is a buffer).
+    fn content_tokens(&self, d: u32, all: &mut Vec<u32>, out: &mut Vec<u32>) {
+        let doc = &self.docs[d as usize];
+        if doc.uncleaned() {
+            self.store.tokens(d, out);
+        } else {
+            self.store.tokens(d, all);
+            doc.content_tokens(all, out);
+        }
+    }
+
+    /// Document `d`'s words: its tokens and their byte ranges.
+    fn words(&self, d: u32) -> Words {
+        let mut tokens = Vec::new();
+        self.store.tokens(d, &mut tokens);
+        Words {
+            tokens,
+            offsets: self.store.offsets(d),
+        }
+    }
+
+    /// Document `d`'s content tokens with their byte ranges.
+    fn content_with_offsets(&self, d: u32) -> Content {
+        self.docs[d as usize].content_with_offsets(&self.words(d))
     }
 
     /// The validated configuration.
@@ -227,18 +282,22 @@ impl Scanner {
             self.ids.insert(d.id.clone(), next);
         }
         let cfg = &self.plan.config;
-        let mut analysed: Vec<Analysed> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
-        for (a, d) in analysed.iter_mut().zip(&batch) {
+        let analysed: Vec<(Analysed, Words)> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
+        let held = !self.store.spills();
+        for ((mut a, words), d) in analysed.into_iter().zip(&batch) {
             if let Some(site) = &d.site {
                 let next = self.sites.len() as u32;
                 a.site = *self.sites.entry(site.clone()).or_insert(next);
             }
+            self.footprint += a.footprint(cfg, &words, held);
+            self.store
+                .push(&words.tokens, &words.offsets)
+                .map_err(Error::Spill)?;
+            self.docs.push(a);
         }
-        self.footprint += analysed.iter().map(|a| a.footprint(cfg)).sum::<usize>();
         self.largest_batch = self
             .largest_batch
             .max(batch.iter().map(|d| d.text.len()).sum());
-        self.docs.extend(analysed);
         if let Some(budget) = self.budget.filter(|&b| self.footprint() > b) {
             let documents = self.docs.len();
             return Err(Error::MemoryBudget {
@@ -252,7 +311,10 @@ impl Scanner {
     }
 
     /// Run the corpus-wide stages and produce the report.
-    pub fn finish(mut self) -> Report {
+    ///
+    /// Fails only when the spill file ([`with_spill`](Self::with_spill))
+    /// cannot be read back.
+    pub fn finish(mut self) -> Result<Report> {
         let plan = self.plan.clone();
         let cfg = &plan.config;
         let n = self.docs.len();
@@ -269,11 +331,13 @@ impl Scanner {
         // as an exact copy of its whole text (every word, cleaned or not):
         // its exact key is then taken over all its tokens, in a space of
         // its own.
+        let mut all = Vec::new();
         for (d, s) in sketches.iter_mut().enumerate() {
             let doc = &self.docs[d];
             if !judged[d] && !doc.uncleaned() {
-                s.exact = (!doc.tokens.is_empty())
-                    .then(|| crate::sign::exact_key(&doc.tokens) ^ seeds::WHOLE_TEXT_TAG);
+                self.store.tokens(d as u32, &mut all);
+                s.exact =
+                    (!all.is_empty()).then(|| crate::sign::exact_key(&all) ^ seeds::WHOLE_TEXT_TAG);
             }
         }
 
@@ -367,8 +431,11 @@ impl Scanner {
             reuse_clusters: clusters.report,
             candidate_pairs: candidates.len(),
         };
+        if let Some(e) = self.store.failure() {
+            return Err(Error::Spill(e));
+        }
         self.enter(Stage::Report);
-        self.build_report(plan.config.clone(), findings)
+        Ok(self.build_report(plan.config.clone(), findings))
     }
 }
 
@@ -390,8 +457,8 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
     let plan = Plan::new(config.clone())?;
     let cfg = &plan.config;
     let seeds = plan.seeds;
-    let (da, db) = (analyse(a, cfg), analyse(b, cfg));
-    let (ca, cb) = (da.content_with_offsets(), db.content_with_offsets());
+    let ((da, wa), (db, wb)) = (analyse(a, cfg), analyse(b, cfg));
+    let (ca, cb) = (da.content_with_offsets(&wa), db.content_with_offsets(&wb));
     let (ta, tb) = (&ca.tokens, &cb.tokens);
     let sa = shingle::shingle_set(ta, cfg.ngram, seeds.shingle);
     let sb = shingle::shingle_set(tb, cfg.ngram, seeds.shingle);
@@ -427,4 +494,78 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
         b_in_a: round(o.b_in_a),
         passages,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Documents built from a shared stock of paragraphs, so that every
+    /// corpus-wide stage (furniture, candidates, clusters, passages) reads
+    /// tokens back.
+    fn corpus() -> Vec<Document> {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let words: Vec<String> = (0..3000).map(|i| format!("w{i}x")).collect();
+        let mut paragraph = |n: usize| -> String {
+            let mut p: Vec<&str> = (0..n)
+                .map(|_| words[(next() % 3000) as usize].as_str())
+                .collect();
+            p.push("end.");
+            p.join(" ")
+        };
+        let stock: Vec<String> = (0..60).map(|_| paragraph(40)).collect();
+        let mut own: Vec<String> = (0..1200).map(|_| paragraph(50)).collect();
+        let mut docs = Vec::new();
+        let mut pick = 0usize;
+        for d in 0..400 {
+            let mut paras = vec![own.pop().unwrap(), own.pop().unwrap()];
+            paras.push(stock[pick % stock.len()].clone());
+            pick = pick.wrapping_mul(31).wrapping_add(d + 7);
+            paras.push(own.pop().unwrap_or_default());
+            let text = paras.join("\n\n");
+            if d % 5 == 0 {
+                docs.push(Document::new(
+                    format!("copy{d:03}"),
+                    paras[..3].join("\n\n"),
+                ));
+            }
+            docs.push(Document::new(format!("doc{d:03}"), text));
+        }
+        docs
+    }
+
+    fn report(spill: bool) -> String {
+        let mut s = Scanner::new(Config::default()).unwrap();
+        if spill {
+            s.store.limit_chunks(0);
+            s = s.with_spill(tempfile::tempfile().unwrap());
+        }
+        for batch in corpus().chunks(37) {
+            s.push(batch.to_vec()).unwrap();
+        }
+        if spill {
+            assert!(s.store.heap_bytes() < 1 << 20, "{}", s.store.heap_bytes());
+        }
+        serde_json::to_string(&s.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn spilling_words_to_a_file_changes_nothing() {
+        let (held, spilled) = (report(false), report(true));
+        assert!(
+            held.contains("\"reuse\":[{"),
+            "the corpus has reuse clusters"
+        );
+        assert!(
+            held.contains("\"relation\":\"contained\""),
+            "and contained copies"
+        );
+        assert_eq!(held, spilled);
+    }
 }

@@ -51,14 +51,6 @@ impl Offsets {
         self.last_end = end;
     }
 
-    /// Bytes held.
-    pub(super) fn heap_bytes(&self) -> usize {
-        self.gaps.capacity()
-            + self.lens.capacity()
-            + 8 * self.wide.capacity()
-            + 4 * self.checkpoints.capacity()
-    }
-
     fn value(&self, list: &[u8], i: usize, which: u32) -> u32 {
         match list[i] {
             WIDE => {
@@ -87,6 +79,68 @@ impl Offsets {
             }
             start = end;
         }
+    }
+
+    /// Append the binary form (read back by [`Offsets::read`]) to `out`:
+    /// gaps, lengths, the side list's length and entries, the checkpoints
+    /// and the last end, little-endian. Its size is [`Offsets::encoded_len`].
+    pub(super) fn write(&self, out: &mut Vec<u8>) {
+        if self.lens.is_empty() {
+            return;
+        }
+        out.extend_from_slice(&self.gaps);
+        out.extend_from_slice(&self.lens);
+        out.extend_from_slice(&(self.wide.len() as u32).to_le_bytes());
+        for &(k, v) in &self.wide {
+            out.extend_from_slice(&k.to_le_bytes());
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for c in &self.checkpoints {
+            out.extend_from_slice(&c.to_le_bytes());
+        }
+        out.extend_from_slice(&self.last_end.to_le_bytes());
+    }
+
+    /// Bytes [`Offsets::write`] appends.
+    pub(super) fn encoded_len(&self) -> usize {
+        if self.lens.is_empty() {
+            return 0;
+        }
+        2 * self.lens.len() + 4 + 8 * self.wide.len() + 4 * self.checkpoints.len() + 4
+    }
+
+    /// The ranges of `tokens` tokens from their binary form; `None` when
+    /// `bytes` is not one (the scanner reads back only what it wrote).
+    pub(super) fn read(bytes: &[u8], tokens: usize) -> Option<Offsets> {
+        if bytes.is_empty() {
+            return Some(Offsets::default());
+        }
+        let take = |at: &mut usize, n: usize| -> Option<&[u8]> {
+            let s = bytes.get(*at..*at + n)?;
+            *at += n;
+            Some(s)
+        };
+        let word = |s: &[u8]| u32::from_le_bytes([s[0], s[1], s[2], s[3]]);
+        let mut at = 0;
+        let gaps = take(&mut at, tokens)?.to_vec();
+        let lens = take(&mut at, tokens)?.to_vec();
+        let wide_len = word(take(&mut at, 4)?) as usize;
+        let wide = take(&mut at, wide_len.checked_mul(8)?)?
+            .chunks_exact(8)
+            .map(|e| (word(&e[..4]), word(&e[4..])))
+            .collect();
+        let checkpoints = take(&mut at, tokens.div_ceil(STRIDE) * 4)?
+            .chunks_exact(4)
+            .map(word)
+            .collect();
+        let last_end = word(take(&mut at, 4)?);
+        (at == bytes.len()).then_some(Offsets {
+            gaps,
+            lens,
+            wide,
+            checkpoints,
+            last_end,
+        })
     }
 
     /// The range of token `i`.
@@ -124,6 +178,13 @@ mod tests {
             for (i, &w) in want.iter().enumerate() {
                 prop_assert_eq!(o.get(i), w);
             }
+            let mut bytes = Vec::new();
+            o.write(&mut bytes);
+            prop_assert_eq!(bytes.len(), o.encoded_len());
+            let back = Offsets::read(&bytes, want.len()).expect("reads back");
+            let mut again = Vec::new();
+            back.extend_into(0..want.len(), &mut again);
+            prop_assert_eq!(&again[..], &want[..]);
         }
     }
 }

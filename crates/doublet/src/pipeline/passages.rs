@@ -11,6 +11,7 @@ use crate::text::shingle;
 use crate::{align, group, index, verify, Scanner, Span};
 
 use super::analyse::Content;
+use super::store::Cache;
 use crate::candidates::{Fingerprints, Source};
 use crate::sign::DocSketch;
 
@@ -50,17 +51,22 @@ impl Scanner {
             .min_passage
             .saturating_sub(AGREEMENT_SLACK)
             .max(cfg.ngram);
-        let agree = |a: u32, pa: u32, b: u32, pb: u32| {
-            let (ta, tb) = (&self.docs[a as usize].tokens, &self.docs[b as usize].tokens);
-            let (pa, pb) = (pa as isize, pb as isize);
-            let lo = (-radius).max(-pa).max(-pb);
-            let hi = (radius + k)
-                .min(ta.len() as isize - pa)
-                .min(tb.len() as isize - pb);
-            (lo..hi)
-                .filter(|&d| ta[(pa + d) as usize] == tb[(pb + d) as usize])
-                .count()
-                >= need
+        let store = &self.store;
+        let agree = |a: u32, b: u32, positions: &[(u32, u32)]| {
+            let (mut ta, mut tb) = (Vec::new(), Vec::new());
+            store.tokens(a, &mut ta);
+            store.tokens(b, &mut tb);
+            positions.iter().any(|&(pa, pb)| {
+                let (pa, pb) = (pa as isize, pb as isize);
+                let lo = (-radius).max(-pa).max(-pb);
+                let hi = (radius + k)
+                    .min(ta.len() as isize - pa)
+                    .min(tb.len() as isize - pb);
+                (lo..hi)
+                    .filter(|&d| ta[(pa + d) as usize] == tb[(pb + d) as usize])
+                    .count()
+                    >= need
+            })
         };
         // Passages inside a clustered paragraph on both sides are that
         // cluster's, already reported once.
@@ -114,13 +120,13 @@ impl Scanner {
             .par_iter()
             .flat_map_iter(|group| {
                 let a = group[0].0;
-                let ca = self.docs[a as usize].content_with_offsets();
+                let ca = self.content_with_offsets(a);
                 let index = align::SeedIndex::new(&ca.tokens, params);
                 let sa = shingle::shingle_set(&ca.tokens, cfg.ngram, seeds.shingle);
                 let found: Vec<Reuse> = group
                     .iter()
                     .filter_map(|&(_, b)| {
-                        let cb = self.docs[b as usize].content_with_offsets();
+                        let cb = self.content_with_offsets(b);
                         let mut passages = passages_between(&ca, &cb, params, &index, None);
                         // Passages mostly inside clusters on both sides
                         // are theirs, already reported once.
@@ -309,73 +315,92 @@ impl Scanner {
             })
             .collect();
         postings.par_sort_unstable();
-        let found: Vec<Found> = postings
-            .par_chunk_by(|x, y| x.0 == y.0)
-            .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
-            .flat_map_iter(|run| {
-                // (holder, position, and the bounds a run of equal words
-                // may extend to around it), by id.
-                let mut holders: Vec<(u32, u32, (u32, u32))> =
-                    run.iter().map(|e| (e.1, e.2, bounds(e.1, e.2))).collect();
-                holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
-                // Holders are grouped around references: the first holder
-                // left, and every other holder left that shares at least
-                // `min_passage` words with it around the fingerprint.
-                // Documents quoting one passage in different contexts thus
-                // fall into one group per context.
-                let mut out = Vec::new();
-                let mut left = holders;
-                for _ in 0..MAX_REFERENCES {
-                    if left.len() < 2 {
-                        break;
+        // A fingerprint's holders grouped around references (see above).
+        let extend_run = |run: &[(u64, u32, u32)], cache: &mut Cache| -> Vec<Found> {
+            // (holder, position, and the bounds a run of equal words
+            // may extend to around it), by id.
+            let mut holders: Vec<(u32, u32, (u32, u32))> =
+                run.iter().map(|e| (e.1, e.2, bounds(e.1, e.2))).collect();
+            holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
+            // Holders are grouped around references: the first holder
+            // left, and every other holder left that shares at least
+            // `min_passage` words with it around the fingerprint.
+            // Documents quoting one passage in different contexts thus
+            // fall into one group per context.
+            let mut out = Vec::new();
+            let mut left = holders;
+            for _ in 0..MAX_REFERENCES {
+                if left.len() < 2 {
+                    break;
+                }
+                let (r, pr, (r_lo, r_hi)) = left[0];
+                cache.load(r);
+                // (holder, shift, start, end) in the reference's positions.
+                let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
+                let mut rest = Vec::new();
+                for &(x, px, (x_lo, x_hi)) in &left[1..] {
+                    cache.load(x);
+                    let (dr, dx) = (cache.get(r), cache.get(x));
+                    let (mut a, mut b) = (pr, px);
+                    while a > r_lo && b > x_lo && dr[a as usize - 1] == dx[b as usize - 1] {
+                        a -= 1;
+                        b -= 1;
                     }
-                    let (r, pr, (r_lo, r_hi)) = left[0];
-                    let dr = &docs[r as usize];
-                    // (holder, shift, start, end) in the reference's positions.
-                    let mut shared: Vec<(u32, i64, u32, u32)> = Vec::new();
-                    let mut rest = Vec::new();
-                    for &(x, px, (x_lo, x_hi)) in &left[1..] {
-                        let dx = &docs[x as usize];
-                        let (mut a, mut b) = (pr, px);
-                        while a > r_lo
-                            && b > x_lo
-                            && dr.tokens[a as usize - 1] == dx.tokens[b as usize - 1]
-                        {
-                            a -= 1;
-                            b -= 1;
-                        }
-                        let (mut e, mut f) = (pr, px);
-                        while e < r_hi && f < x_hi && dr.tokens[e as usize] == dx.tokens[f as usize]
-                        {
-                            e += 1;
-                            f += 1;
-                        }
-                        if e - a >= min {
-                            shared.push((x, i64::from(px) - i64::from(pr), a, e));
-                        } else {
-                            rest.push((x, px, (x_lo, x_hi)));
-                        }
+                    let (mut e, mut f) = (pr, px);
+                    while e < r_hi && f < x_hi && dr[e as usize] == dx[f as usize] {
+                        e += 1;
+                        f += 1;
                     }
-                    left = rest;
-                    let start = shared.iter().map(|s| s.2).max().unwrap_or(0);
-                    let end = shared.iter().map(|s| s.3).min().unwrap_or(0);
-                    if shared.len() + 1 >= REUSE_MIN_HOLDERS && end >= start + min {
-                        let mut cluster = vec![(r, start, end)];
-                        cluster.extend(shared.iter().map(|&(x, shift, _, _)| {
-                            let at = |p: u32| (i64::from(p) + shift) as u32;
-                            (x, at(start), at(end))
-                        }));
-                        out.push(Found::Cluster(cluster));
+                    if e - a >= min {
+                        shared.push((x, i64::from(px) - i64::from(pr), a, e));
                     } else {
-                        // Too few share the passage for a cluster, or no
-                        // passage is common to all of them: each holder that
-                        // shares one with the reference is a pair to align.
-                        out.extend(shared.iter().map(|s| Found::Pair((r.min(s.0), r.max(s.0)))));
+                        rest.push((x, px, (x_lo, x_hi)));
                     }
                 }
-                out
+                left = rest;
+                let start = shared.iter().map(|s| s.2).max().unwrap_or(0);
+                let end = shared.iter().map(|s| s.3).min().unwrap_or(0);
+                if shared.len() + 1 >= REUSE_MIN_HOLDERS && end >= start + min {
+                    let mut cluster = vec![(r, start, end)];
+                    cluster.extend(shared.iter().map(|&(x, shift, _, _)| {
+                        let at = |p: u32| (i64::from(p) + shift) as u32;
+                        (x, at(start), at(end))
+                    }));
+                    out.push(Found::Cluster(cluster));
+                } else {
+                    // Too few share the passage for a cluster, or no
+                    // passage is common to all of them: each holder that
+                    // shares one with the reference is a pair to align.
+                    out.extend(shared.iter().map(|s| Found::Pair((r.min(s.0), r.max(s.0)))));
+                }
+            }
+            out
+        };
+        let mut runs: Vec<&[(u64, u32, u32)]> = postings
+            .par_chunk_by(|x, y| x.0 == y.0)
+            .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
+            .collect();
+        // The fingerprints of one passage have the same holders: visited
+        // together (by their first holder, then size), one task reads each
+        // holder's tokens once for all of them. What is found does not
+        // depend on the order (it is sorted below).
+        runs.par_sort_unstable_by_key(|run| {
+            let first = run.iter().map(|e| e.1).min().unwrap_or(0);
+            (first, run.len(), run[0].0)
+        });
+        let found: Vec<Found> = runs
+            .par_chunks(RUNS_PER_TASK)
+            .flat_map_iter(|task| {
+                let mut cache = Cache::new(&self.store, CACHED_DOCUMENTS);
+                task.iter()
+                    .flat_map(|run| {
+                        cache.trim();
+                        extend_run(run, &mut cache)
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
+        drop(runs);
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut found: Vec<Vec<(u32, u32, u32)>> = found
             .into_iter()
@@ -396,7 +421,7 @@ impl Scanner {
             .map(|c| {
                 c.into_iter()
                     .map(|(d, start, end)| {
-                        let o = &docs[d as usize].offsets;
+                        let o = self.store.offsets(d);
                         let span = Span::new(
                             o.get(start as usize).0 as usize,
                             o.get(end as usize - 1).1 as usize,
@@ -551,6 +576,11 @@ pub(super) struct Clustered {
 /// `passage_clusters`): holders left after that many groups share the
 /// fingerprint in yet other contexts and are not reported through it.
 const MAX_REFERENCES: usize = 8;
+
+/// Fingerprint runs one task of [`Scanner::passage_clusters`] visits, and
+/// the documents' tokens it holds at most (then lets go) while doing so.
+const RUNS_PER_TASK: usize = 256;
+const CACHED_DOCUMENTS: usize = 4096;
 
 /// Kept documents that must hold one paragraph for it to be reported once as
 /// a reuse cluster rather than as pairs.

@@ -4,14 +4,11 @@
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::seeds::Seeds;
 use crate::sign::{DocSketch, Signer};
 use crate::sketch::{Signature, Sketcher};
 use crate::text::shingle;
 use crate::Scanner;
-
-use super::analyse::Analysed;
 
 impl Scanner {
     /// Sketch every document on its final content.
@@ -19,10 +16,11 @@ impl Scanner {
         let plan = &self.plan;
         self.docs
             .par_iter()
+            .enumerate()
             .map_init(
-                || (Signer::new(plan), Vec::new()),
-                |(signer, tokens), d| {
-                    d.content_tokens(tokens);
+                || (Signer::new(plan), Vec::new(), Vec::new()),
+                |(signer, all, tokens), (i, d)| {
+                    self.content_tokens(i as u32, all, tokens);
                     if plan.winnow.is_some() {
                         signer.sign(tokens, Some(&d.content_positions()))
                     } else {
@@ -54,12 +52,13 @@ pub(super) struct Gist {
 }
 
 pub(super) fn gist_of(
-    doc: &Analysed,
-    cfg: &Config,
+    scanner: &Scanner,
+    d: u32,
     sketcher: &mut Sketcher,
-    tokens: &mut Vec<u32>,
+    (all, tokens): &mut (Vec<u32>, Vec<u32>),
 ) -> Gist {
-    doc.content_tokens(tokens);
+    let cfg = &scanner.plan.config;
+    scanner.content_tokens(d, all, tokens);
     let seed = Seeds::new(cfg.seed).shingle;
     Gist {
         signature: sketcher.sign(shingle::shingles(tokens, cfg.ngram, seed)),

@@ -172,7 +172,7 @@ proptest! {
     fn spans_are_on_char_boundaries(text in "(\\PC{0,40}[\n ]{0,3}){0,20}") {
         let mut s = Scanner::new(Config::default()).unwrap();
         s.push(vec![Document::new("x", text.clone()), Document::new("y", text.clone() + "\n" + &text)]).unwrap();
-        let r = s.finish();
+        let r = s.finish().unwrap();
         for (d, t) in r.documents.iter().zip([text.clone(), text.clone() + "\n" + &text]) {
             let mut spans: Vec<(usize, usize)> = d.repeated.iter().chain(&d.boilerplate).map(|m| (m.start, m.end)).collect();
             spans.extend(d.content.iter().map(|s| (s.start, s.end)));

@@ -46,7 +46,7 @@ fn run(docs: Vec<Document>, threads: usize, batch: usize) -> Report {
         for chunk in docs.chunks(batch) {
             s.push(chunk.to_vec()).unwrap();
         }
-        s.finish()
+        s.finish().unwrap()
     })
 }
 
@@ -143,7 +143,7 @@ fn a_stage_observer_sees_every_stage_in_order_and_changes_nothing() {
         .unwrap()
         .with_stage_observer(move |stage| log.lock().unwrap().push(stage));
     s.push(docs.clone()).unwrap();
-    let observed = serde_json::to_string(&s.finish()).unwrap();
+    let observed = serde_json::to_string(&s.finish().unwrap()).unwrap();
     let plain = serde_json::to_string(&run(docs, 2, 1000)).unwrap();
     assert_eq!(observed, plain);
     use doublet::Stage::*;

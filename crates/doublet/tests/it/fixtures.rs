@@ -24,7 +24,7 @@ pub fn seeds() -> Vec<Document> {
 pub fn scan_with(config: Config, docs: Vec<Document>) -> Report {
     let mut s = Scanner::new(config).unwrap();
     s.push(docs).unwrap();
-    s.finish()
+    s.finish().unwrap()
 }
 
 pub fn scan(docs: Vec<Document>) -> Report {

@@ -260,7 +260,7 @@ proptest! {
         let docs = corpus(edit);
         let mut scanner = Scanner::new(cfg.clone()).unwrap();
         scanner.push(docs.clone()).unwrap();
-        let report = scanner.finish();
+        let report = scanner.finish().unwrap();
         let s = &report.stats;
         prop_assert_eq!(s.documents, docs.len());
         prop_assert_eq!(s.kept + s.removed, s.documents);

@@ -1,0 +1,325 @@
+//! What verification and alignment read of a document, kept off the heap.
+//!
+//! A document's 32-bit tokens (in native byte order: the file lives and
+//! dies with the process) and their byte ranges are the largest part of
+//! what the scanner keeps of it (about six bytes a word, against a few
+//! hundred bytes of sketch and paragraph table). They are written, in
+//! push order, into chunks of [`CHUNK`] bytes. With a spill file
+//! ([`crate::Scanner::with_spill`]) every full chunk is written to the file
+//! at its place in the stream and dropped, so the heap holds one chunk
+//! whatever the corpus; the stages after signing read back what they need
+//! (a document's tokens, a range of them, its byte ranges) with positioned
+//! reads, which any number of threads can make at once. Without a spill
+//! file the chunks stay in memory. A record never straddles two chunks.
+//!
+//! A read of the spill file that fails is recorded rather than returned at
+//! every call site (the stages read from inside parallel loops); the read
+//! yields zero tokens, and [`Store::failure`] turns the run into an error
+//! before any result leaves the scanner.
+
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
+
+use super::offsets::Offsets;
+
+/// Bytes a chunk holds before the next one starts, unless set smaller
+/// ([`Store::limit_chunks`]); a record larger than a chunk has one of its
+/// own.
+pub(super) const CHUNK: usize = 16 << 20;
+
+/// Where one document's record is: tokens (four bytes each) then the binary
+/// form of its byte ranges.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    at: u64,
+    words: u32,
+    offset_bytes: u32,
+}
+
+#[derive(Debug)]
+struct Chunk {
+    /// Stream position of its first byte (its place in the spill file).
+    start: u64,
+    /// Its bytes while in memory; empty once spilled.
+    bytes: Vec<u8>,
+}
+
+/// Every document's tokens and byte ranges (see the module documentation).
+#[derive(Debug, Default)]
+pub(super) struct Store {
+    slots: Vec<Slot>,
+    chunks: Vec<Chunk>,
+    /// Stream length: where the next record goes.
+    end: u64,
+    spill: Option<File>,
+    /// Bytes of chunks still in memory.
+    held: usize,
+    /// Bytes a new chunk holds (0 for [`CHUNK`]).
+    chunk: usize,
+    failure: Mutex<Option<io::Error>>,
+}
+
+impl Store {
+    /// Write full chunks to `file` (from position 0), from the next one on.
+    pub(super) fn spill_to(&mut self, file: File) {
+        self.spill = Some(file);
+    }
+
+    /// Make chunks of `bytes` (at least 64 KiB, at most [`CHUNK`]).
+    pub(super) fn limit_chunks(&mut self, bytes: usize) {
+        self.chunk = bytes.clamp(64 << 10, CHUNK);
+    }
+
+    /// Bytes a new chunk holds.
+    pub(super) fn chunk_bytes(&self) -> usize {
+        if self.chunk == 0 {
+            CHUNK
+        } else {
+            self.chunk
+        }
+    }
+
+    /// Whether full chunks go to a file.
+    pub(super) fn spills(&self) -> bool {
+        self.spill.is_some()
+    }
+
+    /// Heap bytes held for records (chunks not yet spilled, and the slots).
+    #[cfg(test)]
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.held + self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
+    /// Append the next document's record.
+    pub(super) fn push(&mut self, tokens: &[u32], offsets: &Offsets) -> io::Result<()> {
+        let offset_bytes = offsets.encoded_len();
+        let len = 4 * tokens.len() + offset_bytes;
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.bytes.capacity() - c.bytes.len() >= len);
+        if !fits {
+            self.seal()?;
+            let bytes = Vec::with_capacity(len.max(self.chunk_bytes()));
+            self.held += bytes.capacity();
+            self.chunks.push(Chunk {
+                start: self.end,
+                bytes,
+            });
+        }
+        // The last chunk exists and has room: made just above if not.
+        let Some(chunk) = self.chunks.last_mut() else {
+            unreachable!("a chunk was just opened");
+        };
+        chunk.bytes.extend_from_slice(bytemuck::cast_slice(tokens));
+        offsets.write(&mut chunk.bytes);
+        self.slots.push(Slot {
+            at: self.end,
+            words: tokens.len() as u32,
+            offset_bytes: offset_bytes as u32,
+        });
+        self.end += len as u64;
+        Ok(())
+    }
+
+    /// Write the last chunk to the spill file (if any) and free it.
+    fn seal(&mut self) -> io::Result<()> {
+        let (Some(file), Some(chunk)) = (&self.spill, self.chunks.last_mut()) else {
+            return Ok(());
+        };
+        if chunk.bytes.capacity() > 0 {
+            file.write_all_at(&chunk.bytes, chunk.start)?;
+            self.held -= chunk.bytes.capacity();
+            chunk.bytes = Vec::new();
+        }
+        Ok(())
+    }
+
+    /// Fill `out` with the bytes at stream position `at`.
+    fn read(&self, at: u64, out: &mut [u8]) -> bool {
+        if out.is_empty() {
+            return true;
+        }
+        let i = self.chunks.partition_point(|c| c.start <= at) - 1;
+        let chunk = &self.chunks[i];
+        if chunk.bytes.is_empty() {
+            let Some(file) = &self.spill else {
+                return false;
+            };
+            if let Err(e) = file.read_exact_at(out, at) {
+                self.fail(e);
+                return false;
+            }
+        } else {
+            let from = (at - chunk.start) as usize;
+            out.copy_from_slice(&chunk.bytes[from..from + out.len()]);
+        }
+        true
+    }
+
+    fn fail(&self, e: io::Error) {
+        let mut first = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+        first.get_or_insert(e);
+    }
+
+    /// Replace `out` with tokens `from..to` of document `d` (clamped to its
+    /// length).
+    pub(super) fn tokens_in(&self, d: u32, from: usize, to: usize, out: &mut Vec<u32>) {
+        out.clear();
+        let slot = self.slots[d as usize];
+        let to = to.min(slot.words as usize);
+        if from >= to {
+            return;
+        }
+        out.resize(to - from, 0);
+        if !self.read(slot.at + 4 * from as u64, bytemuck::cast_slice_mut(out)) {
+            out.clear();
+        }
+    }
+
+    /// Replace `out` with every token of document `d`.
+    pub(super) fn tokens(&self, d: u32, out: &mut Vec<u32>) {
+        self.tokens_in(d, 0, usize::MAX, out);
+    }
+
+    /// The byte ranges of document `d`'s tokens (empty when none were kept).
+    pub(super) fn offsets(&self, d: u32) -> Offsets {
+        let slot = self.slots[d as usize];
+        let mut bytes = vec![0; slot.offset_bytes as usize];
+        if !self.read(slot.at + 4 * u64::from(slot.words), &mut bytes) {
+            return Offsets::default();
+        }
+        Offsets::read(&bytes, slot.words as usize).unwrap_or_else(|| {
+            self.fail(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "the spill file does not read back as written",
+            ));
+            Offsets::default()
+        })
+    }
+
+    /// The first read of the spill file that failed, if any.
+    pub(super) fn failure(&self) -> Option<io::Error> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+/// Whole documents' tokens, each read once while one task visits them.
+pub(super) struct Cache<'s> {
+    store: &'s Store,
+    docs: rustc_hash::FxHashMap<u32, Vec<u32>>,
+    /// Documents held before [`Cache::trim`] lets them go.
+    limit: usize,
+}
+
+impl<'s> Cache<'s> {
+    pub(super) fn new(store: &'s Store, limit: usize) -> Self {
+        Cache {
+            store,
+            docs: rustc_hash::FxHashMap::default(),
+            limit,
+        }
+    }
+
+    /// Read document `d` unless held.
+    pub(super) fn load(&mut self, d: u32) {
+        let store = self.store;
+        self.docs.entry(d).or_insert_with(|| {
+            let mut tokens = Vec::new();
+            store.tokens(d, &mut tokens);
+            tokens
+        });
+    }
+
+    /// The tokens of `d`, which must have been [`load`](Self::load)ed since
+    /// the last [`trim`](Self::trim) (else none).
+    pub(super) fn get(&self, d: u32) -> &[u32] {
+        self.docs.get(&d).map_or(&[], Vec::as_slice)
+    }
+
+    /// Let every document go once more than `limit` are held.
+    pub(super) fn trim(&mut self) {
+        if self.docs.len() > self.limit {
+            self.docs.clear();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn offsets_of(n: u32) -> Offsets {
+        let mut o = Offsets::default();
+        for i in 0..n {
+            o.push(6 * i, 6 * i + 5);
+        }
+        o
+    }
+
+    fn fill(store: &mut Store) -> Vec<Vec<u32>> {
+        // Records of every size up to past a chunk, so that chunks fill,
+        // spill and hold an oversized record alone.
+        let sizes = [0usize, 1, 700, 3, CHUNK / 4 + 5, 64, CHUNK / 3, 9, 65];
+        let mut docs = Vec::new();
+        for (k, &n) in sizes.iter().cycle().take(40).enumerate() {
+            let tokens: Vec<u32> = (0..n as u32)
+                .map(|i| i.wrapping_mul(2654435761) ^ k as u32)
+                .collect();
+            store.push(&tokens, &offsets_of(n as u32)).unwrap();
+            docs.push(tokens);
+        }
+        docs
+    }
+
+    fn check(store: &Store, docs: &[Vec<u32>]) {
+        let mut buf = Vec::new();
+        for (d, want) in docs.iter().enumerate() {
+            let d32 = d as u32;
+            store.tokens(d32, &mut buf);
+            assert_eq!(&buf, want, "document {d}");
+            let o = store.offsets(d32);
+            assert_eq!(o.len(), want.len());
+            if !want.is_empty() {
+                assert_eq!(
+                    o.get(want.len() - 1),
+                    (6 * (want.len() as u32 - 1), 6 * want.len() as u32 - 1)
+                );
+                store.tokens_in(d32, want.len() / 2, want.len() / 2 + 3, &mut buf);
+                let to = (want.len() / 2 + 3).min(want.len());
+                assert_eq!(&buf[..], &want[want.len() / 2..to]);
+                let mut cache = Cache::new(store, 0);
+                cache.load(d32);
+                assert_eq!(cache.get(d32), &want[..]);
+                cache.trim();
+                assert!(cache.get(d32).is_empty());
+            }
+        }
+        assert!(store.failure().is_none());
+    }
+
+    #[test]
+    fn records_read_back_from_memory() {
+        let mut store = Store::default();
+        let docs = fill(&mut store);
+        check(&store, &docs);
+    }
+
+    #[test]
+    fn records_read_back_from_the_spill_file_holding_one_chunk() {
+        let mut store = Store::default();
+        store.spill_to(tempfile::tempfile().unwrap());
+        let docs = fill(&mut store);
+        assert!(
+            store.heap_bytes() < 2 * CHUNK,
+            "{} bytes held",
+            store.heap_bytes()
+        );
+        check(&store, &docs);
+    }
+}
