@@ -238,15 +238,19 @@ impl Batch {
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
     crate::memory::phase(Phase::Reading);
     let mut scanner = Scanner::new(config)?;
-    // Tokens and byte ranges wait for the corpus-wide stages in an
-    // unlinked temporary file, so memory does not grow with them.
+    // Tokens and byte ranges wait for the corpus-wide stages in memory up
+    // to an eighth of the memory budget, or a quarter of the machine's
+    // memory without one, and past that in an unlinked temporary file.
     let spill = tempfile::tempfile().with_context(|| {
         format!(
             "cannot make a temporary file in {} (set TMPDIR to a writable folder)",
             std::env::temp_dir().display()
         )
     })?;
-    scanner = scanner.with_spill(spill);
+    let after = resources
+        .max_memory
+        .map_or_else(|| crate::memory::physical() / 4, |m| m / 8);
+    scanner = scanner.with_spill(spill, after);
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);
     }

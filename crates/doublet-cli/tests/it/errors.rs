@@ -45,6 +45,20 @@ fn missing_path_is_named() {
 }
 
 #[test]
+fn an_unusable_temporary_folder_is_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("gone");
+    let s = stderr_of(
+        doublet()
+            .env("TMPDIR", &missing)
+            .args(["scan", "--report", "-"])
+            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/news"))
+            .assert(),
+    );
+    assert!(s.contains("gone") && s.contains("TMPDIR"), "{s}");
+}
+
+#[test]
 fn unsupported_file_is_named() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("data.csv");

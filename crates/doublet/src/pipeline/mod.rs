@@ -161,19 +161,22 @@ impl Scanner {
 
     /// Keep what verification and alignment read of each document (its
     /// tokens and their byte ranges, about six bytes a word) in `file`
-    /// instead of memory: the heap then holds 16 MiB of it at a time (a
-    /// 32nd of a [memory budget](Self::with_memory_budget) when smaller)
-    /// whatever the corpus, and the corpus-wide stages read it back with
-    /// positioned reads. `file` should be a new, empty temporary file (the
-    /// `doublet` command makes an unlinked one in the temporary folder);
-    /// the scanner writes it from position 0. Set before the first
-    /// [`push`](Self::push); results do not change.
-    pub fn with_spill(mut self, file: std::fs::File) -> Self {
+    /// instead of memory once more than `after` bytes of it are held: the
+    /// heap then holds `after` bytes and one 16 MiB chunk of it (a 32nd of a
+    /// [memory budget](Self::with_memory_budget) when smaller) whatever the
+    /// corpus, and the corpus-wide stages read the rest back with positioned
+    /// reads. Reading back costs time (at 1M documents the passage stage
+    /// reads tens of millions of times), so `after` trades memory for speed.
+    /// `file` should be a new, empty temporary file (the `doublet` command
+    /// makes an unlinked one in the temporary folder); the scanner writes it
+    /// from position 0. Set before the first [`push`](Self::push); results
+    /// do not change.
+    pub fn with_spill(mut self, file: std::fs::File, after: usize) -> Self {
         assert!(
             self.docs.is_empty(),
             "with_spill comes before the first push"
         );
-        self.store.spill_to(file);
+        self.store.spill_to(file, after);
         self
     }
 
@@ -205,12 +208,12 @@ impl Scanner {
     /// plus four batches of text in flight (one being read, two queued, one
     /// being analysed, as the `doublet` command reads).
     pub fn footprint(&self) -> usize {
-        let chunk = if self.store.spills() {
-            self.store.chunk_bytes()
+        let store = if self.store.spills() {
+            self.store.projected_spilling()
         } else {
             0
         };
-        self.footprint + 4 * self.largest_batch + chunk
+        self.footprint + 4 * self.largest_batch + store
     }
 
     /// Replace `out` with document `d`'s content tokens (`all` is a buffer).
@@ -544,7 +547,7 @@ mod tests {
         let mut s = Scanner::new(Config::default()).unwrap();
         if spill {
             s.store.limit_chunks(0);
-            s = s.with_spill(tempfile::tempfile().unwrap());
+            s = s.with_spill(tempfile::tempfile().unwrap(), 0);
         }
         for batch in corpus().chunks(37) {
             s.push(batch.to_vec()).unwrap();

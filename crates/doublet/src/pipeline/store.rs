@@ -5,9 +5,9 @@
 //! what the scanner keeps of it (about six bytes a word, against a few
 //! hundred bytes of sketch and paragraph table). They are written, in
 //! push order, into chunks of [`CHUNK`] bytes. With a spill file
-//! ([`crate::Scanner::with_spill`]) every full chunk is written to the file
-//! at its place in the stream and dropped, so the heap holds one chunk
-//! whatever the corpus; the stages after signing read back what they need
+//! ([`crate::Scanner::with_spill`]), once the chunks pass a given size every
+//! full chunk is written to the file at its place in the stream and
+//! dropped, so the heap holds that size and one chunk whatever the corpus; the stages after signing read back what they need
 //! (a document's tokens, a range of them, its byte ranges) with positioned
 //! reads, which any number of threads can make at once. Without a spill
 //! file the chunks stay in memory. A record never straddles two chunks.
@@ -19,7 +19,6 @@
 
 use std::fs::File;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::sync::Mutex;
 
 use super::offsets::Offsets;
@@ -58,13 +57,17 @@ pub(super) struct Store {
     held: usize,
     /// Bytes a new chunk holds (0 for [`CHUNK`]).
     chunk: usize,
+    /// Bytes of chunks held before they go to the spill file.
+    spill_after: usize,
     failure: Mutex<Option<io::Error>>,
 }
 
 impl Store {
-    /// Write full chunks to `file` (from position 0), from the next one on.
-    pub(super) fn spill_to(&mut self, file: File) {
+    /// Write full chunks to `file` (at their stream positions) once more
+    /// than `after` bytes of them are held.
+    pub(super) fn spill_to(&mut self, file: File, after: usize) {
         self.spill = Some(file);
+        self.spill_after = after;
     }
 
     /// Make chunks of `bytes` (at least 64 KiB, at most [`CHUNK`]).
@@ -79,6 +82,12 @@ impl Store {
         } else {
             self.chunk
         }
+    }
+
+    /// The most heap the records will take when a spill file takes the
+    /// rest: what is held before spilling starts, and one chunk.
+    pub(super) fn projected_spilling(&self) -> usize {
+        (self.end as usize).min(self.spill_after) + self.chunk_bytes()
     }
 
     /// Whether full chunks go to a file.
@@ -124,13 +133,17 @@ impl Store {
         Ok(())
     }
 
-    /// Write the last chunk to the spill file (if any) and free it.
+    /// Once more than `spill_after` bytes are held, write every full chunk
+    /// to the spill file (if any) and free it.
     fn seal(&mut self) -> io::Result<()> {
-        let (Some(file), Some(chunk)) = (&self.spill, self.chunks.last_mut()) else {
+        let Some(file) = &self.spill else {
             return Ok(());
         };
-        if chunk.bytes.capacity() > 0 {
-            file.write_all_at(&chunk.bytes, chunk.start)?;
+        if self.held <= self.spill_after {
+            return Ok(());
+        }
+        for chunk in self.chunks.iter_mut().filter(|c| c.bytes.capacity() > 0) {
+            write_at(file, &chunk.bytes, chunk.start)?;
             self.held -= chunk.bytes.capacity();
             chunk.bytes = Vec::new();
         }
@@ -148,7 +161,7 @@ impl Store {
             let Some(file) = &self.spill else {
                 return false;
             };
-            if let Err(e) = file.read_exact_at(out, at) {
+            if let Err(e) = read_at(file, out, at) {
                 self.fail(e);
                 return false;
             }
@@ -207,6 +220,46 @@ impl Store {
             .unwrap_or_else(|p| p.into_inner())
             .take()
     }
+}
+
+#[cfg(unix)]
+fn read_at(file: &File, out: &mut [u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, out, at)
+}
+
+#[cfg(unix)]
+fn write_at(file: &File, bytes: &[u8], at: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, bytes, at)
+}
+
+#[cfg(windows)]
+fn read_at(file: &File, mut out: &mut [u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !out.is_empty() {
+        match file.seek_read(out, at)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                out = &mut out[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(windows)]
+fn write_at(file: &File, mut bytes: &[u8], mut at: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !bytes.is_empty() {
+        match file.seek_write(bytes, at)? {
+            0 => return Err(io::ErrorKind::WriteZero.into()),
+            n => {
+                bytes = &bytes[n..];
+                at += n as u64;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Whole documents' tokens, each read once while one task visits them.
@@ -313,7 +366,7 @@ mod tests {
     #[test]
     fn records_read_back_from_the_spill_file_holding_one_chunk() {
         let mut store = Store::default();
-        store.spill_to(tempfile::tempfile().unwrap());
+        store.spill_to(tempfile::tempfile().unwrap(), 0);
         let docs = fill(&mut store);
         assert!(
             store.heap_bytes() < 2 * CHUNK,
