@@ -382,10 +382,8 @@ impl Scanner {
             .collect();
         // The fingerprints of one passage have the same holders: visited
         // together (by their first holder, then size), one task reads each
-        // holder's tokens once for all of them, and a fingerprint lying, in
-        // every holder, inside a cluster the task has already found is that
-        // cluster again and is skipped. Tasks are fixed runs of this order,
-        // so what is found does not depend on the thread count.
+        // holder's tokens once for all of them. What is found does not
+        // depend on the order (it is sorted below).
         runs.par_sort_unstable_by_key(|run| {
             let first = run.iter().map(|e| e.1).min().unwrap_or(0);
             (first, run.len(), run[0].0)
@@ -394,30 +392,12 @@ impl Scanner {
             .par_chunks(RUNS_PER_TASK)
             .flat_map_iter(|task| {
                 let mut cache = Cache::new(&self.store, CACHED_DOCUMENTS);
-                let mut covered: rustc_hash::FxHashMap<u32, Vec<(u32, u32)>> =
-                    rustc_hash::FxHashMap::default();
-                let mut out = Vec::new();
-                for run in task {
-                    let inside = |&(_, d, p): &(u64, u32, u32)| {
-                        covered
-                            .get(&d)
-                            .is_some_and(|r| r.iter().any(|&(s, e)| s <= p && p + ngram <= e))
-                    };
-                    if run.iter().all(inside) {
-                        continue;
-                    }
-                    cache.trim();
-                    let found = extend_run(run, &mut cache);
-                    for f in &found {
-                        if let Found::Cluster(c) = f {
-                            for &(d, s, e) in c {
-                                covered.entry(d).or_default().push((s, e));
-                            }
-                        }
-                    }
-                    out.extend(found);
-                }
-                out
+                task.iter()
+                    .flat_map(|run| {
+                        cache.trim();
+                        extend_run(run, &mut cache)
+                    })
+                    .collect::<Vec<_>>()
             })
             .collect();
         drop(runs);
