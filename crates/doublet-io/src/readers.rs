@@ -97,6 +97,63 @@ impl RawObject {
             self.insert(key, raw);
         }
     }
+
+    /// Where a field path leads: `metadata.body` is the key `metadata.body`
+    /// when the object has one, else the key `body` of the object under
+    /// `metadata` (and so on, a dot at a time, the longest key first).
+    /// Returns the key here and, for a nested field, the object under it.
+    fn step(&self, path: &str) -> Option<(String, Option<(RawObject, String)>)> {
+        if self.get(path).is_some() || !path.contains('.') {
+            return Some((path.to_owned(), None));
+        }
+        path.char_indices()
+            .filter(|&(_, c)| c == '.')
+            .map(|(i, _)| (&path[..i], &path[i + 1..]))
+            .rev()
+            .find_map(|(head, rest)| {
+                let raw = self.get(head)?.get();
+                let inner: RawObject = raw
+                    .starts_with('{')
+                    .then(|| serde_json::from_str(raw).ok())??;
+                Some((head.to_owned(), Some((inner, rest.to_owned()))))
+            })
+    }
+
+    /// The value at a field path (see [`RawObject::step`]), as written.
+    pub fn get_path(&self, path: &str) -> Option<Box<RawValue>> {
+        match self.step(path)? {
+            (key, None) => self.get(&key).map(ToOwned::to_owned),
+            (_, Some((inner, rest))) => inner.get_path(&rest),
+        }
+    }
+
+    /// Remove the value at a field path, returning it; an object it was
+    /// nested in keeps its other fields.
+    pub fn remove_path(&mut self, path: &str) -> Option<Box<RawValue>> {
+        match self.step(path)? {
+            (key, None) => self.remove(&key),
+            (key, Some((mut inner, rest))) => {
+                let value = inner.remove_path(&rest)?;
+                self.insert(key, serde_json::value::to_raw_value(&inner).ok()?);
+                Some(value)
+            }
+        }
+    }
+
+    /// Set the field at a path to the JSON string `value`: inside the
+    /// object the path leads to when there is one, else under the whole
+    /// path as one key.
+    pub fn insert_str_path(&mut self, path: &str, value: &str) {
+        match self.step(path) {
+            Some((key, Some((mut inner, rest)))) => {
+                inner.insert_str_path(&rest, value);
+                if let Ok(raw) = serde_json::value::to_raw_value(&inner) {
+                    self.insert(key, raw);
+                }
+            }
+            _ => self.insert_str(path.to_owned(), value),
+        }
+    }
 }
 
 /// Keep one entry per key: at the key's first place, with its last value.
@@ -564,7 +621,8 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
     let mut obj: RawObject =
         serde_json::from_str(text).map_err(|e| err(format!("malformed JSON: {e}")))?;
     // Ids keep their exact spelling: a number's digits as written.
-    let id = match obj.get(&fields.id).map(RawValue::get) {
+    let id_value = obj.get_path(&fields.id);
+    let id = match id_value.as_deref().map(RawValue::get) {
         Some(raw) if raw.starts_with('"') => {
             serde_json::from_str::<String>(raw).map_err(|e| err(format!("malformed JSON: {e}")))?
         }
@@ -578,8 +636,8 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         // No id: the record's place names it (a C4-style dump has none).
         None => format!("{}:{line}", path.display()),
     };
-    let id_from_place = obj.get(&fields.id).is_none();
-    let body = match obj.remove(&fields.text) {
+    let id_from_place = id_value.is_none();
+    let body = match obj.remove_path(&fields.text) {
         Some(raw) if raw.get().starts_with('"') => serde_json::from_str::<String>(raw.get())
             .map_err(|e| err(format!("malformed JSON: {e}")))?,
         Some(_) => return Err(err(format!("field `{}` must be a string", fields.text))),
@@ -765,6 +823,50 @@ mod tests {
         assert_eq!(recs[1].as_ref().unwrap().id, "2");
         let e = recs[2].as_ref().unwrap_err().to_string();
         assert!(e.starts_with("f.jsonl:4: malformed JSON"), "{e}");
+    }
+
+    #[test]
+    fn dotted_field_paths_reach_nested_fields() {
+        let fields = Fields {
+            id: "meta.id".into(),
+            text: "meta.body.text".into(),
+            ..Fields::default()
+        };
+        let line = br#"{"meta":{"id":7,"body":{"text":"hello","lang":"en"},"url":"u"},"x":1}"#;
+        let r = parse_line(line, Path::new("f.jsonl"), 3, &fields).unwrap();
+        assert_eq!((r.id.as_str(), r.text.as_str()), ("7", "hello"));
+        assert!(!r.id_from_place);
+        let mut obj = r.extra.unwrap();
+        // The text left its nested object, whose other fields stay.
+        assert_eq!(
+            serde_json::to_string(&obj).unwrap(),
+            r#"{"meta":{"id":7,"body":{"lang":"en"},"url":"u"},"x":1}"#
+        );
+        obj.insert_str_path("meta.body.text", "cleaned");
+        assert_eq!(
+            serde_json::to_string(&obj).unwrap(),
+            r#"{"meta":{"id":7,"body":{"lang":"en","text":"cleaned"},"url":"u"},"x":1}"#
+        );
+        // A key spelled with the dot wins over the nested field.
+        let literal = br#"{"meta.id":"a","meta":{"id":"b"},"meta.body.text":"t"}"#;
+        let r = parse_line(literal, Path::new("f.jsonl"), 1, &fields).unwrap();
+        assert_eq!((r.id.as_str(), r.text.as_str()), ("a", "t"));
+        // A path that leads nowhere is a missing field, named as given.
+        let none = br#"{"meta":{"id":"b"},"meta.body":"not an object"}"#;
+        let e = parse_line(none, Path::new("f.jsonl"), 9, &fields).unwrap_err();
+        assert!(
+            e.to_string().contains("meta.body.text") && e.to_string().contains(":9"),
+            "{e}"
+        );
+        // Without the id, the record's place names it.
+        let r = parse_line(
+            br#"{"meta":{"body":{"text":"x"}}}"#,
+            Path::new("f.jsonl"),
+            4,
+            &fields,
+        )
+        .unwrap();
+        assert!(r.id_from_place && r.id.ends_with("f.jsonl:4"));
     }
 
     #[test]

@@ -63,8 +63,8 @@ pub fn run(args: DedupArgs) -> Result<()> {
                 doc.cleaned_text(&record.text)
             };
             let mut obj = record.extra.unwrap_or_default();
-            obj.insert_str(inputs.fields.id.clone(), &record.id);
-            obj.insert_str(inputs.fields.text.clone(), &text);
+            obj.insert_str_path(&inputs.fields.id, &record.id);
+            obj.insert_str_path(&inputs.fields.text, &text);
             output.write(&obj)?;
         } else if let Some(w) = removed.as_mut() {
             w.write(&serde_json::json!({

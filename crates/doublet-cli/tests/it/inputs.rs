@@ -97,3 +97,58 @@ fn reversed_input_gives_the_same_clusters() {
     db.sort_by(|x, y| x.0.cmp(&y.0));
     assert_eq!(da, db);
 }
+
+/// `--id-field` and `--text-field` take dotted paths into nested objects
+/// (`metadata.body`), decide as the flat records do, and `dedup` writes the
+/// cleaned text back where it was, beside the nested object's other fields.
+#[test]
+fn dotted_field_paths_read_and_write_nested_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let flat = dir.path().join("flat.jsonl");
+    std::fs::write(&flat, seeds_jsonl()).unwrap();
+    let nested = dir.path().join("nested.jsonl");
+    let lines: String = seeds_jsonl()
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            serde_json::json!({
+                "url": v["url"],
+                "metadata": {"key": v["id"], "body": v["text"], "lang": "en"},
+            })
+            .to_string()
+                + "\n"
+        })
+        .collect();
+    std::fs::write(&nested, lines).unwrap();
+    let expected = decisions(&doublet().args(["scan", "--json"]).arg(&flat).stdout_ok());
+    let out = doublet()
+        .args(["scan", "--json", "--id-field", "metadata.key"])
+        .args(["--text-field", "metadata.body"])
+        .arg(&nested)
+        .stdout_ok();
+    assert_eq!(decisions(&out), expected);
+
+    let clean = dir.path().join("clean.jsonl");
+    doublet()
+        .args(["dedup", "-q", "--id-field", "metadata.key"])
+        .args(["--text-field", "metadata.body", "--output"])
+        .arg(&clean)
+        .arg(&nested)
+        .assert()
+        .success();
+    let kept: Vec<serde_json::Value> = std::fs::read_to_string(&clean)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(kept.len(), expected.iter().filter(|d| d.1).count());
+    for k in &kept {
+        let m = &k["metadata"];
+        assert_eq!(m["lang"], "en", "{k}");
+        assert!(
+            m["key"].is_string() && m["body"].as_str().is_some_and(|t| !t.is_empty()),
+            "{k}"
+        );
+        assert!(k.get("metadata.body").is_none(), "{k}");
+    }
+}
