@@ -10,6 +10,7 @@ use std::sync::OnceLock;
 use anyhow::{Context, Result};
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
+use doublet_io::settings::site_of;
 use doublet_io::{quoted, records, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -426,50 +427,4 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     report.stats.skipped = skipped.len();
     report.skipped = skipped;
     Ok(report)
-}
-
-/// A record's site: the `--site-field` value, or else the host of its `url`
-/// field. Absent or non-string values give none (the site is evidence for
-/// cleaning, never required).
-fn site_of(extra: Option<&doublet_io::RawObject>, field: Option<&str>) -> Option<String> {
-    let extra = extra?;
-    let raw = extra.get(field.unwrap_or("url"))?.get();
-    let value: Option<String> = serde_json::from_str(raw).ok();
-    match field {
-        // A site field may be a string or a number (written as given).
-        Some(_) => value.or_else(|| {
-            raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
-                .then(|| raw.to_owned())
-        }),
-        None => value.as_deref().and_then(host_of),
-    }
-}
-
-/// The host of a URL (`https://user@News.Example:8080/a` → `news.example`).
-fn host_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let host = authority.rsplit('@').next()?;
-    let host = if host.starts_with('[') {
-        host.split_inclusive(']').next()?
-    } else {
-        host.split(':').next()?
-    };
-    (!host.is_empty()).then(|| host.to_ascii_lowercase())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_of_urls() {
-        assert_eq!(
-            host_of("https://user@News.Example:8080/a?b").as_deref(),
-            Some("news.example")
-        );
-        assert_eq!(host_of("http://[::1]:80/x").as_deref(), Some("[::1]"));
-        assert_eq!(host_of("example.org/page").as_deref(), Some("example.org"));
-        assert_eq!(host_of("https:///x"), None);
-    }
 }

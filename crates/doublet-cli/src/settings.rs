@@ -3,12 +3,9 @@
 
 use anyhow::{bail, Context, Result};
 use doublet::{Config, KeepPolicy};
+use doublet_io::settings::Overrides;
 
 use crate::args::{Common, Keep, Tuning};
-
-/// Worker threads at most: each has a stack and a share of every batch, and
-/// no machine doublet runs on has more cores than this.
-pub const MAX_THREADS: usize = 1024;
 
 /// Settings that change speed, never results.
 #[derive(Clone, Debug)]
@@ -22,12 +19,7 @@ pub struct Resources {
 
 pub fn resolve(common: &Common) -> Result<(Config, Resources)> {
     let config = config(&common.tuning)?;
-    if common.threads == Some(0) {
-        bail!("invalid setting `threads`: must be at least 1");
-    }
-    if let Some(n) = common.threads.filter(|&n| n > MAX_THREADS) {
-        bail!("invalid setting `threads`: {n} is more than {MAX_THREADS}, the most doublet starts");
-    }
+    doublet_io::settings::check_threads(common.threads).map_err(anyhow::Error::msg)?;
     if common.batch_size == 0 {
         bail!("invalid setting `batch-size`: must be at least 1");
     }
@@ -59,7 +51,7 @@ pub fn max_record(max_memory: Option<u64>) -> u64 {
 
 /// The validated `Config`: the settings file if any, then the flags.
 pub fn config(common: &Tuning) -> Result<Config> {
-    let mut config = match &common.config {
+    let config = match &common.config {
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("{}", path.display()))?;
@@ -68,45 +60,24 @@ pub fn config(common: &Tuning) -> Result<Config> {
         }
         None => Config::default(),
     };
-    if let Some(v) = common.threshold {
-        config.threshold = v;
-        // Bands follow the threshold unless the file fixed them.
-        if common.config.is_none() {
-            config.bands = None;
-            config.rows = None;
-        }
-    }
-    if let Some(v) = common.containment {
-        config.containment = v;
-    }
-    if let Some(v) = common.ngram {
-        config.ngram = v;
-    }
-    if let Some(v) = common.num_perm {
-        config.num_perm = v;
-        config.bands = None;
-        config.rows = None;
-    }
-    if let Some(v) = common.seed {
-        config.seed = v;
-    }
-    if let Some(k) = common.keep {
-        config.keep = match k {
+    let overrides = Overrides {
+        threshold: common.threshold,
+        containment: common.containment,
+        ngram: common.ngram,
+        num_perm: common.num_perm,
+        seed: common.seed,
+        keep: common.keep.map(|k| match k {
             Keep::MostComplete => KeepPolicy::MostComplete,
             Keep::First => KeepPolicy::First,
-        };
-    }
-    if common.no_clean {
-        config.clean.enabled = false;
-    }
-    if let Some(v) = common.min_passage {
-        config.min_passage = v;
-    }
-    if let Some(v) = common.min_words {
-        config.min_words = v;
-    }
-    if common.dedup_paragraphs {
-        config.dedup_paragraphs = true;
-    }
-    Ok(config.validated()?)
+        }),
+        no_clean: common.no_clean,
+        min_passage: common.min_passage,
+        min_words: common.min_words,
+        dedup_paragraphs: common.dedup_paragraphs,
+    };
+    Ok(doublet_io::settings::apply(
+        config,
+        common.config.is_some(),
+        &overrides,
+    )?)
 }

@@ -3,13 +3,16 @@
 //! * [`readers`]: folders of `.txt` files, single `.txt` files, JSON Lines
 //!   (plain, `.gz`, `.zst`) and standard input, streamed record by record;
 //! * [`writers`]: outputs written atomically, all of a run or none;
-//! * [`plan`]: the check that no output is an input or another output.
+//! * [`plan`]: the check that no output is an input or another output;
+//! * [`settings`]: the overrides every front end applies to a `Config`,
+//!   and the passage texts filled in by a second pass.
 //!
 //! Every error names the file, and the line for JSON Lines.
 
 pub mod error;
 pub mod plan;
 pub mod readers;
+pub mod settings;
 pub mod truth;
 pub mod writers;
 

@@ -67,38 +67,10 @@ pub fn run(args: ScanArgs) -> Result<()> {
 /// Give every shared passage its text, as it stands in document `a`: a
 /// second pass over the inputs that keeps only the passages' slices.
 fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
-    let mut wanted: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    for (i, p) in report.pairs.iter().enumerate() {
-        for k in 0..p.passages.len() {
-            wanted.entry(p.a.clone()).or_default().push((i, k));
-        }
-    }
-    // Reuse clusters take their text from their first holder.
-    let mut reused: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, c) in report.reuse.iter().enumerate() {
-        if let Some(h) = c.holders.first() {
-            reused.entry(h.id.clone()).or_default().push(i);
-        }
-    }
-    if wanted.is_empty() && reused.is_empty() {
-        return Ok(());
-    }
-    for record in inputs.records() {
-        let record = record?;
-        for (i, k) in wanted.remove(&record.id).unwrap_or_default() {
-            let p = &mut report.pairs[i].passages[k];
-            p.text = record.text.get(p.a.start..p.a.end).map(str::to_owned);
-        }
-        for i in reused.remove(&record.id).unwrap_or_default() {
-            let c = &mut report.reuse[i];
-            let h = &c.holders[0];
-            c.text = record.text.get(h.start..h.end).map(str::to_owned);
-        }
-        if wanted.is_empty() && reused.is_empty() {
-            break;
-        }
-    }
-    Ok(())
+    doublet_io::settings::fill_passage_texts(
+        report,
+        inputs.records().map(|r| r.map(|r| (r.id, r.text))),
+    )
 }
 
 /// Read the texts of the documents in listed pairs (a second pass over the

@@ -47,7 +47,7 @@ mod resolve;
 mod sign;
 mod store;
 
-use crate::sign::DocSketch;
+use crate::sign::{DocSketch, Signer};
 use analyse::{analyse, Analysed, Content, Words};
 use build::Findings;
 use passages::passages_between;
@@ -442,6 +442,42 @@ impl Scanner {
     }
 }
 
+/// The sketch [`Scanner::finish`] makes of `doc` when corpus-wide cleaning
+/// finds nothing in it: the document analysed and cleaned as `plan` says
+/// (repeated paragraphs, boilerplate), then signed on what is left, with
+/// the whole-text exact key of a document too thin to judge. For front ends
+/// that sign documents where they are (an Arrow batch in Python, a Spark
+/// executor) and compare the sketches elsewhere.
+///
+/// ```
+/// use doublet::{sign_document, Config, Document, Plan, Signer};
+///
+/// let plan = Plan::new(Config::default()).unwrap();
+/// let mut signer = Signer::new(&plan);
+/// let text = "The minister met his counterpart on Friday and said that the talks \
+///             had made a little progress on the ceasefire, officials said.";
+/// let a = sign_document(&plan, &mut signer, &Document::new("a", text));
+/// let b = sign_document(&plan, &mut signer, &Document::new("b", text.to_uppercase()));
+/// assert_eq!(a.exact, b.exact);
+/// assert_eq!(a.words, 22);
+/// ```
+pub fn sign_document(plan: &Plan, signer: &mut Signer, doc: &Document) -> DocSketch {
+    let cfg = &plan.config;
+    let (a, words) = analyse(doc, cfg);
+    let mut content = Vec::new();
+    a.content_tokens(&words.tokens, &mut content);
+    let mut sketch = if plan.winnow.is_some() {
+        signer.sign(&content, Some(&a.content_positions()))
+    } else {
+        signer.sign(&content, None)
+    };
+    if !a.judged(cfg) && !a.uncleaned() {
+        sketch.exact = (!words.tokens.is_empty())
+            .then(|| crate::sign::exact_key(&words.tokens) ^ seeds::WHOLE_TEXT_TAG);
+    }
+    sketch
+}
+
 /// Compare two documents: measured scores, their relation, and the passages
 /// they share (with the passage text). Cleaning applies per document;
 /// corpus-wide boilerplate needs a corpus and is not used here.
@@ -556,6 +592,23 @@ mod tests {
             assert!(s.store.heap_bytes() < 1 << 20, "{}", s.store.heap_bytes());
         }
         serde_json::to_string(&s.finish().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn a_document_signed_alone_is_signed_as_the_scanner_signs_it() {
+        let plan = Plan::new(Config::default()).unwrap();
+        let docs = corpus();
+        let mut s = Scanner::new(Config::default()).unwrap();
+        s.push(docs.clone()).unwrap();
+        let mut signer = Signer::new(&plan);
+        for (d, sketch) in s.sketch_all().iter().enumerate() {
+            assert_eq!(
+                &sign_document(&plan, &mut signer, &docs[d]),
+                sketch,
+                "{}",
+                docs[d].id
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,185 @@
+//! Settings shared by the front ends (the `doublet` command and the Python
+//! package): the per-run overrides applied to a base [`Config`] and
+//! validated, so both accept and refuse alike, with the same messages.
+
+use doublet::{Config, KeepPolicy};
+
+/// Worker threads at most: each has a stack and a share of every batch, and
+/// no machine doublet runs on has more cores than this.
+pub const MAX_THREADS: usize = 1024;
+
+/// The settings a run may override (by flag or keyword), each `None` or
+/// `false` when not given.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    /// Near-duplicate threshold on Jaccard similarity.
+    pub threshold: Option<f64>,
+    /// Containment threshold.
+    pub containment: Option<f64>,
+    /// Words per shingle.
+    pub ngram: Option<usize>,
+    /// MinHash signature length.
+    pub num_perm: Option<usize>,
+    /// Hash seed.
+    pub seed: Option<u64>,
+    /// Which copy of a duplicate group is kept.
+    pub keep: Option<KeepPolicy>,
+    /// No repeated-passage or boilerplate removal.
+    pub no_clean: bool,
+    /// Shortest shared passage reported, in words (0: off).
+    pub min_passage: Option<usize>,
+    /// Fewest content words for a removal.
+    pub min_words: Option<usize>,
+    /// Cross-document paragraph deduplication.
+    pub dedup_paragraphs: bool,
+}
+
+/// `base` with `overrides` applied, validated. `fixed_bands`: the base came
+/// from a settings file, whose LSH bands a new threshold keeps.
+pub fn apply(
+    mut config: Config,
+    fixed_bands: bool,
+    overrides: &Overrides,
+) -> doublet::Result<Config> {
+    let o = overrides;
+    if let Some(v) = o.threshold {
+        config.threshold = v;
+        // Bands follow the threshold unless the file fixed them.
+        if !fixed_bands {
+            config.bands = None;
+            config.rows = None;
+        }
+    }
+    if let Some(v) = o.containment {
+        config.containment = v;
+    }
+    if let Some(v) = o.ngram {
+        config.ngram = v;
+    }
+    if let Some(v) = o.num_perm {
+        config.num_perm = v;
+        config.bands = None;
+        config.rows = None;
+    }
+    if let Some(v) = o.seed {
+        config.seed = v;
+    }
+    if let Some(k) = o.keep {
+        config.keep = k;
+    }
+    if o.no_clean {
+        config.clean.enabled = false;
+    }
+    if let Some(v) = o.min_passage {
+        config.min_passage = v;
+    }
+    if let Some(v) = o.min_words {
+        config.min_words = v;
+    }
+    if o.dedup_paragraphs {
+        config.dedup_paragraphs = true;
+    }
+    config.validated()
+}
+
+/// Refuse a thread count doublet would not start, with the message both
+/// front ends print.
+pub fn check_threads(threads: Option<usize>) -> Result<(), String> {
+    match threads {
+        Some(0) => Err("invalid setting `threads`: must be at least 1".into()),
+        Some(n) if n > MAX_THREADS => Err(format!(
+            "invalid setting `threads`: {n} is more than {MAX_THREADS}, the most doublet starts"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Give every shared passage and reuse cluster of `report` its text, as it
+/// stands in its document (`a` of a pair, the first holder of a cluster),
+/// from a second pass over the documents as `(id, text)`; the pass stops
+/// once every wanted text is found.
+pub fn fill_passage_texts<E>(
+    report: &mut doublet::Report,
+    documents: impl IntoIterator<Item = std::result::Result<(String, String), E>>,
+) -> std::result::Result<(), E> {
+    use std::collections::HashMap;
+    let mut wanted: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
+    for (i, p) in report.pairs.iter().enumerate() {
+        for k in 0..p.passages.len() {
+            wanted.entry(p.a.clone()).or_default().push((i, k));
+        }
+    }
+    // Reuse clusters take their text from their first holder.
+    let mut reused: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, c) in report.reuse.iter().enumerate() {
+        if let Some(h) = c.holders.first() {
+            reused.entry(h.id.clone()).or_default().push(i);
+        }
+    }
+    if wanted.is_empty() && reused.is_empty() {
+        return Ok(());
+    }
+    for document in documents {
+        let (id, text) = document?;
+        for (i, k) in wanted.remove(&id).unwrap_or_default() {
+            let p = &mut report.pairs[i].passages[k];
+            p.text = text.get(p.a.start..p.a.end).map(str::to_owned);
+        }
+        for i in reused.remove(&id).unwrap_or_default() {
+            let c = &mut report.reuse[i];
+            let h = &c.holders[0];
+            c.text = text.get(h.start..h.end).map(str::to_owned);
+        }
+        if wanted.is_empty() && reused.is_empty() {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// A record's site: the `--site-field` value, or else the host of its `url`
+/// field. Absent or non-string values give none (the site is evidence for
+/// cleaning, never required).
+pub fn site_of(extra: Option<&crate::RawObject>, field: Option<&str>) -> Option<String> {
+    let extra = extra?;
+    let value = extra.get_path(field.unwrap_or("url"))?;
+    let raw = value.get();
+    let value: Option<String> = serde_json::from_str(raw).ok();
+    match field {
+        // A site field may be a string or a number (written as given).
+        Some(_) => value.or_else(|| {
+            raw.starts_with(|c: char| c == '-' || c.is_ascii_digit())
+                .then(|| raw.to_owned())
+        }),
+        None => value.as_deref().and_then(host_of),
+    }
+}
+
+/// The host of a URL (`https://user@News.Example:8080/a` → `news.example`).
+pub fn host_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next()?;
+    let host = authority.rsplit('@').next()?;
+    let host = if host.starts_with('[') {
+        host.split_inclusive(']').next()?
+    } else {
+        host.split(':').next()?
+    };
+    (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            host_of("https://user@News.Example:8080/a?b").as_deref(),
+            Some("news.example")
+        );
+        assert_eq!(host_of("http://[::1]:80/x").as_deref(), Some("[::1]"));
+        assert_eq!(host_of("example.org/page").as_deref(), Some("example.org"));
+        assert_eq!(host_of("https:///x"), None);
+    }
+}
