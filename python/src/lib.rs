@@ -220,12 +220,13 @@ struct Feed {
 }
 
 impl Feed {
-    /// The scanner holds what verification reads of each document in
-    /// memory (about six bytes a word): the command line's spill file is
-    /// sized from the machine's memory, which the binding does not probe.
+    /// Word tokens past a quarter of the machine's memory wait in an
+    /// unlinked temporary file, as the command line keeps them.
     fn new(config: Config) -> Result<Feed, Failure> {
+        let scanner = Scanner::new(config).map_err(engine)?;
         Ok(Feed {
-            scanner: Scanner::new(config).map_err(engine)?,
+            scanner: doublet_io::settings::with_spill(scanner, None)
+                .map_err(|e| Failure::Engine(e.to_string()))?,
             batch: Vec::with_capacity(BATCH),
         })
     }

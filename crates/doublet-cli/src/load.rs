@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use std::sync::OnceLock;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
 use doublet_io::settings::site_of;
@@ -242,16 +242,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     // Tokens and byte ranges wait for the corpus-wide stages in memory up
     // to an eighth of the memory budget, or a quarter of the machine's
     // memory without one, and past that in an unlinked temporary file.
-    let spill = tempfile::tempfile().with_context(|| {
-        format!(
-            "cannot make a temporary file in {} (set TMPDIR to a writable folder)",
-            std::env::temp_dir().display()
-        )
-    })?;
-    let after = resources
-        .max_memory
-        .map_or_else(|| crate::memory::physical() / 4, |m| m / 8);
-    scanner = scanner.with_spill(spill, after);
+    scanner = doublet_io::settings::with_spill(scanner, resources.max_memory)?;
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);
     }

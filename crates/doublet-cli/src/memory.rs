@@ -61,21 +61,3 @@ pub fn phase(p: Phase) {
     #[cfg(not(unix))]
     let _ = p;
 }
-
-/// The machine's physical memory in bytes (4 GiB when it cannot be told).
-pub fn physical() -> usize {
-    #[cfg(unix)]
-    {
-        // SAFETY: sysconf reads a system constant; it has no preconditions.
-        let (pages, size) = unsafe {
-            (
-                libc::sysconf(libc::_SC_PHYS_PAGES),
-                libc::sysconf(libc::_SC_PAGESIZE),
-            )
-        };
-        if pages > 0 && size > 0 {
-            return (pages as usize).saturating_mul(size as usize);
-        }
-    }
-    4 << 30
-}

@@ -2,7 +2,7 @@
 //! package): the per-run overrides applied to a base [`Config`] and
 //! validated, so both accept and refuse alike, with the same messages.
 
-use doublet::{Config, KeepPolicy};
+use doublet::{Config, KeepPolicy, Scanner};
 
 /// Worker threads at most: each has a stack and a share of every batch, and
 /// no machine doublet runs on has more cores than this.
@@ -166,6 +166,43 @@ pub fn host_of(url: &str) -> Option<String> {
         host.split(':').next()?
     };
     (!host.is_empty()).then(|| host.to_ascii_lowercase())
+}
+
+/// Let `scanner` keep documents' word tokens, past a set size, in an
+/// unlinked temporary file in the temporary folder (`$TMPDIR`): past an
+/// eighth of `max_memory`, or a quarter of the machine's memory without it
+/// (see [`Scanner::with_spill`]). Fails, naming the folder, when no file can
+/// be made there.
+pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Result<Scanner> {
+    let file = tempfile::tempfile().map_err(|e| {
+        std::io::Error::new(
+            e.kind(),
+            format!(
+                "cannot make a temporary file in {} (set TMPDIR to a writable folder): {e}",
+                std::env::temp_dir().display()
+            ),
+        )
+    })?;
+    let after = max_memory.map_or_else(|| physical_memory() / 4, |m| m / 8);
+    Ok(scanner.with_spill(file, after))
+}
+
+/// The machine's physical memory in bytes (4 GiB when it cannot be told).
+pub fn physical_memory() -> usize {
+    #[cfg(unix)]
+    {
+        // SAFETY: sysconf reads a system constant; it has no preconditions.
+        let (pages, size) = unsafe {
+            (
+                libc::sysconf(libc::_SC_PHYS_PAGES),
+                libc::sysconf(libc::_SC_PAGESIZE),
+            )
+        };
+        if pages > 0 && size > 0 {
+            return (pages as usize).saturating_mul(size as usize);
+        }
+    }
+    4 << 30
 }
 
 #[cfg(test)]
