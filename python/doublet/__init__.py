@@ -12,6 +12,7 @@ value ``ValueError`` with the command line's message, and an unreadable input
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from typing import Any
@@ -125,7 +126,12 @@ class Report:
 
     def __init__(self, json_text: str) -> None:
         self._json = json_text
-        self._data: dict[str, Any] = json.loads(json_text)
+
+    @functools.cached_property
+    def _data(self) -> dict[str, Any]:
+        # Parsed on first use: at 100k documents the report is hundreds of
+        # megabytes, and a caller that only writes to_json() never needs it.
+        return json.loads(self._json)
 
     @property
     def stats(self) -> dict[str, Any]:
