@@ -339,8 +339,7 @@ impl Scanner {
             let doc = &self.docs[d];
             if !judged[d] && !doc.uncleaned() {
                 self.store.tokens(d as u32, &mut all);
-                s.exact =
-                    (!all.is_empty()).then(|| crate::sign::exact_key(&all) ^ seeds::WHOLE_TEXT_TAG);
+                s.exact = whole_text_key(&all);
             }
         }
 
@@ -472,10 +471,15 @@ pub fn sign_document(plan: &Plan, signer: &mut Signer, doc: &Document) -> DocSke
         signer.sign(&content, None)
     };
     if !a.judged(cfg) && !a.uncleaned() {
-        sketch.exact = (!words.tokens.is_empty())
-            .then(|| crate::sign::exact_key(&words.tokens) ^ seeds::WHOLE_TEXT_TAG);
+        sketch.exact = whole_text_key(&words.tokens);
     }
     sketch
+}
+
+/// The exact key of a document too thin to judge: over all its tokens,
+/// cleaned or not, in a space of its own (none without words).
+fn whole_text_key(tokens: &[u32]) -> Option<u128> {
+    (!tokens.is_empty()).then(|| crate::sign::exact_key(tokens) ^ seeds::WHOLE_TEXT_TAG)
 }
 
 /// Compare two documents: measured scores, their relation, and the passages
