@@ -11,11 +11,11 @@ use arrow_array::builder::{
     BinaryBuilder, FixedSizeBinaryBuilder, LargeStringBuilder, ListBuilder, UInt32Builder,
     UInt64Builder,
 };
-use arrow_array::cast::AsArray;
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
 use doublet::{Config, Document, KeepPolicy, Plan, Report, Scanner, Signer};
 use doublet_io::settings::{self as shared, Overrides};
+use doublet_io::tables::{column_names, id_strings, is_string, Strings};
 use doublet_io::{quoted, Fields, Input, Origin};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyRuntimeError, PyTypeError, PyValueError};
@@ -291,32 +291,6 @@ fn scan_files(paths: &[String], s: &Settings) -> Result<Report, Failure> {
     Ok(report)
 }
 
-/// One Arrow string column, whichever of the three string layouts it has.
-enum Strings<'a> {
-    Utf8(&'a arrow_array::StringArray),
-    Large(&'a arrow_array::LargeStringArray),
-    View(&'a arrow_array::StringViewArray),
-}
-
-impl<'a> Strings<'a> {
-    fn of(array: &'a dyn Array) -> Option<Strings<'a>> {
-        match array.data_type() {
-            DataType::Utf8 => Some(Strings::Utf8(array.as_string::<i32>())),
-            DataType::LargeUtf8 => Some(Strings::Large(array.as_string::<i64>())),
-            DataType::Utf8View => Some(Strings::View(array.as_string_view())),
-            _ => None,
-        }
-    }
-
-    fn get(&self, i: usize) -> Option<&'a str> {
-        match self {
-            Strings::Utf8(a) => a.is_valid(i).then(|| a.value(i)),
-            Strings::Large(a) => a.is_valid(i).then(|| a.value(i)),
-            Strings::View(a) => a.is_valid(i).then(|| a.value(i)),
-        }
-    }
-}
-
 /// The batches of an Arrow input with its id, text and site columns found.
 struct Table {
     batches: Vec<RecordBatch>,
@@ -332,19 +306,10 @@ impl Table {
             Failure::Input(format!(
                 "no text column `{}` (columns: {}; choose another with text_column=)",
                 fields.text,
-                schema
-                    .fields()
-                    .iter()
-                    .map(|f| f.name().as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                column_names(schema)
             ))
         })?;
-        if Strings::of(&arrow_array::new_empty_array(
-            schema.field(text).data_type(),
-        ))
-        .is_none()
-        {
+        if !is_string(schema.field(text).data_type()) {
             return Err(Failure::Input(format!(
                 "column `{}` must hold strings, not {}",
                 fields.text,
@@ -354,12 +319,7 @@ impl Table {
         let url = schema
             .index_of("url")
             .ok()
-            .filter(|&i| {
-                matches!(
-                    schema.field(i).data_type(),
-                    DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-                )
-            })
+            .filter(|&i| is_string(schema.field(i).data_type()))
             .filter(|_| fields.text != "url");
         Ok(Table {
             batches,
@@ -380,17 +340,12 @@ impl Table {
             let ids: Result<Option<ArrayRef>, Failure> = self
                 .id
                 .map(|i| {
-                    let col = batch.column(i);
-                    if Strings::of(col.as_ref()).is_some() {
-                        Ok(col.clone())
-                    } else {
-                        arrow_cast::cast(col, &DataType::Utf8).map_err(|e| {
-                            Failure::Input(format!(
-                                "column `{}` must hold strings or numbers: {e}",
-                                self.fields.id
-                            ))
-                        })
-                    }
+                    id_strings(batch.column(i)).map_err(|e| {
+                        Failure::Input(format!(
+                            "column `{}` must hold strings or numbers: {e}",
+                            self.fields.id
+                        ))
+                    })
                 })
                 .transpose();
             let (ids, err) = match ids {
@@ -730,7 +685,7 @@ fn sketch_arrow<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let s = sketch_settings(kwargs)?;
     let (chunks, field) = texts.into_chunked_array()?.into_inner();
-    if Strings::of(&arrow_array::new_empty_array(field.data_type())).is_none() {
+    if !is_string(field.data_type()) {
         return Err(PyTypeError::new_err(format!(
             "sketch() takes strings, not {}",
             field.data_type()

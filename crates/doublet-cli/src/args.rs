@@ -60,13 +60,14 @@ pub struct CompareArgs {
     /// Second document: a text file, or an id with --input.
     #[arg(value_name = "B")]
     pub b: String,
-    /// Look A and B up as ids in this JSON Lines file (.gz/.zst allowed).
+    /// Look A and B up as ids in this JSON Lines (.gz/.zst allowed) or Parquet file.
     #[arg(long, value_name = "FILE")]
     pub input: Option<String>,
-    /// JSON Lines field holding the document id.
+    /// Field (JSON Lines) or column (Parquet) holding the document id;
+    /// a dotted path (`meta.id`) reaches a nested one.
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
-    /// JSON Lines field holding the document text.
+    /// Field (JSON Lines) or column (Parquet) holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
     /// Print JSON instead of the side-by-side view.
@@ -100,12 +101,24 @@ pub struct ScanArgs {
 pub struct DedupArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Kept documents as JSON Lines (.gz / .zst compress; - for standard output).
-    #[arg(long, short, value_name = "FILE", value_parser = json_output)]
+    /// Kept documents: JSON Lines (.gz / .zst compress; - for standard
+    /// output), or Parquet when FILE ends in .parquet (the input's columns,
+    /// zstd compressed).
+    #[arg(long, short, value_name = "FILE", value_parser = records_output)]
     pub output: PathBuf,
-    /// Removed documents with duplicate_of, relation and scores, as JSON Lines.
-    #[arg(long, value_name = "FILE", value_parser = json_output)]
+    /// Removed documents with duplicate_of, relation and scores (JSON
+    /// Lines, or Parquet when FILE ends in .parquet).
+    #[arg(long, value_name = "FILE", value_parser = records_output)]
     pub removed: Option<PathBuf>,
+    /// Write removed documents in full to --removed: every input field
+    /// and the original text, with the decision fields added.
+    #[arg(long, requires = "removed")]
+    pub removed_records: bool,
+    /// Add `cluster` (the report's cluster id) and `cluster_size` (the
+    /// number of documents in it, 1 for a document without duplicates) to
+    /// each kept document, for weighting later.
+    #[arg(long)]
+    pub annotate: bool,
     /// Also write the JSON report to FILE.
     #[arg(long, value_name = "FILE", value_parser = json_output)]
     pub report: Option<PathBuf>,
@@ -127,21 +140,32 @@ pub enum Keep {
 /// Options shared by the corpus commands.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// Folders (of .txt files and JSON Lines shards), .txt files, JSON Lines files (.jsonl/.json/.ndjson, .gz/.zst), or - for stdin.
+    /// Folders (of .txt files, JSON Lines and Parquet shards, in sorted
+    /// path order), .txt files, JSON Lines files (.jsonl/.json/.ndjson,
+    /// gzip or zstd), Parquet files (.parquet), or - for JSON Lines on stdin.
     #[arg(required = true, value_name = "INPUT")]
     pub inputs: Vec<String>,
-    /// JSON Lines field holding the document id.
+    /// Read only the files below a folder input whose path (relative to
+    /// the folder, `/`-separated) matches this glob, e.g. '*.parquet' or
+    /// '**/part-*.jsonl.gz'.
+    #[arg(long, value_name = "PATTERN", value_parser = glob)]
+    pub glob: Option<doublet_io::readers::Select>,
+    /// Field (JSON Lines) or column (Parquet) holding the document id; a
+    /// dotted path (`meta.id`) reaches a nested one. Records without it are
+    /// named by place, FILE:LINE (JSON Lines) or FILE:ROW (Parquet, from 0).
     #[arg(long, default_value = "id", value_name = "NAME")]
     pub id_field: String,
-    /// JSON Lines field holding the document text.
+    /// Field (JSON Lines) or column (Parquet) holding the document text; a
+    /// dotted path (`meta.body`) reaches a nested one.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
-    /// JSON Lines field naming each document's site, for furniture that
+    /// Field or column naming each document's site, for furniture that
     /// recurs within one site [default: the host of a `url` field, if any].
     #[arg(long, value_name = "NAME")]
     pub site_field: Option<String>,
-    /// Skip malformed JSON Lines records (bad JSON, missing or non-string
-    /// fields, invalid UTF-8) instead of stopping; they are counted and
+    /// Skip malformed records (bad JSON, missing or non-string fields,
+    /// invalid UTF-8, a Parquet row with a null text or id) instead of
+    /// stopping; they are counted and
     /// listed in the report.
     #[arg(long)]
     pub skip_invalid: bool,
@@ -185,6 +209,24 @@ fn output_path(s: &str) -> PathBuf {
     }
 }
 
+/// A folder's file selection.
+fn glob(s: &str) -> Result<doublet_io::readers::Select, String> {
+    doublet_io::readers::Select::new(s)
+}
+
+/// An output of records: Parquet when named `.parquet`, else JSON Lines
+/// (refused when its name says another format).
+fn records_output(s: &str) -> Result<PathBuf, String> {
+    let lower = s.to_ascii_lowercase();
+    if lower.ends_with(".parquet") {
+        return Ok(output_path(s));
+    }
+    if lower.ends_with(".parquet.gz") || lower.ends_with(".parquet.zst") {
+        return Err("Parquet compresses itself (zstd); name the file .parquet".into());
+    }
+    json_output(s)
+}
+
 /// A JSON or JSON Lines output: refused when its name says another format.
 fn json_output(s: &str) -> Result<PathBuf, String> {
     let lower = s.to_ascii_lowercase();
@@ -194,7 +236,8 @@ fn json_output(s: &str) -> Result<PathBuf, String> {
         .unwrap_or(&lower);
     match base.rsplit_once('.') {
         Some((_, ext)) if FOREIGN.contains(&ext) => Err(format!(
-            "doublet writes JSON here, not .{ext}; name the file .jsonl or .json (optionally .gz or .zst)"
+            "doublet writes JSON here, not .{ext}; name the file .jsonl or .json (optionally .gz or .zst){}",
+            if ext == "parquet" { "; Parquet is written for --output and --removed of dedup" } else { "" }
         )),
         _ => Ok(output_path(s)),
     }

@@ -3,6 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
+use std::path::Path;
 use std::time::Duration;
 
 use std::sync::OnceLock;
@@ -10,8 +11,9 @@ use std::sync::OnceLock;
 use anyhow::Result;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
+use doublet_io::readers::input_records;
 use doublet_io::settings::site_of;
-use doublet_io::{quoted, records, Fields, Input, Origin};
+use doublet_io::{quoted, Fields, Input, Origin};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::args::Common;
@@ -24,6 +26,8 @@ use crate::settings::Resources;
 /// when a second pass is needed.
 pub struct Inputs {
     pub inputs: Vec<Input>,
+    /// Each input as given, for messages.
+    names: Vec<String>,
     pub fields: Fields,
     /// Skip records that fail to parse instead of stopping.
     pub skip_invalid: bool,
@@ -80,9 +84,11 @@ impl Inputs {
             id: common.id_field.clone(),
             text: common.text_field.clone(),
             max_record,
+            select: common.glob.clone(),
         };
         Ok(Inputs {
             inputs,
+            names: common.inputs.clone(),
             fields,
             skip_invalid: common.skip_invalid,
             allow_duplicate_ids: common.allow_duplicate_ids,
@@ -117,8 +123,51 @@ impl Inputs {
     /// is allowed (the same way on every pass, since the inputs are read in
     /// the same order).
     fn all_records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
+        self.records_warning(false)
+    }
+
+    /// [`Inputs::all_records`], with a warning on stderr, when `warn`, for
+    /// each input that yields no record (an empty file, a folder whose
+    /// files `--glob` does not match).
+    fn records_warning(
+        &self,
+        warn: bool,
+    ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         let mut renamer = self.allow_duplicate_ids.then(Renamer::default);
-        records(self.inputs.clone(), self.fields.clone()).map(move |r| {
+        let fields = self.fields.clone();
+        let several = self.inputs.len() > 1;
+        let each = self
+            .inputs
+            .clone()
+            .into_iter()
+            .zip(self.names.clone())
+            .flat_map(move |(input, name)| {
+                let mut yielded = false;
+                let mut inner = input_records(input, &fields);
+                let glob = fields.select.as_ref().map(|s| s.pattern().to_owned());
+                std::iter::from_fn(move || match inner.next() {
+                    Some(r) => {
+                        yielded = true;
+                        Some(r)
+                    }
+                    None => {
+                        if warn && several && !yielded {
+                            eprintln!(
+                                "doublet: warning: {name}: no documents{}",
+                                match &glob {
+                                    Some(g) if Path::new(&name).is_dir() => {
+                                        format!(" (no file matches --glob {g:?})")
+                                    }
+                                    _ => String::new(),
+                                }
+                            );
+                        }
+                        yielded = true;
+                        None
+                    }
+                })
+            });
+        each.map(move |r| {
             let mut record = r?;
             if let Some(renamer) = renamer.as_mut() {
                 renamer.rename(&mut record);
@@ -214,7 +263,7 @@ struct Batch {
     /// Records without an id field, named by their place (`FILE:LINE`),
     /// and the first of them.
     placed: usize,
-    first_placed: Option<String>,
+    first_placed: Option<(String, bool)>,
 }
 
 impl Batch {
@@ -262,8 +311,8 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
-    let (mut placed, mut first_placed) = (0usize, None::<String>);
-    let records = inputs.all_records();
+    let (mut placed, mut first_placed) = (0usize, None::<(String, bool)>);
+    let records = inputs.records_warning(true);
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
     std::thread::scope(|scope| -> Result<()> {
@@ -280,6 +329,16 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                         batch.skipped.push(Skipped {
                             source: path.display().to_string(),
                             line,
+                            row: None,
+                            reason: message,
+                        });
+                        continue;
+                    }
+                    Err(doublet_io::Error::Row { path, row, message }) if skip_invalid => {
+                        batch.skipped.push(Skipped {
+                            source: path.display().to_string(),
+                            line: 0,
+                            row: Some(row),
                             reason: message,
                         });
                         continue;
@@ -307,7 +366,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                 if record.id_from_place {
                     batch.placed += 1;
                     if batch.first_placed.is_none() {
-                        batch.first_placed = Some(record.id.clone());
+                        batch.first_placed = Some((record.id.clone(), record.origin.row.is_some()));
                     }
                 }
                 batch
@@ -391,12 +450,14 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     bar.finish_and_clear();
     if !skipped.is_empty() {
         let first = &skipped[0];
+        let place = match first.row {
+            Some(row) => format!("{}: row {row}", first.source),
+            None => format!("{}:{}", first.source, first.line),
+        };
         eprintln!(
-            "doublet: warning: skipped {} invalid record{} (first: {}:{}: {}); see `skipped` in the report",
+            "doublet: warning: skipped {} invalid record{} (first: {place}: {}); see `skipped` in the report",
             skipped.len(),
             if skipped.len() == 1 { "" } else { "s" },
-            first.source,
-            first.line,
             first.reason
         );
     }
@@ -408,11 +469,17 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     }
     if placed > 0 {
         eprintln!(
-            "doublet: note: {placed} record{} had no `{}` field; {} named by file and line, e.g. {}",
+            "doublet: note: {placed} record{} had no `{}` field; {} named by file and {}, e.g. {}",
             if placed == 1 { "" } else { "s" },
             inputs.fields.id,
             if placed == 1 { "it is" } else { "they are" },
-            first_placed.as_deref().map_or_else(String::new, quoted),
+            match first_placed.as_ref().map(|(_, row)| *row) {
+                Some(true) => "row (from 0)",
+                _ => "line",
+            },
+            first_placed
+                .as_ref()
+                .map_or_else(String::new, |(id, _)| quoted(id)),
         );
     }
     report.stats.skipped = skipped.len();

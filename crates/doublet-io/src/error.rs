@@ -27,6 +27,16 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A row of a Parquet file cannot be read as a document.
+    #[error("{}: row {row}: {message}", path.display())]
+    Row {
+        /// The file.
+        path: PathBuf,
+        /// 0-based row number.
+        row: u64,
+        /// What is wrong.
+        message: String,
+    },
     /// Reading failed part-way (a truncated or corrupt compressed stream).
     #[error("{}:{line}: read failed: {source}", path.display())]
     Read {
@@ -61,10 +71,10 @@ pub enum Error {
 
 impl Error {
     /// True for a problem confined to one record (a malformed or incomplete
-    /// line), after which reading can go on; false for failures of the file
-    /// itself.
+    /// line, a Parquet row with a null text), after which reading can go
+    /// on; false for failures of the file itself.
     pub fn is_record_error(&self) -> bool {
-        matches!(self, Error::Line { .. })
+        matches!(self, Error::Line { .. } | Error::Row { .. })
     }
 }
 

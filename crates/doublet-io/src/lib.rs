@@ -2,6 +2,9 @@
 //!
 //! * [`readers`]: folders of `.txt` files, single `.txt` files, JSON Lines
 //!   (plain, `.gz`, `.zst`) and standard input, streamed record by record;
+//! * [`sinks`]: record outputs, JSON Lines or Parquet;
+//! * [`tables`]: Parquet files read a batch of rows at a time, and the
+//!   Arrow column lookups shared with the Python binding;
 //! * [`writers`]: outputs written atomically, all of a run or none;
 //! * [`plan`]: the check that no output is an input or another output;
 //! * [`settings`]: the overrides every front end applies to a `Config`,
@@ -13,6 +16,8 @@ pub mod error;
 pub mod plan;
 pub mod readers;
 pub mod settings;
+pub mod sinks;
+pub mod tables;
 pub mod truth;
 pub mod writers;
 

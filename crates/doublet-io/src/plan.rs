@@ -74,7 +74,7 @@ pub fn check_outputs(inputs: &[Source], outputs: &[(&str, &Path)]) -> Result<()>
                 }
             }
             Source::Path(p) if p.is_dir() => {
-                for (_, file) in list_folder(p)? {
+                for (_, file, _) in list_folder(p, None)? {
                     if let Some((k, false)) = file_key(&file) {
                         read.insert(k, file);
                     }

@@ -21,6 +21,7 @@ use serde::ser::SerializeMap;
 use serde_json::value::RawValue;
 
 use crate::error::{io, Error, Result};
+use crate::tables::{ParquetRecords, Row};
 
 /// Where a record came from, for messages.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,13 +30,16 @@ pub struct Origin {
     pub path: PathBuf,
     /// 1-based line for JSON Lines; `None` for a whole text file.
     pub line: Option<u64>,
+    /// 0-based row for Parquet.
+    pub row: Option<u64>,
 }
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "{}:{l}", self.path.display()),
-            None => write!(f, "{}", self.path.display()),
+        match (self.line, self.row) {
+            (Some(l), _) => write!(f, "{}:{l}", self.path.display()),
+            (None, Some(r)) => write!(f, "{}: row {r}", self.path.display()),
+            (None, None) => write!(f, "{}", self.path.display()),
         }
     }
 }
@@ -57,8 +61,11 @@ pub struct Record {
     /// The id the input gave, when the record was renamed because another
     /// record already used it.
     pub renamed_from: Option<String>,
-    /// The record had no id field, and its id is its place: `FILE:LINE`.
+    /// The record had no id field, and its id is its place: `FILE:LINE`
+    /// (JSON Lines) or `FILE:ROW` (Parquet).
     pub id_from_place: bool,
+    /// The Arrow row it was read from (Parquet).
+    pub row: Option<Row>,
 }
 
 /// The largest document the engine accepts: positions are 32-bit.
@@ -235,6 +242,9 @@ pub struct Fields {
     /// (default [`MAX_DOCUMENT`]); a larger one stops reading with
     /// [`Error::TooLarge`] before more than this much of it is held.
     pub max_record: u64,
+    /// Which files below a folder input are read (`--glob`); without it,
+    /// every `.txt`, JSON Lines and Parquet file.
+    pub select: Option<Select>,
 }
 
 impl Default for Fields {
@@ -243,6 +253,7 @@ impl Default for Fields {
             id: "id".into(),
             text: "text".into(),
             max_record: MAX_DOCUMENT,
+            select: None,
         }
     }
 }
@@ -295,15 +306,46 @@ impl Spool {
     }
 }
 
+/// How a single file is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// One `.txt` document.
+    Text,
+    /// JSON Lines, maybe compressed.
+    JsonLines,
+    /// A Parquet file.
+    Parquet,
+}
+
+impl Format {
+    /// The format a file name says (lower-case): `None` for a name doublet
+    /// does not read. A compressed file is JSON Lines whatever its inner
+    /// name (`data.gz`), unless it says text.
+    pub fn of_name(name: &str) -> Option<Format> {
+        let compressed = name.ends_with(".gz") || name.ends_with(".zst");
+        if is_parquet_name(name) {
+            Some(Format::Parquet)
+        } else if is_json_lines_name(name) || (compressed && !name.contains(".txt.")) {
+            Some(Format::JsonLines)
+        } else if name.ends_with(".txt") {
+            Some(Format::Text)
+        } else {
+            None
+        }
+    }
+}
+
 /// The kind of an input, from its name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Input {
-    /// A folder of `.txt` documents and JSON Lines files.
+    /// A folder of `.txt` documents, JSON Lines and Parquet files.
     Folder(PathBuf),
     /// One `.txt` document.
     Text(PathBuf),
     /// A JSON Lines file, maybe compressed.
     JsonLines(PathBuf),
+    /// A Parquet file.
+    Parquet(PathBuf),
     /// JSON Lines on standard input.
     Stdin,
     /// An input that could only be read once (standard input, a FIFO),
@@ -312,11 +354,10 @@ pub enum Input {
     Spooled {
         /// The copy.
         spool: Spool,
-        /// The name given (`-` for standard input); its extension says how
-        /// to decompress it.
+        /// The name given (`-` for standard input).
         name: PathBuf,
-        /// One `.txt` document rather than JSON Lines.
-        text: bool,
+        /// How to read it.
+        format: Format,
     },
 }
 
@@ -331,19 +372,14 @@ impl Input {
         if meta.is_dir() {
             return Ok(Input::Folder(path));
         }
-        let name = arg.to_ascii_lowercase();
-        // A compressed file is JSON Lines whatever its inner name
-        // (`data.gz`), unless it says text.
-        let compressed = name.ends_with(".gz") || name.ends_with(".zst");
-        if is_json_lines_name(&name) || (compressed && !name.contains(".txt.")) {
-            Ok(Input::JsonLines(path))
-        } else if name.ends_with(".txt") {
-            Ok(Input::Text(path))
-        } else {
-            Err(Error::Unsupported {
+        match Format::of_name(&arg.to_ascii_lowercase()) {
+            Some(Format::Parquet) => Ok(Input::Parquet(path)),
+            Some(Format::JsonLines) => Ok(Input::JsonLines(path)),
+            Some(Format::Text) => Ok(Input::Text(path)),
+            None => Err(Error::Unsupported {
                 path,
-                message: "not a folder, .txt, .jsonl or .json file (optionally .gz or .zst)".into(),
-            })
+                message: "not a folder, .txt, .jsonl, .json, .ndjson (optionally .gz or .zst) or .parquet file".into(),
+            }),
         }
     }
 
@@ -354,7 +390,9 @@ impl Input {
         match self {
             Input::Stdin => false,
             Input::Spooled { .. } | Input::Folder(_) => true,
-            Input::Text(p) | Input::JsonLines(p) => std::fs::metadata(p).is_ok_and(|m| m.is_file()),
+            Input::Text(p) | Input::JsonLines(p) | Input::Parquet(p) => {
+                std::fs::metadata(p).is_ok_and(|m| m.is_file())
+            }
         }
     }
 
@@ -362,31 +400,38 @@ impl Input {
     /// not be read twice ([`Input::is_rereadable`]). The copy stops with
     /// [`Error::TooLarge`] once a `.txt` document, or a line of
     /// uncompressed JSON Lines, passes `max_record` bytes, so that an
-    /// endless source (`/dev/zero`) fills neither memory nor disk.
+    /// endless source (`/dev/zero`) fills neither memory nor disk. (A
+    /// Parquet file is copied whole: it is read from its end.)
     pub fn spooled(self, max_record: u64) -> Result<Input> {
         if self.is_rereadable() {
             return Ok(self);
         }
-        let (name, text, source): (PathBuf, bool, Box<dyn Read>) = match self {
-            Input::Stdin => ("-".into(), false, Box::new(std::io::stdin())),
+        let (name, format, source): (PathBuf, Format, Box<dyn Read>) = match self {
+            Input::Stdin => ("-".into(), Format::JsonLines, Box::new(std::io::stdin())),
             Input::Text(p) => {
                 let f = File::open(&p).map_err(io(&p))?;
-                (p, true, Box::new(f))
+                (p, Format::Text, Box::new(f))
             }
             Input::JsonLines(p) => {
                 let f = File::open(&p).map_err(io(&p))?;
-                (p, false, Box::new(f))
+                (p, Format::JsonLines, Box::new(f))
+            }
+            Input::Parquet(p) => {
+                let f = File::open(&p).map_err(io(&p))?;
+                (p, Format::Parquet, Box::new(f))
             }
             other => return Ok(other),
         };
         let lower = name.to_string_lossy().to_ascii_lowercase();
         let compressed = lower.ends_with(".gz") || lower.ends_with(".zst");
         let mut file = tempfile::tempfile().map_err(io(&name))?;
-        copy_bounded(source, &mut file, &name, text, !compressed, max_record)?;
+        let text = format == Format::Text;
+        let lines = format == Format::JsonLines && !compressed;
+        copy_bounded(source, &mut file, &name, text, lines, max_record)?;
         Ok(Input::Spooled {
             spool: Spool(Arc::new(file)),
             name,
-            text,
+            format,
         })
     }
 }
@@ -416,7 +461,7 @@ fn copy_bounded(
         if text && total > max {
             return Err(too_large(name, None, max));
         }
-        if lines && !text {
+        if lines {
             for part in chunk.split_inclusive(|&b| b == b'\n') {
                 since_break += part.len() as u64;
                 if since_break > max + 1 {
@@ -509,11 +554,13 @@ fn text_record(source: impl Read, path: &Path, id: String, max: u64) -> Result<R
         origin: Origin {
             path: path.to_owned(),
             line: None,
+            row: None,
         },
         replaced,
         extra: None,
         renamed_from: None,
         id_from_place: false,
+        row: None,
     })
 }
 
@@ -527,17 +574,67 @@ fn is_json_lines_name(name: &str) -> bool {
     base.ends_with(".jsonl") || base.ends_with(".json") || base.ends_with(".ndjson")
 }
 
-/// Whether a file found in a folder is JSON Lines (else a `.txt` document).
-fn is_json_lines(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| is_json_lines_name(&n.to_string_lossy().to_ascii_lowercase()))
+/// Whether a (lower-case) file name is Parquet: `.parquet` or `.pq`.
+fn is_parquet_name(name: &str) -> bool {
+    name.ends_with(".parquet") || name.ends_with(".pq")
 }
 
-/// The documents below `root`: `.txt` files and JSON Lines files, sorted by
-/// relative path (`/`-separated), with the relative path as id (a `.txt`
-/// file's document id). A folder that holds files but none of these kinds
-/// is refused, naming one, rather than read as no documents.
-pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
+/// The format of a file found in a folder, by its name: `.txt`, JSON Lines
+/// (`.jsonl`, `.json`, `.ndjson`, optionally `.gz` or `.zst`) or Parquet;
+/// other files (`.gz` alone included) are not read from a folder.
+fn folder_format(path: &Path) -> Option<Format> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    if is_parquet_name(&name) {
+        Some(Format::Parquet)
+    } else if is_json_lines_name(&name) {
+        Some(Format::JsonLines)
+    } else if name.ends_with(".txt") {
+        Some(Format::Text)
+    } else {
+        None
+    }
+}
+
+/// Which files below a folder are read (`--glob`): a glob pattern
+/// matched against each file's path relative to the folder, `/`-separated
+/// (`*.parquet`, `**/part-*.jsonl.gz`; `*` stays within one folder).
+#[derive(Clone, Debug)]
+pub struct Select {
+    pattern: String,
+    matcher: globset::GlobMatcher,
+}
+
+impl Select {
+    /// Compile `pattern`, or say why it is not one.
+    pub fn new(pattern: &str) -> std::result::Result<Select, String> {
+        let glob = globset::GlobBuilder::new(pattern)
+            .literal_separator(true)
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Select {
+            pattern: pattern.to_owned(),
+            matcher: glob.compile_matcher(),
+        })
+    }
+
+    /// The pattern as given.
+    pub fn pattern(&self) -> &str {
+        &self.pattern
+    }
+
+    fn matches(&self, relative: &str) -> bool {
+        self.matcher.is_match(relative)
+    }
+}
+
+/// The files below `root` that are read, sorted by relative path
+/// (`/`-separated), each with its relative path (a `.txt` file's document
+/// id) and format. Without `select`, every `.txt`, JSON Lines and Parquet
+/// file; a folder that holds files but none of these kinds is refused,
+/// naming one, rather than read as no documents. With `select`, the files
+/// it matches, each of which must be of a kind doublet reads (a matched
+/// `data.gz` is gzip JSON Lines).
+pub fn list_folder(root: &Path, select: Option<&Select>) -> Result<Vec<(String, PathBuf, Format)>> {
     let mut out = Vec::new();
     let mut other: Option<PathBuf> = None;
     for entry in walkdir::WalkDir::new(root).follow_links(false) {
@@ -551,33 +648,51 @@ pub fn list_folder(root: &Path) -> Result<Vec<(String, PathBuf)>> {
         if !entry.file_type().is_file() {
             continue;
         }
-        let is_txt = entry
-            .path()
-            .extension()
-            .is_some_and(|x| x.eq_ignore_ascii_case("txt"));
-        if !is_txt && !is_json_lines(entry.path()) {
-            other.get_or_insert_with(|| entry.path().to_owned());
-            continue;
-        }
         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
         let id = rel
             .components()
             .map(|c| name_id(c.as_os_str()))
             .collect::<Vec<_>>()
             .join("/");
-        out.push((id, entry.path().to_owned()));
+        let format = match select {
+            Some(select) => {
+                if !select.matches(&id) {
+                    continue;
+                }
+                let name = id.to_ascii_lowercase();
+                Format::of_name(&name).ok_or_else(|| Error::Unsupported {
+                    path: entry.path().to_owned(),
+                    message: format!(
+                        "matched --glob {} but is not a .txt, JSON Lines or Parquet file",
+                        quoted_pattern(select.pattern())
+                    ),
+                })?
+            }
+            None => match folder_format(entry.path()) {
+                Some(f) => f,
+                None => {
+                    other.get_or_insert_with(|| entry.path().to_owned());
+                    continue;
+                }
+            },
+        };
+        out.push((id, entry.path().to_owned(), format));
     }
-    out.sort();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
     if let (true, Some(file)) = (out.is_empty(), other) {
         return Err(Error::Unsupported {
             path: root.to_owned(),
             message: format!(
-                "folder holds no .txt or JSON Lines file (.jsonl, .json, .ndjson, optionally .gz or .zst); found {}",
+                "folder holds no .txt, JSON Lines (.jsonl, .json, .ndjson, optionally .gz or .zst) or Parquet file; found {} (choose files with --glob)",
                 file.display()
             ),
         });
     }
     Ok(out)
+}
+
+fn quoted_pattern(p: &str) -> String {
+    format!("{p:?}")
 }
 
 /// A file name as an id: its UTF-8 as is, each byte that is not valid
@@ -654,11 +769,13 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         origin: Origin {
             path: path.to_owned(),
             line: Some(line),
+            row: None,
         },
         replaced: 0,
         extra: Some(obj),
         renamed_from: None,
         id_from_place,
+        row: None,
     })
 }
 
@@ -748,62 +865,91 @@ fn text_id(path: &Path) -> String {
         .map_or_else(|| path.to_string_lossy().into_owned(), name_id)
 }
 
+/// The records of one file of the given format.
+fn file_records(
+    path: PathBuf,
+    format: Format,
+    id: impl FnOnce() -> String,
+    fields: &Fields,
+) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+    match format {
+        Format::Text => Box::new(std::iter::once(read_text_limited(
+            &path,
+            id(),
+            fields.max_record,
+        ))),
+        Format::JsonLines => match open(&path) {
+            Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+        Format::Parquet => match ParquetRecords::open(&path, fields.clone()) {
+            Ok(r) => Box::new(r),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+    }
+}
+
+/// The records of one input, in order, one at a time.
+pub fn input_records(
+    input: Input,
+    fields: &Fields,
+) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+    match input {
+        Input::Text(path) => {
+            let id = text_id(&path);
+            file_records(path, Format::Text, || id, fields)
+        }
+        Input::JsonLines(path) => file_records(path, Format::JsonLines, String::new, fields),
+        Input::Parquet(path) => file_records(path, Format::Parquet, String::new, fields),
+        Input::Folder(root) => {
+            match list_folder(&root, fields.select.as_ref()) {
+                Ok(files) => {
+                    let fields = fields.clone();
+                    Box::new(files.into_iter().flat_map(move |(id, path, format)| {
+                        file_records(path, format, || id, &fields)
+                    }))
+                }
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        }
+        Input::Spooled {
+            spool,
+            name,
+            format: Format::Text,
+        } => {
+            let id = text_id(&name);
+            let r = text_record(spool.reader(), &name, id, fields.max_record);
+            Box::new(std::iter::once(r))
+        }
+        Input::Spooled {
+            spool,
+            name,
+            format: Format::Parquet,
+        } => match spool
+            .0
+            .try_clone()
+            .map_err(io(&name))
+            .and_then(|f| ParquetRecords::from_file(f, &name, fields.clone()))
+        {
+            Ok(r) => Box::new(r),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+        Input::Spooled { spool, name, .. } => match decode(spool.reader(), &name) {
+            Ok(r) => Box::new(JsonLines::new(r, name, fields.clone())),
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
+        Input::Stdin => {
+            let r = BufReader::new(std::io::stdin());
+            Box::new(JsonLines::new(r, PathBuf::from("-"), fields.clone()))
+        }
+    }
+}
+
 /// Every record of every input, in order, one at a time.
 pub fn records(inputs: Vec<Input>, fields: Fields) -> impl Iterator<Item = Result<Record>> + Send {
-    inputs.into_iter().flat_map(
-        move |input| -> Box<dyn Iterator<Item = Result<Record>> + Send> {
-            match input {
-                Input::Text(path) => {
-                    let id = text_id(&path);
-                    let max = fields.max_record;
-                    Box::new(std::iter::once(read_text_limited(&path, id, max)))
-                }
-                Input::Folder(root) => match list_folder(&root) {
-                    Ok(files) => {
-                        let fields = fields.clone();
-                        Box::new(files.into_iter().flat_map(
-                            move |(id, path)| -> Box<dyn Iterator<Item = Result<Record>> + Send> {
-                                if is_json_lines(&path) {
-                                    match open(&path) {
-                                        Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
-                                        Err(e) => Box::new(std::iter::once(Err(e))),
-                                    }
-                                } else {
-                                    Box::new(std::iter::once(read_text_limited(
-                                        &path,
-                                        id,
-                                        fields.max_record,
-                                    )))
-                                }
-                            },
-                        ))
-                    }
-                    Err(e) => Box::new(std::iter::once(Err(e))),
-                },
-                Input::JsonLines(path) => match open(&path) {
-                    Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
-                    Err(e) => Box::new(std::iter::once(Err(e))),
-                },
-                Input::Spooled {
-                    spool,
-                    name,
-                    text: true,
-                } => {
-                    let id = text_id(&name);
-                    let r = text_record(spool.reader(), &name, id, fields.max_record);
-                    Box::new(std::iter::once(r))
-                }
-                Input::Spooled { spool, name, .. } => match decode(spool.reader(), &name) {
-                    Ok(r) => Box::new(JsonLines::new(r, name, fields.clone())),
-                    Err(e) => Box::new(std::iter::once(Err(e))),
-                },
-                Input::Stdin => {
-                    let r = BufReader::new(std::io::stdin());
-                    Box::new(JsonLines::new(r, PathBuf::from("-"), fields.clone()))
-                }
-            }
-        },
-    )
+    inputs
+        .into_iter()
+        .flat_map(move |input| input_records(input, &fields))
 }
 
 #[cfg(test)]

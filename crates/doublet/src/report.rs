@@ -43,8 +43,11 @@ pub struct Report {
 pub struct Skipped {
     /// The file (`-` for standard input).
     pub source: String,
-    /// 1-based line.
+    /// 1-based line (JSON Lines); 0 for a Parquet row.
     pub line: u64,
+    /// 0-based row (Parquet only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
     /// Why.
     pub reason: String,
 }

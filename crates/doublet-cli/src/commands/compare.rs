@@ -55,6 +55,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 id: args.id_field.clone(),
                 text: args.text_field.clone(),
                 max_record,
+                select: None,
             };
             from_jsonl(path, &args.a, &args.b, fields)?
         }

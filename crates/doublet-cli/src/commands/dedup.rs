@@ -1,10 +1,14 @@
 //! `doublet dedup`: write kept documents (cleaned) and removed ones with reasons.
 //!
 //! The inputs are read twice: once to analyse, once to copy records out. Only
-//! the report is held between the passes, never the corpus text.
+//! the report is held between the passes, never the corpus text. Outputs
+//! named `.parquet` are Parquet ([`doublet_io::sinks`]), the rest JSON Lines.
+
+use std::collections::HashMap;
 
 use anyhow::{bail, Result};
-use doublet_io::Output;
+use doublet::report::DocumentReport;
+use doublet_io::sinks::{self, RecordSink, Value};
 
 use crate::args::DedupArgs;
 use crate::load::{self, Inputs};
@@ -20,6 +24,32 @@ fn hold_for_tests() {
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
+}
+
+/// The fields `--annotate` adds to a kept document.
+fn annotations(doc: &DocumentReport, sizes: &HashMap<usize, u64>) -> Vec<(&'static str, Value)> {
+    vec![
+        ("cluster", Value::UInt(doc.cluster as u64)),
+        (
+            "cluster_size",
+            Value::UInt(sizes.get(&doc.cluster).copied().unwrap_or(1)),
+        ),
+    ]
+}
+
+/// The decision about a removed document, as fields.
+fn decision(doc: &DocumentReport) -> Vec<(&'static str, Value)> {
+    let relation = doc
+        .relation
+        .and_then(|r| serde_json::to_value(r).ok())
+        .and_then(|v| v.as_str().map(str::to_owned));
+    vec![
+        ("duplicate_of", Value::Str(doc.duplicate_of.clone())),
+        ("relation", Value::Str(relation)),
+        ("jaccard", Value::Float(doc.jaccard)),
+        ("containment", Value::Float(doc.containment)),
+        ("cluster", Value::UInt(doc.cluster as u64)),
+    ]
 }
 
 pub fn run(args: DedupArgs) -> Result<()> {
@@ -42,11 +72,68 @@ pub fn run(args: DedupArgs) -> Result<()> {
             ("--report", args.report.as_deref()),
         ],
     )?;
-    let mut output = Output::create(&args.output)?;
-    let mut removed = args.removed.as_deref().map(Output::create).transpose()?;
     let inputs = Inputs::parse(&args.common, true)?;
+    // Parquet outputs copy rows with their types when every input is
+    // Parquet with the same columns.
+    let parquet_out = [Some(&args.output), args.removed.as_ref()]
+        .into_iter()
+        .flatten()
+        .any(|p| sinks::is_parquet_output(p));
+    let input_schema = if parquet_out {
+        sinks::parquet_input_schema(&inputs.inputs, &inputs.fields)?
+    } else {
+        None
+    };
+    let kept_added: &[(&str, Value)] = if args.annotate {
+        &[
+            ("cluster", Value::UInt(0)),
+            ("cluster_size", Value::UInt(0)),
+        ]
+    } else {
+        &[]
+    };
+    let mut output = RecordSink::create(
+        &args.output,
+        &inputs.fields,
+        input_schema.clone(),
+        kept_added,
+        None,
+    )?;
+    let removed_added = [
+        ("duplicate_of", Value::Str(None)),
+        ("relation", Value::Str(None)),
+        ("jaccard", Value::Float(None)),
+        ("containment", Value::Float(None)),
+        ("cluster", Value::UInt(0)),
+    ];
+    let mut removed = match &args.removed {
+        Some(path) if args.removed_records => Some(RecordSink::create(
+            path,
+            &inputs.fields,
+            input_schema,
+            &removed_added,
+            None,
+        )?),
+        Some(path) => Some(RecordSink::create(
+            path,
+            &inputs.fields,
+            None,
+            &[],
+            Some(sinks::removed_schema()),
+        )?),
+        None => None,
+    };
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     memory::phase(Phase::Writing);
+    let mut sizes: HashMap<usize, u64> = HashMap::new();
+    if args.annotate {
+        for doc in &report.documents {
+            *sizes.entry(doc.cluster).or_default() += 1;
+        }
+    }
+    // Without cleaning (`--no-clean`) nothing was removed: write the
+    // original bytes, not a re-joined list of blocks.
+    let original = args.no_clean_output || args.common.tuning.no_clean;
     let mut seen = 0usize;
     for (record, doc) in inputs.records().zip(&report.documents) {
         // Each record was checked against its fingerprint from the first
@@ -54,34 +141,35 @@ pub fn run(args: DedupArgs) -> Result<()> {
         let record = record?;
         seen += 1;
         if doc.kept {
-            // Without cleaning (`--no-clean`) nothing was removed: write the
-            // original bytes, not a re-joined list of blocks.
-            let original = args.no_clean_output || args.common.tuning.no_clean;
-            let text = if original {
-                record.text
+            let text = (!original).then(|| doc.cleaned_text(&record.text));
+            let added = if args.annotate {
+                annotations(doc, &sizes)
             } else {
-                doc.cleaned_text(&record.text)
+                Vec::new()
             };
-            let mut obj = record.extra.unwrap_or_default();
-            obj.insert_str_path(&inputs.fields.id, &record.id);
-            obj.insert_str_path(&inputs.fields.text, &text);
-            output.write(&obj)?;
+            output.push(record, text, added)?;
         } else if let Some(w) = removed.as_mut() {
-            w.write(&serde_json::json!({
-                "id": doc.id,
-                "duplicate_of": doc.duplicate_of,
-                "relation": doc.relation,
-                "jaccard": doc.jaccard,
-                "containment": doc.containment,
-                "cluster": doc.cluster,
-            }))?;
+            if args.removed_records {
+                w.push(record, None, decision(doc))?;
+            } else {
+                w.write_object(&serde_json::json!({
+                    "id": doc.id,
+                    "duplicate_of": doc.duplicate_of,
+                    "relation": doc.relation,
+                    "jaccard": doc.jaccard,
+                    "containment": doc.containment,
+                    "cluster": doc.cluster,
+                }))?;
+            }
         }
     }
     if seen != report.documents.len() {
         bail!("input changed while doublet was reading it: {} documents on the second pass, {} on the first", seen, report.documents.len());
     }
-    let mut outputs = vec![output];
-    outputs.extend(removed);
+    let mut outputs = vec![output.finish()?];
+    if let Some(removed) = removed {
+        outputs.push(removed.finish()?);
+    }
     if let Some(path) = &args.report {
         outputs.push(super::report_output(path, &report)?);
     }

@@ -10,6 +10,7 @@ mod inputs;
 mod limits;
 mod lossless;
 mod outputs;
+mod parquet;
 mod scan;
 
 use std::path::PathBuf;
@@ -41,6 +42,12 @@ pub fn stderr_of(assert: assert_cmd::assert::Assert) -> String {
     assert_eq!(s.trim_end().lines().count(), 1, "one message: {s}");
     assert!(!s.contains("panicked"), "{s}");
     s
+}
+
+/// The standard error of a run refused with status 2 by the argument
+/// parser (its message runs over several lines).
+pub fn usage_error(assert: assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.code(2).get_output().stderr.clone()).unwrap()
 }
 
 /// The ids of a report's documents, in report order.

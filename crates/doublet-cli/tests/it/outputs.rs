@@ -350,7 +350,10 @@ fn dash_is_standard_output_and_foreign_formats_are_refused() {
             .assert(),
     );
     assert!(msg.contains("is the same file as --output"), "{msg}");
-    for name in ["kept.parquet", "kept.csv.gz"] {
+    for (name, says) in [
+        ("kept.csv.gz", "doublet writes JSON here, not .csv"),
+        ("kept.parquet.zst", "Parquet compresses itself"),
+    ] {
         let out = doublet()
             .current_dir(dir.path())
             .args(["dedup", "-q", "-o", name])
@@ -361,7 +364,19 @@ fn dash_is_standard_output_and_foreign_formats_are_refused() {
             .stderr
             .clone();
         let msg = String::from_utf8_lossy(&out);
-        assert!(msg.contains("doublet writes JSON here"), "{msg}");
+        assert!(msg.contains(says), "{msg}");
         assert!(!dir.path().join(name).exists());
     }
+    // The report is JSON whatever the name says.
+    let msg = crate::usage_error(
+        doublet()
+            .current_dir(dir.path())
+            .args(["dedup", "-q", "-o", "k.jsonl", "--report", "r.parquet"])
+            .arg(&input)
+            .assert(),
+    );
+    assert!(
+        msg.contains("doublet writes JSON here, not .parquet"),
+        "{msg}"
+    );
 }

@@ -338,15 +338,15 @@ fn a_folder_of_json_lines_shards_is_read() {
     let ids = crate::document_ids(&r);
     assert_eq!(ids, ["r1", "r2", "c.txt", "r3"]);
 
-    let other = dir.path().join("parquet");
+    let other = dir.path().join("csv");
     std::fs::create_dir(&other).unwrap();
-    std::fs::write(other.join("part-0.parquet"), b"PAR1").unwrap();
+    std::fs::write(other.join("part-0.csv"), b"id,text").unwrap();
     let msg = crate::stderr_of(doublet().arg("scan").arg(&other).assert());
     assert!(
-        msg.contains("folder holds no .txt or JSON Lines file"),
+        msg.contains("folder holds no .txt, JSON Lines (.jsonl, .json, .ndjson, optionally .gz or .zst) or Parquet file"),
         "{msg}"
     );
-    assert!(msg.contains("part-0.parquet"), "{msg}");
+    assert!(msg.contains("part-0.csv"), "{msg}");
 
     // An empty folder is no documents, and says so.
     let empty = dir.path().join("empty");
