@@ -3,15 +3,18 @@
     python3 bench/python_api.py bench/out/g100000/corpus.jsonl --reps 3
 
 Writes the corpus once as Parquet (zstd) beside it, then, interleaved, runs
-`doublet scan CORPUS.jsonl --report r.json` and, in a fresh interpreter,
-`doublet.scan(pyarrow.parquet.read_table(CORPUS.parquet))` plus
-`report.to_json()` written to a file; prints the medians, their ratio, and
-whether the two reports decide every document alike.
-Both read and decide every document with default settings; the Python side
-also pays for reading the Parquet file and for crossing into Python.
+`doublet scan CORPUS.jsonl --report r.json`, `doublet scan CORPUS.parquet
+--report r.json` and, in a fresh interpreter, `doublet.scan(...)` on the
+Parquet file read by pyarrow (a Table) and on its path, each followed by
+`report.to_json()` written to a file; prints the medians, the ratios to the
+command line on the same Parquet file, and whether every report is the same.
+All read and decide every document with default settings; the Python side
+also pays for starting an interpreter, importing pyarrow and crossing into
+Python.
 """
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
@@ -23,7 +26,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 PY_RUN = """
 import sys, time, pyarrow.parquet as pq, doublet
 t = time.perf_counter()
-report = doublet.scan(pq.read_table(sys.argv[1]))
+data = pq.read_table(sys.argv[1]) if sys.argv[3] == "table" else sys.argv[1]
+report = doublet.scan(data)
 with open(sys.argv[2], "w", encoding="utf-8") as f:
     f.write(report.to_json())
 print(time.perf_counter() - t)
@@ -56,23 +60,25 @@ def main():
     parquet = to_parquet(args.corpus)
     cli = os.path.join(ROOT, "target/release/doublet")
     out = os.path.join(os.path.dirname(args.corpus), "report-python-api.json")
-    cli_times, py_times = [], []
+    runs = {
+        "cli (JSON Lines)": [cli, "scan", args.corpus, "-q", "--report", out + ".cli-jsonl"],
+        "cli (Parquet)": [cli, "scan", parquet, "-q", "--report", out + ".cli-parquet"],
+        "python (Parquet Table)": [args.python, "-c", PY_RUN, parquet, out + ".py-table", "table"],
+        "python (Parquet path)": [args.python, "-c", PY_RUN, parquet, out + ".py-path", "path"],
+    }
+    times = {name: [] for name in runs}
     for _ in range(args.reps):
-        cli_times.append(timed([cli, "scan", args.corpus, "-q", "--report", out + ".cli"]))
-        py_times.append(timed([args.python, "-c", PY_RUN, parquet, out]))
-    c, p = statistics.median(cli_times), statistics.median(py_times)
-    print(f"cli (JSON Lines)      {c:8.2f} s  {cli_times}")
-    print(f"python (Parquet)      {p:8.2f} s  {py_times}")
-    print(f"python / cli          {p / c:8.3f}")
-    import json
-
-    def decisions(path):
-        with open(path, encoding="utf-8") as f:
-            docs = json.load(f)["documents"]
-        return [(d["id"], d["kept"], d["duplicate_of"], d["relation"]) for d in docs]
-
-    same = decisions(out) == decisions(out + ".cli")
-    print(f"same decisions        {same}")
+        for name, cmd in runs.items():
+            times[name].append(timed(cmd))
+    medians = {name: statistics.median(t) for name, t in times.items()}
+    base = medians["cli (Parquet)"]
+    for name, t in times.items():
+        print(f"{name:24} {medians[name]:8.2f} s  x{medians[name] / base:.3f}  {[round(x, 2) for x in t]}")
+    reports = []
+    for suffix in (".cli-jsonl", ".cli-parquet", ".py-table", ".py-path"):
+        with open(out + suffix, encoding="utf-8") as f:
+            reports.append(json.load(f))
+    print(f"same reports             {all(r == reports[0] for r in reports)}")
 
 
 if __name__ == "__main__":

@@ -211,9 +211,10 @@ def scan(data: Any, **settings: Any) -> Report:
     """Find the duplicates in ``data`` and explain every decision.
 
     ``data`` is a path (``str`` or ``os.PathLike``) or a list of paths --
-    anything the ``doublet`` command reads: folders of ``.txt`` files and
-    JSON Lines shards, ``.txt`` files, JSON Lines (``.jsonl``, ``.json``,
-    ``.ndjson``, plain, ``.gz`` or ``.zst``) -- or any Arrow tabular object
+    anything the ``doublet`` command reads: folders of ``.txt`` files, JSON
+    Lines and Parquet shards, ``.txt`` files, JSON Lines (``.jsonl``,
+    ``.json``, ``.ndjson``, plain, ``.gz`` or ``.zst``), Parquet files -- or
+    any Arrow tabular object
     (pyarrow Table, RecordBatch or RecordBatchReader, a polars DataFrame,
     anything with ``__arrow_c_stream__``). In a table the text is the
     ``text_column`` (default ``"text"``; string, large string or string

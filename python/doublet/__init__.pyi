@@ -65,7 +65,7 @@ def scan(
     text_column: str | None = ...,
 ) -> Report:
     """Find the duplicates in ``data``: a path or list of paths (folders, ``.txt``,
-    JSON Lines plain/gz/zst) or an Arrow tabular object (pyarrow Table,
+    JSON Lines plain/gz/zst, Parquet) or an Arrow tabular object (pyarrow Table,
     RecordBatch or RecordBatchReader, polars DataFrame). A table without the
     id column gets its row numbers as ids. Raises ``TypeError`` for an
     unknown setting, ``ValueError`` for a bad value, :class:`InputError` for

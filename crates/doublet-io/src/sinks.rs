@@ -129,6 +129,9 @@ struct Gathered {
     indices: Vec<u32>,
     /// The text to write for each row, when it replaces the input's.
     texts: Vec<Option<String>>,
+    /// The id to write for each row, when the run renamed it
+    /// (`--allow-duplicate-ids`).
+    ids: Vec<Option<String>>,
     added: Vec<Vec<Value>>,
 }
 
@@ -138,6 +141,8 @@ struct Copy {
     input: SchemaRef,
     output: SchemaRef,
     text: usize,
+    /// The id column, when it is a top-level one.
+    id: Option<usize>,
     gathered: Option<Gathered>,
 }
 
@@ -151,20 +156,19 @@ impl Copy {
         for (i, column) in g.batch.columns().iter().enumerate() {
             let taken = arrow_select::take::take(column, &indices, None)
                 .map_err(|e| parquet_error(dest, e))?;
-            columns.push(if i == self.text && g.texts.iter().any(Option::is_some) {
-                let original = crate::tables::Strings::of(taken.as_ref());
-                let mut b = StringBuilder::new();
-                for (row, text) in g.texts.iter().enumerate() {
-                    match text {
-                        Some(t) => b.append_value(t),
-                        None => b.append_option(original.as_ref().and_then(|s| s.get(row))),
-                    }
-                }
-                let built: ArrayRef = Arc::new(b.finish());
-                arrow_cast::cast(&built, self.input.field(i).data_type())
-                    .map_err(|e| parquet_error(dest, e))?
+            let replaced = if i == self.text {
+                Some(&g.texts)
+            } else if Some(i) == self.id {
+                Some(&g.ids)
             } else {
-                taken
+                None
+            };
+            columns.push(match replaced {
+                Some(values) if values.iter().any(Option::is_some) => {
+                    replace(&taken, values, self.input.field(i).data_type())
+                        .map_err(|e| parquet_error(dest, e))?
+                }
+                _ => taken,
             });
         }
         for (k, field) in self.output.fields()[self.input.fields().len()..]
@@ -186,6 +190,26 @@ impl Copy {
         }
         Ok(())
     }
+}
+
+/// `column` with the given rows replaced by strings, in its own type.
+fn replace(
+    column: &ArrayRef,
+    values: &[Option<String>],
+    data_type: &DataType,
+) -> std::result::Result<ArrayRef, arrow_schema::ArrowError> {
+    let as_strings =
+        crate::tables::id_strings(column).map_err(arrow_schema::ArrowError::CastError)?;
+    let original = crate::tables::Strings::of(as_strings.as_ref());
+    let mut b = StringBuilder::new();
+    for (row, value) in values.iter().enumerate() {
+        match value {
+            Some(v) => b.append_value(v),
+            None => b.append_option(original.as_ref().and_then(|s| s.get(row))),
+        }
+    }
+    let built: ArrayRef = Arc::new(b.finish());
+    arrow_cast::cast(&built, data_type)
 }
 
 /// An Arrow column of added values.
@@ -278,6 +302,7 @@ impl RecordSink {
             let text = input
                 .index_of(&fields.text)
                 .map_err(|e| parquet_error(dest, e))?;
+            let id = input.index_of(&fields.id).ok();
             let mut all: Vec<Field> = input.fields().iter().map(|f| f.as_ref().clone()).collect();
             all.extend(
                 added_types
@@ -293,6 +318,7 @@ impl RecordSink {
                 input,
                 output: output_schema,
                 text,
+                id,
                 gathered: None,
             }))
         } else {
@@ -361,12 +387,15 @@ impl RecordSink {
                     batch,
                     indices: Vec::new(),
                     texts: Vec::new(),
+                    ids: Vec::new(),
                     added: Vec::new(),
                 });
             }
             if let Some(g) = copy.gathered.as_mut() {
                 g.indices.push(u32::try_from(index).unwrap_or(u32::MAX));
                 g.texts.push(text);
+                g.ids
+                    .push(record.renamed_from.is_some().then_some(record.id));
                 g.added.push(added.into_iter().map(|(_, v)| v).collect());
             }
             return Ok(());

@@ -527,3 +527,32 @@ fn dotted_paths_reach_struct_columns() {
     assert!(rows[0]["doc"]["body"].as_str().unwrap().len() > 100);
     assert!(rows[0]["key"].as_str().is_some());
 }
+
+/// With `--allow-duplicate-ids`, a renamed row is written under its new id
+/// in a copied Parquet output, as in JSON Lines.
+#[test]
+fn renamed_ids_reach_parquet_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![
+        (
+            "a".to_owned(),
+            Some("one two three four five six".to_owned()),
+        ),
+        (
+            "a".to_owned(),
+            Some("seven eight nine ten eleven".to_owned()),
+        ),
+    ];
+    let pq = dir.path().join("d.parquet");
+    write_parquet(&pq, &rows, 100);
+    let kept = dir.path().join("k.parquet");
+    doublet()
+        .args(["dedup", "-q", "--allow-duplicate-ids", "-o"])
+        .arg(&kept)
+        .arg(&pq)
+        .assert()
+        .success();
+    let (_, out) = read_parquet(&kept);
+    let ids: Vec<_> = out.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, ["a", "a#2"]);
+}
