@@ -15,9 +15,11 @@ from __future__ import annotations
 import functools
 import json
 import os
+import tempfile
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from . import _doublet
 from ._doublet import InputError
@@ -260,27 +262,22 @@ def dedup(data: Any, **settings: Any) -> tuple[pa.Table, pa.Table]:
     given, as in ``doublet dedup``.
 
     ``kept`` holds the kept rows in input order: for an Arrow input every
-    input column, the text column holding the output text; for files the id
-    and text columns (named by ``id_column`` and ``text_column``) and every
-    other field of JSON Lines records. ``removed`` holds the removed
+    input column, the text column holding the output text; for files what
+    ``doublet dedup -o kept.parquet`` writes: Parquet inputs' rows with
+    every column and its type, JSON Lines records with every field (the
+    schema inferred over all of them). ``removed`` holds the removed
     documents' ``id``, ``duplicate_of``, ``relation``, ``jaccard``,
     ``containment`` and ``cluster``.
     """
     paths = _paths(data)
-    id_col = settings.get("id_column") or "id"
     text_col = settings.get("text_column") or "text"
     if paths is not None:
-        report_json, rows = _doublet.dedup_paths(paths, **settings)
-        records = []
-        for id_, text, extra in rows:
-            row = json.loads(extra) if extra else {}
-            row[id_col] = id_
-            row[text_col] = text
-            records.append(row)
-        if records:
-            kept = pa.Table.from_pylist(records)
-        else:
-            kept = pa.table({id_col: pa.array([], pa.string()), text_col: pa.array([], pa.string())})
+        # The kept rows go through the command line's Parquet writer, so
+        # they are what `doublet dedup -o kept.parquet` writes.
+        with tempfile.TemporaryDirectory(prefix="doublet-") as tmp:
+            kept_path = os.path.join(tmp, "kept.parquet")
+            report_json = _doublet.dedup_paths(paths, kept_path, **settings)
+            kept = pq.read_table(kept_path)
         return kept, _removed(json.loads(report_json))
     data = _arrow(data)
     table = data if isinstance(data, pa.Table) else pa.table(data)

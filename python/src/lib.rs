@@ -481,40 +481,36 @@ fn changed(id: &str) -> Failure {
     ))
 }
 
-/// Dedup of files: the report and the kept records as `(id, text, other
-/// fields as a JSON object)`.
+/// Dedup of files: the kept records written to the Parquet file `kept` as
+/// `doublet dedup -o kept.parquet` writes them (the rows of Parquet inputs
+/// copied with their types, other inputs' records with an inferred schema);
+/// returns the report.
 #[pyfunction]
-#[pyo3(signature = (paths, **kwargs))]
-#[allow(clippy::type_complexity)]
+#[pyo3(signature = (paths, kept, **kwargs))]
 fn dedup_paths(
     py: Python<'_>,
     paths: Vec<String>,
+    kept: std::path::PathBuf,
     kwargs: Option<&Bound<'_, PyDict>>,
-) -> PyResult<(String, Vec<(String, String, Option<String>)>)> {
+) -> PyResult<String> {
     let s = dedup_settings(kwargs)?;
     let out = py.detach(|| {
         with_threads(s.threads, || {
             let report = scan_files(&paths, &s)?;
-            let mut kept = Vec::with_capacity(report.stats.kept);
-            let records = doublet_io::records(inputs_of(&paths)?, s.fields.clone());
+            let inputs = inputs_of(&paths)?;
+            let schema = doublet_io::sinks::parquet_input_schema(&inputs, &s.fields)?;
+            let mut sink = doublet_io::sinks::RecordSink::create(&kept, &s.fields, schema, &[], None)?;
+            let records = doublet_io::records(inputs, s.fields.clone());
             let mut seen = 0usize;
             for (record, doc) in records.zip(&report.documents) {
-                let mut record = record?;
+                let record = record?;
                 seen += 1;
                 if record.id != doc.id {
                     return Err(changed(&record.id));
                 }
                 if doc.kept {
-                    let extra = match record.extra.take() {
-                        Some(mut obj) => {
-                            obj.remove(&s.fields.id);
-                            obj.remove(&s.fields.text);
-                            Some(serde_json::to_string(&obj).map_err(|e| Failure::Engine(e.to_string()))?)
-                        }
-                        None => None,
-                    };
-                    let text = output_text(&s, doc, record.text);
-                    kept.push((record.id, text, extra));
+                    let text = output_text(&s, doc, record.text.clone());
+                    sink.push(record, Some(text), Vec::new())?;
                 }
             }
             if seen != report.documents.len() {
@@ -523,7 +519,8 @@ fn dedup_paths(
                     report.documents.len()
                 )));
             }
-            Ok((to_json(&report)?, kept))
+            doublet_io::commit(vec![sink.finish()?])?;
+            to_json(&report)
         })
     })?;
     Ok(out)

@@ -327,3 +327,18 @@ def test_empty_table():
     assert report.documents.num_rows == 0
     kept, removed = doublet.dedup(pa.table({"id": pa.array([], pa.string()), "text": pa.array([], pa.string())}))
     assert kept.num_rows == 0 and removed.num_rows == 0
+
+
+def test_dedup_parquet_path_keeps_columns_and_types(tmp_path):
+    import pyarrow.parquet as pq
+
+    table = seeds_table().append_column("rank", pa.array(range(5), pa.int64()))
+    path = tmp_path / "seeds.parquet"
+    pq.write_table(table, path)
+    kept, removed = doublet.dedup(path)
+    assert kept.schema.remove_metadata() == table.schema.remove_metadata()
+    assert kept.column("id").to_pylist() == [S000, S002, S004]
+    assert kept.column("rank").to_pylist() == [0, 2, 4]
+    from_table, removed_table = doublet.dedup(table)
+    assert kept.to_pylist() == from_table.to_pylist()
+    assert removed.equals(removed_table)
