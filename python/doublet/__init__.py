@@ -12,6 +12,7 @@ value ``ValueError`` with the command line's message, and an unreadable input
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import os
@@ -223,14 +224,15 @@ def scan(data: Any, **settings: Any) -> Report:
     view) and the id the ``id_column`` (default ``"id"``; strings, or
     numbers written as strings). A table without the id column gets the row
     numbers (``"0"``, ``"1"``, ...) as ids. A ``url`` column, like the
-    ``url`` field of JSON Lines, names each document's site for corpus-wide
-    cleaning.
+    ``url`` field of JSON Lines, names each document's site (its host) for
+    corpus-wide cleaning; ``site_column`` names another column (or field,
+    for files) whose values are the sites, as ``--site-field`` does.
 
     Settings (keyword arguments, the command line's names): ``threshold``,
     ``containment``, ``ngram``, ``num_perm``, ``seed``, ``keep``
     (``"most-complete"`` or ``"first"``), ``clean`` (bool), ``min_passage``,
     ``min_words``, ``dedup_paragraphs``, ``threads``, ``id_column``,
-    ``text_column``.
+    ``text_column``, ``site_column``.
 
     The GIL is released while the engine works.
 
@@ -258,7 +260,10 @@ def dedup(data: Any, **settings: Any) -> tuple[pa.Table, pa.Table]:
     ``data`` and settings as for :func:`scan`, plus ``clean_output`` (default
     True): False writes kept documents' original text instead of their
     cleaned text (``clean=False`` also keeps the original, since nothing is
-    cleaned). Shared passages are looked for only when ``min_passage`` is
+    cleaned); and ``annotate`` (default False): True adds ``cluster`` and
+    ``cluster_size`` (uint64; 1 for a document without duplicates) to the
+    kept rows, as ``doublet dedup --annotate`` does, refusing an input that
+    already has either column. Shared passages are looked for only when ``min_passage`` is
     given, as in ``doublet dedup``.
 
     ``kept`` holds the kept rows in input order: for an Arrow input every
@@ -281,12 +286,27 @@ def dedup(data: Any, **settings: Any) -> tuple[pa.Table, pa.Table]:
         return kept, _removed(json.loads(report_json))
     data = _arrow(data)
     table = data if isinstance(data, pa.Table) else pa.table(data)
+    annotate = bool(settings.get("annotate"))
+    for name in ("cluster", "cluster_size") if annotate else ():
+        if name in table.column_names:
+            raise InputError(
+                f"the input already has a field `{name}`, which doublet adds here; rename it first"
+            )
     report_json, rows, texts = _doublet.dedup_arrow(table, **settings)
     texts = texts.column(0)
     kept = table.take(pa.array(rows, pa.uint64()))
     i = kept.schema.get_field_index(text_col)
     kept = kept.set_column(i, kept.schema.field(i), texts.cast(kept.schema.field(i).type))
-    return kept, _removed(json.loads(report_json))
+    report = json.loads(report_json)
+    if annotate:
+        docs = report["documents"]
+        sizes = collections.Counter(d["cluster"] for d in docs)
+        clusters = [d["cluster"] for d in docs if d["kept"]]
+        kept = kept.append_column(pa.field("cluster", pa.uint64()), pa.array(clusters, pa.uint64()))
+        kept = kept.append_column(
+            pa.field("cluster_size", pa.uint64()), pa.array([sizes[c] for c in clusters], pa.uint64())
+        )
+    return kept, _removed(report)
 
 
 def compare(a: str, b: str, **settings: Any) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def scan(
     threads: int | None = ...,
     id_column: str | None = ...,
     text_column: str | None = ...,
+    site_column: str | None = ...,
 ) -> Report:
     """Find the duplicates in ``data``: a path or list of paths (folders, ``.txt``,
     JSON Lines plain/gz/zst, Parquet) or an Arrow tabular object (pyarrow Table,
@@ -88,9 +89,12 @@ def dedup(
     threads: int | None = ...,
     id_column: str | None = ...,
     text_column: str | None = ...,
+    site_column: str | None = ...,
+    annotate: bool = ...,
 ) -> tuple[pa.Table, pa.Table]:
     """``(kept, removed)``: kept rows (every input column, text cleaned unless
-    ``clean_output=False``) and removed documents' ``id``, ``duplicate_of``,
+    ``clean_output=False``; with ``annotate=True`` also ``cluster`` and
+    ``cluster_size``) and removed documents' ``id``, ``duplicate_of``,
     ``relation``, ``jaccard``, ``containment``, ``cluster``."""
 
 def compare(

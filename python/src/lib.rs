@@ -15,6 +15,7 @@ use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
 use doublet::{Config, Document, KeepPolicy, Plan, Report, Scanner, Signer};
 use doublet_io::settings::{self as shared, Overrides};
+use doublet_io::sinks::Value;
 use doublet_io::tables::{column_names, id_strings, is_string, Strings};
 use doublet_io::{quoted, Fields, Input, Origin};
 use pyo3::create_exception;
@@ -83,7 +84,7 @@ const COMMON: [&str; 11] = [
 ];
 
 /// The columns (fields) of a corpus: scan and dedup only.
-const CORPUS: [&str; 2] = ["id_column", "text_column"];
+const CORPUS: [&str; 3] = ["id_column", "text_column", "site_column"];
 
 /// What the keyword arguments resolve to.
 struct Settings {
@@ -92,7 +93,11 @@ struct Settings {
     min_passage_given: bool,
     threads: Option<usize>,
     fields: Fields,
+    /// The field or column naming each document's site (`--site-field`).
+    site: Option<String>,
     clean_output: bool,
+    /// Add `cluster` and `cluster_size` to kept rows (`--annotate`).
+    annotate: bool,
 }
 
 fn non_negative(name: &str, v: &Bound<'_, PyAny>) -> PyResult<u64> {
@@ -111,6 +116,8 @@ fn settings(
     let mut threads = None;
     let mut fields = Fields::default();
     let mut clean_output = true;
+    let mut annotate = false;
+    let mut site = None;
     let mut min_passage_given = false;
     if let Some(kwargs) = kwargs {
         for (key, value) in kwargs.iter() {
@@ -153,9 +160,11 @@ fn settings(
                 "threads" => threads = Some(usize_of(&value)?),
                 "id_column" if extra.contains(&"id_column") => fields.id = value.extract()?,
                 "text_column" if extra.contains(&"text_column") => fields.text = value.extract()?,
+                "site_column" if extra.contains(&"site_column") => site = Some(value.extract()?),
                 "clean_output" if extra.contains(&"clean_output") => {
                     clean_output = value.extract()?
                 }
+                "annotate" if extra.contains(&"annotate") => annotate = value.extract()?,
                 _ => {
                     return Err(PyTypeError::new_err(format!(
                         "{function}() got an unexpected keyword argument '{key}'"
@@ -172,7 +181,9 @@ fn settings(
         min_passage_given,
         threads,
         fields,
+        site,
         clean_output,
+        annotate,
     })
 }
 
@@ -272,7 +283,7 @@ fn scan_files(paths: &[String], s: &Settings) -> Result<Report, Failure> {
     let mut origins: Vec<Origin> = Vec::new();
     for record in doublet_io::records(inputs.clone(), s.fields.clone()) {
         let record = record?;
-        let site = shared::site_of(record.extra.as_ref(), None);
+        let site = shared::site_of(record.extra.as_ref(), s.site.as_deref());
         origins.push(record.origin);
         let doc = Document::new(record.id, record.text);
         feed.add(
@@ -297,11 +308,19 @@ struct Table {
     id: Option<usize>,
     text: usize,
     url: Option<usize>,
+    /// The site column's values are sites as they are (`site_column`);
+    /// otherwise the `url` column's hosts are.
+    site_as_is: bool,
     fields: Fields,
 }
 
 impl Table {
-    fn new(schema: &Schema, batches: Vec<RecordBatch>, fields: &Fields) -> Result<Table, Failure> {
+    fn new(
+        schema: &Schema,
+        batches: Vec<RecordBatch>,
+        fields: &Fields,
+        site: Option<&str>,
+    ) -> Result<Table, Failure> {
         let text = schema.index_of(&fields.text).map_err(|_| {
             Failure::Input(format!(
                 "no text column `{}` (columns: {}; choose another with text_column=)",
@@ -316,6 +335,28 @@ impl Table {
                 schema.field(text).data_type()
             )));
         }
+        if let Some(site) = site {
+            let i = schema.index_of(site).map_err(|_| {
+                Failure::Input(format!(
+                    "no site column `{site}` (columns: {})",
+                    column_names(schema)
+                ))
+            })?;
+            if !is_string(schema.field(i).data_type()) {
+                return Err(Failure::Input(format!(
+                    "column `{site}` must hold strings, not {}",
+                    schema.field(i).data_type()
+                )));
+            }
+            return Ok(Table {
+                batches,
+                id: schema.index_of(&fields.id).ok(),
+                text,
+                url: Some(i),
+                site_as_is: true,
+                fields: fields.clone(),
+            });
+        }
         let url = schema
             .index_of("url")
             .ok()
@@ -326,6 +367,7 @@ impl Table {
             id: schema.index_of(&fields.id).ok(),
             text,
             url,
+            site_as_is: false,
             fields: fields.clone(),
         })
     }
@@ -382,20 +424,26 @@ impl Table {
                 let site = url
                     .as_ref()
                     .and_then(|u| Strings::of(u.as_ref())?.get(i))
-                    .and_then(shared::host_of);
+                    .and_then(|v| {
+                        if self.site_as_is {
+                            Some(v.to_owned())
+                        } else {
+                            shared::host_of(v)
+                        }
+                    });
                 Ok((id, text, site))
             })
         })
     }
 }
 
-fn read_table(py: Python<'_>, data: AnyRecordBatch, fields: &Fields) -> PyResult<Table> {
+fn read_table(py: Python<'_>, data: AnyRecordBatch, s: &Settings) -> PyResult<Table> {
     let reader = data.into_reader()?;
     let schema = reader.schema();
     let batches = py
         .detach(|| reader.collect::<Result<Vec<_>, _>>())
         .map_err(|e| InputError::new_err(e.to_string()))?;
-    Ok(Table::new(&schema, batches, fields)?)
+    Ok(Table::new(&schema, batches, &s.fields, s.site.as_deref())?)
 }
 
 /// Scan an Arrow table, then fill passage texts from its rows.
@@ -446,7 +494,7 @@ fn scan_arrow(
     kwargs: Option<&Bound<'_, PyDict>>,
 ) -> PyResult<String> {
     let s = settings("scan", kwargs, &CORPUS)?;
-    let table = read_table(py, data, &s.fields)?;
+    let table = read_table(py, data, &s)?;
     Ok(py.detach(|| with_threads(s.threads, || to_json(&scan_table(&table, &s)?)))?)
 }
 
@@ -456,7 +504,13 @@ fn dedup_settings(kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<Settings> {
     let mut s = settings(
         "dedup",
         kwargs,
-        &["id_column", "text_column", "clean_output"],
+        &[
+            "id_column",
+            "text_column",
+            "site_column",
+            "clean_output",
+            "annotate",
+        ],
     )?;
     if !s.min_passage_given {
         s.config.min_passage = 0;
@@ -499,7 +553,14 @@ fn dedup_paths(
             let report = scan_files(&paths, &s)?;
             let inputs = inputs_of(&paths)?;
             let schema = doublet_io::sinks::parquet_input_schema(&inputs, &s.fields)?;
-            let mut sink = doublet_io::sinks::RecordSink::create(&kept, &s.fields, schema, &[], None)?;
+            let added: &[(&str, Value)] = if s.annotate {
+                &[("cluster", Value::UInt(0)), ("cluster_size", Value::UInt(0))]
+            } else {
+                &[]
+            };
+            let mut sink =
+                doublet_io::sinks::RecordSink::create(&kept, &s.fields, schema, added, None)?;
+            let sizes = doublet_io::sinks::cluster_sizes(&report);
             let records = doublet_io::records(inputs, s.fields.clone());
             let mut seen = 0usize;
             for (record, doc) in records.zip(&report.documents) {
@@ -510,7 +571,12 @@ fn dedup_paths(
                 }
                 if doc.kept {
                     let text = output_text(&s, doc, record.text.clone());
-                    sink.push(record, Some(text), Vec::new())?;
+                    let added = if s.annotate {
+                        doublet_io::sinks::annotations(doc, &sizes)
+                    } else {
+                        Vec::new()
+                    };
+                    sink.push(record, Some(text), added)?;
                 }
             }
             if seen != report.documents.len() {
@@ -536,7 +602,7 @@ fn dedup_arrow<'py>(
     kwargs: Option<&Bound<'py, PyDict>>,
 ) -> PyResult<(String, Vec<u64>, Bound<'py, PyAny>)> {
     let s = dedup_settings(kwargs)?;
-    let table = read_table(py, data, &s.fields)?;
+    let table = read_table(py, data, &s)?;
     let (json, rows, texts) = py.detach(|| {
         with_threads(s.threads, || {
             let report = scan_table(&table, &s)?;

@@ -342,3 +342,52 @@ def test_dedup_parquet_path_keeps_columns_and_types(tmp_path):
     from_table, removed_table = doublet.dedup(table)
     assert kept.to_pylist() == from_table.to_pylist()
     assert removed.equals(removed_table)
+
+
+def test_dedup_annotate_adds_cluster_and_size(tmp_path):
+    import pyarrow.parquet as pq
+
+    table = seeds_table()
+    kept, _ = doublet.dedup(table, annotate=True)
+    assert kept.column_names == [*table.column_names, "cluster", "cluster_size"]
+    assert kept.schema.field("cluster_size").type == pa.uint64()
+    assert kept.column("cluster_size").to_pylist() == [2, 2, 1]
+    path = tmp_path / "seeds.parquet"
+    pq.write_table(table, path)
+    from_path, _ = doublet.dedup(path, annotate=True)
+    assert from_path.to_pylist() == kept.to_pylist()
+    exe = binary()
+    if exe is not None:
+        out = tmp_path / "kept.parquet"
+        subprocess.run(
+            [str(exe), "dedup", "--quiet", "--annotate", str(path), "-o", str(out)],
+            check=True,
+            capture_output=True,
+        )
+        assert pq.read_table(out).to_pylist() == kept.to_pylist()
+    clash = table.append_column("cluster", pa.array([1] * 5))
+    with pytest.raises(doublet.InputError, match="already has a field `cluster`"):
+        doublet.dedup(clash, annotate=True)
+    with pytest.raises(doublet.InputError, match="already has a field `cluster`"):
+        pq.write_table(clash, tmp_path / "clash.parquet")
+        doublet.dedup(tmp_path / "clash.parquet", annotate=True)
+
+
+def test_site_column_names_the_sites(tmp_path):
+    table = seeds_table()
+    assert doublet.scan(table, site_column="source").stats["documents"] == 5
+    with pytest.raises(doublet.InputError, match="no site column `nope`"):
+        doublet.scan(table, site_column="nope")
+    path = tmp_path / "seeds.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in table.to_pylist()), encoding="utf-8")
+    ours = doublet.scan(path, site_column="source").to_json()
+    assert json.loads(ours) == doublet.scan(table, site_column="source").to_dict()
+    exe = binary()
+    if exe is not None:
+        cli = subprocess.run(
+            [str(exe), "scan", "--json", "--quiet", "--site-field", "source", str(path)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        assert json.loads(ours) == json.loads(cli)

@@ -516,3 +516,27 @@ pub fn removed_schema() -> SchemaRef {
         Field::new("cluster", DataType::UInt64, false),
     ]))
 }
+
+/// How many documents each cluster of a report holds.
+pub fn cluster_sizes(report: &doublet::Report) -> std::collections::HashMap<usize, u64> {
+    let mut sizes = std::collections::HashMap::new();
+    for doc in &report.documents {
+        *sizes.entry(doc.cluster).or_default() += 1;
+    }
+    sizes
+}
+
+/// The fields `dedup --annotate` adds to a kept document: its cluster and
+/// the cluster's size (1 for a document without duplicates).
+pub fn annotations(
+    doc: &doublet::report::DocumentReport,
+    sizes: &std::collections::HashMap<usize, u64>,
+) -> Vec<(&'static str, Value)> {
+    vec![
+        ("cluster", Value::UInt(doc.cluster as u64)),
+        (
+            "cluster_size",
+            Value::UInt(sizes.get(&doc.cluster).copied().unwrap_or(1)),
+        ),
+    ]
+}

@@ -4,8 +4,6 @@
 //! the report is held between the passes, never the corpus text. Outputs
 //! named `.parquet` are Parquet ([`doublet_io::sinks`]), the rest JSON Lines.
 
-use std::collections::HashMap;
-
 use anyhow::{bail, Result};
 use doublet::report::DocumentReport;
 use doublet_io::sinks::{self, RecordSink, Value};
@@ -24,17 +22,6 @@ fn hold_for_tests() {
     {
         std::thread::sleep(std::time::Duration::from_millis(ms));
     }
-}
-
-/// The fields `--annotate` adds to a kept document.
-fn annotations(doc: &DocumentReport, sizes: &HashMap<usize, u64>) -> Vec<(&'static str, Value)> {
-    vec![
-        ("cluster", Value::UInt(doc.cluster as u64)),
-        (
-            "cluster_size",
-            Value::UInt(sizes.get(&doc.cluster).copied().unwrap_or(1)),
-        ),
-    ]
 }
 
 /// The decision about a removed document, as fields.
@@ -125,12 +112,11 @@ pub fn run(args: DedupArgs) -> Result<()> {
     };
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     memory::phase(Phase::Writing);
-    let mut sizes: HashMap<usize, u64> = HashMap::new();
-    if args.annotate {
-        for doc in &report.documents {
-            *sizes.entry(doc.cluster).or_default() += 1;
-        }
-    }
+    let sizes = if args.annotate {
+        sinks::cluster_sizes(&report)
+    } else {
+        Default::default()
+    };
     // Without cleaning (`--no-clean`) nothing was removed: write the
     // original bytes, not a re-joined list of blocks.
     let original = args.no_clean_output || args.common.tuning.no_clean;
@@ -143,7 +129,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
         if doc.kept {
             let text = (!original).then(|| doc.cleaned_text(&record.text));
             let added = if args.annotate {
-                annotations(doc, &sizes)
+                sinks::annotations(doc, &sizes)
             } else {
                 Vec::new()
             };
