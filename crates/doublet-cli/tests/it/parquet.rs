@@ -556,3 +556,22 @@ fn renamed_ids_reach_parquet_outputs() {
     let ids: Vec<_> = out.iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(ids, ["a", "a#2"]);
 }
+
+/// `compare --input` looks ids up in a Parquet file as in JSON Lines.
+#[test]
+fn compare_looks_ids_up_in_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let seeds = seeds();
+    let (pq, jl) = (dir.path().join("s.parquet"), dir.path().join("s.jsonl"));
+    write_parquet(&pq, &rows_of(&seeds), 2);
+    write_jsonl(&jl, &rows_of(&seeds));
+    let run = |input: &Path| {
+        doublet()
+            .args(["compare", "--json", &seeds[2].0, &seeds[3].0, "--input"])
+            .arg(input)
+            .stdout_ok()
+    };
+    let from_parquet = run(&pq);
+    assert_eq!(from_parquet, run(&jl));
+    assert_eq!(json(&from_parquet)["relation"], "near_duplicate");
+}
