@@ -85,6 +85,7 @@ impl Inputs {
             text: common.text_field.clone(),
             max_record,
             select: common.glob.clone(),
+            only: None,
         };
         Ok(Inputs {
             inputs,
@@ -110,7 +111,7 @@ impl Inputs {
         if ids.is_empty() {
             return Ok(texts);
         }
-        for record in self.records() {
+        for record in self.records_with(Some(Vec::new())) {
             let record = record?;
             if ids.contains(record.id.as_str()) {
                 texts.insert(record.id, record.text);
@@ -122,8 +123,11 @@ impl Inputs {
     /// Every record, errors included, with repeated ids renamed when that
     /// is allowed (the same way on every pass, since the inputs are read in
     /// the same order).
-    fn all_records(&self) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
-        self.records_warning(false)
+    fn all_records(
+        &self,
+        only: Option<Vec<String>>,
+    ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
+        self.records_warning(false, only)
     }
 
     /// [`Inputs::all_records`], with a warning on stderr, when `warn`, for
@@ -132,9 +136,13 @@ impl Inputs {
     fn records_warning(
         &self,
         warn: bool,
+        only: Option<Vec<String>>,
     ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         let mut renamer = self.allow_duplicate_ids.then(Renamer::default);
-        let fields = self.fields.clone();
+        let fields = Fields {
+            only,
+            ..self.fields.clone()
+        };
         let several = self.inputs.len() > 1;
         let each = self
             .inputs
@@ -184,11 +192,17 @@ impl Inputs {
     /// fingerprint that pass took of it: a record that changed in between
     /// stops the pass with an error naming its file and line, so no output
     /// is ever cut with spans measured on other text.
-    pub fn records(&self) -> impl Iterator<Item = Result<doublet_io::Record>> + Send + '_ {
+    ///
+    /// Parquet records carry only the other fields `only` names (see
+    /// [`Fields::only`]).
+    pub fn records_with(
+        &self,
+        only: Option<Vec<String>>,
+    ) -> impl Iterator<Item = Result<doublet_io::Record>> + Send + '_ {
         pause_for_tests();
         let skip = self.skip_invalid;
         let known = self.fingerprints.get();
-        self.all_records()
+        self.all_records(only)
             .filter(move |r| !(skip && r.as_ref().is_err_and(doublet_io::Error::is_record_error)))
             .enumerate()
             .map(move |(i, r)| {
@@ -312,7 +326,12 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
     let (mut placed, mut first_placed) = (0usize, None::<(String, bool)>);
-    let records = inputs.records_warning(true);
+    // The first pass needs no field but the site's.
+    let site_path = inputs
+        .site_field
+        .clone()
+        .unwrap_or_else(|| "url".to_owned());
+    let records = inputs.records_warning(true, Some(vec![site_path]));
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
     std::thread::scope(|scope| -> Result<()> {

@@ -245,6 +245,13 @@ pub struct Fields {
     /// Which files below a folder input are read (`--glob`); without it,
     /// every `.txt`, JSON Lines and Parquet file.
     pub select: Option<Select>,
+    /// The other fields a Parquet record carries in [`Record::extra`], by
+    /// field path (a column is read when a path names it or a field inside
+    /// it); `None` for every column. Encoding columns as JSON is most of
+    /// what reading Parquet costs, and a pass that needs only the site, or
+    /// no field at all, skips it. JSON Lines records always carry every
+    /// field (they are parsed whole anyway).
+    pub only: Option<Vec<String>>,
 }
 
 impl Default for Fields {
@@ -254,6 +261,7 @@ impl Default for Fields {
             text: "text".into(),
             max_record: MAX_DOCUMENT,
             select: None,
+            only: None,
         }
     }
 }

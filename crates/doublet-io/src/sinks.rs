@@ -338,6 +338,12 @@ impl RecordSink {
         })
     }
 
+    /// Whether the records pushed need their other fields
+    /// ([`Record::extra`]): not when rows are copied from Parquet.
+    pub fn needs_fields(&self) -> bool {
+        !matches!(self.kind, Kind::Copy(_))
+    }
+
     /// Write one object that is the whole record (the short list of
     /// removed documents).
     pub fn write_object(&mut self, object: &serde_json::Value) -> Result<()> {

@@ -308,8 +308,18 @@ impl ParquetRecords {
         };
         // The other columns as JSON: all but a top-level text column (a
         // nested one is taken out of its object per row).
+        let schema = batch.schema();
+        let wanted = |name: &str| match &self.fields.only {
+            None => true,
+            Some(paths) => paths.iter().any(|p| {
+                p == name
+                    || p.strip_prefix(name)
+                        .is_some_and(|rest| rest.starts_with('.'))
+            }),
+        };
         let others: Vec<usize> = (0..batch.num_columns())
             .filter(|&i| self.layout.text.len() > 1 || i != self.layout.text[0])
+            .filter(|&i| wanted(schema.field(i).name()))
             .collect();
         let projected = batch
             .project(&others)

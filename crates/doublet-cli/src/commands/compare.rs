@@ -56,6 +56,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 text: args.text_field.clone(),
                 max_record,
                 select: None,
+                only: Some(Vec::new()),
             };
             from_jsonl(path, &args.a, &args.b, fields)?
         }

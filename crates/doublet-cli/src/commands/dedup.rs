@@ -121,7 +121,12 @@ pub fn run(args: DedupArgs) -> Result<()> {
     // original bytes, not a re-joined list of blocks.
     let original = args.no_clean_output || args.common.tuning.no_clean;
     let mut seen = 0usize;
-    for (record, doc) in inputs.records().zip(&report.documents) {
+    // Parquet records carry their other fields only when an output
+    // writes them as JSON (copied rows and the short removed list do not).
+    let needs_fields = output.needs_fields()
+        || (args.removed_records && removed.as_ref().is_some_and(RecordSink::needs_fields));
+    let only = (!needs_fields).then(Vec::new);
+    for (record, doc) in inputs.records_with(only).zip(&report.documents) {
         // Each record was checked against its fingerprint from the first
         // pass, so it is the document the report describes.
         let record = record?;

@@ -69,7 +69,9 @@ pub fn run(args: ScanArgs) -> Result<()> {
 fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
     doublet_io::settings::fill_passage_texts(
         report,
-        inputs.records().map(|r| r.map(|r| (r.id, r.text))),
+        inputs
+            .records_with(Some(Vec::new()))
+            .map(|r| r.map(|r| (r.id, r.text))),
     )
 }
 
