@@ -172,10 +172,10 @@ fn stages(c: &mut Criterion) {
         .iter()
         .map(|s| sk.sign(s.iter().copied()).unwrap())
         .collect();
-    let with_sig: Vec<(u32, &doublet::sketch::Signature)> = sigs
+    let with_sig: Vec<(u32, &doublet::sketch::Signature, u128)> = sigs
         .iter()
         .enumerate()
-        .map(|(i, s)| (i as u32, s))
+        .map(|(i, s)| (i as u32, s, i as u128))
         .collect();
     let anchors: Vec<Anchors> = sets
         .iter()

@@ -44,8 +44,8 @@ pub struct Bands {
     pub bands: usize,
     /// Rows per band.
     pub rows: usize,
-    /// Buckets with more members propose only pairs with their first
-    /// members (see [`index::band_pairs`]).
+    /// Buckets with more members pair each member only with its next ones
+    /// in exact-key order (see [`index::band_pairs`]).
     pub max_bucket: usize,
 }
 
@@ -68,7 +68,10 @@ impl Source for Bands {
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
         let signed: Vec<_> = docs
             .iter()
-            .filter_map(|&(d, s)| s.signature.as_ref().map(|sig| (d, sig)))
+            .filter_map(|&(d, s)| {
+                let sig = s.signature.as_ref()?;
+                Some((d, sig, s.exact.unwrap_or(0)))
+            })
             .collect();
         index::band_pairs(&signed, self.bands, self.rows, self.max_bucket)
     }

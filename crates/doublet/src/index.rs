@@ -62,39 +62,57 @@ pub fn exact_groups(keys: &[Option<u128>], rank: &[u32]) -> Vec<u32> {
     rep
 }
 
-/// Emit the pairs of one bucket (sorted document positions).
-fn bucket_pairs(members: &[u32], max_bucket: usize, out: &mut Vec<u64>) {
+/// In a bucket of more than `max_bucket` members, each member is paired
+/// with this many members after it, in the order of their exact keys.
+pub const GIANT_BUCKET_WINDOW: usize = 8;
+
+/// Emit the pairs of one bucket: `members` are `(order key, position)`,
+/// sorted by position and distinct.
+fn bucket_pairs(members: &mut [(u128, u32)], max_bucket: usize, out: &mut Vec<u64>) {
     if members.len() <= max_bucket {
-        for (i, &a) in members.iter().enumerate() {
-            for &b in &members[i + 1..] {
+        for (i, &(_, a)) in members.iter().enumerate() {
+            for &(_, b) in &members[i + 1..] {
                 out.push(pack(a, b));
             }
         }
     } else {
         // A bucket this large means thousands of near-identical pages; each
         // document meets its neighbours only, which still links every member
-        // to a close twin without a quadratic blow-up.
-        const WINDOW: usize = 8;
-        for (i, &a) in members.iter().enumerate() {
-            for &b in members[i + 1..].iter().take(WINDOW) {
+        // to a close twin without a quadratic blow-up. Neighbours follow the
+        // order of content (exact keys), not of input, so that any input
+        // order and any partitioning meet the same neighbours.
+        members.sort_unstable();
+        for (i, &(_, a)) in members.iter().enumerate() {
+            for &(_, b) in members[i + 1..].iter().take(GIANT_BUCKET_WINDOW) {
                 out.push(pack(a, b));
             }
         }
     }
 }
 
-/// Candidate pairs from LSH banding over the given documents' signatures.
+/// Candidate pairs from LSH banding over the given documents' signatures:
+/// `(position, signature, order key)`, where the order key (the exact key)
+/// orders the members of giant buckets.
 pub fn band_pairs(
-    docs: &[(u32, &Signature)],
+    docs: &[(u32, &Signature, u128)],
     bands: usize,
     rows: usize,
     max_bucket: usize,
 ) -> Vec<Pair> {
     let mut keys: Vec<(u64, u32)> = docs
         .par_iter()
-        .flat_map_iter(|&(d, sig)| (0..bands).map(move |b| (sig.band_key(b, rows), d)))
+        .flat_map_iter(|&(d, sig, _)| (0..bands).map(move |b| (sig.band_key(b, rows), d)))
         .collect();
     keys.par_sort_unstable();
+    let size = docs
+        .iter()
+        .map(|&(d, _, _)| d as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut order = vec![0u128; size];
+    for &(d, _, k) in docs {
+        order[d as usize] = k;
+    }
     let mut out = Vec::new();
     let mut members = Vec::new();
     for run in keys.chunk_by(|x, y| x.0 == y.0) {
@@ -102,9 +120,9 @@ pub fn band_pairs(
             continue;
         }
         members.clear();
-        members.extend(run.iter().map(|e| e.1));
-        members.dedup();
-        bucket_pairs(&members, max_bucket, &mut out);
+        members.extend(run.iter().map(|e| (order[e.1 as usize], e.1)));
+        members.dedup_by_key(|m| m.1);
+        bucket_pairs(&mut members, max_bucket, &mut out);
     }
     finish(out)
 }
@@ -225,13 +243,7 @@ pub fn anchor_pairs(
     };
     let plausible_pair = |a: u32, b: u32| {
         let ((ta, ha), (tb, hb)) = (anchors_of(a), anchors_of(b));
-        let limit = ta.min(tb);
-        let na = ha.partition_point(|&h| h < limit);
-        let nb = hb.partition_point(|&h| h < limit);
-        // Plausible either way round is plausible for the smaller sample,
-        // since `needed` grows with the sample.
-        let least = na.min(nb);
-        least > 0 && crate::verify::shares_at_least(&ha[..na], &hb[..nb], needed(least, threshold))
+        plausible_anchors((ta, ha), (tb, hb), threshold)
     };
     // Each document probes with its prefix: the anchors up to its cut in
     // (document frequency, hash) order. Its partners are gathered, made
@@ -242,23 +254,9 @@ pub fn anchor_pairs(
         .par_iter()
         .filter(|(_, a)| !a.hashes.is_empty())
         .map_init(Vec::new, |partners: &mut Vec<u32>, &(d, a)| {
-            let mut keyed: Vec<(u32, u64, u32)> = a
-                .hashes
-                .iter()
-                .map(|&h| {
-                    let (df, at) = dfs.of(h);
-                    (df, h, at)
-                })
-                .collect();
-            if a.tau <= tau_global {
-                // Otherwise every anchor is in the prefix (see above).
-                let n = keyed.len();
-                let k = n + 1 - needed(n, threshold).min(n);
-                keyed.select_nth_unstable(k - 1);
-                keyed.truncate(k);
-            }
             partners.clear();
-            for &(df, _, at) in &keyed {
+            let prefix = prefix_of(a, |h| dfs.of(h), threshold, tau_global);
+            for (df, _, at) in prefix {
                 if df >= 2 && df as usize <= max_df {
                     let run = &postings[at as usize..(at + df) as usize];
                     partners.extend(run.iter().map(|e| e.1).filter(|&e| e != d));
@@ -275,6 +273,66 @@ pub fn anchor_pairs(
         .flatten_iter()
         .collect();
     finish(out)
+}
+
+/// Whether two documents' anchors `(tau, sorted hashes)` share enough below
+/// both thresholds to be consistent with `threshold` containment of either
+/// in the other (see [`needed`]).
+pub fn plausible_anchors(a: (u64, &[u64]), b: (u64, &[u64]), threshold: f64) -> bool {
+    let ((ta, ha), (tb, hb)) = (a, b);
+    let limit = ta.min(tb);
+    let na = ha.partition_point(|&h| h < limit);
+    let nb = hb.partition_point(|&h| h < limit);
+    // Plausible either way round is plausible for the smaller sample,
+    // since `needed` grows with the sample.
+    let least = na.min(nb);
+    least > 0 && crate::verify::shares_at_least(&ha[..na], &hb[..nb], needed(least, threshold))
+}
+
+/// A document's prefix: `(document frequency, hash, at)` of the anchors up
+/// to its cut in (document frequency, hash) order, where `df(hash)` gives
+/// `(document frequency, at)`. A document sampled above `tau_global` keeps
+/// every anchor (see [`anchor_pairs`]).
+fn prefix_of(
+    a: &Anchors,
+    df: impl Fn(u64) -> (u32, u32),
+    threshold: f64,
+    tau_global: u64,
+) -> Vec<(u32, u64, u32)> {
+    let mut keyed: Vec<(u32, u64, u32)> = a
+        .hashes
+        .iter()
+        .map(|&h| {
+            let (df, at) = df(h);
+            (df, h, at)
+        })
+        .collect();
+    if a.tau <= tau_global && !keyed.is_empty() {
+        let n = keyed.len();
+        let k = n + 1 - needed(n, threshold).min(n);
+        keyed.select_nth_unstable(k - 1);
+        keyed.truncate(k);
+    }
+    keyed
+}
+
+/// The anchors of `a` that propose pairs: its prefix (see [`anchor_pairs`])
+/// among the anchors whose document frequency `df(hash)` is from 2 to
+/// `max_df`, sorted.
+pub fn anchor_prefix(
+    a: &Anchors,
+    df: impl Fn(u64) -> u32,
+    threshold: f64,
+    tau_global: u64,
+    max_df: usize,
+) -> Vec<u64> {
+    let mut out: Vec<u64> = prefix_of(a, |h| (df(h), 0), threshold, tau_global)
+        .into_iter()
+        .filter(|&(df, _, _)| df >= 2 && df as usize <= max_df)
+        .map(|(_, h, _)| h)
+        .collect();
+    out.sort_unstable();
+    out
 }
 
 /// Document frequencies of distinct anchors, sorted by hash, with a table
@@ -565,9 +623,11 @@ mod tests {
 
     #[test]
     fn big_buckets_do_not_explode() {
-        let members: Vec<u32> = (0..5000).collect();
+        let mut members: Vec<(u128, u32)> = (0..5000)
+            .map(|d| (u128::from(d * 7919 % 5000), d))
+            .collect();
         let mut out = Vec::new();
-        bucket_pairs(&members, 1000, &mut out);
+        bucket_pairs(&mut members, 1000, &mut out);
         assert!(out.len() < 5000 * 8 + 1);
     }
 }

@@ -105,6 +105,17 @@ impl Recurrence {
             Form::Paragraph => self.within_site && at_edge,
         }
     }
+
+    /// The evidence a furniture block carries (none when it is not
+    /// furniture).
+    pub fn evidence(&self, cfg: &CleanConfig) -> Option<super::Evidence> {
+        self.is_furniture(cfg).then(|| super::Evidence::Corpus {
+            documents: self.documents,
+            form: self.form,
+            edge_share: (self.edge_share() * 1000.0).round() / 1000.0,
+            within_site: self.within_site,
+        })
+    }
 }
 
 #[cfg(test)]

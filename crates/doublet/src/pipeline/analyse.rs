@@ -170,6 +170,12 @@ pub(super) fn is_wide(c: char) -> bool {
 }
 
 pub(super) fn analyse(doc: &Document, cfg: &Config) -> (Analysed, Words) {
+    analyse_with(doc, cfg, cfg.min_passage > 0)
+}
+
+/// [`analyse`], recording the byte range of every token only when
+/// `offsets` (what shared passages need).
+pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Analysed, Words) {
     let lex = Lexicon::get();
     let text = doc.text.as_str();
     let spans = segment::blocks(text);
@@ -178,7 +184,7 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> (Analysed, Words) {
     let mut blocks = Vec::with_capacity(spans.len());
     let mut features = Vec::with_capacity(spans.len());
     let mut buf = String::new();
-    let record_offsets = cfg.min_passage > 0 && text.len() <= u32::MAX as usize;
+    let record_offsets = offsets && text.len() <= u32::MAX as usize;
     let mut offsets = Offsets::default();
     for span in spans {
         let original = &text[span.start..span.end];

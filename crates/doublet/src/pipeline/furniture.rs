@@ -10,7 +10,7 @@ use crate::clean::{Evidence, Form, Status};
 use crate::sketch::Sketcher;
 use crate::Scanner;
 
-use super::analyse::{Block, NO_SITE};
+use super::analyse::{Analysed, Block, NO_SITE};
 use super::sign::{gist_of, related_docs, Gist};
 
 impl Scanner {
@@ -22,25 +22,11 @@ impl Scanner {
         let cfg = &self.plan.config;
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
-        let counted = |b: &Block| {
-            b.end > b.start
-                && !matches!(&b.status, Status::Removed(e) if matches!(**e, Evidence::Repeated { .. }))
-        };
         let mut postings: Vec<(u64, u32)> = self
             .docs
             .par_iter()
             .enumerate()
-            .flat_map_iter(|(d, doc)| {
-                let mut keys: Vec<u64> = doc
-                    .blocks
-                    .iter()
-                    .filter(|b| counted(b))
-                    .map(|b| b.key)
-                    .collect();
-                keys.sort_unstable();
-                keys.dedup();
-                keys.into_iter().map(move |k| (k, d as u32))
-            })
+            .flat_map_iter(|(d, doc)| doc.block_keys().into_iter().map(move |k| (k, d as u32)))
             .collect();
         postings.par_sort_unstable();
         let docs = &self.docs;
@@ -111,36 +97,7 @@ impl Scanner {
         // paragraphs) has no meaningful middle, so it abstains.
         let mut votes: Vec<(u64, Option<bool>, Form)> = docs
             .par_iter()
-            .flat_map_iter(|doc| {
-                let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
-                let words = |own: bool| -> u32 {
-                    doc.blocks
-                        .iter()
-                        .filter(|b| b.status.is_content() && recurs(b.key) != own)
-                        .map(|b| b.end - b.start)
-                        .sum()
-                };
-                let votes = words(true) >= words(false);
-                let first = doc.blocks.iter().position(own);
-                let last = doc.blocks.iter().rposition(own);
-                let mut out: Vec<(u64, Option<bool>, Form)> = doc
-                    .blocks
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, b)| counted(b) && recurs(b.key))
-                    .map(|(i, b)| {
-                        let edge = match (first, last) {
-                            (Some(f), Some(l)) => i < f || i > l,
-                            _ => true,
-                        };
-                        (b.key, votes.then_some(edge), b.form)
-                    })
-                    .collect();
-                // The first occurrence speaks for the document.
-                out.sort_by_key(|v| v.0);
-                out.dedup_by_key(|v| v.0);
-                out
-            })
+            .flat_map_iter(|doc| doc.furniture_votes(recurs))
             .collect();
         votes.par_sort_unstable_by_key(|v| v.0);
         let clean = &cfg.clean;
@@ -157,26 +114,85 @@ impl Scanner {
                     voters: run.iter().filter(|v| v.1.is_some()).count(),
                     at_edge: run.iter().filter(|v| v.1 == Some(true)).count(),
                 };
-                r.is_furniture(clean).then(|| {
-                    let evidence = Evidence::Corpus {
-                        documents: r.documents,
-                        form: r.form,
-                        edge_share: (r.edge_share() * 1000.0).round() / 1000.0,
-                        within_site: r.within_site,
-                    };
-                    (key, evidence)
-                })
+                r.evidence(clean).map(|evidence| (key, evidence))
             })
             .collect();
         drop(votes);
-        self.docs.par_iter_mut().for_each(|doc| {
-            for b in doc.blocks.iter_mut() {
-                if b.status.is_content() {
-                    if let Some(evidence) = furniture.get(&b.key) {
-                        b.status = Status::Removed(Box::new(evidence.clone()));
-                    }
+        self.docs
+            .par_iter_mut()
+            .for_each(|doc| doc.remove_furniture(|k| furniture.get(&k)));
+    }
+}
+
+impl Analysed {
+    /// Whether block `b` counts as an occurrence for corpus-wide cleaning:
+    /// it has words and is not a repeat within its own document.
+    pub(super) fn counted(b: &Block) -> bool {
+        b.end > b.start
+            && !matches!(&b.status, Status::Removed(e) if matches!(**e, Evidence::Repeated { .. }))
+    }
+
+    /// The document's counted block keys, sorted and distinct: its
+    /// postings for corpus-wide cleaning.
+    pub(super) fn block_keys(&self) -> Vec<u64> {
+        let mut keys: Vec<u64> = self
+            .blocks
+            .iter()
+            .filter(|b| Self::counted(b))
+            .map(|b| b.key)
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// Where each recurring block (`recurs`) sits in this document: one vote
+    /// per distinct block, true when it lies before the first or after the
+    /// last block of the document's own content (content that does not
+    /// recur), sorted by key. A document made mostly of recurring content
+    /// (a compilation of shared paragraphs) has no meaningful middle, so it
+    /// abstains (`None`). The first occurrence speaks for the document.
+    pub(super) fn furniture_votes(
+        &self,
+        recurs: impl Fn(u64) -> bool,
+    ) -> Vec<(u64, Option<bool>, Form)> {
+        let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
+        let words = |own: bool| -> u32 {
+            self.blocks
+                .iter()
+                .filter(|b| b.status.is_content() && recurs(b.key) != own)
+                .map(|b| b.end - b.start)
+                .sum()
+        };
+        let votes = words(true) >= words(false);
+        let first = self.blocks.iter().position(own);
+        let last = self.blocks.iter().rposition(own);
+        let mut out: Vec<(u64, Option<bool>, Form)> = self
+            .blocks
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| Self::counted(b) && recurs(b.key))
+            .map(|(i, b)| {
+                let edge = match (first, last) {
+                    (Some(f), Some(l)) => i < f || i > l,
+                    _ => true,
+                };
+                (b.key, votes.then_some(edge), b.form)
+            })
+            .collect();
+        out.sort_by_key(|v| v.0);
+        out.dedup_by_key(|v| v.0);
+        out
+    }
+
+    /// Mark as furniture every content block whose key has corpus evidence.
+    pub(super) fn remove_furniture<'e>(&mut self, evidence: impl Fn(u64) -> Option<&'e Evidence>) {
+        for b in self.blocks.iter_mut() {
+            if b.status.is_content() {
+                if let Some(e) = evidence(b.key) {
+                    b.status = Status::Removed(Box::new(e.clone()));
                 }
             }
-        });
+        }
     }
 }

@@ -42,6 +42,7 @@ mod analyse;
 mod build;
 mod furniture;
 mod offsets;
+pub mod parts;
 mod passages;
 mod resolve;
 mod sign;
@@ -397,13 +398,11 @@ impl Scanner {
         // twins of the centre but no longer of the root.
         if cfg.keep == KeepPolicy::MostComplete {
             let twins = group::twin_counts(n, &related, t);
-            order.par_sort_by(|&x, &y| {
-                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
-                b.words
-                    .cmp(&a.words)
-                    .then_with(|| twins[y as usize].cmp(&twins[x as usize]))
-                    .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
-            });
+            let key = |d: u32| {
+                let d = d as usize;
+                (sketches[d].words, twins[d], self.docs[d].id.as_str())
+            };
+            order.par_sort_by(|&x, &y| parts::most_complete_first(key(x), key(y)));
         }
         let decisions = group::decide(&order, &rep, &related, t);
         if cfg.min_passage > 0 {
@@ -461,19 +460,7 @@ impl Scanner {
 /// assert_eq!(a.words, 22);
 /// ```
 pub fn sign_document(plan: &Plan, signer: &mut Signer, doc: &Document) -> DocSketch {
-    let cfg = &plan.config;
-    let (a, words) = analyse(doc, cfg);
-    let mut content = Vec::new();
-    a.content_tokens(&words.tokens, &mut content);
-    let mut sketch = if plan.winnow.is_some() {
-        signer.sign(&content, Some(&a.content_positions()))
-    } else {
-        signer.sign(&content, None)
-    };
-    if !a.judged(cfg) && !a.uncleaned() {
-        sketch.exact = whole_text_key(&words.tokens);
-    }
-    sketch
+    parts::Analysis::new(plan, doc).sign(plan, signer)
 }
 
 /// The exact key of a document too thin to judge: over all its tokens,

@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::config::Config;
 use crate::seeds::Seeds;
 use crate::sign::{DocSketch, Signer};
 use crate::sketch::{Signature, Sketcher};
@@ -45,10 +46,25 @@ pub(super) fn related_docs(a: &Gist, b: &Gist, min: f64) -> bool {
     inter / smaller >= min
 }
 
-/// A document's signature and content size, for the corpus-wide check.
-pub(super) struct Gist {
-    pub(super) signature: Option<Signature>,
-    pub(super) words: usize,
+/// A document's signature and content size before corpus-wide cleaning,
+/// to tell related holders of a recurring block apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Gist {
+    /// MinHash of its content shingles (none without a shingle).
+    pub signature: Option<Signature>,
+    /// Its content words.
+    pub words: usize,
+}
+
+impl Gist {
+    /// The gist of content `tokens`.
+    pub fn of(tokens: &[u32], cfg: &Config, sketcher: &mut Sketcher) -> Gist {
+        let seed = Seeds::new(cfg.seed).shingle;
+        Gist {
+            signature: sketcher.sign(shingle::shingles(tokens, cfg.ngram, seed)),
+            words: tokens.len(),
+        }
+    }
 }
 
 pub(super) fn gist_of(
@@ -57,11 +73,6 @@ pub(super) fn gist_of(
     sketcher: &mut Sketcher,
     (all, tokens): &mut (Vec<u32>, Vec<u32>),
 ) -> Gist {
-    let cfg = &scanner.plan.config;
     scanner.content_tokens(d, all, tokens);
-    let seed = Seeds::new(cfg.seed).shingle;
-    Gist {
-        signature: sketcher.sign(shingle::shingles(tokens, cfg.ngram, seed)),
-        words: tokens.len(),
-    }
+    Gist::of(tokens, &scanner.plan.config, sketcher)
 }
