@@ -26,6 +26,8 @@ use pyo3_arrow::input::{AnyArray, AnyRecordBatch};
 use pyo3_arrow::PyRecordBatch;
 use rayon::prelude::*;
 
+mod parts;
+
 create_exception!(
     doublet,
     InputError,
@@ -774,6 +776,12 @@ fn version() -> (&'static str, u32) {
 
 #[pymodule]
 mod _doublet {
+    #[pymodule_export]
+    use super::parts::{
+        spark_analyse, spark_anchor_prefix, spark_clean, spark_config, spark_decide,
+        spark_furniture, spark_hosts, spark_measure, spark_plausible, spark_related, spark_sign,
+        spark_votes,
+    };
     #[pymodule_export]
     use super::{
         compare, dedup_arrow, dedup_paths, scan_arrow, scan_paths, sketch_arrow, sketch_list,

@@ -49,6 +49,20 @@ impl<'a> Strings<'a> {
         }
     }
 
+    /// Rows in the column.
+    pub fn len(&self) -> usize {
+        match self {
+            Strings::Utf8(a) => a.len(),
+            Strings::Large(a) => a.len(),
+            Strings::View(a) => a.len(),
+        }
+    }
+
+    /// True without rows.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     /// Row `i`, or `None` when it is null.
     pub fn get(&self, i: usize) -> Option<&'a str> {
         match self {

@@ -209,17 +209,22 @@ pub struct DocumentReport {
 impl DocumentReport {
     /// The cleaned text: the content blocks of `original`, one per paragraph.
     pub fn cleaned_text(&self, original: &str) -> String {
-        let mut out = String::with_capacity(original.len());
-        for (i, s) in self.content.iter().enumerate() {
-            if i > 0 {
-                out.push('\n');
-            }
-            if let Some(t) = original.get(s.start..s.end) {
-                out.push_str(t);
-            }
-        }
-        out
+        cleaned_text(original, &self.content)
     }
+}
+
+/// The content blocks (`content`: byte spans) of `original`, one per line.
+pub fn cleaned_text(original: &str, content: &[Span]) -> String {
+    let mut out = String::with_capacity(original.len());
+    for (i, s) in content.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if let Some(t) = original.get(s.start..s.end) {
+            out.push_str(t);
+        }
+    }
+    out
 }
 
 /// A kept document and the documents removed as its duplicates.

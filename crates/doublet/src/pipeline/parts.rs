@@ -93,6 +93,19 @@ impl Analysis {
         self.analysed.judged(cfg)
     }
 
+    /// Its cleaned text: the content blocks of `original` (the text it was
+    /// analysed from), one per line, as `doublet dedup` writes it.
+    pub fn cleaned_text(&self, original: &str) -> String {
+        let content: Vec<crate::Span> = self
+            .analysed
+            .blocks
+            .iter()
+            .filter(|b| b.status.is_content())
+            .map(|b| b.span)
+            .collect();
+        crate::report::cleaned_text(original, &content)
+    }
+
     /// Its content tokens (what verification shingles).
     pub fn content_tokens(&self) -> Vec<u32> {
         let mut out = Vec::new();
