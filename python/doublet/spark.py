@@ -95,6 +95,8 @@ def _docs(df: Any, id_column: str, text_column: str, site_column: str | None) ->
             return pa.RecordBatch.from_arrays([_column(b, "id"), _column(b, "text"), site], names=["id", "text", "site"])
 
         docs = _map(docs, "id string, text string, site string", hosts)
+    # Read once: the check below and every later stage read this.
+    docs = _checkpoint(docs)
     problems = (
         docs.groupBy("id")
         .agg(F.count(F.lit(1)).alias("n"), F.count("text").alias("texts"))
@@ -135,24 +137,105 @@ def _checkpoint(df: Any) -> Any:
     return df.localCheckpoint(eager=True)
 
 
-def _leaders(members: Any, group: list[str], min_docs: int, config: str) -> Any:
+#: Holders of a block visited in one pass before any round: most blocks
+#: find their leaders among their first few holders by id.
+_PREFIX = 32
+
+
+def _leaders(members: Any, gists: Any, group: list[str], min_docs: int, config: str) -> Any:
     """The groups (rows of ``group``) whose members, visited by id, hold
-    ``min_docs`` mutually unrelated documents: doublet's greedy visit, in
-    rounds. ``members``: group columns, id, gist, gist_words."""
+    ``min_docs`` mutually unrelated documents: doublet's greedy visit.
+
+    ``members``: group columns and id; ``gists``: id, gist, gist_words.
+    The first ``_PREFIX`` members of every group (by id; a partial top-k,
+    so a hot block costs no more) are visited in one pass; a group that
+    neither found its leaders there nor ran out of members goes on in
+    rounds: the next leader is the smallest id among the members still
+    unrelated to every leader, and each round drops the members related
+    to the new one."""
     F = _functions()
-    live = _checkpoint(members)
-    found = None
+    from pyspark.sql import Window
+
+    sites = "site" in group
+    sizes = members.groupBy(*group).agg(F.count(F.lit(1)).alias("n"))
+    ranked = members.withColumn("rank", F.row_number().over(Window.partitionBy(*group).orderBy("id")))
+    prefix = ranked.where(F.col("rank") <= _PREFIX).join(gists, "id")
+    ordered = prefix.repartition(*group).sortWithinPartitions(*group, "id")
+
+    def visit(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        def summary(rows: pa.RecordBatch) -> pa.RecordBatch:
+            site = _column(rows, "site") if sites else pa.nulls(rows.num_rows, pa.string())
+            key = _column(rows, "key")
+            out = _doublet.spark_greedy(
+                key, site, _column(rows, "id"), _column(rows, "gist"), _column(rows, "gist_words"), config
+            )
+            first = _column(out, "first")
+            names = ["key"] + (["site"] if sites else [])
+            columns = [key.take(first)] + ([site.take(first)] if sites else [])
+            return pa.RecordBatch.from_arrays(
+                columns + [_column(out, c) for c in ("leaders", "leader_ids", "seen", "last")],
+                names=names + ["leaders", "leader_ids", "seen", "last"],
+            )
+
+        carry = None
+        for b in batches:
+            if carry is not None:
+                b = pa.Table.from_batches([carry, b.select(carry.schema.names)]).combine_chunks().to_batches()[0]
+            if b.num_rows == 0:
+                continue
+            # The last group may go on in the next batch.
+            last = b.num_rows - 1
+            same = pc.equal(_column(b, "key"), _column(b, "key")[last])
+            if sites:
+                site = _column(b, "site")
+                # Sites are never null here (only documents with one take part).
+                same = pc.and_(same, pc.fill_null(pc.equal(site, site[last]), False))
+            start = b.num_rows - pc.sum(pc.cast(same, pa.int64())).as_py()
+            if start:
+                yield summary(b.slice(0, start))
+            carry = b.slice(start)
+        if carry is not None and carry.num_rows:
+            yield summary(carry)
+
+    schema = ", ".join(f"{g} {t}" for g, t in _GROUP_TYPES if g in group)
+    visited = _checkpoint(
+        ordered.mapInArrow(visit, f"{schema}, leaders bigint, leader_ids array<string>, seen bigint, last string")
+    )
+    done = visited.where(F.col("leaders") >= min_docs).select(*group)
+    going = visited.join(sizes, group).where((F.col("leaders") < min_docs) & (F.col("n") > F.col("seen")))
+    going = _checkpoint(going)
+    if going.isEmpty():
+        return done
+    # The rest of each open group: members after its prefix, unrelated to
+    # every leader found there.
+    rest = members.join(going.select(*group, "last", "leader_ids"), group).where(F.col("id") > F.col("last"))
+    pairs = (
+        rest.select(*group, "id", F.explode("leader_ids").alias("leader"))
+        .join(gists, "id")
+        .join(
+            gists.select(
+                F.col("id").alias("leader"),
+                F.col("gist").alias("leader_gist"),
+                F.col("gist_words").alias("leader_words"),
+            ),
+            "leader",
+        )
+    )
+    related = _map(pairs, f"{schema}, id string", _related_rows(group, config, keep_related=True))
+    live = rest.select(*group, "id").join(related, group + ["id"], "left_anti").join(gists, "id")
+    live = _checkpoint(live.select(*group, "id", "gist", "gist_words"))
+    found = going.select(*group, "leaders")
+    reached = [done]
     for _ in range(min_docs):
         leader = live.groupBy(*group).agg(F.min("id").alias("leader"))
-        if found is None:
-            found = leader.select(*group, F.lit(1).alias("leaders"))
-        else:
-            found = found.join(leader.select(*group), group, "left_semi").withColumn(
-                "leaders", F.col("leaders") + 1
-            )
-        found = _checkpoint(found)
+        found = _checkpoint(
+            found.join(leader.select(*group), group, "inner").withColumn("leaders", F.col("leaders") + 1)
+        )
+        reached.append(found.where(F.col("leaders") >= min_docs).select(*group))
+        found = found.where(F.col("leaders") < min_docs)
         if found.isEmpty():
-            return found.select(*group)
+            break
+        live = live.join(found.select(*group), group, "left_semi")
         lead = leader.join(
             live.select(
                 *group,
@@ -163,21 +246,37 @@ def _leaders(members: Any, group: list[str], min_docs: int, config: str) -> Any:
             group + ["leader"],
         )
         after = live.join(lead, group).where(F.col("id") > F.col("leader"))
+        live = _checkpoint(
+            _map(
+                after,
+                f"{schema}, id string, gist binary, gist_words bigint",
+                _related_rows(group, config, keep_related=False),
+            )
+        )
+    result = reached[0]
+    for r in reached[1:]:
+        result = result.unionByName(r)
+    return result
 
-        def unrelated(b: pa.RecordBatch) -> pa.RecordBatch:
-            related = _doublet.spark_related(
-                _column(b, "gist"),
-                _column(b, "gist_words"),
-                _column(b, "leader_gist"),
-                _column(b, "leader_words"),
-                config,
-            ).column(0)
-            keep = pc.invert(related)
-            return b.filter(keep).select(group + ["id", "gist", "gist_words"])
 
-        schema = ", ".join(f"{g} {t}" for g, t in _GROUP_TYPES if g in group)
-        live = _checkpoint(_map(after, f"{schema}, id string, gist binary, gist_words bigint", unrelated))
-    return found.where(F.col("leaders") >= min_docs).select(*group)
+def _related_rows(group: list[str], config: str, keep_related: bool) -> Any:
+    """A batch function: rows whose member (gist, gist_words) is related
+    (``keep_related``) or unrelated to their leader (leader_gist,
+    leader_words)."""
+
+    def f(b: pa.RecordBatch) -> pa.RecordBatch:
+        related = _doublet.spark_related(
+            _column(b, "gist"),
+            _column(b, "gist_words"),
+            _column(b, "leader_gist"),
+            _column(b, "leader_words"),
+            config,
+        ).column(0)
+        if keep_related:
+            return b.filter(related).select(group + ["id"])
+        return b.filter(pc.invert(related)).select(group + ["id", "gist", "gist_words"])
+
+    return f
 
 
 _GROUP_TYPES = (("key", "bigint"), ("site", "string"))
@@ -197,14 +296,16 @@ def _furniture(docs: Any, cfg: dict[str, Any], config: str) -> Any:
     )
     postings = analysed.select("id", "site", F.explode("keys").alias("key"))
     frequent = postings.groupBy("key").count().where(F.col("count") >= min_docs).select("key")
-    members = postings.join(frequent, "key").join(analysed.select("id", "gist", "gist_words"), "id")
-    across = _leaders(members.select("key", "id", "gist", "gist_words"), ["key"], min_docs, config)
+    members = postings.join(frequent, "key")
+    gists = analysed.select("id", "gist", "gist_words")
+    across = _leaders(members.select("key", "id"), gists, ["key"], min_docs, config)
     in_site = members.where(F.col("site").isNotNull())
     frequent_in_site = (
         in_site.groupBy("key", "site").count().where(F.col("count") >= min_docs).select("key", "site")
     )
     within = _leaders(
-        in_site.join(frequent_in_site, ["key", "site"]).select("key", "site", "id", "gist", "gist_words"),
+        in_site.join(frequent_in_site, ["key", "site"]).select("key", "site", "id"),
+        gists,
         ["key", "site"],
         min_docs,
         config,
@@ -479,7 +580,7 @@ def scan(
     """
     settings = {k: v for k, v in settings.items() if v is not None}
     settings.pop("min_passage", None)
-    docs = _checkpoint(_docs(df, id_column, text_column, site_column))
+    docs = _docs(df, id_column, text_column, site_column)
     decisions, _ = _decisions(docs, settings)
     return decisions
 
@@ -505,7 +606,7 @@ def dedup(
     F = _functions()
     settings = {k: v for k, v in settings.items() if v is not None}
     settings.pop("min_passage", None)
-    docs = _checkpoint(_docs(df, id_column, text_column, site_column))
+    docs = _docs(df, id_column, text_column, site_column)
     decisions, furniture = _decisions(docs, settings)
     config = _doublet.spark_config(**settings)
     removed = decisions.where(~F.col("kept")).select(

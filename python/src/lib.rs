@@ -779,8 +779,8 @@ mod _doublet {
     #[pymodule_export]
     use super::parts::{
         spark_analyse, spark_anchor_prefix, spark_clean, spark_config, spark_decide,
-        spark_furniture, spark_hosts, spark_measure, spark_plausible, spark_related, spark_sign,
-        spark_votes,
+        spark_furniture, spark_greedy, spark_hosts, spark_measure, spark_plausible, spark_related,
+        spark_sign, spark_votes,
     };
     #[pymodule_export]
     use super::{

@@ -199,6 +199,14 @@ pub fn spark_analyse<'py>(
     out(py, b)
 }
 
+/// Row `i`'s gist: its signature (little-endian, null for none) and words.
+fn gist_at(gists: &BinaryArray, words: &Int64Array, i: usize) -> Gist {
+    Gist {
+        signature: (!gists.is_null(i)).then(|| Signature::from_values(le_u32s(gists.value(i)))),
+        words: words.value(i).max(0) as usize,
+    }
+}
+
 /// Whether each pair of holders (gists `a` and `b`) looks like copies of
 /// one text.
 #[pyfunction]
@@ -219,15 +227,85 @@ pub fn spark_related<'py>(
     );
     let (ga, gb) = (binary("gist", &ga)?, binary("gist", &gb)?);
     let (wa, wb) = (int64("gist_words", &wa)?, int64("gist_words", &wb)?);
-    let gist = |g: &BinaryArray, w: &Int64Array, i: usize| Gist {
-        signature: (!g.is_null(i)).then(|| Signature::from_values(le_u32s(g.value(i)))),
-        words: w.value(i).max(0) as usize,
-    };
     let min = plan.config.clean.corpus_related;
     let related: BooleanArray = (0..ga.len())
-        .map(|i| Some(parts::related(&gist(ga, wa, i), &gist(gb, wb, i), min)))
+        .map(|i| {
+            Some(parts::related(
+                &gist_at(ga, wa, i),
+                &gist_at(gb, wb, i),
+                min,
+            ))
+        })
         .collect();
     out(py, batch(vec![("related", Arc::new(related))])?)
+}
+
+/// The greedy visit of corpus-wide cleaning over a prefix of each block's
+/// holders: rows sorted by (`keys`, `sites`, `ids`), each run of equal
+/// (key, site) one group. In each group, a holder is a leader when it is
+/// unrelated to every earlier leader, until `corpus_min_docs` leaders. One
+/// row per group: its first row, leaders found, their ids, holders seen,
+/// and the last id seen.
+#[pyfunction]
+pub fn spark_greedy<'py>(
+    py: Python<'py>,
+    keys: AnyArray,
+    sites: AnyArray,
+    ids: AnyArray,
+    gists: AnyArray,
+    words: AnyArray,
+    config: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let plan = plan(config)?;
+    let (keys, sites, ids) = (array(keys)?, array(sites)?, array(ids)?);
+    let (gists, words) = (array(gists)?, array(words)?);
+    let keys = int64("key", &keys)?;
+    let (sites, ids) = (strings("site", &sites)?, strings("id", &ids)?);
+    let (gists, words) = (binary("gist", &gists)?, int64("gist_words", &words)?);
+    let (min_docs, min) = (
+        plan.config.clean.corpus_min_docs,
+        plan.config.clean.corpus_related,
+    );
+    let mut first = Vec::new();
+    let mut found = Vec::new();
+    let mut leader_ids = ListBuilder::new(arrow_array::builder::StringBuilder::new());
+    let mut seen = Vec::new();
+    let mut last = Vec::new();
+    let mut start = 0;
+    while start < keys.len() {
+        let group = (keys.value(start), sites.get(start));
+        let mut end = start + 1;
+        while end < keys.len() && (keys.value(end), sites.get(end)) == group {
+            end += 1;
+        }
+        let mut leaders: Vec<(usize, Gist)> = Vec::new();
+        for i in start..end {
+            if leaders.len() >= min_docs {
+                break;
+            }
+            let g = gist_at(gists, words, i);
+            if leaders.iter().all(|(_, l)| !parts::related(&g, l, min)) {
+                leaders.push((i, g));
+            }
+        }
+        first.push(start as i32);
+        found.push(leaders.len() as i64);
+        leader_ids.append_value(leaders.iter().map(|&(i, _)| ids.get(i)));
+        seen.push((end - start) as i64);
+        last.push(ids.get(end - 1));
+        start = end;
+    }
+    let last: StringArray = last.into_iter().collect();
+    out(
+        py,
+        batch(vec![
+            ("first", Arc::new(Int32Array::from(first))),
+            ("leaders", Arc::new(Int64Array::from(found))),
+            ("leader_ids", Arc::new(leader_ids.finish())),
+            ("seen", Arc::new(Int64Array::from(seen))),
+            ("last", Arc::new(last)),
+        ])?,
+    )
 }
 
 /// The furniture votes of each document on the recurring blocks it holds:

@@ -347,16 +347,27 @@ impl RecordSink {
     /// Write one object that is the whole record (the short list of
     /// removed documents).
     pub fn write_object(&mut self, object: &serde_json::Value) -> Result<()> {
-        let dest = self.dest.clone();
+        if matches!(self.kind, Kind::Copy(_)) {
+            return Err(parquet_error(
+                &self.dest,
+                "a whole object given for copied rows",
+            ));
+        }
+        self.write_json(object)
+    }
+
+    /// One JSON object to a JSON Lines output or to the spool.
+    fn write_json(&mut self, object: &impl serde::Serialize) -> Result<()> {
+        let dest = &self.dest;
         match &mut self.kind {
             Kind::Json(out) => Output::write(out, object),
             Kind::Spooled(s) => {
-                serde_json::to_writer(&mut s.spool, object).map_err(|e| io(&dest)(e.into()))?;
-                s.spool.write_all(b"\n").map_err(io(&dest))?;
+                serde_json::to_writer(&mut s.spool, object).map_err(|e| io(dest)(e.into()))?;
+                s.spool.write_all(b"\n").map_err(io(dest))?;
                 s.rows += 1;
                 Ok(())
             }
-            Kind::Copy(_) => Err(parquet_error(&dest, "a whole object given for copied rows")),
+            Kind::Copy(_) => Ok(()),
         }
     }
 
@@ -417,16 +428,7 @@ impl RecordSink {
                 obj.insert(name.to_owned(), raw);
             }
         }
-        match &mut self.kind {
-            Kind::Json(out) => Output::write(out, &obj),
-            Kind::Spooled(s) => {
-                serde_json::to_writer(&mut s.spool, &obj).map_err(|e| io(&dest)(e.into()))?;
-                s.spool.write_all(b"\n").map_err(io(&dest))?;
-                s.rows += 1;
-                Ok(())
-            }
-            Kind::Copy(_) => Ok(()),
-        }
+        self.write_json(&obj)
     }
 
     /// Finish writing: the output, ready to commit.
