@@ -96,6 +96,7 @@ def _docs(df: Any, id_column: str, text_column: str, site_column: str | None) ->
 
         docs = _map(docs, "id string, text string, site string", hosts)
     # Read once: the check below and every later stage read this.
+    _describe(df, "read")
     docs = _checkpoint(docs)
     problems = (
         docs.groupBy("id")
@@ -129,6 +130,12 @@ def _map(df: Any, schema: str, f: Any) -> Any:
 def _with(batch: pa.RecordBatch, keep: list[str], out: pa.RecordBatch) -> pa.RecordBatch:
     arrays = [_column(batch, k) for k in keep] + list(out.columns)
     return pa.RecordBatch.from_arrays(arrays, names=keep + out.schema.names)
+
+
+def _describe(df: Any, stage: str) -> None:
+    """Name the Spark jobs that follow (the UI's job descriptions), by
+    doublet stage."""
+    df.sparkSession.sparkContext.setJobDescription(f"doublet: {stage}")
 
 
 def _checkpoint(df: Any) -> Any:
@@ -291,6 +298,7 @@ def _furniture(docs: Any, cfg: dict[str, Any], config: str) -> Any:
     def analyse(b: pa.RecordBatch) -> pa.RecordBatch:
         return _with(b, ["id", "site"], _doublet.spark_analyse(_column(b, "text"), config))
 
+    _describe(docs, "furniture: block keys")
     analysed = _checkpoint(
         _map(docs, "id string, site string, keys array<bigint>, gist binary, gist_words bigint", analyse)
     )
@@ -298,6 +306,7 @@ def _furniture(docs: Any, cfg: dict[str, Any], config: str) -> Any:
     frequent = postings.groupBy("key").count().where(F.col("count") >= min_docs).select("key")
     members = postings.join(frequent, "key")
     gists = analysed.select("id", "gist", "gist_words")
+    _describe(docs, "furniture: recurring blocks")
     across = _leaders(members.select("key", "id"), gists, ["key"], min_docs, config)
     in_site = members.where(F.col("site").isNotNull())
     frequent_in_site = (
@@ -316,6 +325,7 @@ def _furniture(docs: Any, cfg: dict[str, Any], config: str) -> Any:
         .select("key", F.coalesce("across", F.lit(False)).alias("across"), F.coalesce("within", F.lit(False)).alias("within"))
     )
     recurring = _checkpoint(recurring)
+    _describe(docs, "furniture: votes")
     held = (
         postings.join(recurring.select("key"), "key")
         .groupBy("id")
@@ -366,6 +376,7 @@ def _signed(docs: Any, furniture: Any | None, config: str) -> Any:
         "id string, words bigint, judged boolean, exact binary, signature binary, "
         "bands array<bigint>, anchors array<bigint>, tau bigint, content binary"
     )
+    _describe(docs, "signing")
     return _checkpoint(_map(with_furniture, schema, sign))
 
 
@@ -467,6 +478,7 @@ def _components(edges: Any) -> Any:
     links = edges.select(F.col("a").alias("x"), F.col("b").alias("y")).unionByName(
         edges.select(F.col("b").alias("x"), F.col("a").alias("y"))
     )
+    _describe(edges, "grouping")
     links = _checkpoint(links)
     label = _checkpoint(links.groupBy("x").agg(F.least(F.col("x"), F.min("y")).alias("label")))
     while True:
@@ -515,11 +527,14 @@ def _decisions(docs: Any, settings: dict[str, Any]) -> tuple[Any, Any]:
     grouped = keyed.select("id", "exact", "judged").join(best, "exact")
     copies = grouped.where(F.col("id") != F.col("rep")).select("id", "rep")
     reps = signed.join(grouped.where((F.col("id") == F.col("rep")) & F.col("judged")).select("id"), "id")
+    _describe(docs, "exact groups")
     reps = _checkpoint(reps)
+    _describe(docs, "candidates and verification")
 
     candidates = _band_pairs(reps, cfg["max_bucket"]).unionByName(_anchor_pairs(reps, config)).distinct()
     related = _related(reps, candidates, cfg, config)
     decided = _checkpoint(_decide(related, config))
+    _describe(docs, "decisions")
 
     followed = copies.join(decided.withColumnRenamed("id", "rep"), "rep", "left").select(
         "id",
@@ -539,6 +554,7 @@ def _decisions(docs: Any, settings: dict[str, Any]) -> tuple[Any, Any]:
     decisions = _checkpoint(decided.unionByName(followed).unionByName(untouched))
 
     # Clusters are numbered by their kept document's id.
+    _describe(docs, "clusters")
     spark = docs.sparkSession
     kept = decisions.where(F.col("duplicate_of").isNull()).select("id").orderBy("id")
     numbered = spark.createDataFrame(

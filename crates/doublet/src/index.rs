@@ -622,6 +622,36 @@ mod tests {
     }
 
     #[test]
+    fn giant_buckets_pair_the_same_documents_in_any_input_order() {
+        // 3000 documents in one bucket (identical signatures), each known by
+        // its exact key; positions are a permutation of the input order.
+        let sig = Signature::from_values(vec![7; 9 * 13]);
+        let pairs_by_key = |order: &[u128]| {
+            let docs: Vec<(u32, &Signature, u128)> = order
+                .iter()
+                .enumerate()
+                .map(|(d, &k)| (d as u32, &sig, k))
+                .collect();
+            let mut by_key: Vec<(u128, u128)> = band_pairs(&docs, 9, 13, 1000)
+                .into_iter()
+                .map(|(a, b)| {
+                    let (x, y) = (order[a as usize], order[b as usize]);
+                    (x.min(y), x.max(y))
+                })
+                .collect();
+            by_key.sort_unstable();
+            by_key
+        };
+        let keys: Vec<u128> = (0..3000u128).map(|k| k * 0x9E37_79B9_7F4A_7C15).collect();
+        let mut shuffled = keys.clone();
+        shuffled.reverse();
+        shuffled.swap(5, 2000);
+        let (a, b) = (pairs_by_key(&keys), pairs_by_key(&shuffled));
+        assert_eq!(a.len(), 3000 * 8 - 36);
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn big_buckets_do_not_explode() {
         let mut members: Vec<(u128, u32)> = (0..5000)
             .map(|d| (u128::from(d * 7919 % 5000), d))
