@@ -513,6 +513,21 @@ def _decide(related: Any, config: str) -> Any:
     )
 
 
+def _settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """The engine settings of a Spark call: unset ones dropped, and those
+    that only change shared passages (not looked for here) refused when
+    they would change the output."""
+    settings = {k: v for k, v in settings.items() if v is not None}
+    if settings.get("dedup_paragraphs"):
+        raise ValueError(
+            "invalid setting `dedup_paragraphs`: doublet.spark does not look for shared "
+            "passages, so it cannot remove repeated paragraphs; use doublet.dedup or the CLI"
+        )
+    settings.pop("dedup_paragraphs", None)
+    settings.pop("min_passage", None)
+    return settings
+
+
 def _decisions(docs: Any, settings: dict[str, Any]) -> tuple[Any, Any]:
     """(decisions, furniture) for ``docs`` (id, text, site)."""
     F = _functions()
@@ -594,8 +609,8 @@ def scan(
     column's host is the site, as for ``doublet scan``. Shared passages are not
     looked for: they are not part of the decisions.
     """
-    settings = {k: v for k, v in settings.items() if v is not None}
-    settings.pop("min_passage", None)
+    settings = _settings(settings)
+    _doublet.spark_config(**settings)  # bad settings fail before any work
     docs = _docs(df, id_column, text_column, site_column)
     decisions, _ = _decisions(docs, settings)
     return decisions
@@ -620,8 +635,8 @@ def dedup(
     ``cluster``.
     """
     F = _functions()
-    settings = {k: v for k, v in settings.items() if v is not None}
-    settings.pop("min_passage", None)
+    settings = _settings(settings)
+    _doublet.spark_config(**settings)  # bad settings fail before any work
     docs = _docs(df, id_column, text_column, site_column)
     decisions, furniture = _decisions(docs, settings)
     config = _doublet.spark_config(**settings)

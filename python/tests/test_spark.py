@@ -88,6 +88,8 @@ def test_settings_are_the_cli_settings(spark, tmp_path):
     assert not differences(want, got)
     with pytest.raises(ValueError, match="keep"):
         dspark.scan(spark.createDataFrame(table.to_pandas()), keep="first")
+    with pytest.raises(ValueError, match="dedup_paragraphs"):
+        dspark.dedup(spark.createDataFrame(table.to_pandas()), dedup_paragraphs=True)
     with pytest.raises(TypeError, match="unexpected keyword"):
         dspark.scan(spark.createDataFrame(table.to_pandas()), thresold=0.5)
 
