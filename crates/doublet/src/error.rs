@@ -46,6 +46,10 @@ pub enum Error {
     /// could not be written or read back.
     #[error("temporary spill file: {0}")]
     Spill(#[source] std::io::Error),
+    /// The documents a batch is decided against could not be read
+    /// ([`crate::pipeline::prior::Prior`]).
+    #[error("{0}")]
+    Prior(String),
     /// A sketch's binary form could not be read ([`crate::DocSketch::from_bytes`]).
     #[error("malformed sketch: {0}")]
     Sketch(String),

@@ -22,15 +22,39 @@ impl Scanner {
             reuse,
             reuse_clusters,
             candidate_pairs,
+            earlier,
         } = f;
         let docs = self.docs;
         let n = docs.len();
+        // Positions from `n` on are documents decided before these
+        // (`Scanner::finish_with`): kept, and in a cluster here only when a
+        // document here duplicates them.
+        let name = |d: usize| -> &str {
+            match docs.get(d) {
+                Some(doc) => &doc.id,
+                None => &earlier[d - n].id,
+            }
+        };
+        let all = n + earlier.len();
+        let mut targets = vec![false; all];
+        for dec in &decisions[..n] {
+            if let Some(k) = dec.duplicate_of {
+                targets[k as usize] = true;
+            }
+        }
         // Clusters are numbered by their kept document's id.
-        let mut kept: Vec<u32> = (0..n as u32)
-            .filter(|&d| decisions[d as usize].kept())
+        let mut kept: Vec<u32> = (0..all as u32)
+            .filter(|&d| {
+                let d = d as usize;
+                if d < n {
+                    decisions[d].kept()
+                } else {
+                    targets[d]
+                }
+            })
             .collect();
-        kept.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
-        let mut cluster_of_kept = vec![usize::MAX; n];
+        kept.sort_by(|&a, &b| name(a as usize).cmp(name(b as usize)));
+        let mut cluster_of_kept = vec![usize::MAX; all];
         for (c, &d) in kept.iter().enumerate() {
             cluster_of_kept[d as usize] = c;
         }
@@ -50,11 +74,11 @@ impl Scanner {
             .enumerate()
             .map(|(id, (&k, mut m))| {
                 m.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
-                let mut ids = vec![docs[k as usize].id.clone()];
+                let mut ids = vec![name(k as usize).to_string()];
                 ids.extend(m.iter().map(|&d| docs[d as usize].id.clone()));
                 Cluster {
                     id,
-                    kept: docs[k as usize].id.clone(),
+                    kept: name(k as usize).to_string(),
                     members: ids,
                 }
             })
@@ -81,7 +105,7 @@ impl Scanner {
                              a_in_b: f64,
                              b_in_a: f64,
                              passages: Vec<Passage>| {
-            let (a, b, a_in_b, b_in_a, passages) = if docs[a].id <= docs[b].id {
+            let (a, b, a_in_b, b_in_a, passages) = if name(a) <= name(b) {
                 (a, b, a_in_b, b_in_a, passages)
             } else {
                 let mut swapped: Vec<Passage> =
@@ -90,8 +114,8 @@ impl Scanner {
                 (b, a, b_in_a, a_in_b, swapped)
             };
             pairs.push(PairReport {
-                a: docs[a].id.clone(),
-                b: docs[b].id.clone(),
+                a: name(a).to_string(),
+                b: name(b).to_string(),
                 relation,
                 jaccard: round(j),
                 a_in_b: round(a_in_b),
@@ -114,7 +138,7 @@ impl Scanner {
                 Vec::new(),
             );
         }
-        for (d, &r) in rep.iter().enumerate() {
+        for (d, &r) in rep.iter().enumerate().take(n) {
             if r as usize != d {
                 push_pair(
                     r as usize,
@@ -145,6 +169,10 @@ impl Scanner {
         pairs.sort_by(|x, y| (&x.a, &x.b).cmp(&(&y.a, &y.b)));
         stats.related_pairs = pairs.len();
 
+        let duplicate_of: Vec<Option<String>> = decisions[..n]
+            .iter()
+            .map(|dec| dec.duplicate_of.map(|k| name(k as usize).to_string()))
+            .collect();
         let documents: Vec<DocumentReport> = docs
             .into_iter()
             .enumerate()
@@ -200,10 +228,8 @@ impl Scanner {
             })
             .collect();
         let mut documents = documents;
-        for d in 0..n {
-            if let Some(k) = decisions[d].duplicate_of {
-                documents[d].duplicate_of = Some(documents[k as usize].id.clone());
-            }
+        for (doc, dup) in documents.iter_mut().zip(duplicate_of) {
+            doc.duplicate_of = dup;
         }
         for doc in &documents {
             stats.bytes += doc.bytes;
@@ -254,4 +280,6 @@ pub(super) struct Findings<'a> {
     pub(super) reuse: &'a [Reuse],
     pub(super) reuse_clusters: Vec<ReuseCluster>,
     pub(super) candidate_pairs: usize,
+    /// Documents decided before these, at positions from `sketches.len()` on.
+    pub(super) earlier: &'a [super::prior::Earlier],
 }

@@ -44,6 +44,7 @@ mod furniture;
 mod offsets;
 pub mod parts;
 mod passages;
+pub mod prior;
 mod resolve;
 mod sign;
 mod store;
@@ -52,6 +53,7 @@ use crate::sign::{DocSketch, Signer};
 use analyse::{analyse, Analysed, Content, Words};
 use build::Findings;
 use passages::passages_between;
+use prior::{BlockEvidence, Decided, Prior};
 
 /// Streams documents in and produces the report.
 ///
@@ -318,15 +320,35 @@ impl Scanner {
     ///
     /// Fails only when the spill file ([`with_spill`](Self::with_spill))
     /// cannot be read back.
-    pub fn finish(mut self) -> Result<Report> {
+    pub fn finish(self) -> Result<Report> {
+        self.run(None).map(|d| d.report)
+    }
+
+    /// Decide the documents pushed (a batch) against documents decided
+    /// before them, which `prior` describes, as one scan of those and the
+    /// batch would decide the batch under the keep-first policy; the
+    /// batch's documents take the places from `first_seq` on, in push
+    /// order. Returns the batch's report and what to store of each of its
+    /// documents. Refuses (`Error::Config`) another keep policy and shared
+    /// passages, which the earlier documents cannot take part in.
+    pub fn finish_with(self, prior: &dyn Prior, first_seq: u64) -> Result<Decided> {
+        prior::check(&self)?;
+        self.run(Some((prior, first_seq)))
+    }
+
+    fn run(mut self, prior: Option<(&dyn Prior, u64)>) -> Result<Decided> {
         let plan = self.plan.clone();
         let cfg = &plan.config;
         let n = self.docs.len();
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
+        let (mut blocks, mut gists) = (Vec::new(), Vec::new());
         if cfg.clean.enabled {
             self.enter(Stage::Furniture);
-            self.corpus_furniture();
+            match prior {
+                None => self.corpus_furniture(),
+                Some((p, first)) => (blocks, gists) = self.furniture_against(p, first)?,
+            }
         }
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(cfg)).collect();
         self.enter(Stage::Signing);
@@ -361,12 +383,18 @@ impl Scanner {
         }
 
         let keys: Vec<Option<u128>> = sketches.iter().map(|s| s.exact).collect();
-        let rep = index::exact_groups(&keys, &rank);
+        let mut rep = index::exact_groups(&keys, &rank);
+        // Groups whose content an earlier document holds follow it.
+        let copies = match prior {
+            Some((p, _)) => prior::earlier_copies(p, &keys, &rep)?,
+            None => Vec::new(),
+        };
+        let copied = |d: usize| copies.get(d).is_some_and(|c| c.is_some());
 
         let reps: Vec<u32> = (0..n as u32)
             .filter(|&d| {
                 let d = d as usize;
-                rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d]
+                rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d] && !copied(d)
             })
             .collect();
         let signed: Vec<(u32, &DocSketch)> =
@@ -382,7 +410,41 @@ impl Scanner {
         drop(signed);
 
         self.enter(Stage::Verifying);
-        let verified = self.verify(&candidates);
+        let mut verified = self.verify(&candidates);
+        let mut candidate_pairs = candidates.len();
+        // Earlier documents take part from position `n` on, ahead of the
+        // batch in keep order.
+        let mut earlier: Vec<prior::Earlier> = Vec::new();
+        if let Some((p, _)) = prior {
+            let measured = self.measure_against(p, &reps, &sketches)?;
+            candidate_pairs += measured.iter().map(|m| m.1.len()).sum::<usize>();
+            earlier.extend(
+                measured
+                    .iter()
+                    .flat_map(|m| m.1.iter().map(|x| x.earlier.clone())),
+            );
+            for c in copies.iter().flatten() {
+                earlier.push(c.holder.clone());
+                earlier.extend(c.removed.iter().map(|r| r.0.clone()));
+            }
+            earlier.sort_unstable();
+            earlier.dedup();
+            let at = |e: &prior::Earlier| (n + earlier.binary_search(e).unwrap_or(0)) as u32;
+            for (d, found) in &measured {
+                verified.extend(found.iter().map(|m| Verified {
+                    a: *d,
+                    b: at(&m.earlier),
+                    overlap: m.overlap,
+                }));
+            }
+            rep.extend(n as u32..(n + earlier.len()) as u32);
+            for (d, c) in copies.iter().enumerate() {
+                if let Some(c) = c {
+                    rep[d] = at(&c.holder);
+                }
+            }
+            order.splice(0..0, n as u32..(n + earlier.len()) as u32);
+        }
         let t = plan.thresholds;
         let related: Vec<Verified> = verified
             .into_iter()
@@ -404,7 +466,14 @@ impl Scanner {
             };
             order.par_sort_by(|&x, &y| parts::most_complete_first(key(x), key(y)));
         }
-        let decisions = group::decide(&order, &rep, &related, t);
+        let mut decisions = group::decide(&order, &rep, &related, t);
+        // A copy of an earlier removed document is removed as it was.
+        for (d, c) in copies.iter().enumerate() {
+            if let Some(Some((target, relation, j, c))) = c.as_ref().map(|c| c.removed.as_ref()) {
+                let target = (n + earlier.binary_search(target).unwrap_or(0)) as u32;
+                decisions[d] = prior::follow(target, *relation, *j, *c);
+            }
+        }
         if cfg.min_passage > 0 {
             self.enter(Stage::Passages);
         }
@@ -421,7 +490,10 @@ impl Scanner {
         if cfg.dedup_paragraphs {
             self.dedup_paragraphs(&order, &decisions);
         }
-
+        let entries = match prior {
+            Some(_) => self.entries(&sketches, &judged, &rep, &decisions, gists),
+            None => Vec::new(),
+        };
         let findings = Findings {
             sketches: &sketches,
             judged: &judged,
@@ -430,13 +502,19 @@ impl Scanner {
             related: &related,
             reuse: &reuse,
             reuse_clusters: clusters.report,
-            candidate_pairs: candidates.len(),
+            candidate_pairs,
+            earlier: &earlier,
         };
         if let Some(e) = self.store.failure() {
             return Err(Error::Spill(e));
         }
         self.enter(Stage::Report);
-        Ok(self.build_report(plan.config.clone(), findings))
+        blocks.sort_by_key(|b: &BlockEvidence| b.key);
+        Ok(Decided {
+            report: self.build_report(plan.config.clone(), findings),
+            entries,
+            blocks,
+        })
     }
 }
 
