@@ -340,7 +340,7 @@ pub(crate) fn encode_tokens(tokens: &[u32]) -> Vec<u8> {
 }
 
 pub(crate) fn decode_tokens(bytes: &[u8]) -> Result<Vec<u32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return Err(Error::Corrupt("content record is truncated".into()));
     }
     Ok(bytes

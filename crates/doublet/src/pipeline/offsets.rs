@@ -35,7 +35,7 @@ impl Offsets {
     /// Record the next token's range (`start >= ` the previous `end`).
     pub(super) fn push(&mut self, start: u32, end: u32) {
         let i = self.lens.len() as u32;
-        if self.lens.len() % STRIDE == 0 {
+        if self.lens.len().is_multiple_of(STRIDE) {
             self.checkpoints.push(start);
         }
         let mut put = |list: &mut Vec<u8>, which: u32, v: u32| {

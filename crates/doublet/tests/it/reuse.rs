@@ -24,7 +24,7 @@ fn site(i: usize) -> Site {
             "This story was published by {name}, an independent paper serving the valley since {}.",
             1850 + i
         ),
-        appeal: (i % 3 == 0).then(|| {
+        appeal: i.is_multiple_of(3).then(|| {
             format!(
                 "{name} has reported on the life of the valley for more than a century, and we want \
                  to keep our journalism open to everyone who needs it. If you value what we do, please \
@@ -67,9 +67,9 @@ fn reuse_corpus(n: usize) -> (Vec<Document>, HashMap<String, String>, Vec<String
     for i in 0..n {
         let id = format!("d{i:05}");
         let s = &sites[(rng.next() % sites.len() as u64) as usize];
-        if !originals.is_empty() && rng.next() % 5 == 0 {
+        if !originals.is_empty() && rng.next().is_multiple_of(5) {
             let (src, paras) = &originals[(rng.next() % originals.len() as u64) as usize];
-            let truncated = rng.next() % 2 == 0;
+            let truncated = rng.next().is_multiple_of(2);
             let shown = if truncated {
                 &paras[..paras.len().div_ceil(2).max(2).min(paras.len())]
             } else {
@@ -79,7 +79,7 @@ fn reuse_corpus(n: usize) -> (Vec<Document>, HashMap<String, String>, Vec<String
             family.insert(id, src.clone());
             continue;
         }
-        let compilation = rng.next() % 7 == 0;
+        let compilation = rng.next().is_multiple_of(7);
         let (own, pooled) = if compilation {
             (1, 4 + (rng.next() % 3) as usize)
         } else {
