@@ -22,6 +22,136 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run scan and measure its grouping against labelled truth.
     Eval(EvalArgs),
+    /// A persistent index: decide each new batch against everything kept before.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Serve an index over HTTP: POST /v1/query and /v1/add, GET /v1/stats and /healthz.
+    Serve(ServeArgs),
+}
+
+/// `doublet index ...`
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Create an index in a new or empty folder; its settings are fixed from now on.
+    Create(IndexCreateArgs),
+    /// Decide documents against the index and store them (keep first: earlier documents stay).
+    Add(IndexAddArgs),
+    /// Decide documents against the index as `add` would; store nothing.
+    Query(IndexQueryArgs),
+    /// Counts, settings and size on disk.
+    Stats(IndexDirArgs),
+    /// Forget documents older than a given age.
+    Evict(IndexEvictArgs),
+    /// Rewrite the store without the space evicted records left (needs the index to itself).
+    Compact(IndexDirArgs),
+    /// Check that the index's tables agree with one another.
+    Check(IndexDirArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IndexCreateArgs {
+    /// The index folder (created; must be new or empty).
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub tuning: Tuning,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexDirArgs {
+    /// The index folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexAddArgs {
+    /// The index folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+    /// Field holding each document's time (RFC 3339, a date, or Unix seconds), which
+    /// `evict --older-than` ages it by [default: the time it was added].
+    #[arg(long, value_name = "NAME")]
+    pub time_field: Option<String>,
+    /// Print the batch's JSON report (doublet.report/1) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexQueryArgs {
+    /// The index folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    #[command(flatten)]
+    pub common: Common,
+    /// Print the batch's JSON report (doublet.report/1) instead of the summary.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct IndexEvictArgs {
+    /// The index folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Forget documents older than this: a number and a unit, s, m, h, d or w (e.g. 30d).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: u64,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The index folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:7474", value_name = "ADDR:PORT")]
+    pub listen: String,
+    /// Largest request body accepted.
+    #[arg(long, default_value = "64MiB", value_name = "SIZE", value_parser = parse_size)]
+    pub max_body: u64,
+    /// Most documents accepted in one request.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_documents: usize,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Worker threads for deciding documents (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+}
+
+/// An age such as `30d`, `12h`, `90m`, `45s`, `2w`, in seconds.
+fn parse_age(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number and a unit, e.g. 30d"))?;
+    let scale = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => {
+            return Err(format!(
+                "{s:?}: the unit is one of s, m, h, d, w (e.g. 30d)"
+            ))
+        }
+    };
+    n.checked_mul(scale)
+        .ok_or_else(|| format!("{s:?} is too long an age"))
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]

@@ -272,6 +272,8 @@ struct Batch {
     docs: Vec<Document>,
     origins: Vec<Origin>,
     fingerprints: Vec<u64>,
+    /// Each document's time (`--time-field`), when one is named.
+    times: Vec<Option<i64>>,
     bytes: usize,
     skipped: Vec<Skipped>,
     /// Records without an id field, named by their place (`FILE:LINE`),
@@ -286,6 +288,7 @@ impl Batch {
             docs: Vec::with_capacity(capacity),
             origins: Vec::new(),
             fingerprints: Vec::new(),
+            times: Vec::new(),
             bytes: 0,
             skipped: Vec::new(),
             placed: 0,
@@ -300,8 +303,23 @@ impl Batch {
 /// the previous batch on the worker pool; the channel holds at most two
 /// batches, so memory stays bounded by the batch size.
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
+    let scanner = Scanner::new(config)?;
+    scan_with(inputs, scanner, resources, None, |s, _| Ok(s.finish()?))
+}
+
+/// Read every input into `scanner` and let `finish` produce the report
+/// from it (the `doublet index` commands decide against an index there),
+/// with each document's value of `time_field` as Unix seconds, in input
+/// order, when one is named (a record whose field is missing or not a
+/// time stops the run, naming it).
+pub fn scan_with(
+    inputs: &Inputs,
+    mut scanner: Scanner,
+    resources: &Resources,
+    time_field: Option<&str>,
+    finish: impl FnOnce(Scanner, Vec<Option<i64>>) -> Result<Report>,
+) -> Result<Report> {
     crate::memory::phase(Phase::Reading);
-    let mut scanner = Scanner::new(config)?;
     // Tokens and byte ranges wait for the corpus-wide stages in memory up
     // to an eighth of the memory budget, or a quarter of the machine's
     // memory without one, and past that in an unlinked temporary file.
@@ -331,7 +349,10 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         .site_field
         .clone()
         .unwrap_or_else(|| "url".to_owned());
-    let records = inputs.records_warning(true, Some(vec![site_path]));
+    let mut wanted = vec![site_path];
+    wanted.extend(time_field.map(str::to_owned));
+    let records = inputs.records_warning(true, Some(wanted));
+    let mut times: Vec<Option<i64>> = Vec::new();
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
     std::thread::scope(|scope| -> Result<()> {
@@ -391,6 +412,25 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
                 batch
                     .fingerprints
                     .push(fingerprint(&record.id, &record.text));
+                if let Some(field) = time_field {
+                    match doublet_io::settings::time_of(record.extra.as_ref(), field) {
+                        Ok(t) => batch.times.push(Some(t)),
+                        Err(reason) => {
+                            let message = format!("--time-field {field:?}: {reason}");
+                            let o = &record.origin;
+                            let path = o.path.clone();
+                            let _ = tx.send(Err(match o.row {
+                                Some(row) => doublet_io::Error::Row { path, row, message },
+                                None => doublet_io::Error::Line {
+                                    path,
+                                    line: o.line.unwrap_or(0),
+                                    message,
+                                },
+                            }));
+                            return;
+                        }
+                    }
+                }
                 batch.origins.push(record.origin);
                 let site = site_of(record.extra.as_ref(), site_field);
                 let doc = Document::new(record.id, record.text);
@@ -421,6 +461,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
             skipped.extend(batch.skipped);
             origins.extend(batch.origins);
             fingerprints.extend(batch.fingerprints);
+            times.extend(batch.times);
             scanner.push(batch.docs).map_err(|e| match e {
                 doublet::Error::DuplicateId { id, first, second } => {
                     anyhow::anyhow!(
@@ -461,7 +502,7 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
         Ok(())
     })?;
     crate::memory::phase(Phase::Comparing);
-    let mut report = scanner.finish()?;
+    let mut report = finish(scanner, times)?;
     if timings {
         let at = started.elapsed().as_secs_f64();
         eprintln!("doublet: {at:9.2} s  report built");

@@ -29,6 +29,8 @@ fn run() -> anyhow::Result<()> {
         args::Command::Dedup(a) => commands::dedup::run(a),
         args::Command::Compare(a) => commands::compare::run(a),
         args::Command::Eval(a) => commands::eval::run(a),
+        args::Command::Index(c) => commands::index::run(c),
+        args::Command::Serve(a) => commands::serve::run(a),
     }
 }
 

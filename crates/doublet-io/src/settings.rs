@@ -220,3 +220,33 @@ mod tests {
         assert_eq!(host_of("https:///x"), None);
     }
 }
+
+/// A record's time from field `field` (a dotted path) as Unix seconds: an
+/// RFC 3339 timestamp (`2026-12-03T10:00:00Z`, any offset), a date
+/// (`2026-12-03`, midnight UTC), or a number of seconds since 1970.
+pub fn time_of(extra: Option<&crate::RawObject>, field: &str) -> Result<i64, String> {
+    let value = extra
+        .and_then(|e| e.get_path(field))
+        .ok_or_else(|| "the field is missing".to_owned())?;
+    let raw = value.get();
+    if let Ok(n) = raw.parse::<f64>() {
+        if n.is_finite() && n.abs() < 1e15 {
+            return Ok(n.floor() as i64);
+        }
+        return Err(format!("{raw} is not a time in seconds"));
+    }
+    let text: String = serde_json::from_str(raw).map_err(|_| format!("{raw} is not a time"))?;
+    if let Ok(t) = text.parse::<jiff::Timestamp>() {
+        return Ok(t.as_second());
+    }
+    if let Ok(d) = text.parse::<jiff::civil::Date>() {
+        return d
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp().as_second())
+            .map_err(|e| e.to_string());
+    }
+    Err(format!(
+        "{text:?} is not an RFC 3339 time (2026-12-03T10:00:00Z), a date (2026-12-03) \
+         or seconds since 1970"
+    ))
+}

@@ -3,7 +3,9 @@
 pub mod compare;
 pub mod dedup;
 pub mod eval;
+pub mod index;
 pub mod scan;
+pub mod serve;
 
 use std::path::Path;
 

@@ -6,6 +6,7 @@ mod errors;
 mod eval;
 mod hostile;
 mod html;
+mod index;
 mod inputs;
 mod limits;
 mod lossless;

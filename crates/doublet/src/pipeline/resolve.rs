@@ -88,7 +88,13 @@ mod tests {
         let candidates: Vec<(u32, u32)> = (0..2000u32)
             .flat_map(|a| (1..4).map(move |k| (a, a + k)))
             .collect();
-        let words = |d: u32| if d.is_multiple_of(7) { VERIFY_WORDS } else { 1 << 16 };
+        let words = |d: u32| {
+            if d.is_multiple_of(7) {
+                VERIFY_WORDS
+            } else {
+                1 << 16
+            }
+        };
         let parts = chunks(&candidates, words);
         assert_eq!(parts.concat(), candidates);
         for p in &parts {
