@@ -27,7 +27,7 @@
 //! | `ids` | id → seq |
 //! | `exact` | exact key → its first holder and that holder's decision |
 //! | `bands` | LSH band key → (exact key, seq) of kept documents |
-//! | `anchors` | anchor hash → seq of kept documents |
+//! | `anchors` | anchor hash → (seq, τ, anchor count) of kept documents |
 //! | `sketches` | seq → the kept document's sketch (binary form) |
 //! | `content` | seq → its content tokens (what verification shingles) |
 //! | `gists` | seq → signature before corpus-wide cleaning, of block holders |
@@ -65,7 +65,11 @@ const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 const IDS: TableDefinition<&str, u64> = TableDefinition::new("ids");
 const EXACT: TableDefinition<u128, &[u8]> = TableDefinition::new("exact");
 const BANDS: MultimapTableDefinition<u64, (u128, u64)> = MultimapTableDefinition::new("bands");
-const ANCHORS: MultimapTableDefinition<u64, u64> = MultimapTableDefinition::new("anchors");
+/// Anchor hash → (seq, the holder's anchor threshold τ, its anchor count):
+/// enough to judge most pairs' plausibility without reading the holder's
+/// sketch.
+const ANCHORS: MultimapTableDefinition<u64, (u64, u64, u32)> =
+    MultimapTableDefinition::new("anchors");
 const SKETCHES: TableDefinition<u64, &[u8]> = TableDefinition::new("sketches");
 const CONTENT: TableDefinition<u64, &[u8]> = TableDefinition::new("content");
 const GISTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gists");
@@ -325,6 +329,10 @@ impl Index {
             let mut blocks = tx.open_table(BLOCKS)?;
             let mut counters = tx.open_table(COUNTERS)?;
             let (mut kept, mut candidates) = (0u64, 0u64);
+            // Postings are inserted in key order: neighbouring keys share
+            // pages, so a batch touches each page of the tree once.
+            let mut band_postings: Vec<(u64, (u128, u64))> = Vec::new();
+            let mut anchor_postings: Vec<(u64, (u64, u64, u32))> = Vec::new();
             for (i, (doc, entry)) in report.documents.iter().zip(&decided.entries).enumerate() {
                 let seq = first + i as u64;
                 let record = DocRecord {
@@ -372,18 +380,26 @@ impl Index {
                     let key = sketch.exact.unwrap_or(0);
                     if let Some(sig) = &sketch.signature {
                         for b in 0..self.plan.bands {
-                            bands.insert(sig.band_key(b, self.plan.rows), (key, seq))?;
+                            band_postings.push((sig.band_key(b, self.plan.rows), (key, seq)));
                         }
                     }
-                    for &h in &sketch.anchors.hashes {
-                        anchors.insert(h, seq)?;
-                    }
+                    let a = &sketch.anchors;
+                    let n = a.hashes.len() as u32;
+                    anchor_postings.extend(a.hashes.iter().map(|&h| (h, (seq, a.tau, n))));
                     sketches.insert(seq, lean(sketch).to_bytes().as_slice())?;
                     content.insert(seq, codec::encode_tokens(tokens).as_slice())?;
                 }
                 if let Some(g) = &entry.gist {
                     gists.insert(seq, codec::encode_gist(g).as_slice())?;
                 }
+            }
+            band_postings.sort_unstable();
+            for (k, v) in band_postings {
+                bands.insert(k, v)?;
+            }
+            anchor_postings.sort_unstable();
+            for (k, v) in anchor_postings {
+                anchors.insert(k, v)?;
             }
             for b in &decided.blocks {
                 blocks.insert(b.key, codec::encode_history(&b.history).as_slice())?;
@@ -488,8 +504,9 @@ impl Index {
                             bands.remove(sig.band_key(b, self.plan.rows), (key, *seq))?;
                         }
                     }
-                    for &h in &sketch.anchors.hashes {
-                        anchors.remove(h, *seq)?;
+                    let a = &sketch.anchors;
+                    for &h in &a.hashes {
+                        anchors.remove(h, (*seq, a.tau, a.hashes.len() as u32))?;
                     }
                     content.remove(*seq)?;
                 }
@@ -590,7 +607,7 @@ impl Index {
                     }
                 }
                 for &h in &sketch.anchors.hashes {
-                    if !anchors.get(h)?.any(|v| v.is_ok_and(|v| v.value() == seq)) {
+                    if !anchors.get(h)?.any(|v| v.is_ok_and(|v| v.value().0 == seq)) {
                         problems.push(format!("document {:?}: an anchor is missing", r.id));
                         break;
                     }
@@ -721,11 +738,16 @@ impl<'a> Snapshot<'a> {
                 }
             }
         }
+        // Shared anchors per holder, from the postings of this document's
+        // anchors; those held by more than `anchor_max_df` are skipped, as
+        // in a scan, and counted, since the pair's full count includes them.
         let anchors = self.tx.open_multimap_table(ANCHORS)?;
-        let mut shared: Vec<u64> = Vec::new();
+        let mut shared: Vec<(u64, u64, u32)> = Vec::new();
+        let mut skipped = 0;
         for &h in &sketch.anchors.hashes {
             let holders = anchors.get(h)?;
             if holders.len() as usize > cfg.anchor_max_df {
+                skipped += 1;
                 continue;
             }
             for s in holders {
@@ -733,17 +755,41 @@ impl<'a> Snapshot<'a> {
             }
         }
         shared.sort_unstable();
-        shared.dedup();
-        let sketches = self.tx.open_table(SKETCHES)?;
-        let own = (sketch.anchors.tau, sketch.anchors.hashes.as_slice());
-        for s in shared {
-            let Some(bytes) = sketches.get(s)? else {
+        let own = &sketch.anchors;
+        let mut sketches = None;
+        for run in shared.chunk_by(|a, b| a.0 == b.0) {
+            let (seq, tau, n) = run[0];
+            let count = run.len();
+            // Below both thresholds (see `index::plausible_anchors`): a
+            // holder sampled at or below this document's τ has all its
+            // anchors below it, so its count is known.
+            if tau <= own.tau {
+                let least = own.hashes.partition_point(|&h| h < tau).min(n as usize);
+                if least == 0 {
+                    continue;
+                }
+                let need = dindex::needed(least, cfg.containment);
+                if count >= need {
+                    out.push(seq);
+                    continue;
+                }
+                if count + skipped < need {
+                    continue;
+                }
+            }
+            // Otherwise the holder's own anchors decide.
+            let table = match &sketches {
+                Some(t) => t,
+                None => sketches.insert(self.tx.open_table(SKETCHES)?),
+            };
+            let Some(bytes) = table.get(seq)? else {
                 continue;
             };
             let other = DocSketch::from_bytes(bytes.value())?;
             let theirs = (other.anchors.tau, other.anchors.hashes.as_slice());
-            if dindex::plausible_anchors(own, theirs, cfg.containment) {
-                out.push(s);
+            if dindex::plausible_anchors((own.tau, own.hashes.as_slice()), theirs, cfg.containment)
+            {
+                out.push(seq);
             }
         }
         out.sort_unstable();

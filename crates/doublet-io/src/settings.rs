@@ -205,22 +205,6 @@ pub fn physical_memory() -> usize {
     4 << 30
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn hosts_of_urls() {
-        assert_eq!(
-            host_of("https://user@News.Example:8080/a?b").as_deref(),
-            Some("news.example")
-        );
-        assert_eq!(host_of("http://[::1]:80/x").as_deref(), Some("[::1]"));
-        assert_eq!(host_of("example.org/page").as_deref(), Some("example.org"));
-        assert_eq!(host_of("https:///x"), None);
-    }
-}
-
 /// A record's time from field `field` (a dotted path) as Unix seconds: an
 /// RFC 3339 timestamp (`2026-12-03T10:00:00Z`, any offset), a date
 /// (`2026-12-03`, midnight UTC), or a number of seconds since 1970.
@@ -249,4 +233,39 @@ pub fn time_of(extra: Option<&crate::RawObject>, field: &str) -> Result<i64, Str
         "{text:?} is not an RFC 3339 time (2026-12-03T10:00:00Z), a date (2026-12-03) \
          or seconds since 1970"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_of_urls() {
+        assert_eq!(
+            host_of("https://user@News.Example:8080/a?b").as_deref(),
+            Some("news.example")
+        );
+        assert_eq!(host_of("http://[::1]:80/x").as_deref(), Some("[::1]"));
+        assert_eq!(host_of("example.org/page").as_deref(), Some("example.org"));
+        assert_eq!(host_of("https:///x"), None);
+    }
+
+    #[test]
+    fn times_read_as_rfc3339_dates_or_seconds() {
+        let obj = |v: &str| {
+            let mut o = crate::RawObject::default();
+            o.insert(
+                "t".into(),
+                serde_json::value::RawValue::from_string(v.into()).unwrap(),
+            );
+            o
+        };
+        let at = |v: &str| time_of(Some(&obj(v)), "t");
+        assert_eq!(at("\"1970-01-02T00:00:00Z\""), Ok(86_400));
+        assert_eq!(at("\"1970-01-02T01:00:00+01:00\""), Ok(86_400));
+        assert_eq!(at("\"1970-01-03\""), Ok(172_800));
+        assert_eq!(at("86400.9"), Ok(86_400));
+        assert!(at("\"yesterday\"").unwrap_err().contains("RFC 3339"));
+        assert!(time_of(None, "t").unwrap_err().contains("missing"));
+    }
 }

