@@ -24,6 +24,7 @@
 //! | accuracy against labelled truth | [`eval`] |
 //! | every hash seed and constant, versioned | [`seeds`] |
 //! | orchestration | [`pipeline`] |
+//! | a batch decided against earlier documents (a persistent index) | [`pipeline::prior`] |
 //!
 //! ```
 //! use doublet::{Config, Document, Scanner};
