@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     // Outputs are written under temporary names and renamed when complete;
     // on a signal, delete the unfinished ones before exiting.
     let _ = ctrlc::set_handler(|| {
+        commands::index::on_interrupt();
         doublet_io::remove_unfinished();
         eprintln!("doublet: interrupted; unfinished outputs removed");
         std::process::exit(130);

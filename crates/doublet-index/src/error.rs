@@ -12,13 +12,13 @@ pub enum Error {
     #[error(transparent)]
     Engine(#[from] doublet::Error),
     /// No index at the path.
-    #[error("{0}: no doublet index here (create one with `doublet index create`)")]
+    #[error("{}: no doublet index here (create one with `doublet index create`)", .0.display())]
     Missing(PathBuf),
     /// An index already exists where one was to be created.
-    #[error("{0}: an index already exists here")]
+    #[error("{}: an index already exists here", .0.display())]
     Exists(PathBuf),
     /// The index was written by a doublet that stores it otherwise.
-    #[error("{path}: {reason}")]
+    #[error("{}: {reason}", path.display())]
     Format {
         /// The index folder.
         path: PathBuf,
@@ -27,25 +27,31 @@ pub enum Error {
     },
     /// Another process (a running `doublet serve`, or another command) has
     /// the index open.
-    #[error("{0}: the index is in use by another process (a running `doublet serve`?)")]
+    #[error("{}: the index is in use by another process (a running `doublet serve`?)", .0.display())]
     InUse(PathBuf),
-    /// A document id the index already holds.
-    #[error("document id {0:?} is already in the index")]
-    DuplicateId(String),
+    /// Document ids the index already holds: the first by id, and how
+    /// many more.
+    #[error("document id {id:?} is already in the index{}", if *more > 0 { format!(" (and {more} more of this batch's ids)") } else { String::new() })]
+    DuplicateId {
+        /// The first such id.
+        id: String,
+        /// How many more the batch holds.
+        more: usize,
+    },
     /// A stored record could not be read.
     #[error("the index is damaged: {0}")]
     Corrupt(String),
     /// The store failed.
     #[error("index store: {0}")]
     Store(String),
-    /// Reading or writing the index's files.
-    #[error("{path}: {source}")]
+    /// Reading or writing the index's files (the cause is in the
+    /// message, not a source, so it is printed once).
+    #[error("{}: {cause}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
         /// The failure.
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -55,7 +61,7 @@ impl Error {
     pub fn is_input_error(&self) -> bool {
         matches!(
             self,
-            Error::DuplicateId(_)
+            Error::DuplicateId { .. }
                 | Error::Engine(doublet::Error::DuplicateId { .. })
                 | Error::Engine(doublet::Error::Limit(_))
         )

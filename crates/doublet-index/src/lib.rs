@@ -75,6 +75,9 @@ const CONTENT: TableDefinition<u64, &[u8]> = TableDefinition::new("content");
 const GISTS: TableDefinition<u64, &[u8]> = TableDefinition::new("gists");
 const BLOCKS: TableDefinition<u64, &[u8]> = TableDefinition::new("blocks");
 const COUNTERS: TableDefinition<&str, u64> = TableDefinition::new("counters");
+/// The settings `meta.json` held when the index was created, so that an
+/// edited `meta.json` is refused rather than silently changing results.
+const SETTINGS: TableDefinition<&str, &str> = TableDefinition::new("settings");
 
 /// What `meta.json` holds: fixed when the index is created.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -149,9 +152,9 @@ impl std::fmt::Debug for Index {
 const CACHE: usize = 256 << 20;
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io {
+    move |cause| Error::Io {
         path: path.to_path_buf(),
-        source,
+        cause,
     }
 }
 
@@ -198,6 +201,9 @@ impl Index {
             tx.open_table(GISTS)?;
             tx.open_table(BLOCKS)?;
             tx.open_table(COUNTERS)?;
+            let config =
+                serde_json::to_string(&meta.config).map_err(|e| Error::Store(e.to_string()))?;
+            tx.open_table(SETTINGS)?.insert("config", config.as_str())?;
         }
         tx.commit()?;
         // meta.json last, through a rename: a folder with it holds a whole index.
@@ -232,6 +238,25 @@ impl Index {
             }
             Err(e) => return Err(e.into()),
         };
+        let recorded: Option<String> = {
+            let tx = db.begin_read()?;
+            let table = tx.open_table(SETTINGS)?;
+            let value = table.get("config")?.map(|v| v.value().to_owned());
+            value
+        };
+        let same = recorded
+            .as_deref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r).ok())
+            .zip(serde_json::to_value(&meta.config).ok())
+            .is_some_and(|(a, b)| a == b);
+        if !same {
+            return Err(Error::Format {
+                path: dir.join(META),
+                reason: "its settings differ from those the index was created with; \
+                         settings cannot change after `doublet index create`"
+                    .into(),
+            });
+        }
         let plan = Plan::new(meta.config.clone())?;
         Ok(Index {
             dir: dir.to_path_buf(),
@@ -248,7 +273,16 @@ impl Index {
         let text = match std::fs::read_to_string(&path) {
             Ok(t) => t,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                return Err(Error::Missing(dir.to_path_buf()))
+                if dir.join(STORE).exists() {
+                    return Err(Error::Format {
+                        path: dir.to_path_buf(),
+                        reason: format!(
+                            "{STORE} without {META}: an index whose creation did not finish; \
+                             remove the folder and create the index again"
+                        ),
+                    });
+                }
+                return Err(Error::Missing(dir.to_path_buf()));
             }
             Err(e) => return Err(io(&path)(e)),
         };
@@ -304,15 +338,37 @@ impl Index {
     /// addition. Nothing is stored when it fails; when it returns, the
     /// batch is on disk.
     pub fn add(&self, scanner: Scanner, times: &[Option<i64>], now: i64) -> Result<Report> {
-        let _writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
+        self.prepare(scanner, times, now)?.commit()
+    }
+
+    /// [`add`](Self::add) up to its commit: the batch decided and written
+    /// into a transaction that [`Pending::commit`] makes durable (and
+    /// dropping it discards). Other adds wait until then.
+    pub fn prepare(
+        &self,
+        scanner: Scanner,
+        times: &[Option<i64>],
+        now: i64,
+    ) -> Result<Pending<'_>> {
+        let writer = self.writer.lock().unwrap_or_else(|p| p.into_inner());
         let snapshot = Snapshot::new(self)?;
         let first = snapshot.counter("next_seq")?;
-        let decided = scanner.finish_with(&snapshot, first)?;
-        for doc in &decided.report.documents {
-            if snapshot.seq_of(&doc.id)?.is_some() {
-                return Err(Error::DuplicateId(doc.id.clone()));
-            }
+        // Ids the index holds are refused before any work is done.
+        let held: Vec<&str> = scanner
+            .ids()
+            .filter_map(|id| match snapshot.seq_of(id) {
+                Ok(Some(_)) => Some(Ok(id)),
+                Ok(None) => None,
+                Err(e) => Some(Err(e)),
+            })
+            .collect::<Result<_>>()?;
+        if let Some(first) = held.iter().min() {
+            return Err(Error::DuplicateId {
+                id: first.to_string(),
+                more: held.len() - 1,
+            });
         }
+        let decided = scanner.finish_with(&snapshot, first)?;
         drop(snapshot);
         let report = decided.report;
         let mut tx = self.db.begin_write()?;
@@ -411,8 +467,11 @@ impl Index {
             add_to(&mut counters, "kept", kept)?;
             add_to(&mut counters, "candidates", candidates)?;
         }
-        tx.commit()?;
-        Ok(report)
+        Ok(Pending {
+            tx,
+            report,
+            _writer: writer,
+        })
     }
 
     /// Decide the documents pushed into `scanner` against the index, as
@@ -514,7 +573,7 @@ impl Index {
                     gists.remove(*seq)?;
                 }
             }
-            let mut forget: Vec<u128> = Vec::new();
+            let mut forget: Vec<(u128, u64)> = Vec::new();
             for item in exact.iter()? {
                 let (k, v) = item?;
                 let copy = codec::decode_copy(v.value())?;
@@ -523,11 +582,22 @@ impl Index {
                     .as_ref()
                     .is_some_and(|r| gone.contains(&r.0.seq));
                 if gone.contains(&copy.holder.seq) || twin_gone {
-                    forget.push(k.value());
+                    forget.push((k.value(), copy.holder.seq));
                 }
             }
-            for k in &forget {
+            for (k, holder) in &forget {
                 exact.remove(*k)?;
+                // A holder still held no longer holds its key first.
+                if !gone.contains(holder) {
+                    let record = docs.get(*holder)?.map(|v| DocRecord::decode(v.value()));
+                    if let Some(record) = record {
+                        let record = DocRecord {
+                            first_of_key: None,
+                            ..record?
+                        };
+                        docs.insert(*holder, record.encode().as_slice())?;
+                    }
+                }
             }
             out.documents = old.len() as u64;
             out.exact_keys = forget.len() as u64;
@@ -643,6 +713,22 @@ impl Index {
     pub fn contains(&self, id: &str) -> Result<bool> {
         let tx = self.db.begin_read()?;
         Ok(tx.open_table(IDS)?.get(id)?.is_some())
+    }
+}
+
+/// A batch decided and written, not yet committed ([`Index::prepare`]).
+pub struct Pending<'a> {
+    tx: redb::WriteTransaction,
+    report: Report,
+    _writer: std::sync::MutexGuard<'a, ()>,
+}
+
+impl Pending<'_> {
+    /// Make the batch durable (one fsync) and return its report. Until
+    /// this returns, nothing of the batch is visible or kept.
+    pub fn commit(self) -> Result<Report> {
+        self.tx.commit()?;
+        Ok(self.report)
     }
 }
 

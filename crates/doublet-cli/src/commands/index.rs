@@ -2,8 +2,9 @@
 //! compact, check.
 
 use std::io::Write;
+use std::sync::atomic::{AtomicU8, Ordering};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use doublet::{KeepPolicy, Report};
 use doublet_index::Index;
 
@@ -15,6 +16,18 @@ use crate::load::{self, Inputs};
 use crate::printers;
 
 pub fn run(command: IndexCommand) -> Result<()> {
+    // The store panics on a page it cannot parse (a damaged file): that is
+    // a failure of the index, exit 2 with a message, not a crash.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(command)));
+    outcome.unwrap_or_else(|_| {
+        bail!(
+            "the index store failed (above): its file is damaged; `doublet index check` \
+             reports what it can read, and an index restored from a copy will work"
+        )
+    })
+}
+
+fn dispatch(command: IndexCommand) -> Result<()> {
     match command {
         IndexCommand::Create(a) => create(a),
         IndexCommand::Add(a) => add(a),
@@ -24,6 +37,35 @@ pub fn run(command: IndexCommand) -> Result<()> {
         IndexCommand::Compact(a) => compact(a),
         IndexCommand::Check(a) => check(a),
     }
+}
+
+/// Where an `add` stands, for the interrupt handler: not committing,
+/// committing, or stored.
+static ADD: AtomicU8 = AtomicU8::new(IDLE);
+const IDLE: u8 = 0;
+const COMMITTING: u8 = 1;
+const STORED: u8 = 2;
+
+/// Called by the interrupt handler before it exits: a commit under way is
+/// let finish (it is one fsync), and an interrupt after it says the batch
+/// is stored, so no one retries a batch the index already holds.
+pub fn on_interrupt() {
+    while ADD.load(Ordering::SeqCst) == COMMITTING {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    if ADD.load(Ordering::SeqCst) == STORED {
+        eprintln!(
+            "doublet: interrupted after the batch was stored: its documents are in the index, \
+             but their decisions were not all printed"
+        );
+    }
+}
+
+/// Print to standard output, failing (not panicking) on a closed pipe.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    };
 }
 
 /// Seconds since 1970, now.
@@ -48,7 +90,7 @@ fn create(args: IndexCreateArgs) -> Result<()> {
     config.keep = KeepPolicy::First;
     config.min_passage = 0;
     let index = Index::create(&args.dir, config)?;
-    println!(
+    say!(
         "created index {} (format {}); settings fixed in {}",
         args.dir.display(),
         doublet_index::FORMAT,
@@ -59,6 +101,22 @@ fn create(args: IndexCreateArgs) -> Result<()> {
 
 /// The first settings flag given, which add and query refuse: the
 /// index's settings were fixed when it was created.
+/// Open the index.
+fn open(dir: &std::path::Path) -> Result<Index> {
+    Index::open(dir).map_err(named(dir))
+}
+
+/// A failure of the index at `dir`, naming it when the message does not
+/// (the store's own errors say what failed, not where).
+fn named(dir: &std::path::Path) -> impl Fn(doublet_index::Error) -> anyhow::Error + '_ {
+    move |e| match e {
+        doublet_index::Error::Store(_) | doublet_index::Error::Corrupt(_) => {
+            anyhow::Error::new(e).context(format!("index {}", dir.display()))
+        }
+        e => e.into(),
+    }
+}
+
 fn refuse_settings(t: &Tuning) -> Result<()> {
     let given = [
         ("--config", t.config.is_some()),
@@ -96,7 +154,7 @@ fn decide(
     let scanner = index.scanner()?;
     super::with_threads(&resources, || {
         load::scan_with(&inputs, scanner, &resources, time_field, |s, times| {
-            Ok(decide(index, s, times)?)
+            decide(index, s, times).map_err(named(index.dir()))
         })
     })
 }
@@ -115,51 +173,60 @@ fn print(report: &Report, json: bool) -> Result<()> {
 }
 
 fn add(args: IndexAddArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
+    let index = open(&args.dir)?;
     let now = now();
     let report = decide(
         &args.common,
         &index,
         args.time_field.as_deref(),
-        |ix, s, times| ix.add(s, &times, now),
+        |ix, s, times| {
+            let pending = ix.prepare(s, &times, now)?;
+            ADD.store(COMMITTING, Ordering::SeqCst);
+            let stored = pending.commit();
+            ADD.store(if stored.is_ok() { STORED } else { IDLE }, Ordering::SeqCst);
+            stored
+        },
     )?;
     print(&report, args.json)
 }
 
 fn query(args: IndexQueryArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
+    let index = open(&args.dir)?;
     let report = decide(&args.common, &index, None, |ix, s, _| ix.query(s))?;
     print(&report, args.json)
 }
 
 fn stats(args: IndexDirArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
+    let index = open(&args.dir)?;
     let stats = index.stats()?;
     if args.json {
         let value = serde_json::json!({ "stats": stats, "meta": index.meta() });
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        say!("{}", serde_json::to_string_pretty(&value)?);
         return Ok(());
     }
     let c = index.config();
-    println!("index {} ({})", args.dir.display(), stats.format);
-    println!(
+    say!("index {} ({})", args.dir.display(), stats.format);
+    say!(
         "  documents held:  {} ({} kept, {} removed as duplicates when added)",
-        stats.documents, stats.kept, stats.removed
+        stats.documents,
+        stats.kept,
+        stats.removed
     );
-    println!(
+    say!(
         "  kept documents new ones are measured against: {}",
         stats.candidates
     );
-    println!(
+    say!(
         "  added in all:    {} ({} evicted)",
-        stats.added, stats.evicted
+        stats.added,
+        stats.evicted
     );
-    println!("  block histories: {}", stats.blocks);
-    println!(
+    say!("  block histories: {}", stats.blocks);
+    say!(
         "  size on disk:    {}",
         printers::size(stats.bytes_on_disk as usize)
     );
-    println!(
+    say!(
         "  settings:        threshold {}, containment {}, ngram {}, num_perm {}, corpus-wide cleaning {}",
         c.threshold,
         c.containment,
@@ -171,25 +238,29 @@ fn stats(args: IndexDirArgs) -> Result<()> {
 }
 
 fn evict(args: IndexEvictArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
+    let index = open(&args.dir)?;
     let age = i64::try_from(args.older_than).unwrap_or(i64::MAX);
-    let evicted = index.evict(now().saturating_sub(age))?;
+    let evicted = index
+        .evict(now().saturating_sub(age))
+        .map_err(named(&args.dir))?;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&evicted)?);
+        say!("{}", serde_json::to_string_pretty(&evicted)?);
     } else {
-        println!(
+        say!(
             "evicted {} documents ({} kept ones new documents were measured against); \
              {} exact keys forgotten",
-            evicted.documents, evicted.candidates, evicted.exact_keys
+            evicted.documents,
+            evicted.candidates,
+            evicted.exact_keys
         );
     }
     Ok(())
 }
 
 fn compact(args: IndexDirArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
-    let (before, after) = index.compact().context("compacting")?;
-    println!(
+    let index = open(&args.dir)?;
+    let (before, after) = index.compact().map_err(named(&args.dir))?;
+    say!(
         "compacted {}: {} -> {}",
         args.dir.display(),
         printers::size(before as usize),
@@ -199,12 +270,12 @@ fn compact(args: IndexDirArgs) -> Result<()> {
 }
 
 fn check(args: IndexDirArgs) -> Result<()> {
-    let index = Index::open(&args.dir)?;
-    let problems = index.check()?;
+    let index = open(&args.dir)?;
+    let problems = index.check().map_err(named(&args.dir))?;
     if args.json {
-        println!("{}", serde_json::json!({ "problems": problems }));
+        say!("{}", serde_json::json!({ "problems": problems }));
     } else if problems.is_empty() {
-        println!("index {}: sound", args.dir.display());
+        say!("index {}: sound", args.dir.display());
     }
     if !problems.is_empty() {
         for p in &problems {

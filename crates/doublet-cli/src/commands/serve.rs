@@ -211,7 +211,7 @@ impl From<doublet_index::Error> for ApiError {
     fn from(e: doublet_index::Error) -> ApiError {
         use doublet_index::Error as E;
         let status = match &e {
-            E::DuplicateId(_) => StatusCode::CONFLICT,
+            E::DuplicateId { .. } => StatusCode::CONFLICT,
             E::Engine(doublet::Error::Limit(_)) => StatusCode::PAYLOAD_TOO_LARGE,
             e if e.is_input_error() => StatusCode::BAD_REQUEST,
             _ => StatusCode::INTERNAL_SERVER_ERROR,

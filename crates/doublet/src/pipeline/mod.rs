@@ -250,6 +250,11 @@ impl Scanner {
         &self.plan.config
     }
 
+    /// The ids of the documents pushed so far (in no particular order).
+    pub fn ids(&self) -> impl Iterator<Item = &str> {
+        self.ids.keys().map(String::as_str)
+    }
+
     /// Documents pushed so far.
     pub fn len(&self) -> usize {
         self.docs.len()
