@@ -781,6 +781,21 @@ impl<'a> Snapshot<'a> {
         Ok(self.tx.open_table(IDS)?.get(id)?.map(|g| g.value()))
     }
 
+    /// The record under `key` in `table`, decoded, as the engine asks for it.
+    fn read<'k, K: redb::Key + 'static, T>(
+        &self,
+        table: TableDefinition<K, &'static [u8]>,
+        key: impl std::borrow::Borrow<K::SelfType<'k>>,
+        decode: impl Fn(&[u8]) -> Result<T>,
+    ) -> doublet::Result<Option<T>> {
+        let found = (|| -> Result<Option<T>> {
+            let table = self.tx.open_table(table)?;
+            let v = table.get(key)?;
+            v.map(|v| decode(v.value())).transpose()
+        })();
+        found.map_err(engine)
+    }
+
     fn earlier(&self, seq: u64) -> Result<Earlier> {
         let docs = self.tx.open_table(DOCS)?;
         let record = docs
@@ -886,12 +901,7 @@ impl<'a> Snapshot<'a> {
 
 impl Prior for Snapshot<'_> {
     fn exact(&self, key: u128) -> doublet::Result<Option<EarlierCopy>> {
-        let found = (|| -> Result<Option<EarlierCopy>> {
-            let table = self.tx.open_table(EXACT)?;
-            let v = table.get(key)?;
-            v.map(|v| codec::decode_copy(v.value())).transpose()
-        })();
-        found.map_err(engine)
+        self.read(EXACT, key, codec::decode_copy)
     }
 
     fn related(&self, sketch: &DocSketch, shingles: &[u64]) -> doublet::Result<Vec<Measured>> {
@@ -917,21 +927,11 @@ impl Prior for Snapshot<'_> {
     }
 
     fn history(&self, key: u64) -> doublet::Result<Option<BlockHistory>> {
-        let found = (|| -> Result<Option<BlockHistory>> {
-            let table = self.tx.open_table(BLOCKS)?;
-            let v = table.get(key)?;
-            v.map(|v| codec::decode_history(v.value())).transpose()
-        })();
-        found.map_err(engine)
+        self.read(BLOCKS, key, codec::decode_history)
     }
 
     fn gist(&self, seq: u64) -> doublet::Result<Option<Gist>> {
-        let found = (|| -> Result<Option<Gist>> {
-            let table = self.tx.open_table(GISTS)?;
-            let v = table.get(seq)?;
-            v.map(|v| codec::decode_gist(v.value())).transpose()
-        })();
-        found.map_err(engine)
+        self.read(GISTS, seq, codec::decode_gist)
     }
 }
 

@@ -22,13 +22,7 @@ impl Scanner {
         let cfg = &self.plan.config;
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
-        let mut postings: Vec<(u64, u32)> = self
-            .docs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(d, doc)| doc.block_keys().into_iter().map(move |k| (k, d as u32)))
-            .collect();
-        postings.par_sort_unstable();
+        let postings = self.block_postings();
         let docs = &self.docs;
         let runs: Vec<&[(u64, u32)]> = postings
             .chunk_by(|a, b| a.0 == b.0)
@@ -121,6 +115,20 @@ impl Scanner {
         self.docs
             .par_iter_mut()
             .for_each(|doc| doc.remove_furniture(|k| furniture.get(&k)));
+    }
+}
+
+impl Scanner {
+    /// Every document's counted block keys as `(key, document)`, sorted.
+    pub(super) fn block_postings(&self) -> Vec<(u64, u32)> {
+        let mut postings: Vec<(u64, u32)> = self
+            .docs
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(d, doc)| doc.block_keys().into_iter().map(move |k| (k, d as u32)))
+            .collect();
+        postings.par_sort_unstable();
+        postings
     }
 }
 

@@ -277,13 +277,7 @@ impl Scanner {
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
         let n = self.docs.len();
-        let mut postings: Vec<(u64, u32)> = self
-            .docs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(d, doc)| doc.block_keys().into_iter().map(move |k| (k, d as u32)))
-            .collect();
-        postings.par_sort_unstable();
+        let postings = self.block_postings();
         let runs: Vec<&[(u64, u32)]> = postings.chunk_by(|a, b| a.0 == b.0).collect();
         let histories: Vec<BlockHistory> = runs
             .par_iter()
