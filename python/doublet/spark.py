@@ -395,7 +395,7 @@ def _band_pairs(reps: Any, max_bucket: int) -> Any:
     giant = keys.join(sizes.where(F.col("count") > max_bucket), "bucket").withColumn(
         "rank", F.row_number().over(Window.partitionBy("bucket").orderBy("exact"))
     )
-    window = 8  # doublet::index::GIANT_BUCKET_WINDOW
+    window = _doublet.GIANT_BUCKET_WINDOW
     ahead = giant.select(
         "bucket",
         F.col("id").alias("a"),
@@ -445,7 +445,7 @@ def _anchor_pairs(reps: Any, config: str) -> Any:
     return _map(both, "a string, b string", plausible)
 
 
-def _related(reps: Any, candidates: Any, cfg: dict[str, Any], config: str) -> Any:
+def _related(reps: Any, candidates: Any, config: str) -> Any:
     """Candidate pairs measured, the related ones: (a, b, words_a, words_b,
     jaccard, a_in_b, b_in_a)."""
     F = _functions()
@@ -460,15 +460,12 @@ def _related(reps: Any, candidates: Any, cfg: dict[str, Any], config: str) -> An
 
     measured = _map(
         pairs,
-        "a string, b string, words_a bigint, words_b bigint, jaccard double, a_in_b double, b_in_a double",
+        "a string, b string, words_a bigint, words_b bigint, jaccard double, a_in_b double, b_in_a double, "
+        "related boolean",
         measure,
     )
-    t, c = cfg["threshold"], cfg["containment"]
-    return _checkpoint(
-        measured.where(
-            (F.col("jaccard") >= t) | (F.col("a_in_b") >= c) | (F.col("b_in_a") >= c)
-        )
-    )
+    # The engine says which pairs are related (`parts::related_pair`).
+    return _checkpoint(measured.where(F.col("related")).drop("related"))
 
 
 def _components(edges: Any) -> Any:
@@ -547,7 +544,7 @@ def _decisions(docs: Any, settings: dict[str, Any]) -> tuple[Any, Any]:
     _describe(docs, "candidates and verification")
 
     candidates = _band_pairs(reps, cfg["max_bucket"]).unionByName(_anchor_pairs(reps, config)).distinct()
-    related = _related(reps, candidates, cfg, config)
+    related = _related(reps, candidates, config)
     decided = _checkpoint(_decide(related, config))
     _describe(docs, "decisions")
 

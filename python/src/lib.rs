@@ -787,4 +787,12 @@ mod _doublet {
         compare, dedup_arrow, dedup_paths, scan_arrow, scan_paths, sketch_arrow, sketch_list,
         version, InputError,
     };
+
+    #[pymodule_init]
+    fn init(m: &pyo3::Bound<'_, pyo3::types::PyModule>) -> pyo3::PyResult<()> {
+        use pyo3::types::PyModuleMethods;
+        // A bucket larger than `max_bucket` pairs each member with this
+        // many next ones in exact-key order (doublet.spark repeats it).
+        m.add("GIANT_BUCKET_WINDOW", doublet::index::GIANT_BUCKET_WINDOW)
+    }
 }

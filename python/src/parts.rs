@@ -278,19 +278,14 @@ pub fn spark_greedy<'py>(
         while end < keys.len() && (keys.value(end), sites.get(end)) == group {
             end += 1;
         }
-        let mut leaders: Vec<(usize, Gist)> = Vec::new();
-        for i in start..end {
-            if leaders.len() >= min_docs {
-                break;
-            }
-            let g = gist_at(gists, words, i);
-            if leaders.iter().all(|(_, l)| !parts::related(&g, l, min)) {
-                leaders.push((i, g));
-            }
-        }
+        let group: Vec<Gist> = (start..end).map(|i| gist_at(gists, words, i)).collect();
+        let mut leaders: Vec<usize> = Vec::new();
+        parts::lead(&mut leaders, 0..group.len(), min_docs, |a, b| {
+            parts::related(&group[a], &group[b], min)
+        });
         first.push(start as i32);
         found.push(leaders.len() as i64);
-        leader_ids.append_value(leaders.iter().map(|&(i, _)| ids.get(i)));
+        leader_ids.append_value(leaders.iter().map(|&i| ids.get(start + i)));
         seen.push((end - start) as i64);
         last.push(ids.get(end - 1));
         start = end;
@@ -552,11 +547,7 @@ pub fn spark_anchor_prefix<'py>(
                         .binary_search_by_key(&h, |e| e.0)
                         .map_or(1, |at| known[at].1)
                 };
-                let sketch = doublet::DocSketch {
-                    anchors: anchors_of(&anchors, tau, i),
-                    ..Default::default()
-                };
-                parts::anchor_prefix(&plan, &sketch, df)
+                parts::anchor_prefix(&plan, &anchors_of(&anchors, tau, i), df)
             })
             .collect();
         batch(vec![("prefix", hash_list(prefixes))])
@@ -622,10 +613,15 @@ pub fn spark_measure<'py>(
         let col = |f: fn(&Overlap) -> f64| -> ArrayRef {
             Arc::new(Float64Array::from_iter_values(measured.iter().map(f)))
         };
+        let related: BooleanArray = measured
+            .iter()
+            .map(|o| Some(parts::related_pair(&plan, o)))
+            .collect();
         batch(vec![
             ("jaccard", col(|o| o.jaccard)),
             ("a_in_b", col(|o| o.a_in_b)),
             ("b_in_a", col(|o| o.b_in_a)),
+            ("related", Arc::new(related)),
         ])
     })?;
     out(py, b)
@@ -677,7 +673,11 @@ pub fn spark_decide<'py>(
             a_in_b: ab.value(i),
             b_in_a: ba.value(i),
         };
-        related.push(parts::verified(pa, pb, overlap));
+        related.push(doublet::group::Verified {
+            a: pa,
+            b: pb,
+            overlap,
+        });
     }
     let decisions = parts::decide_component(&members, &related, plan.thresholds);
     let round = |x: f64| (x * 1e6).round() / 1e6;

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use crate::clean::furniture::Recurrence;
 use crate::clean::{Evidence, Form, Status};
 use crate::sketch::Sketcher;
-use crate::Scanner;
+use crate::{parts, Scanner};
 
 use super::analyse::{Analysed, Block, NO_SITE};
 use super::sign::{gist_of, related_docs, Gist};
@@ -51,19 +51,10 @@ impl Scanner {
         // Whether `members` (visited in this order) hold `min_docs` documents
         // no two of which are copies of one text.
         let unrelated = |members: &[u32]| {
-            let mut leaders: Vec<u32> = Vec::new();
-            for &m in members {
-                if leaders
-                    .iter()
-                    .all(|&l| !related_docs(gist(m), gist(l), related))
-                {
-                    leaders.push(m);
-                    if leaders.len() >= min_docs {
-                        return true;
-                    }
-                }
-            }
-            false
+            let mut leaders = Vec::new();
+            parts::lead(&mut leaders, members.iter().copied(), min_docs, |a, b| {
+                related_docs(gist(a), gist(b), related)
+            })
         };
         // (key, across the corpus, within a site), sorted by key.
         let recurring: Vec<(u64, bool, bool)> = runs

@@ -453,11 +453,7 @@ impl Scanner {
         let t = plan.thresholds;
         let related: Vec<Verified> = verified
             .into_iter()
-            .filter(|v| {
-                let o = v.overlap;
-                t.relation(o.jaccard, o.a_in_b).is_some()
-                    || t.relation(o.jaccard, o.b_in_a).is_some()
-            })
+            .filter(|v| parts::related_pair(&plan, &v.overlap))
             .collect();
         // Among equally complete copies, the one the most others could be
         // removed as twins of is kept first: in a family of successively

@@ -34,6 +34,7 @@ use std::cmp::Ordering;
 use crate::clean::{Evidence, Form};
 use crate::config::Config;
 use crate::group::{self, Decision, Thresholds, Verified};
+use crate::index::Anchors;
 use crate::plan::Plan;
 use crate::sign::{DocSketch, Signer};
 use crate::sketch::Sketcher;
@@ -179,15 +180,38 @@ pub fn most_complete_first(a: (u32, u32, &str), b: (u32, u32, &str)) -> Ordering
         .then_with(|| a.2.cmp(b.2))
 }
 
-/// A measured pair as [`decide_component`] takes it.
-pub fn verified(a: u32, b: u32, overlap: Overlap) -> Verified {
-    Verified { a, b, overlap }
+/// Whether a measured pair is related under `plan`'s thresholds, in either
+/// direction: what verification keeps for grouping.
+pub fn related_pair(plan: &Plan, o: &Overlap) -> bool {
+    let t = plan.thresholds;
+    t.relation(o.jaccard, o.a_in_b).is_some() || t.relation(o.jaccard, o.b_in_a).is_some()
 }
 
-/// The anchors of `sketch` that propose pairs ([`index::anchor_prefix`]).
-pub fn anchor_prefix(plan: &Plan, sketch: &DocSketch, df: impl Fn(u64) -> u32) -> Vec<u64> {
+/// Extend `leaders` with each of `members`, visited in order, that is
+/// unrelated to every leader so far, until there are `min_docs`; whether
+/// there are. The holders of a recurring block are visited so (by id, in
+/// the scanner; earlier holders first, in an index; per group, on Spark).
+pub fn lead<T: Copy>(
+    leaders: &mut Vec<T>,
+    members: impl IntoIterator<Item = T>,
+    min_docs: usize,
+    related: impl Fn(T, T) -> bool,
+) -> bool {
+    for m in members {
+        if leaders.len() >= min_docs {
+            break;
+        }
+        if leaders.iter().all(|&l| !related(m, l)) {
+            leaders.push(m);
+        }
+    }
+    leaders.len() >= min_docs
+}
+
+/// The anchors that propose pairs ([`index::anchor_prefix`]).
+pub fn anchor_prefix(plan: &Plan, anchors: &Anchors, df: impl Fn(u64) -> u32) -> Vec<u64> {
     index::anchor_prefix(
-        &sketch.anchors,
+        anchors,
         df,
         plan.config.containment,
         plan.anchor_tau,

@@ -328,20 +328,15 @@ impl Scanner {
         }
         let docs = &self.docs;
         // Extend `leaders` with the holders in `members` (batch positions,
-        // visited in order) unrelated to every leader so far.
+        // visited in order) unrelated to every leader so far; a leader
+        // whose gist is gone (evicted) relates to nothing.
         let lead = |leaders: &mut Vec<u64>, members: &[u32]| {
-            for &m in members {
-                if leaders.len() >= min_docs {
-                    break;
-                }
-                let g = &batch_gists[m as usize];
-                if leaders
-                    .iter()
-                    .all(|&l| gist(l).is_none_or(|lg| !related_docs(g, lg, related)))
-                {
-                    leaders.push(first_seq + m as u64);
-                }
-            }
+            let seqs = members.iter().map(|&m| first_seq + m as u64);
+            crate::parts::lead(leaders, seqs, min_docs, |a, b| {
+                gist(a)
+                    .zip(gist(b))
+                    .is_some_and(|(x, y)| related_docs(x, y, related))
+            });
         };
         let mut merged: Vec<BlockHistory> = runs
             .par_iter()
