@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Find duplicated and reused text in document collections, and explain every decision.
 #[derive(Debug, Parser)]
@@ -20,7 +20,7 @@ pub enum Command {
     Dedup(DedupArgs),
     /// Two documents side by side: scores, relation and the passages they share.
     Compare(CompareArgs),
-    /// Run scan and measure its grouping against labelled truth.
+    /// Measure doublet against labelled truth: a scan's grouping, or each pair's passages.
     Eval(EvalArgs),
     /// A persistent index: decide each new batch against everything kept before.
     #[command(subcommand)]
@@ -165,15 +165,33 @@ pub enum TruthLayout {
 }
 
 #[derive(Debug, Args)]
+#[command(group(ArgGroup::new("against").required(true).args(["truth", "passages"])))]
 pub struct EvalArgs {
     #[command(flatten)]
     pub common: Common,
     /// The truth: a cluster file (JSON Lines {id, cluster[, label]} or CSV) or a pair file (CSV id_a,id_b[,label]).
     #[arg(long, value_name = "FILE")]
-    pub truth: PathBuf,
+    pub truth: Option<PathBuf>,
+    /// Known passages instead of a grouping: JSON Lines, one document pair a
+    /// line, {"a": id, "b": id, "derived": bool, "passages": [{"a": [start,
+    /// end], "b": [start, end]}, ...], other fields as labels}, in UTF-8
+    /// byte offsets. Each pair is compared as `doublet compare` does and
+    /// scored with PAN's passage measures and per pair.
+    #[arg(long, value_name = "PAIRS")]
+    pub passages: Option<PathBuf>,
     /// How the truth file is laid out.
     #[arg(long, value_enum, default_value = "auto")]
     pub truth_format: TruthLayout,
+    /// With --passages: the label fields of the pairs to break the scores
+    /// down by, alone, two by two and all together [default:
+    /// lang,family,obfuscation,strength].
+    #[arg(
+        long,
+        value_name = "FIELD,...",
+        value_delimiter = ',',
+        conflicts_with = "truth"
+    )]
+    pub by: Vec<String>,
     /// Print the evaluation as JSON.
     #[arg(long)]
     pub json: bool,

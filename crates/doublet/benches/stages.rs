@@ -265,6 +265,7 @@ fn stages(c: &mut Criterion) {
         seed: 5,
         max_gap: 4,
         min_tokens: 12,
+        rewrites: false,
     };
     g.bench_function("seed-and-extend, near-copy pairs", |b| {
         b.iter(|| {

@@ -311,6 +311,15 @@ pub struct PairReport {
     pub a_in_b: f64,
     /// Share of `b`'s shingles found in `a`.
     pub b_in_a: f64,
+    /// Share of `a`'s content words inside the passages it shares with `b`:
+    /// how much of `a` is derived from `b` (or `b` from `a`), verbatim or
+    /// rewritten. Present when passages were aligned (`compare`, and a
+    /// scan's `shared_passages` pairs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub a_shared: Option<f64>,
+    /// Share of `b`'s content words inside the passages it shares with `a`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub b_shared: Option<f64>,
     /// Shared passages, in `a`'s order (a scan lists them for
     /// `shared_passages` pairs; `compare` for every pair).
     pub passages: Vec<Passage>,

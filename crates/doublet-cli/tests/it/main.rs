@@ -4,6 +4,7 @@ mod compare;
 mod dedup;
 mod errors;
 mod eval;
+mod eval_passages;
 mod hostile;
 mod html;
 mod index;

@@ -4,7 +4,7 @@
 //! Every word maps to the set of languages whose list contains it, as a bit
 //! mask, so one lookup per word serves both language detection and density.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::OnceLock;
 
 // Lookups run once per word of the corpus on short keys, where Fx hashing
@@ -12,15 +12,34 @@ use std::sync::OnceLock;
 use rustc_hash::FxBuildHasher;
 
 use crate::text::normalise::{normalise, words};
+use crate::text::shingle;
+
+/// Words added to a language's list where the Stopwords ISO list misses
+/// the commonest function words: its Urdu list lacks میں, سے, نے, کو, کا,
+/// وہ and بھی, among the most frequent words of any Urdu text.
+const SUPPLEMENT: &[(&str, &str)] = &[(
+    "ur",
+    "میں سے نے کو کا کی کے اور ہے ہیں تھا تھی تھے ہو ہوا ہوئی ہوئے ہونے ہوتا ہوتی ہوتے \
+     یہ وہ اس ان انہوں انہیں اسے پر بھی ایک کہ جو جس جن جنہوں لیے لئے گیا گئی گئے کر کیا \
+     کرنے کرتے کرتا کرتی کریں ہی تو نہیں نہ یا اگر لیکن مگر تک ساتھ بعد پہلے اپنے اپنی \
+     اپنا والے والی والا رہا رہی رہے دیا دی دیے سکتا سکتی سکتے جب تب اب کسی کچھ سب ہر \
+     کوئی کون کیوں کیسے کہاں یہاں وہاں جیسے ایسے بہت زیادہ کم چاہیے گا گی گے ہوں جا جائے \
+     جاتا جاتی جاتے جانے دیں لیا لی لے",
+)];
 
 /// Languages are bits of a `u128`.
 pub type LangMask = u128;
+
+/// One language's stop words as word tokens ([`shingle::token`]).
+pub type StopTokens = HashSet<u32, FxBuildHasher>;
 
 /// Stop words of every available language.
 #[derive(Debug)]
 pub struct Lexicon {
     words: HashMap<String, LangMask, FxBuildHasher>,
     languages: Vec<&'static str>,
+    /// Per language (by bit), its stop words as tokens, made when first asked.
+    tokens: Vec<OnceLock<StopTokens>>,
 }
 
 impl Lexicon {
@@ -39,7 +58,11 @@ impl Lexicon {
             let Some(list) = stop_words::lookup(code) else {
                 continue;
             };
-            for w in list {
+            let extra = SUPPLEMENT
+                .iter()
+                .filter(|(c, _)| c == code)
+                .flat_map(|(_, w)| w.split_whitespace());
+            for w in list.iter().map(|w| w.as_ref()).chain(extra) {
                 let norm = normalise(w);
                 let mut it = words(&norm);
                 // Multi-word entries cannot match a single token; skip them.
@@ -49,9 +72,27 @@ impl Lexicon {
             }
         }
         Lexicon {
+            tokens: languages.iter().map(|_| OnceLock::new()).collect(),
             words: map,
             languages,
         }
+    }
+
+    /// The stop words of language `code` as word tokens (empty for a
+    /// language without a list, or `None`).
+    pub fn stop_tokens(&self, code: Option<&str>) -> &StopTokens {
+        static NONE: OnceLock<StopTokens> = OnceLock::new();
+        let Some(bit) = code.and_then(|c| self.bit(c)) else {
+            return NONE.get_or_init(StopTokens::default);
+        };
+        self.tokens[bit as usize].get_or_init(|| {
+            let mask: LangMask = 1 << bit;
+            self.words
+                .iter()
+                .filter(|(_, &m)| m & mask != 0)
+                .map(|(w, _)| shingle::token(w))
+                .collect()
+        })
     }
 
     /// The languages whose stop-word lists contain `word` (normalised).
@@ -107,6 +148,20 @@ mod tests {
         let norm = normalise(text);
         let masks: Vec<_> = words(&norm).map(|w| lex.mask(w)).collect();
         detect(&masks).map_or("und", |b| lex.language(b))
+    }
+
+    #[test]
+    fn stop_tokens_cover_each_language_including_urdu_and_indonesian() {
+        let lex = Lexicon::get();
+        let has = |code: &str, w: &str| {
+            lex.stop_tokens(Some(code))
+                .contains(&shingle::token(&normalise(w)))
+        };
+        assert!(has("en", "the") && !has("en", "minister"));
+        assert!(has("de", "und") && has("fr", "les") && has("es", "que"));
+        assert!(has("id", "yang") && has("id", "dan"));
+        assert!(has("ur", "کے") && has("ur", "میں"));
+        assert!(lex.stop_tokens(None).is_empty() && lex.stop_tokens(Some("xx")).is_empty());
     }
 
     #[test]

@@ -55,7 +55,10 @@ pub(super) const NO_SITE: u32 = u32::MAX;
 impl Analysed {
     /// Content tokens with their byte ranges in the original text.
     pub(super) fn content_with_offsets(&self, words: &Words) -> Content {
-        let mut c = Content::default();
+        let mut c = Content {
+            language: self.language,
+            ..Content::default()
+        };
         for b in self.blocks.iter().filter(|b| b.status.is_content()) {
             let range = b.start as usize..b.end as usize;
             c.tokens.extend_from_slice(&words.tokens[range.clone()]);
@@ -278,6 +281,9 @@ pub(super) struct Content {
     pub(super) tokens: Vec<u32>,
     pub(super) offsets: Vec<(u32, u32)>,
     pub(super) breaks: Vec<usize>,
+    /// The document's language, if detected (its stop words seed nothing
+    /// when rewritten passages are aligned).
+    pub(super) language: Option<&'static str>,
 }
 
 impl Content {
@@ -285,6 +291,7 @@ impl Content {
         align::Sequence {
             tokens: &self.tokens,
             breaks: &self.breaks,
+            stops: Lexicon::get().stop_tokens(self.language),
         }
     }
 }

@@ -104,14 +104,16 @@ impl Scanner {
                              j: f64,
                              a_in_b: f64,
                              b_in_a: f64,
-                             passages: Vec<Passage>| {
-            let (a, b, a_in_b, b_in_a, passages) = if name(a) <= name(b) {
-                (a, b, a_in_b, b_in_a, passages)
+                             passages: Vec<Passage>,
+                             shared: Option<(f64, f64)>| {
+            let (a, b, a_in_b, b_in_a, passages, shared) = if name(a) <= name(b) {
+                (a, b, a_in_b, b_in_a, passages, shared)
             } else {
                 let mut swapped: Vec<Passage> =
                     passages.into_iter().map(Passage::swapped).collect();
                 swapped.sort_by_key(|p| (p.a, p.b));
-                (b, a, b_in_a, a_in_b, swapped)
+                let shared = shared.map(|(x, y)| (y, x));
+                (b, a, b_in_a, a_in_b, swapped, shared)
             };
             pairs.push(PairReport {
                 a: name(a).to_string(),
@@ -120,6 +122,8 @@ impl Scanner {
                 jaccard: round(j),
                 a_in_b: round(a_in_b),
                 b_in_a: round(b_in_a),
+                a_shared: shared.map(|s| round(s.0)),
+                b_shared: shared.map(|s| round(s.1)),
                 passages,
             });
         };
@@ -136,6 +140,7 @@ impl Scanner {
                 o.a_in_b,
                 o.b_in_a,
                 Vec::new(),
+                None,
             );
         }
         for (d, &r) in rep.iter().enumerate().take(n) {
@@ -148,6 +153,7 @@ impl Scanner {
                     1.0,
                     1.0,
                     Vec::new(),
+                    None,
                 );
             }
         }
@@ -162,6 +168,7 @@ impl Scanner {
                 o.a_in_b,
                 o.b_in_a,
                 passages,
+                Some(r.shared),
             );
         }
         stats.shared_passage_pairs = reuse.len();

@@ -572,7 +572,7 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
     let sa = shingle::shingle_set(ta, cfg.ngram, seeds.shingle);
     let sb = shingle::shingle_set(tb, cfg.ngram, seeds.shingle);
     let o = verify::measure(&sa, &sb);
-    let passages = if cfg.min_passage > 0 {
+    let aligned = if cfg.min_passage > 0 {
         passages_between(
             &ca,
             &cb,
@@ -581,8 +581,9 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
             Some(&a.text),
         )
     } else {
-        Vec::new()
+        passages::Aligned::default()
     };
+    let passages = aligned.passages;
     let t = plan.thresholds;
     let relation = if !ta.is_empty() && ta == tb {
         PairRelation::Exact
@@ -601,6 +602,8 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
         jaccard: round(o.jaccard),
         a_in_b: round(o.a_in_b),
         b_in_a: round(o.b_in_a),
+        a_shared: Some(round(aligned.a_shared)),
+        b_shared: Some(round(aligned.b_shared)),
         passages,
     })
 }

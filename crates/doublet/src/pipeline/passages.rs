@@ -127,7 +127,8 @@ impl Scanner {
                     .iter()
                     .filter_map(|&(_, b)| {
                         let cb = self.content_with_offsets(b);
-                        let mut passages = passages_between(&ca, &cb, params, &index, None);
+                        let aligned = passages_between(&ca, &cb, params, &index, None);
+                        let mut passages = aligned.passages;
                         // Passages mostly inside clusters on both sides
                         // are theirs, already reported once.
                         passages.retain(|p| !(within(a, p.a) && within(b, p.b)));
@@ -140,6 +141,7 @@ impl Scanner {
                             b,
                             overlap: verify::measure(&sa, &sb),
                             passages,
+                            shared: (aligned.a_shared, aligned.b_shared),
                         })
                     })
                     .collect();
@@ -613,6 +615,18 @@ pub(super) struct Reuse {
     pub(super) b: u32,
     pub(super) overlap: verify::Overlap,
     pub(super) passages: Vec<Passage>,
+    /// Shares of A's and of B's content words inside the passages.
+    pub(super) shared: (f64, f64),
+}
+
+/// Passages between two documents and how much of each they cover.
+#[derive(Clone, Debug, Default)]
+pub(super) struct Aligned {
+    pub(super) passages: Vec<Passage>,
+    /// Share of A's content tokens inside a passage.
+    pub(super) a_shared: f64,
+    /// Share of B's content tokens inside a passage.
+    pub(super) b_shared: f64,
 }
 
 /// Aligned passages between two token sequences, as byte spans (and the
@@ -623,14 +637,17 @@ pub(super) fn passages_between(
     params: AlignParams,
     index_a: &align::SeedIndex,
     text_a: Option<&str>,
-) -> Vec<Passage> {
+) -> Aligned {
     if ca.offsets.len() != ca.tokens.len() || cb.offsets.len() != cb.tokens.len() {
-        return Vec::new(); // offsets were not recorded (passages off, or a text over 4 GB)
+        return Aligned::default(); // offsets were not recorded (passages off, or a text over 4 GB)
     }
     let span = |o: &[(u32, u32)], r: &std::ops::Range<usize>| {
         Span::new(o[r.start].0 as usize, o[r.end - 1].1 as usize)
     };
-    align::align_indexed(index_a, ca.sequence(), cb.sequence(), params)
+    let found = align::align_indexed(index_a, ca.sequence(), cb.sequence(), params);
+    let a_shared = align::coverage(found.iter().map(|t| t.a.clone()), ca.tokens.len());
+    let b_shared = align::coverage(found.iter().map(|t| t.b.clone()), cb.tokens.len());
+    let passages = found
         .into_iter()
         .map(|t| {
             let a = span(&ca.offsets, &t.a);
@@ -643,7 +660,12 @@ pub(super) fn passages_between(
                     .map(str::to_owned),
             }
         })
-        .collect()
+        .collect();
+    Aligned {
+        passages,
+        a_shared,
+        b_shared,
+    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,17 @@
 //!    follow it, at least two of them or exactly up to the paragraph's edge in
 //!    both documents (seeds alone cannot reach an edit among a paragraph's
 //!    last few words);
-//! 5. passages spanning fewer than `min_tokens` words in either document are
+//! 5. **rewrites**: passages rewritten beyond what seeds and small gaps
+//!    bridge (synonyms, moved clauses, reordered, merged or dropped
+//!    sentences) are found from dense blocks of shared content words
+//!    ([`rewritten`]);
+//! 6. **settle**: passages overlapping in both documents are one passage
+//!    (their union), so the fragments of one reuse are reported once; of
+//!    passages overlapping in one document only (a paragraph repeated in
+//!    one text and held once by the other), the one with more evidence
+//!    keeps the words they share (verbatim evidence outranks a rewrite's),
+//!    so no stretch of text is reported twice or inside another passage;
+//! 7. passages spanning fewer than `min_tokens` words in either document are
 //!    dropped.
 //!
 //! Quote styles, case and line breaks never split a passage because
@@ -27,7 +37,10 @@
 
 use std::ops::Range;
 
+use crate::clean::stopwords::StopTokens;
 use crate::text::shingle;
+
+pub mod rewritten;
 
 /// An n-gram occurring more often than this inside A seeds nothing.
 pub const MAX_SEED_REPEATS: usize = 16;
@@ -41,6 +54,8 @@ pub struct AlignParams {
     pub max_gap: usize,
     /// Fewest words a passage must span in both documents.
     pub min_tokens: usize,
+    /// Also align rewritten passages ([`rewritten`]).
+    pub rewrites: bool,
 }
 
 /// A shared passage as token ranges of A and B.
@@ -60,14 +75,16 @@ struct Segment {
     b1: usize,
 }
 
-/// A token sequence and where its paragraphs end (sorted token positions;
-/// the sequence's own end counts as one).
+/// A token sequence, where its paragraphs end (sorted token positions;
+/// the sequence's own end counts as one) and its language's stop words.
 #[derive(Clone, Copy, Debug)]
 pub struct Sequence<'a> {
     /// The tokens.
     pub tokens: &'a [u32],
     /// Positions one past each paragraph's last token.
     pub breaks: &'a [usize],
+    /// Its language's stop words ([`Lexicon::stop_tokens`](crate::clean::stopwords::Lexicon::stop_tokens)).
+    pub stops: &'a StopTokens,
 }
 
 impl Sequence<'_> {
@@ -93,17 +110,39 @@ impl Sequence<'_> {
     }
 }
 
+/// The share of `len` positions that the union of `ranges` covers (0 when
+/// `len` is 0).
+pub fn coverage(ranges: impl IntoIterator<Item = Range<usize>>, len: usize) -> f64 {
+    let mut ranges: Vec<Range<usize>> = ranges.into_iter().filter(|r| !r.is_empty()).collect();
+    if len == 0 {
+        return 0.0;
+    }
+    ranges.sort_unstable_by_key(|r| (r.start, r.end));
+    let (mut covered, mut reach) = (0usize, 0usize);
+    for r in ranges {
+        let start = r.start.max(reach);
+        if r.end > start {
+            covered += r.end - start;
+            reach = r.end;
+        }
+    }
+    covered.min(len) as f64 / len as f64
+}
+
 /// The passages shared by token sequences `a` and `b` (no paragraph
-/// information), ordered by position in A.
+/// information, no stop words), ordered by position in A.
 pub fn align(a: &[u32], b: &[u32], p: AlignParams) -> Vec<TokenPassage> {
+    let none = crate::clean::stopwords::Lexicon::get().stop_tokens(None);
     align_sequences(
         Sequence {
             tokens: a,
             breaks: &[],
+            stops: none,
         },
         Sequence {
             tokens: b,
             breaks: &[],
+            stops: none,
         },
         p,
     )
@@ -205,6 +244,132 @@ pub fn align_indexed(
     sb: Sequence,
     p: AlignParams,
 ) -> Vec<TokenPassage> {
+    // Verbatim evidence outranks any rewrite's.
+    let mut found: Vec<(TokenPassage, usize)> = verbatim(index, sa, sb, p)
+        .into_iter()
+        .map(|t| {
+            let weight = VERBATIM_WEIGHT + t.a.len().min(t.b.len());
+            (t, weight)
+        })
+        .collect();
+    if p.rewrites {
+        found.extend(
+            rewritten::passages(sa, sb)
+                .into_iter()
+                .map(|r| (TokenPassage { a: r.a, b: r.b }, r.matched)),
+        );
+    }
+    let mut out: Vec<TokenPassage> = settle(found)
+        .into_iter()
+        .filter(|t| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens)
+        .collect();
+    out.sort_by_key(|t| (t.a.start, t.b.start, t.a.end, t.b.end));
+    out
+}
+
+/// Added to a verbatim passage's weight when passages compete for one
+/// stretch of text (see [`settle`]).
+const VERBATIM_WEIGHT: usize = 1 << 40;
+
+/// Words between a passage and a weaker one that overlaps it in one
+/// document, in the other, for the weaker to be taken as part of it.
+const ABSORB_GAP: usize = 40;
+
+fn overlaps(x: &Range<usize>, y: &Range<usize>) -> bool {
+    x.start < y.end && y.start < x.end
+}
+
+/// Step 6 of the module doc: passages (with their evidence, in matched
+/// words) overlapping in both documents merge; then, strongest first, a
+/// passage overlapping a stronger one in either document loses the words
+/// they share when they overlap at its edge, and is dropped when one holds
+/// the other there.
+fn settle(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
+    loop {
+        found.sort_by_key(|(t, _)| (t.a.start, t.b.start, t.a.end, t.b.end));
+        let mut changed = false;
+        let mut i = 0;
+        while i < found.len() {
+            let mut j = i + 1;
+            while j < found.len() && found[j].0.a.start < found[i].0.a.end {
+                if overlaps(&found[i].0.b, &found[j].0.b) {
+                    let (t, w) = found.remove(j);
+                    let x = &mut found[i];
+                    x.0.a = x.0.a.start.min(t.a.start)..x.0.a.end.max(t.a.end);
+                    x.0.b = x.0.b.start.min(t.b.start)..x.0.b.end.max(t.b.end);
+                    x.1 = x.1.max(w);
+                    changed = true;
+                } else {
+                    j += 1;
+                }
+            }
+            i += 1;
+        }
+        if !changed {
+            break;
+        }
+    }
+    found.sort_by(|x, y| {
+        y.1.cmp(&x.1)
+            .then((x.0.a.start, x.0.b.start).cmp(&(y.0.a.start, y.0.b.start)))
+    });
+    let mut kept: Vec<TokenPassage> = Vec::new();
+    'next: for (mut t, _) in found {
+        for k in kept.iter_mut() {
+            let (on_a, on_b) = (overlaps(&t.a, &k.a), overlaps(&t.b, &k.b));
+            if !on_a && !on_b {
+                continue;
+            }
+            // Overlapping at the edge on one side (less than half of it)
+            // and next to it on the other: a piece of the same reuse.
+            let near = |x: &Range<usize>, y: &Range<usize>| {
+                x.start <= y.end + ABSORB_GAP && y.start <= x.end + ABSORB_GAP
+            };
+            let edge = |x: &Range<usize>, y: &Range<usize>| {
+                let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+                2 * shared < x.len()
+            };
+            if (on_a && !on_b && edge(&t.a, &k.a) && near(&t.b, &k.b))
+                || (on_b && !on_a && edge(&t.b, &k.b) && near(&t.a, &k.a))
+            {
+                k.a = k.a.start.min(t.a.start)..k.a.end.max(t.a.end);
+                k.b = k.b.start.min(t.b.start)..k.b.end.max(t.b.end);
+                continue 'next;
+            }
+            for (mine, theirs) in [(&mut t.a, &k.a), (&mut t.b, &k.b)] {
+                if !overlaps(mine, theirs) {
+                    continue;
+                }
+                if theirs.start <= mine.start && mine.start < theirs.end && theirs.end < mine.end {
+                    mine.start = theirs.end; // its head is the stronger one's tail
+                } else if mine.start < theirs.start
+                    && theirs.start < mine.end
+                    && mine.end <= theirs.end
+                {
+                    mine.end = theirs.start; // its tail is the stronger one's head
+                } else {
+                    continue 'next; // one inside the other
+                }
+            }
+        }
+        kept.push(t);
+    }
+    // Absorbing may have made a kept passage reach another: the earlier
+    // (stronger) one stays whole.
+    let mut settled: Vec<TokenPassage> = Vec::new();
+    for t in kept {
+        if !settled
+            .iter()
+            .any(|k| overlaps(&k.a, &t.a) || overlaps(&k.b, &t.b))
+        {
+            settled.push(t);
+        }
+    }
+    settled
+}
+
+/// Verbatim passages: steps 1 to 4 of the module doc.
+fn verbatim(index: &SeedIndex, sa: Sequence, sb: Sequence, p: AlignParams) -> Vec<TokenPassage> {
     let (a, b) = (sa.tokens, sb.tokens);
     let k = p.seed.max(1);
     if a.len() < k || b.len() < k {
@@ -284,16 +449,13 @@ pub fn align_indexed(
         extend_right(c, sa, sb, p.max_gap);
         extend_left(c, sa, sb, p.max_gap);
     }
-    let mut out: Vec<TokenPassage> = chains
+    chains
         .into_iter()
-        .filter(|c| c.a1 - c.a0 >= p.min_tokens && c.b1 - c.b0 >= p.min_tokens)
         .map(|c| TokenPassage {
             a: c.a0..c.a1,
             b: c.b0..c.b1,
         })
-        .collect();
-    out.sort_by_key(|t| (t.a.start, t.b.start, t.a.end, t.b.end));
-    out
+        .collect()
 }
 
 #[cfg(test)]
@@ -305,6 +467,7 @@ mod tests {
         seed: 5,
         max_gap: 4,
         min_tokens: 12,
+        rewrites: true,
     };
 
     fn seq(range: Range<u32>) -> Vec<u32> {
@@ -345,14 +508,17 @@ mod tests {
             .chain(seq(500..520))
             .collect();
         let (ba, bb) = ([40usize], [20usize, 60, 80]);
+        let none = crate::clean::stopwords::Lexicon::get().stop_tokens(None);
         let got = align_sequences(
             Sequence {
                 tokens: &a,
                 breaks: &ba,
+                stops: none,
             },
             Sequence {
                 tokens: &b,
                 breaks: &bb,
+                stops: none,
             },
             P,
         );
@@ -363,12 +529,13 @@ mod tests {
                 b: 20..60
             }]
         );
-        // Without paragraph information a lone matching word is not trusted.
+        // Without paragraph information the seeds stop two words short, but
+        // the passage's content words, all matched, carry it to the end.
         assert_eq!(
             align(&a, &b, P),
             [TokenPassage {
-                a: 0..38,
-                b: 20..58
+                a: 0..40,
+                b: 20..60
             }]
         );
     }
@@ -400,16 +567,22 @@ mod tests {
     }
 
     #[test]
-    fn reordered_paragraphs_are_separate_passages() {
+    fn reordered_paragraphs_of_one_reuse_are_one_passage() {
         let a = seq(0..60);
         let b: Vec<u32> = seq(30..60).into_iter().chain(seq(0..30)).collect();
-        let got = align(&a, &b, P);
+        assert_eq!(align(&a, &b, P), [TokenPassage { a: 0..60, b: 0..60 }]);
+        // Far apart in B, they are two reuses.
+        let b: Vec<u32> = seq(30..60)
+            .into_iter()
+            .chain(seq(1000..1100))
+            .chain(seq(0..30))
+            .collect();
         assert_eq!(
-            got,
+            align(&a, &b, P),
             [
                 TokenPassage {
                     a: 0..30,
-                    b: 30..60
+                    b: 130..160
                 },
                 TokenPassage {
                     a: 30..60,
@@ -417,6 +590,94 @@ mod tests {
                 }
             ]
         );
+    }
+
+    /// A rewrite with every third word replaced, then sentence-sized
+    /// pieces put in another order and words swapped inside them: no five
+    /// words in a row survive, and it is still one passage.
+    #[test]
+    fn a_rewritten_passage_is_found_whole() {
+        let a: Vec<u32> = seq(0..20)
+            .into_iter()
+            .chain(seq(100..160))
+            .chain(seq(20..40))
+            .collect();
+        let piece = |r: Range<u32>| -> Vec<u32> {
+            let mut v: Vec<u32> = r.map(|x| if x % 3 == 0 { 50_000 + x } else { x }).collect();
+            for k in (0..v.len() - 1).step_by(4) {
+                v.swap(k, k + 1);
+            }
+            v
+        };
+        let b: Vec<u32> = seq(9000..9030)
+            .into_iter()
+            .chain(piece(130..160))
+            .chain(piece(100..130))
+            .chain(seq(9100..9130))
+            .collect();
+        // A's passage is 20..80; its last word was replaced, so the
+        // evidence ends one word short.
+        assert_eq!(
+            align(&a, &b, P),
+            [TokenPassage {
+                a: 20..79,
+                b: 30..90
+            }]
+        );
+    }
+
+    /// Topic alone is no passage: the same words, scattered.
+    #[test]
+    fn shared_words_far_apart_are_no_passage() {
+        let a: Vec<u32> = (0..300u32)
+            .map(|i| if i % 10 == 0 { i / 10 } else { 10_000 + i })
+            .collect();
+        let b: Vec<u32> = (0..300u32)
+            .map(|i| if i % 10 == 0 { 29 - i / 10 } else { 20_000 + i })
+            .collect();
+        assert!(align(&a, &b, P).is_empty());
+    }
+
+    /// Regression: `compare` listed one span twice (a paragraph A repeats,
+    /// held once by B) and spans inside other reported spans (pieces of one
+    /// edited passage). Every stretch of either text is now in at most one
+    /// passage.
+    #[test]
+    fn no_span_is_reported_twice_or_inside_another() {
+        // A holds paragraph 0..40 twice; B holds it once, lightly edited.
+        let a: Vec<u32> = seq(0..40).into_iter().chain(seq(0..40)).collect();
+        let mut edited = seq(0..40);
+        edited[13] = 77_777;
+        edited[27] = 88_888;
+        let b: Vec<u32> = seq(500..520)
+            .into_iter()
+            .chain(edited)
+            .chain(seq(600..620))
+            .collect();
+        let got = align(&a, &b, P);
+        assert_eq!(
+            got,
+            [TokenPassage {
+                a: 0..40,
+                b: 20..60
+            }]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn passages_never_overlap_on_either_side(a in prop::collection::vec(0u32..40, 0..300),
+                                                 b in prop::collection::vec(0u32..40, 0..300)) {
+            let got = align(&a, &b, P);
+            for (x, y) in got.iter().zip(got.iter().skip(1)) {
+                prop_assert!(x.a.end <= y.a.start, "{x:?} {y:?}");
+            }
+            for x in &got {
+                for y in &got {
+                    prop_assert!(x == y || !overlaps(&x.b, &y.b), "{x:?} {y:?}");
+                }
+            }
+        }
     }
 
     proptest! {

@@ -12,6 +12,11 @@
 //! * **per label**: when the truth names a kind per document (`syndicated`,
 //!   `truncated`, ...), the same pairwise figures restricted to pairs that
 //!   involve at least one document of that kind.
+//!
+//! [`passages`] scores detected passages against known ones instead, with
+//! the measures of the PAN text-alignment tasks.
+
+pub mod passages;
 
 use std::collections::{BTreeMap, HashMap};
 
