@@ -311,7 +311,9 @@ def dedup(data: Any, **settings: Any) -> tuple[pa.Table, pa.Table]:
 
 def compare(a: str, b: str, **settings: Any) -> dict[str, Any]:
     """Compare two texts (ids ``"a"`` and ``"b"``): the ``doublet compare --json``
-    object, ``{a, b, relation, jaccard, a_in_b, b_in_a, passages}``, where
+    object, ``{a, b, relation, jaccard, a_in_b, b_in_a, a_shared, b_shared,
+    passages}`` (``a_shared``/``b_shared``: the share of each text's content
+    words inside the passages), where
     ``relation`` is ``"exact"``, ``"near_duplicate"``, ``"contained"``,
     ``"shared_passages"`` or ``"unrelated"`` and each passage carries its
     byte spans and its text as it stands in ``a``. Settings as for :func:`scan`.

@@ -197,7 +197,18 @@ def test_compare():
     a = f"The talks went on all week in New York. {quote}. Then he left for the airport."
     b = f"A very different report opens this one. \u201c{quote}.\u201d Nothing else is alike."
     c = doublet.compare(a, b)
-    assert set(c) == {"a", "b", "relation", "jaccard", "a_in_b", "b_in_a", "passages"}
+    assert set(c) == {
+        "a",
+        "b",
+        "relation",
+        "jaccard",
+        "a_in_b",
+        "b_in_a",
+        "a_shared",
+        "b_shared",
+        "passages",
+    }
+    assert 0 < c["a_shared"] < 1 and 0 < c["b_shared"] < 1
     assert c["relation"] == "shared_passages"
     assert "a little bit of progress" in c["passages"][0]["text"]
     same = doublet.compare(a, a)
@@ -215,7 +226,7 @@ def test_compare_matches_the_cli():
         ).stdout
     )
     ours = doublet.compare(a.read_text(encoding="utf-8"), b.read_text(encoding="utf-8"))
-    for key in ("relation", "jaccard", "a_in_b", "b_in_a", "passages"):
+    for key in ("relation", "jaccard", "a_in_b", "b_in_a", "a_shared", "b_shared", "passages"):
         assert ours[key] == cli[key], key
 
 
