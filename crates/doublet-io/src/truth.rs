@@ -39,7 +39,9 @@ pub enum TruthFormat {
     Pairs,
 }
 
-fn scalar(v: &Value) -> Option<String> {
+/// A JSON scalar as text (strings as they are, numbers and booleans
+/// printed); `None` for null, arrays and objects.
+pub fn scalar(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),

@@ -14,7 +14,7 @@ use doublet::eval::passages::{
 use doublet::eval::{disagreements, evaluate, Metrics, PairScores};
 use doublet::{Config, Document, PairRelation, Report};
 use doublet_io::quoted;
-use doublet_io::truth::{read_truth, TruthFormat};
+use doublet_io::truth::{read_truth, scalar, TruthFormat};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::Value;
@@ -322,15 +322,6 @@ pub struct PassageEvaluation {
     /// Derived, called unrelated: the lowest scores first.
     pub false_negatives: Mistakes,
     pub config: Config,
-}
-
-fn scalar(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        _ => None,
-    }
 }
 
 /// `[start, end]`, non-empty.
