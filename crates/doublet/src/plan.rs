@@ -56,10 +56,7 @@ impl Plan {
                 seed: config.ngram,
                 max_gap: config.passage_gap,
                 min_tokens: config.min_passage,
-                // Off until a rewrite no longer carries sparse words of a
-                // different report of the same event into a borrowed
-                // paragraph (tests/it/planted.rs); see ARCHITECTURE.md.
-                rewrites: false,
+                rewrites: true,
             },
             config,
         })

@@ -28,7 +28,10 @@
 //!    one text and held once by the other), the one with more evidence
 //!    keeps the words they share (verbatim evidence outranks a rewrite's),
 //!    so no stretch of text is reported twice or inside another passage;
-//! 7. passages spanning fewer than `min_tokens` words in either document are
+//! 7. **cuts**: passages side by side in one document and in order, a few
+//!    sentences apart, in the other are one passage from which one side cut
+//!    (or into which it inserted) those sentences;
+//! 8. passages spanning fewer than `min_tokens` words in either document are
 //!    dropped.
 //!
 //! Quote styles, case and line breaks never split a passage because
@@ -245,20 +248,31 @@ pub fn align_indexed(
     p: AlignParams,
 ) -> Vec<TokenPassage> {
     // Verbatim evidence outranks any rewrite's.
-    let mut found: Vec<(TokenPassage, usize)> = verbatim(index, sa, sb, p)
+    let exact = verbatim(index, sa, sb, p);
+    let rewrites = if p.rewrites {
+        // Verbatim runs too short to report (a shared name, a stock
+        // phrase) anchor nothing.
+        let anchors: Vec<TokenPassage> = exact
+            .iter()
+            .filter(|t| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens)
+            .cloned()
+            .collect();
+        rewritten::passages(sa, sb, &anchors)
+    } else {
+        Vec::new()
+    };
+    let found: Vec<(TokenPassage, usize)> = exact
         .into_iter()
         .map(|t| {
             let weight = VERBATIM_WEIGHT + t.a.len().min(t.b.len());
             (t, weight)
         })
-        .collect();
-    if p.rewrites {
-        found.extend(
-            rewritten::passages(sa, sb)
+        .chain(
+            rewrites
                 .into_iter()
                 .map(|r| (TokenPassage { a: r.a, b: r.b }, r.matched)),
-        );
-    }
+        )
+        .collect();
     let mut out: Vec<TokenPassage> = settle(found)
         .into_iter()
         .filter(|t| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens)
@@ -365,7 +379,52 @@ fn settle(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
             settled.push(t);
         }
     }
-    settled
+    join_cuts(settled)
+}
+
+/// Words that may separate two pieces of one passage in the document that
+/// holds them side by side (a word lost at a sentence boundary).
+const CUT_SLACK: usize = 2;
+
+/// Largest stretch (words) one document may have cut from the middle of a
+/// passage the other holds whole.
+const CUT_GAP: usize = 120;
+
+/// Passages side by side in one document and in the same order, at most
+/// [`CUT_GAP`] words apart, in the other are one passage with a cut (the
+/// sentences between were deleted, or inserted, by one side), provided the
+/// joined passage overlaps no other one.
+fn join_cuts(mut passages: Vec<TokenPassage>) -> Vec<TokenPassage> {
+    let within = |x: &Range<usize>, y: &Range<usize>, limit: usize| {
+        x.end <= y.start && y.start <= x.end + limit
+    };
+    // Settled passages overlap on neither side, so in order of one side,
+    // the only candidate after a passage is the next one.
+    for side_a in [true, false] {
+        let side = |t: &TokenPassage| if side_a { t.a.clone() } else { t.b.clone() };
+        let other = |t: &TokenPassage| if side_a { t.b.clone() } else { t.a.clone() };
+        passages.sort_by_key(|t| side(t).start);
+        let mut i = 0;
+        while i + 1 < passages.len() {
+            let (p, q) = (&passages[i], &passages[i + 1]);
+            let whole = TokenPassage {
+                a: p.a.start.min(q.a.start)..p.a.end.max(q.a.end),
+                b: p.b.start.min(q.b.start)..p.b.end.max(q.b.end),
+            };
+            let join = within(&side(p), &side(q), CUT_SLACK)
+                && within(&other(p), &other(q), CUT_GAP)
+                && passages.iter().enumerate().all(|(k, t)| {
+                    k == i || k == i + 1 || (!overlaps(&t.a, &whole.a) && !overlaps(&t.b, &whole.b))
+                });
+            if join {
+                passages[i] = whole;
+                passages.remove(i + 1);
+            } else {
+                i += 1;
+            }
+        }
+    }
+    passages
 }
 
 /// Verbatim passages: steps 1 to 4 of the module doc.
@@ -590,6 +649,51 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn sentences_cut_from_the_middle_of_a_passage_leave_one_passage() {
+        // A holds B's passage with 60 words of its middle cut.
+        let a = seq(0..60);
+        let b: Vec<u32> = seq(0..30)
+            .into_iter()
+            .chain(seq(500..560))
+            .chain(seq(30..60))
+            .collect();
+        assert_eq!(
+            align(&a, &b, P),
+            [TokenPassage {
+                a: 0..60,
+                b: 0..120
+            }]
+        );
+        assert_eq!(
+            align(&b, &a, P),
+            [TokenPassage {
+                a: 0..120,
+                b: 0..60
+            }]
+        );
+        // Further apart than a few sentences, they are two reuses.
+        let b: Vec<u32> = seq(0..30)
+            .into_iter()
+            .chain(seq(500..500 + CUT_GAP as u32 + 1))
+            .chain(seq(30..60))
+            .collect();
+        assert_eq!(align(&a, &b, P).len(), 2);
+        // And not across a passage lying between them in either text.
+        let b: Vec<u32> = seq(0..30)
+            .into_iter()
+            .chain(seq(500..520))
+            .chain(seq(60..90))
+            .chain(seq(30..60))
+            .collect();
+        let a: Vec<u32> = seq(0..60)
+            .into_iter()
+            .chain(seq(800..900))
+            .chain(seq(60..90))
+            .collect();
+        assert_eq!(align(&a, &b, P).len(), 3);
     }
 
     /// A rewrite with every third word replaced, then sentence-sized

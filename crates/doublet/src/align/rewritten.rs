@@ -28,7 +28,12 @@
 //!    twice, merge, in any order (sentences
 //!    reordered, deleted or inserted inside one reused passage), as long as
 //!    the result still matches at least [`MIN_DENSITY`] of the content words
-//!    of its longer side; a passage needs [`MIN_MATCHED`] matched words.
+//!    of its longer side; a passage needs [`MIN_MATCHED`] matched words;
+//! 4. **anchoring**: a passage around verbatim passages (of reportable
+//!    length) keeps what lies beyond them only where its own matches there
+//!    are dense ([`Cluster::anchor`]): another report of the same event,
+//!    sharing names and topic words with the text around a borrowed
+//!    paragraph, must not be reported as borrowed with it.
 //!
 //! Texts on one topic share many content words, but scattered: a passage
 //! must hold a dense block of them on both sides at once, which topic alone
@@ -39,7 +44,7 @@ use std::ops::Range;
 
 use rustc_hash::FxHashMap;
 
-use super::Sequence;
+use super::{Sequence, TokenPassage};
 
 /// A content word occurring more often than this in either text seeds nothing.
 pub const MAX_WORD_REPEATS: u32 = 8;
@@ -57,7 +62,7 @@ pub const MIN_DENSITY: f64 = 0.3;
 /// either end of a passage, is left out of it.
 pub const EDGE_GAP: u32 = 4;
 /// Fewest distinct words a passage matches on each side.
-pub const MIN_MATCHED: usize = 6;
+pub const MIN_MATCHED: usize = 10;
 
 /// A rewritten passage: token ranges of A and B and how many content words
 /// it matches.
@@ -141,6 +146,71 @@ impl Cluster {
         self.count(words);
     }
 
+    /// Hold a passage that contains verbatim passages (`verbatim`, in
+    /// content-word ranks) to what its own matches support beyond them.
+    /// Verbatim evidence is certain; a rewrite around it is not. Past the
+    /// hull of the verbatim passages it covers, at either end, the passage
+    /// keeps its extension only when the matches there, counting those not
+    /// already explained by a verbatim passage on the other side, are as
+    /// dense as a passage must be ([`MIN_DENSITY`]); else that
+    /// end is cut back to the hull. Otherwise another report of the same
+    /// event, sharing names and topic words with the text around a
+    /// borrowed paragraph, would be reported as borrowed too.
+    fn anchor(&mut self, verbatim: &[(Range<u32>, Range<u32>)]) {
+        let inside: Vec<&(Range<u32>, Range<u32>)> = verbatim
+            .iter()
+            .filter(|(a, b)| shared(a, &self.a) > 0 || shared(b, &self.b) > 0)
+            .collect();
+        if inside.is_empty() {
+            return;
+        }
+        let hull_a = inside.iter().map(|v| v.0.start).min().unwrap_or(0)
+            ..inside.iter().map(|v| v.0.end).max().unwrap_or(0);
+        let hull_b = inside.iter().map(|v| v.1.start).min().unwrap_or(0)
+            ..inside.iter().map(|v| v.1.end).max().unwrap_or(0);
+        let explained_a = |i: u32| inside.iter().any(|v| v.0.contains(&i));
+        let explained_b = |j: u32| inside.iter().any(|v| v.1.contains(&j));
+        // Extension at one end: ranks of A and of B beyond the hull.
+        let holds = |ext_a: Range<u32>, ext_b: Range<u32>| {
+            let territory = ext_a.len().max(ext_b.len());
+            if territory == 0 {
+                return true;
+            }
+            let mut words: Vec<(u32, u32)> = self
+                .dots
+                .iter()
+                .filter(|&&(i, j)| {
+                    (ext_a.contains(&i) && !explained_b(j))
+                        || (ext_b.contains(&j) && !explained_a(i))
+                })
+                .copied()
+                .collect();
+            let (mut a, mut b): (Vec<u32>, Vec<u32>) = words.drain(..).unzip();
+            for v in [&mut a, &mut b] {
+                v.sort_unstable();
+                v.dedup();
+            }
+            let matched = a.len().min(b.len());
+            matched > 0 && matched as f64 >= MIN_DENSITY * territory as f64
+        };
+        let head = holds(
+            self.a.start..hull_a.start.max(self.a.start),
+            self.b.start..hull_b.start.max(self.b.start),
+        );
+        let tail = holds(
+            hull_a.end.min(self.a.end)..self.a.end,
+            hull_b.end.min(self.b.end)..self.b.end,
+        );
+        if !head {
+            self.a.start = self.a.start.max(hull_a.start);
+            self.b.start = self.b.start.max(hull_b.start);
+        }
+        if !tail {
+            self.a.end = self.a.end.min(hull_a.end);
+            self.b.end = self.b.end.min(hull_b.end);
+        }
+    }
+
     fn density(&self) -> f64 {
         self.matched as f64 / self.a.len().max(self.b.len()) as f64
     }
@@ -188,6 +258,13 @@ fn gap(x: &Range<u32>, y: &Range<u32>) -> u32 {
         .max(x.start.saturating_sub(y.end))
 }
 
+/// The content-word ranks (indices into `positions`) inside `tokens`.
+fn ranks(positions: &[usize], tokens: &Range<usize>) -> Range<u32> {
+    let lo = positions.partition_point(|&p| p < tokens.start);
+    let hi = positions.partition_point(|&p| p < tokens.end);
+    lo as u32..hi as u32
+}
+
 /// Positions of a sequence's content words (neither text's stop words).
 fn content(s: Sequence, other: Sequence) -> Vec<usize> {
     (0..s.tokens.len())
@@ -199,9 +276,10 @@ fn content(s: Sequence, other: Sequence) -> Vec<usize> {
 }
 
 /// The rewritten passages `a` and `b` share (see the module doc), ordered
-/// by position in A. They may overlap each other and verbatim passages;
-/// [`super::align_indexed`] settles that.
-pub fn passages(sa: Sequence, sb: Sequence) -> Vec<Rewritten> {
+/// by position in A, given the `verbatim` passages found before. They may
+/// overlap each other and verbatim passages; [`super::align_indexed`]
+/// settles that.
+pub fn passages(sa: Sequence, sb: Sequence, verbatim: &[TokenPassage]) -> Vec<Rewritten> {
     let (pa, pb) = (content(sa, sb), content(sb, sa));
     if pa.len() < MIN_MATCHED || pb.len() < MIN_MATCHED {
         return Vec::new();
@@ -240,6 +318,14 @@ pub fn passages(sa: Sequence, sb: Sequence) -> Vec<Rewritten> {
     merge(&mut frags, &words);
     for f in frags.iter_mut() {
         f.trim(&words);
+    }
+    let ranked: Vec<(Range<u32>, Range<u32>)> = verbatim
+        .iter()
+        .map(|v| (ranks(&pa, &v.a), ranks(&pb, &v.b)))
+        .filter(|(a, b)| !a.is_empty() && !b.is_empty())
+        .collect();
+    for f in frags.iter_mut() {
+        f.anchor(&ranked);
     }
     let mut out: Vec<Rewritten> = frags
         .into_iter()

@@ -127,12 +127,11 @@ impl Scanner {
                     .iter()
                     .filter_map(|&(_, b)| {
                         let cb = self.content_with_offsets(b);
-                        let aligned = passages_between(&ca, &cb, params, &index, None);
-                        let mut passages = aligned.passages;
+                        let mut aligned = passages_between(&ca, &cb, params, &index, None);
                         // Passages mostly inside clusters on both sides
                         // are theirs, already reported once.
-                        passages.retain(|p| !(within(a, p.a) && within(b, p.b)));
-                        if passages.is_empty() {
+                        aligned.retain(|p| !(within(a, p.a) && within(b, p.b)));
+                        if aligned.passages.is_empty() {
                             return None;
                         }
                         let sb = shingle::shingle_set(&cb.tokens, cfg.ngram, seeds.shingle);
@@ -140,8 +139,8 @@ impl Scanner {
                             a,
                             b,
                             overlap: verify::measure(&sa, &sb),
-                            passages,
                             shared: (aligned.a_shared, aligned.b_shared),
+                            passages: aligned.passages,
                         })
                     })
                     .collect();
@@ -627,6 +626,22 @@ pub(super) struct Aligned {
     pub(super) a_shared: f64,
     /// Share of B's content tokens inside a passage.
     pub(super) b_shared: f64,
+    /// Each passage's token ranges, and the two documents' token counts.
+    tokens: Vec<align::TokenPassage>,
+    lengths: (usize, usize),
+}
+
+impl Aligned {
+    /// Keep the passages `keep` accepts, and the shares of what is kept.
+    pub(super) fn retain(&mut self, mut keep: impl FnMut(&Passage) -> bool) {
+        let kept: Vec<bool> = self.passages.iter().map(&mut keep).collect();
+        let mut flags = kept.iter();
+        self.passages.retain(|_| *flags.next().unwrap_or(&true));
+        let mut flags = kept.iter();
+        self.tokens.retain(|_| *flags.next().unwrap_or(&true));
+        self.a_shared = align::coverage(self.tokens.iter().map(|t| t.a.clone()), self.lengths.0);
+        self.b_shared = align::coverage(self.tokens.iter().map(|t| t.b.clone()), self.lengths.1);
+    }
 }
 
 /// Aligned passages between two token sequences, as byte spans (and the
@@ -648,7 +663,7 @@ pub(super) fn passages_between(
     let a_shared = align::coverage(found.iter().map(|t| t.a.clone()), ca.tokens.len());
     let b_shared = align::coverage(found.iter().map(|t| t.b.clone()), cb.tokens.len());
     let passages = found
-        .into_iter()
+        .iter()
         .map(|t| {
             let a = span(&ca.offsets, &t.a);
             Passage {
@@ -665,6 +680,8 @@ pub(super) fn passages_between(
         passages,
         a_shared,
         b_shared,
+        tokens: found,
+        lengths: (ca.tokens.len(), cb.tokens.len()),
     }
 }
 
