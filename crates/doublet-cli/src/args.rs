@@ -6,10 +6,47 @@ use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
 /// Find duplicated and reused text in document collections, and explain every decision.
 #[derive(Debug, Parser)]
-#[command(name = "doublet", version, about, max_term_width = 100)]
+#[command(name = "doublet", version, about, max_term_width = 100, after_help = EXAMPLES)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Colour in terminal output: auto (on a terminal, unless NO_COLOR is
+    /// set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  doublet scan examples/news                      summary of a folder of .txt files
+  doublet scan corpus.jsonl.zst --report r.json --html r.html
+  doublet dedup corpus.jsonl -o clean.jsonl --removed removed.jsonl
+  doublet compare a.txt b.txt                     two documents side by side
+  doublet completions bash > ~/.local/share/bash-completion/completions/doublet
+  doublet man --out /usr/local/share/man/man1     one man page per command";
+
+/// When terminal output is coloured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    /// On a terminal, unless the NO_COLOR environment variable is set and not empty.
+    Auto,
+    /// Always, even into a pipe.
+    Always,
+    /// Never.
+    Never,
+}
+
+impl ColorWhen {
+    /// Whether output to a stream that `is_terminal` or not is coloured.
+    pub fn enabled(self, is_terminal: bool) -> bool {
+        match self {
+            ColorWhen::Always => true,
+            ColorWhen::Never => false,
+            ColorWhen::Auto => {
+                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -27,6 +64,31 @@ pub enum Command {
     Index(IndexCommand),
     /// Serve an index over HTTP: POST /v1/query and /v1/add, GET /v1/stats and /healthz.
     Serve(ServeArgs),
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  doublet completions bash > ~/.local/share/bash-completion/completions/doublet\n  doublet completions zsh > ~/.zfunc/_doublet\n  doublet completions fish > ~/.config/fish/completions/doublet.fish"
+    )]
+    Completions(CompletionsArgs),
+    /// Print the man page, or write one page per command into a folder.
+    #[command(
+        after_help = "Examples:\n  doublet man | man -l -\n  doublet man --out /usr/local/share/man/man1"
+    )]
+    Man(ManArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// Write doublet.1, doublet-scan.1, ... into this folder (created if missing)
+    /// instead of printing doublet.1.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
 }
 
 /// `doublet index ...`
@@ -243,6 +305,9 @@ pub struct ScanArgs {
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE", value_parser = html_output)]
     pub html: Option<PathBuf>,
+    /// Clusters, pairs and documents listed per section of the summary (0: all).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub limit: usize,
 }
 
 #[derive(Debug, Args)]

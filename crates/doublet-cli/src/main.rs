@@ -27,7 +27,9 @@ fn run() -> anyhow::Result<()> {
     match cli.command {
         args::Command::Scan(a) => commands::scan::run(a),
         args::Command::Dedup(a) => commands::dedup::run(a),
-        args::Command::Compare(a) => commands::compare::run(a),
+        args::Command::Compare(a) => commands::compare::run(a, cli.color),
+        args::Command::Completions(a) => commands::help::completions(a),
+        args::Command::Man(a) => commands::help::man(a),
         args::Command::Eval(a) => commands::eval::run(a),
         args::Command::Index(c) => commands::index::run(c),
         args::Command::Serve(a) => commands::serve::run(a),
@@ -60,8 +62,26 @@ fn main() -> ExitCode {
             if broken_pipe {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("doublet: error: {e:#}");
+            eprintln!("doublet: error: {}", message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error and its causes on one line, each cause once: an error that
+/// already quotes its cause (`path: No such file or directory`) is not
+/// followed by it again.
+fn message(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
 }

@@ -7,7 +7,7 @@ use anyhow::{bail, Result};
 use doublet::Document;
 use doublet_io::{quoted, records, Fields, Input, Record};
 
-use crate::args::CompareArgs;
+use crate::args::{ColorWhen, CompareArgs};
 use crate::memory::{self, Phase};
 use crate::{printers, settings};
 
@@ -42,7 +42,7 @@ fn from_jsonl(path: &str, a: &str, b: &str, fields: Fields) -> Result<(Record, R
     }
 }
 
-pub fn run(args: CompareArgs) -> Result<()> {
+pub fn run(args: CompareArgs, color: ColorWhen) -> Result<()> {
     let config = settings::config(&args.tuning)?;
     let max_record = settings::max_record(args.max_memory);
     if let Some(bytes) = args.max_memory {
@@ -73,7 +73,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     memory::phase(Phase::Comparing);
     let comparison = doublet::compare(&config, &a, &b)?;
     let stdout = std::io::stdout();
-    let color = stdout.is_terminal();
+    let color = color.enabled(stdout.is_terminal());
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
         serde_json::to_writer_pretty(&mut out, &comparison)?;

@@ -166,7 +166,7 @@ fn print(report: &Report, json: bool) -> Result<()> {
         serde_json::to_writer_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
-        printers::summary::print(report, &mut out)?;
+        printers::summary::print(report, printers::summary::LIMIT, None, &mut out)?;
     }
     out.flush()?;
     Ok(())

@@ -3,6 +3,7 @@
 pub mod compare;
 pub mod dedup;
 pub mod eval;
+pub mod help;
 pub mod index;
 pub mod scan;
 pub mod serve;

@@ -58,7 +58,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        printers::summary::print(&report, &mut out)?;
+        printers::summary::print(&report, args.limit, args.report.as_deref(), &mut out)?;
     }
     out.flush()?;
     Ok(())

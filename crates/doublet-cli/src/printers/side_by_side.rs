@@ -18,8 +18,8 @@ fn relation(r: PairRelation) -> &'static str {
     }
 }
 
-/// The passage with some context, the passage itself marked: bold on a
-/// terminal, between »guillemets« otherwise.
+/// The passage with some context, the passage itself marked: bold green
+/// when colour is on, between »guillemets« otherwise.
 fn excerpt(text: &str, span: Span, color: bool) -> String {
     // Context starts and ends at whitespace, so no word is cut in half.
     let before = &text[..span.start];
@@ -35,55 +35,59 @@ fn excerpt(text: &str, span: Span, color: bool) -> String {
         + after[want..]
             .find(char::is_whitespace)
             .map_or(after.len(), |i| want + i);
-    let (open, close) = if color {
-        ("\x1b[1;32m", "\x1b[0m")
-    } else {
-        ("»", "«")
-    };
+    let (open, close) = if color { MARK } else { ("»", "«") };
     let clean = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!(
-        "{}{} {open}{}{close} {}{}",
-        if start > 0 { "… " } else { "" },
+    let marked = format!("{open}{}{close}", clean(&text[span.start..span.end]));
+    [
+        if start > 0 {
+            "…".to_owned()
+        } else {
+            String::new()
+        },
         clean(&text[start..span.start]),
-        clean(&text[span.start..span.end]),
+        marked,
         clean(&text[span.end..end]),
-        if end < text.len() { " …" } else { "" }
-    )
+        if end < text.len() {
+            "…".to_owned()
+        } else {
+            String::new()
+        },
+    ]
+    .into_iter()
+    .filter(|part| !part.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ")
 }
 
-/// Greedy word wrap that ignores ANSI escapes when measuring.
+/// Lines of at most `width` terminal columns: wide characters (CJK) count
+/// two, ANSI escapes none, and text without spaces breaks where Unicode
+/// allows (between ideographs).
+/// A marked passage spanning several lines is closed at the end of each
+/// and opened again at the start of the next, so the colour never runs
+/// into the other column.
 fn wrap(s: &str, width: usize) -> Vec<String> {
-    let visible = |w: &str| {
-        let mut n = 0;
-        let mut esc = false;
-        for c in w.chars() {
-            match (esc, c) {
-                (false, '\x1b') => esc = true,
-                (true, 'm') => esc = false,
-                (true, _) => {}
-                _ => n += 1,
+    let mut open = false;
+    textwrap::wrap(s, width.max(1))
+        .into_iter()
+        .map(|l| {
+            let mut line = String::new();
+            if open {
+                line.push_str(MARK.0);
             }
-        }
-        n
-    };
-    let mut lines = vec![String::new()];
-    let mut len = 0;
-    for word in s.split(' ').filter(|w| !w.is_empty()) {
-        let n = visible(word);
-        if len > 0 && len + 1 + n > width {
-            lines.push(String::new());
-            len = 0;
-        }
-        let line = lines.last_mut().expect("lines starts non-empty");
-        if len > 0 {
-            line.push(' ');
-            len += 1;
-        }
-        line.push_str(word);
-        len += n;
-    }
-    lines
+            line.push_str(&l);
+            if let Some(at) = line.rfind(MARK.0) {
+                open = !line[at..].contains(MARK.1);
+            }
+            if open {
+                line.push_str(MARK.1);
+            }
+            line
+        })
+        .collect()
 }
+
+/// How a passage is marked when colour is on.
+const MARK: (&str, &str) = ("\x1b[1;32m", "\x1b[0m");
 
 pub fn print(
     c: &Comparison,
@@ -124,29 +128,11 @@ pub fn print(
         for k in 0..left.len().max(right.len()) {
             let l = left.get(k).map_or("", String::as_str);
             let r = right.get(k).map_or("", String::as_str);
-            let pad = col.saturating_sub(l.chars().filter(|&ch| ch != '\x1b').count() - escapes(l));
+            let pad = col.saturating_sub(textwrap::core::display_width(l));
             writeln!(out, "{l}{} | {r}", " ".repeat(pad))?;
         }
     }
     Ok(())
-}
-
-/// Characters belonging to ANSI escape sequences in `s` (besides the ESC).
-fn escapes(s: &str) -> usize {
-    let mut n = 0;
-    let mut esc = false;
-    for c in s.chars() {
-        match (esc, c) {
-            (false, '\x1b') => esc = true,
-            (true, 'm') => {
-                esc = false;
-                n += 1;
-            }
-            (true, _) => n += 1,
-            _ => {}
-        }
-    }
-    n
 }
 
 /// The largest char boundary of `s` at or below `i`.

@@ -1,8 +1,10 @@
-//! The human summary of a scan: totals, then every cluster with its kept
-//! document and each removed one with its relation and measured scores, then
-//! how much cleaning removed from each document.
+//! The human summary of a scan: totals, then the largest clusters with their
+//! kept document and each removed one with its relation and measured scores,
+//! the pairs sharing the most text, and the documents cleaning cut most. A
+//! long list stops at a limit and says how many more there are and where.
 
 use std::io::{self, Write};
+use std::path::Path;
 
 use doublet::report::DocumentReport;
 use doublet::{PairRelation, Relation, Report};
@@ -57,7 +59,53 @@ const CORPUS_WARN: f64 = 0.10;
 /// clusters and the most-cleaned documents only.
 const LIST_ALL: usize = 50;
 
-pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
+/// Entries listed per section unless told otherwise (`scan --limit`).
+pub const LIMIT: usize = 10;
+
+/// `1234567` as `1,234,567`.
+fn count(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The line after a list cut at the limit.
+fn more(
+    out: &mut impl Write,
+    left: usize,
+    what: (&str, &str),
+    full: Option<&Path>,
+) -> io::Result<()> {
+    if left == 0 {
+        return Ok(());
+    }
+    let what = if left == 1 { what.0 } else { what.1 };
+    let place = match full {
+        Some(p) if p != Path::new("-") => format!("all in {}", p.display()),
+        _ => "all in the JSON report: --report FILE".to_owned(),
+    };
+    writeln!(
+        out,
+        "  … and {} more {what} ({place}; --limit N lists more)",
+        count(left)
+    )
+}
+
+/// The summary, listing at most `limit` entries per section (0: all);
+/// `full` names the JSON report written beside it, if any.
+pub fn print(
+    report: &Report,
+    limit: usize,
+    full: Option<&Path>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let limit = if limit == 0 { usize::MAX } else { limit };
     let s = &report.stats;
     writeln!(
         out,
@@ -73,12 +121,19 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
     )?;
     writeln!(
         out,
-        "cleaned {} repeated and {} boilerplate; {} candidate pairs, {} related pairs ({} sharing passages)",
+        "cleaned {} repeated and {} boilerplate",
         size(s.repeated_bytes),
         size(s.boilerplate_bytes),
-        s.candidate_pairs,
-        s.related_pairs,
-        s.shared_passage_pairs
+    )?;
+    let duplicates = s.related_pairs.saturating_sub(s.shared_passage_pairs);
+    writeln!(
+        out,
+        "{} candidate pairs measured for duplication; {} related pairs reported: {} {}, {} sharing passages",
+        count(s.candidate_pairs),
+        count(s.related_pairs),
+        count(duplicates),
+        if duplicates == 1 { "duplicate" } else { "duplicates" },
+        count(s.shared_passage_pairs)
     )?;
     if s.too_little_content > 0 {
         writeln!(
@@ -118,10 +173,18 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
         .map(|d| (d.id.as_str(), d))
         .collect();
     let small = report.documents.len() <= LIST_ALL;
-    for c in &report.clusters {
-        if c.members.len() < 2 && !small {
-            continue;
-        }
+    // Largest clusters first (then in report order); single documents only
+    // in a small run.
+    let mut clusters: Vec<&doublet::report::Cluster> = report
+        .clusters
+        .iter()
+        .filter(|c| c.members.len() >= 2 || small)
+        .collect();
+    if !small {
+        clusters.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
+    }
+    let shown = clusters.len().min(limit);
+    for c in &clusters[..shown] {
         let Some(kept) = by_id.get(c.kept.as_str()) else {
             continue;
         };
@@ -138,23 +201,45 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
             let Some(d) = by_id.get(m.as_str()) else {
                 continue;
             };
-            let rel = d.relation.map_or("?", relation);
             writeln!(
                 out,
-                "  removed {}: {rel} (jaccard {:.3}, containment {:.3}; {} words; {})",
+                "  removed {}: {} {} {} ({:.0}% of its shingles are there; jaccard {:.3}; {} words; {})",
                 d.id,
+                d.relation.map_or("?", relation),
+                match d.relation {
+                    Some(Relation::Contained) => "in",
+                    _ => "of",
+                },
+                d.duplicate_of.as_deref().unwrap_or(&kept.id),
+                100.0 * d.containment.unwrap_or(0.0),
                 d.jaccard.unwrap_or(0.0),
-                d.containment.unwrap_or(0.0),
                 d.content_words,
                 cleaned(d)
             )?;
         }
     }
-    let reuse: Vec<_> = report
+    if clusters.len() > shown {
+        writeln!(out)?;
+    }
+    more(
+        out,
+        clusters.len() - shown,
+        if small {
+            ("cluster", "clusters")
+        } else {
+            ("cluster with duplicates", "clusters with duplicates")
+        },
+        full,
+    )?;
+    // Pairs sharing the most words first (then in report order).
+    let mut reuse: Vec<_> = report
         .pairs
         .iter()
         .filter(|p| p.relation == PairRelation::SharedPassages)
         .collect();
+    let words =
+        |p: &doublet::report::PairReport| -> usize { p.passages.iter().map(|x| x.tokens).sum() };
+    reuse.sort_by_key(|p| std::cmp::Reverse(words(p)));
     if !reuse.is_empty() {
         writeln!(out)?;
         let plural = if reuse.len() == 1 { "pair" } else { "pairs" };
@@ -163,18 +248,24 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
             "shared passages between kept documents ({} {plural}):",
             reuse.len()
         )?;
-        for p in reuse.iter().take(if small { usize::MAX } else { 20 }) {
-            let words: usize = p.passages.iter().map(|x| x.tokens).sum();
+        for p in reuse.iter().take(limit) {
             writeln!(
                 out,
-                "  {} and {}: {} passage{}, {words} words (jaccard {:.3})",
+                "  {} and {}: {} passage{}, {} words (jaccard {:.3})",
                 p.a,
                 p.b,
                 p.passages.len(),
                 if p.passages.len() == 1 { "" } else { "s" },
+                words(p),
                 p.jaccard
             )?;
         }
+        more(
+            out,
+            reuse.len().saturating_sub(limit),
+            ("pair", "pairs"),
+            full,
+        )?;
     }
     if !small {
         let mut most: Vec<&DocumentReport> = report
@@ -190,9 +281,15 @@ pub fn print(report: &Report, out: &mut impl Write) -> io::Result<()> {
                 "most cleaned ({} documents had something removed):",
                 most.len()
             )?;
-            for d in most.iter().take(20) {
+            for d in most.iter().take(limit) {
                 writeln!(out, "  {}: {}", d.id, cleaned(d))?;
             }
+            more(
+                out,
+                most.len().saturating_sub(limit),
+                ("document", "documents"),
+                full,
+            )?;
         }
     }
     Ok(())

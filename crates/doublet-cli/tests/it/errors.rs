@@ -42,6 +42,16 @@ fn missing_text_field_names_file_and_line() {
 fn missing_path_is_named() {
     let s = stderr_of(doublet().args(["scan", "no/such/corpus.jsonl"]).assert());
     assert!(s.contains("no/such/corpus.jsonl"), "{s}");
+    // Said once: the cause is not repeated after the message quoting it.
+    assert_eq!(s.lines().count(), 1, "{s}");
+    assert_eq!(s.matches("os error").count(), 1, "{s}");
+    for cmd in [
+        &["compare", "no/such/a.txt", "no/such/b.txt"][..],
+        &["dedup", "no/such/c.jsonl", "-o", "-"],
+    ] {
+        let s = stderr_of(doublet().args(cmd).assert());
+        assert_eq!(s.matches("os error").count(), 1, "{s}");
+    }
 }
 
 #[test]

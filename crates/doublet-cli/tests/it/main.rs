@@ -11,6 +11,7 @@ mod index;
 mod inputs;
 mod limits;
 mod lossless;
+mod manners;
 mod outputs;
 mod parquet;
 mod scan;

@@ -432,3 +432,45 @@ fn compression_is_recognised_by_its_first_bytes() {
         assert_eq!(r["documents"][0]["id"], "a", "{name}");
     }
 }
+
+#[test]
+fn the_summary_lists_up_to_the_limit_and_says_how_many_more() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("c.jsonl");
+    std::fs::write(&corpus, crate::seeds_and_copies_jsonl()).unwrap();
+    let summary = |extra: &[&str]| {
+        String::from_utf8(
+            doublet()
+                .arg("scan")
+                .arg(&corpus)
+                .arg("-q")
+                .args(extra)
+                .stdout_ok(),
+        )
+        .unwrap()
+    };
+    let clusters = |s: &str| s.lines().filter(|l| l.starts_with("cluster ")).count();
+    // Three stories (two with a reprint), each with its copy.
+    assert_eq!(clusters(&summary(&["--limit", "0"])), 3);
+    assert_eq!(clusters(&summary(&[])), 3);
+    let two = summary(&["--limit", "2"]);
+    assert_eq!(clusters(&two), 2, "{two}");
+    assert!(
+        two.contains("… and 1 more cluster (all in the JSON report: --report FILE"),
+        "{two}"
+    );
+    let report = dir.path().join("r.json");
+    let named = summary(&["--limit", "1", "--report", report.to_str().unwrap()]);
+    assert!(
+        named.contains(&format!(
+            "… and 2 more clusters (all in {}",
+            report.display()
+        )),
+        "{named}"
+    );
+    // Removed copies say which way the containment runs.
+    assert!(
+        two.contains("exact duplicate of ") && two.contains("% of its shingles are there"),
+        "{two}"
+    );
+}

@@ -159,7 +159,7 @@ impl Cluster {
     fn anchor(&mut self, verbatim: &[(Range<u32>, Range<u32>)]) {
         let inside: Vec<&(Range<u32>, Range<u32>)> = verbatim
             .iter()
-            .filter(|(a, b)| shared(a, &self.a) > 0 || shared(b, &self.b) > 0)
+            .filter(|(a, b)| shared(a, &self.a) > 0 && shared(b, &self.b) > 0)
             .collect();
         if inside.is_empty() {
             return;
@@ -168,8 +168,9 @@ impl Cluster {
             ..inside.iter().map(|v| v.0.end).max().unwrap_or(0);
         let hull_b = inside.iter().map(|v| v.1.start).min().unwrap_or(0)
             ..inside.iter().map(|v| v.1.end).max().unwrap_or(0);
-        let explained_a = |i: u32| inside.iter().any(|v| v.0.contains(&i));
-        let explained_b = |j: u32| inside.iter().any(|v| v.1.contains(&j));
+        // Words any verbatim passage holds are its, not evidence here.
+        let explained_a = |i: u32| verbatim.iter().any(|v| v.0.contains(&i));
+        let explained_b = |j: u32| verbatim.iter().any(|v| v.1.contains(&j));
         // Extension at one end: ranks of A and of B beyond the hull.
         let holds = |ext_a: Range<u32>, ext_b: Range<u32>| {
             let territory = ext_a.len().max(ext_b.len());
