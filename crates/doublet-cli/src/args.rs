@@ -39,13 +39,32 @@ pub enum ColorWhen {
 impl ColorWhen {
     /// Whether output to a stream that `is_terminal` or not is coloured.
     pub fn enabled(self, is_terminal: bool) -> bool {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        self.decide(is_terminal, no_color)
+    }
+
+    fn decide(self, is_terminal: bool, no_color: bool) -> bool {
         match self {
             ColorWhen::Always => true,
             ColorWhen::Never => false,
-            ColorWhen::Auto => {
-                is_terminal && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-            }
+            ColorWhen::Auto => is_terminal && !no_color,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColorWhen::{Always, Auto, Never};
+
+    /// A pipe cannot show `auto` on a terminal, so the rule is tested here
+    /// (the CLI tests cover the flag end to end).
+    #[test]
+    fn auto_colours_a_terminal_unless_no_color_is_set() {
+        assert!(Auto.decide(true, false));
+        assert!(!Auto.decide(true, true));
+        assert!(!Auto.decide(false, false));
+        assert!(Always.decide(false, true));
+        assert!(!Never.decide(true, false));
     }
 }
 

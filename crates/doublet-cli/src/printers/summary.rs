@@ -88,7 +88,7 @@ fn more(
     let what = if left == 1 { what.0 } else { what.1 };
     let place = match full {
         Some(p) if p != Path::new("-") => format!("all in {}", p.display()),
-        _ => "all in the JSON report: --report FILE".to_owned(),
+        _ => "all in the JSON report: --json or --report FILE".to_owned(),
     };
     writeln!(
         out,

@@ -456,7 +456,7 @@ fn the_summary_lists_up_to_the_limit_and_says_how_many_more() {
     let two = summary(&["--limit", "2"]);
     assert_eq!(clusters(&two), 2, "{two}");
     assert!(
-        two.contains("… and 1 more cluster (all in the JSON report: --report FILE"),
+        two.contains("… and 1 more cluster (all in the JSON report: --json or --report FILE"),
         "{two}"
     );
     let report = dir.path().join("r.json");

@@ -247,16 +247,13 @@ pub fn align_indexed(
     sb: Sequence,
     p: AlignParams,
 ) -> Vec<TokenPassage> {
+    let reportable = |t: &TokenPassage| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens;
     // Verbatim evidence outranks any rewrite's.
     let exact = verbatim(index, sa, sb, p);
     let rewrites = if p.rewrites {
         // Verbatim runs too short to report (a shared name, a stock
         // phrase) anchor nothing.
-        let anchors: Vec<TokenPassage> = exact
-            .iter()
-            .filter(|t| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens)
-            .cloned()
-            .collect();
+        let anchors: Vec<TokenPassage> = exact.iter().filter(|t| reportable(t)).cloned().collect();
         rewritten::passages(sa, sb, &anchors)
     } else {
         Vec::new()
@@ -273,10 +270,7 @@ pub fn align_indexed(
                 .map(|r| (TokenPassage { a: r.a, b: r.b }, r.matched)),
         )
         .collect();
-    let mut out: Vec<TokenPassage> = settle(found)
-        .into_iter()
-        .filter(|t| t.a.len() >= p.min_tokens && t.b.len() >= p.min_tokens)
-        .collect();
+    let mut out: Vec<TokenPassage> = settle(found).into_iter().filter(reportable).collect();
     out.sort_by_key(|t| (t.a.start, t.b.start, t.a.end, t.b.end));
     out
 }

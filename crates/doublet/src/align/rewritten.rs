@@ -109,12 +109,7 @@ impl Cluster {
     /// more than the distinct words (`words`: A's content word at each
     /// rank), so one topic word recurring on both sides counts once.
     fn count(&mut self, words: &[u32]) -> usize {
-        let mut a: Vec<u32> = self.dots.iter().map(|d| d.0).collect();
-        let mut b: Vec<u32> = self.dots.iter().map(|d| d.1).collect();
-        for v in [&mut a, &mut b] {
-            v.sort_unstable();
-            v.dedup();
-        }
+        let (a, b) = distinct(self.dots.iter().copied());
         let mut types: Vec<u32> = a.iter().map(|&r| words[r as usize]).collect();
         types.sort_unstable();
         types.dedup();
@@ -177,20 +172,9 @@ impl Cluster {
             if territory == 0 {
                 return true;
             }
-            let mut words: Vec<(u32, u32)> = self
-                .dots
-                .iter()
-                .filter(|&&(i, j)| {
-                    (ext_a.contains(&i) && !explained_b(j))
-                        || (ext_b.contains(&j) && !explained_a(i))
-                })
-                .copied()
-                .collect();
-            let (mut a, mut b): (Vec<u32>, Vec<u32>) = words.drain(..).unzip();
-            for v in [&mut a, &mut b] {
-                v.sort_unstable();
-                v.dedup();
-            }
+            let (a, b) = distinct(self.dots.iter().copied().filter(|&(i, j)| {
+                (ext_a.contains(&i) && !explained_b(j)) || (ext_b.contains(&j) && !explained_a(i))
+            }));
             let matched = a.len().min(b.len());
             matched > 0 && matched as f64 >= MIN_DENSITY * territory as f64
         };
@@ -229,6 +213,16 @@ impl Cluster {
         c.count(words);
         c
     }
+}
+
+/// The distinct positions of A and of B among `dots`, each sorted.
+fn distinct(dots: impl Iterator<Item = (u32, u32)>) -> (Vec<u32>, Vec<u32>) {
+    let (mut a, mut b): (Vec<u32>, Vec<u32>) = dots.unzip();
+    for v in [&mut a, &mut b] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    (a, b)
 }
 
 /// How many positions two ranges share.

@@ -583,6 +583,7 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
     } else {
         passages::Aligned::default()
     };
+    let shared = aligned.shared();
     let passages = aligned.passages;
     let t = plan.thresholds;
     let relation = if !ta.is_empty() && ta == tb {
@@ -602,8 +603,8 @@ pub fn compare(config: &Config, a: &Document, b: &Document) -> Result<Comparison
         jaccard: round(o.jaccard),
         a_in_b: round(o.a_in_b),
         b_in_a: round(o.b_in_a),
-        a_shared: Some(round(aligned.a_shared)),
-        b_shared: Some(round(aligned.b_shared)),
+        a_shared: Some(round(shared.0)),
+        b_shared: Some(round(shared.1)),
         passages,
     })
 }

@@ -139,7 +139,7 @@ impl Scanner {
                             a,
                             b,
                             overlap: verify::measure(&sa, &sb),
-                            shared: (aligned.a_shared, aligned.b_shared),
+                            shared: aligned.shared(),
                             passages: aligned.passages,
                         })
                     })
@@ -622,25 +622,27 @@ pub(super) struct Reuse {
 #[derive(Clone, Debug, Default)]
 pub(super) struct Aligned {
     pub(super) passages: Vec<Passage>,
-    /// Share of A's content tokens inside a passage.
-    pub(super) a_shared: f64,
-    /// Share of B's content tokens inside a passage.
-    pub(super) b_shared: f64,
     /// Each passage's token ranges, and the two documents' token counts.
     tokens: Vec<align::TokenPassage>,
     lengths: (usize, usize),
 }
 
 impl Aligned {
-    /// Keep the passages `keep` accepts, and the shares of what is kept.
+    /// Keep the passages `keep` accepts.
     pub(super) fn retain(&mut self, mut keep: impl FnMut(&Passage) -> bool) {
         let kept: Vec<bool> = self.passages.iter().map(&mut keep).collect();
         let mut flags = kept.iter();
         self.passages.retain(|_| *flags.next().unwrap_or(&true));
         let mut flags = kept.iter();
         self.tokens.retain(|_| *flags.next().unwrap_or(&true));
-        self.a_shared = align::coverage(self.tokens.iter().map(|t| t.a.clone()), self.lengths.0);
-        self.b_shared = align::coverage(self.tokens.iter().map(|t| t.b.clone()), self.lengths.1);
+    }
+
+    /// Shares of A's and of B's content tokens inside the passages.
+    pub(super) fn shared(&self) -> (f64, f64) {
+        (
+            align::coverage(self.tokens.iter().map(|t| t.a.clone()), self.lengths.0),
+            align::coverage(self.tokens.iter().map(|t| t.b.clone()), self.lengths.1),
+        )
     }
 }
 
@@ -660,8 +662,6 @@ pub(super) fn passages_between(
         Span::new(o[r.start].0 as usize, o[r.end - 1].1 as usize)
     };
     let found = align::align_indexed(index_a, ca.sequence(), cb.sequence(), params);
-    let a_shared = align::coverage(found.iter().map(|t| t.a.clone()), ca.tokens.len());
-    let b_shared = align::coverage(found.iter().map(|t| t.b.clone()), cb.tokens.len());
     let passages = found
         .iter()
         .map(|t| {
@@ -678,8 +678,6 @@ pub(super) fn passages_between(
         .collect();
     Aligned {
         passages,
-        a_shared,
-        b_shared,
         tokens: found,
         lengths: (ca.tokens.len(), cb.tokens.len()),
     }
