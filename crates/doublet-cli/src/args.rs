@@ -324,6 +324,10 @@ pub struct ScanArgs {
     /// Also write a self-contained HTML report to FILE.
     #[arg(long, value_name = "FILE", value_parser = html_output)]
     pub html: Option<PathBuf>,
+    /// Related pairs listed in the HTML page at most, the closest first (the
+    /// page says when the report holds more; its histograms count them all).
+    #[arg(long, value_name = "N", default_value_t = 250_000, requires = "html")]
+    pub html_pairs: usize,
     /// Clusters, pairs and documents listed per section of the summary (0: all).
     #[arg(long, value_name = "N", default_value_t = 10)]
     pub limit: usize,

@@ -1,22 +1,16 @@
 //! `doublet scan`: analyse, then print the summary or the JSON report, and
 //! optionally write the HTML report.
 
-use std::collections::{HashMap, HashSet};
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use doublet::report::Passage;
-use doublet::{Config, Document, PairRelation, Report};
-use rayon::prelude::*;
+use doublet::Report;
 
 use crate::args::ScanArgs;
 use crate::load::{self, Inputs};
 use crate::memory::{self, Phase};
 use crate::printers::html;
 use crate::{printers, settings};
-
-/// Duplicate pairs aligned for the HTML view at most.
-const MAX_ALIGNED: usize = 5_000;
 
 pub fn run(args: ScanArgs) -> Result<()> {
     let (config, resources) = settings::resolve(&args.common)?;
@@ -29,9 +23,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
         ],
     )?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
-    let mut report = super::with_threads(&resources, || {
-        load::scan(&inputs, config.clone(), &resources)
-    })?;
+    let mut report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     if inputs.rereadable() {
         memory::phase(Phase::PassageTexts);
         fill_passage_texts(&mut report, &inputs)?;
@@ -40,7 +32,8 @@ pub fn run(args: ScanArgs) -> Result<()> {
     let mut outputs = Vec::new();
     if let Some(path) = &args.html {
         memory::phase(Phase::HtmlPage);
-        let page = super::with_threads(&resources, || html_page(&report, &inputs, &config))?;
+        let page =
+            super::with_threads(&resources, || html_page(&report, &inputs, args.html_pairs))?;
         let mut out = doublet_io::Output::create(path)?;
         out.write_all(page.as_bytes())
             .with_context(|| path.display().to_string())?;
@@ -75,33 +68,16 @@ fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
     )
 }
 
-/// Read the texts of the documents in listed pairs (a second pass over the
-/// inputs) and align the duplicate pairs, then render the page.
-fn html_page(report: &Report, inputs: &Inputs, config: &Config) -> Result<String> {
-    let listed = html::listed(report);
-    let needed: HashSet<&str> = listed
-        .iter()
-        .flat_map(|p| [p.a.as_str(), p.b.as_str()])
-        .collect();
-    let texts = inputs.texts_of(&needed)?;
-    let todo: Vec<(&str, &str)> = listed
-        .iter()
-        .filter(|p| p.relation != PairRelation::SharedPassages)
-        .take(MAX_ALIGNED)
-        .map(|p| (p.a.as_str(), p.b.as_str()))
-        .collect();
-    let aligned: HashMap<(String, String), Vec<Passage>> = todo
-        .par_iter()
-        .filter_map(|&(a, b)| {
-            let (ta, tb) = (texts.get(a)?, texts.get(b)?);
-            let c = doublet::compare(
-                config,
-                &Document::new(a, ta.as_str()),
-                &Document::new(b, tb.as_str()),
-            )
-            .ok()?;
-            Some(((a.to_owned(), b.to_owned()), c.passages))
-        })
-        .collect();
-    Ok(html::render(report, &texts, &aligned))
+/// Read the texts the page embeds (a second pass over the inputs), then
+/// render the page.
+fn html_page(report: &Report, inputs: &Inputs, pairs: usize) -> Result<String> {
+    let plan = html::Plan::new(
+        report,
+        html::Limits {
+            pairs,
+            ..html::Limits::default()
+        },
+    );
+    let texts = inputs.texts_of(plan.texts())?;
+    Ok(plan.render(&texts))
 }

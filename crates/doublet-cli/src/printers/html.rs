@@ -6,18 +6,58 @@
 //! view on demand, so it stays usable for large corpora; the texts embedded
 //! are only those of documents in the listed pairs.
 
-use std::collections::HashMap;
+//! The HTML report: one self-contained page (no network, no CDN) with totals,
+//! histograms of pair similarity and containment, the clusters and the pairs
+//! as sortable tables, and a viewer pane that shows any pair whose texts are
+//! in the page side by side: the words that differ for duplicates, the shared
+//! passages for documents that share text, repeated and boilerplate spans
+//! shaded.
+//!
+//! The page renders from embedded JSON a page of rows at a time, so it stays
+//! usable for large corpora. Every related pair is listed up to
+//! [`Limits::pairs`], and the histograms always count every pair of the
+//! report; texts are embedded up to [`Limits::text_bytes`], chosen so that
+//! every kind of relation and the largest clusters can be opened. The page
+//! says when it holds less than the report.
 
-use doublet::report::{PairRelation, Passage};
-use doublet::Report;
+use std::collections::{HashMap, HashSet};
+
+use doublet::report::{DocumentReport, Marked, PairRelation, PairReport};
+use doublet::{Relation, Report};
+use rayon::prelude::*;
 use serde_json::{json, Value};
+
+use super::word_diff::word_diff;
 
 const TEMPLATE: &str = include_str!("html/report.html");
 const STYLE: &str = include_str!("html/style.css");
 const SCRIPT: &str = include_str!("html/app.js");
 
-/// Pairs listed in the page at most (the closest first, as in the report).
-pub const MAX_PAIRS: usize = 20_000;
+/// How much of a report the page holds.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Related pairs listed at most (the closest first, as in the report).
+    pub pairs: usize,
+    /// Bytes of document text embedded at most.
+    pub text_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            pairs: 250_000,
+            text_bytes: 32_000_000,
+        }
+    }
+}
+
+/// A pair that shares passages is a near miss when its Jaccard similarity or
+/// containment comes within this much of the duplicate thresholds: the page
+/// says so ("below threshold, J 0.66") rather than file it with quotations.
+pub const NEAR_MISS: f64 = 0.2;
+
+/// Histogram bins over [0, 1].
+const BINS: usize = 20;
 
 /// Byte offsets of a text to UTF-16 offsets, the unit of JavaScript strings.
 struct Utf16 {
@@ -39,83 +79,319 @@ impl Utf16 {
     fn of(&self, byte: usize) -> u32 {
         self.at.get(byte).copied().unwrap_or(0)
     }
-}
 
-/// The pairs shown: every related pair, closest relations first, at most
-/// [`MAX_PAIRS`].
-pub fn listed(report: &Report) -> Vec<&doublet::report::PairReport> {
-    let mut pairs: Vec<_> = report.pairs.iter().collect();
-    pairs.sort_by(|x, y| {
-        x.relation
-            .cmp(&y.relation)
-            .then(y.jaccard.total_cmp(&x.jaccard))
-            .then((&x.a, &x.b).cmp(&(&y.a, &y.b)))
-    });
-    pairs.truncate(MAX_PAIRS);
-    pairs
-}
-
-/// Render the page. `texts` holds the original text of documents in listed
-/// pairs; `aligned` the passages of duplicate pairs (which the report itself
-/// does not align), keyed by `(a, b)`.
-pub fn render(
-    report: &Report,
-    texts: &HashMap<String, String>,
-    aligned: &HashMap<(String, String), Vec<Passage>>,
-) -> String {
-    let mut offsets: HashMap<&str, Utf16> = HashMap::new();
-    let mut docs = serde_json::Map::new();
-    for d in &report.documents {
-        let Some(text) = texts.get(&d.id) else {
-            continue;
-        };
-        let u = Utf16::new(text);
-        let spans = |ms: &[doublet::report::Marked]| -> Vec<[u32; 2]> {
-            ms.iter().map(|m| [u.of(m.start), u.of(m.end)]).collect()
-        };
-        docs.insert(
-            d.id.clone(),
-            json!({"text": text, "repeated": spans(&d.repeated), "boilerplate": spans(&d.boilerplate)}),
-        );
-        offsets.insert(d.id.as_str(), u);
+    fn spans(&self, spans: impl IntoIterator<Item = (usize, usize)>) -> Vec<[u32; 2]> {
+        spans
+            .into_iter()
+            .map(|(s, e)| [self.of(s), self.of(e)])
+            .collect()
     }
-    let pairs: Vec<Value> = listed(report)
-        .into_iter()
-        .map(|p| {
-            let passages: &[Passage] = if p.relation == PairRelation::SharedPassages {
-                &p.passages
-            } else {
-                aligned.get(&(p.a.clone(), p.b.clone())).map_or(&[], Vec::as_slice)
-            };
-            let spans: Vec<[u32; 5]> = match (offsets.get(p.a.as_str()), offsets.get(p.b.as_str())) {
-                (Some(ua), Some(ub)) => passages
+}
+
+/// Whether a pair that shares passages came close to being a duplicate.
+pub fn near_miss(report: &Report, p: &PairReport) -> bool {
+    p.relation == PairRelation::SharedPassages
+        && (p.jaccard >= report.config.threshold - NEAR_MISS
+            || p.a_in_b.max(p.b_in_a) >= report.config.containment - NEAR_MISS)
+}
+
+/// What goes in the page: the pairs listed and the pairs that can be opened
+/// side by side (whose two texts are embedded).
+pub struct Plan<'r> {
+    report: &'r Report,
+    /// Listed pairs, closest relations first.
+    listed: Vec<&'r PairReport>,
+    /// Pairs that open side by side, as `(a, b)` of a report pair or
+    /// `(kept, member)` of a cluster.
+    views: Vec<(&'r str, &'r str)>,
+    /// Documents whose text the page embeds.
+    texts: HashSet<&'r str>,
+    limits: Limits,
+}
+
+impl<'r> Plan<'r> {
+    /// Choose what the page holds within `limits`.
+    ///
+    /// Texts are given out in turns: the next member of the largest
+    /// clusters, then the next pair of each relation in the order the page
+    /// first lists them, while the budget lasts, so that every kind of
+    /// relation can be opened whatever the mix of the corpus.
+    pub fn new(report: &'r Report, limits: Limits) -> Plan<'r> {
+        let mut listed: Vec<&PairReport> = report.pairs.iter().collect();
+        listed.sort_by(|x, y| {
+            x.relation
+                .cmp(&y.relation)
+                .then(y.jaccard.total_cmp(&x.jaccard))
+                .then((&x.a, &x.b).cmp(&(&y.a, &y.b)))
+        });
+        listed.truncate(limits.pairs);
+
+        let docs: HashMap<&str, &DocumentReport> = report
+            .documents
+            .iter()
+            .map(|d| (d.id.as_str(), d))
+            .collect();
+        let mut queues: Vec<Vec<(&str, &str)>> = Vec::new();
+        queues.push(
+            clusters_in_page_order(report)
+                .into_iter()
+                .flat_map(|c| {
+                    c.members[1..]
+                        .iter()
+                        .map(move |m| (c.kept.as_str(), m.as_str()))
+                })
+                .collect(),
+        );
+        // The page's first order for pairs: relation, then Jaccard
+        // similarity, highest first (near misses lead the shared pairs).
+        for relation in [
+            PairRelation::NearDuplicate,
+            PairRelation::Contained,
+            PairRelation::SharedPassages,
+            PairRelation::Exact,
+        ] {
+            queues.push(
+                listed
                     .iter()
-                    .map(|x| [ua.of(x.a.start), ua.of(x.a.end), ub.of(x.b.start), ub.of(x.b.end), x.tokens as u32])
+                    .filter(|p| p.relation == relation)
+                    .map(|p| (p.a.as_str(), p.b.as_str()))
                     .collect(),
-                _ => Vec::new(),
+            );
+        }
+        let mut plan = Plan {
+            report,
+            listed,
+            views: Vec::new(),
+            texts: HashSet::new(),
+            limits,
+        };
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut used = 0usize;
+        let mut next = vec![0usize; queues.len()];
+        loop {
+            let mut any = false;
+            for (q, queue) in queues.iter().enumerate() {
+                let Some(&(a, b)) = queue.get(next[q]) else {
+                    continue;
+                };
+                next[q] += 1;
+                any = true;
+                let key = if a < b { (a, b) } else { (b, a) };
+                if !seen.insert(key) {
+                    continue;
+                }
+                let cost: usize = [a, b]
+                    .iter()
+                    .filter(|id| !plan.texts.contains(**id))
+                    .map(|id| docs.get(id).map_or(0, |d| d.bytes))
+                    .sum();
+                if used + cost > limits.text_bytes {
+                    continue;
+                }
+                used += cost;
+                plan.texts.extend([a, b]);
+                plan.views.push((a, b));
+            }
+            if !any {
+                break;
+            }
+        }
+        plan
+    }
+
+    /// The documents whose texts the page needs.
+    pub fn texts(&self) -> &HashSet<&'r str> {
+        &self.texts
+    }
+
+    /// Render the page with `texts`, the original text of the documents in
+    /// [`Plan::texts`].
+    pub fn render(&self, texts: &HashMap<String, String>) -> String {
+        let report = self.report;
+        let docs: HashMap<&str, &DocumentReport> = report
+            .documents
+            .iter()
+            .map(|d| (d.id.as_str(), d))
+            .collect();
+        // Every id the page names, numbered.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut ids: Vec<&str> = Vec::new();
+        let mut number = |id: &'r str| -> usize {
+            *index.entry(id).or_insert_with(|| {
+                ids.push(id);
+                ids.len() - 1
+            })
+        };
+        let pairs: Vec<Value> = self
+            .listed
+            .iter()
+            .map(|p| {
+                json!([
+                    number(&p.a),
+                    number(&p.b),
+                    p.relation as u8,
+                    round(p.jaccard),
+                    round(p.a_in_b),
+                    round(p.b_in_a),
+                    p.passages.len(),
+                    u8::from(near_miss(report, p)),
+                ])
+            })
+            .collect();
+        let clusters: Vec<Value> = clusters_in_page_order(report)
+            .into_iter()
+            .map(|c| {
+                let kept = number(&c.kept);
+                let members: Vec<Value> = c.members[1..]
+                    .iter()
+                    .map(|m| {
+                        let d = docs.get(m.as_str()).copied();
+                        json!([
+                            number(m),
+                            d.and_then(|d| d.relation).map(relation_code),
+                            d.and_then(|d| d.jaccard).map(round),
+                            d.and_then(|d| d.containment).map(round),
+                        ])
+                    })
+                    .collect();
+                json!([c.id, kept, members])
+            })
+            .collect();
+        for &(a, b) in &self.views {
+            number(a);
+            number(b);
+        }
+        // Each named document: kept or not, its cluster, its words.
+        let facts: Vec<Value> = ids
+            .iter()
+            .map(|id| match docs.get(id) {
+                Some(d) => json!([u8::from(d.kept), d.cluster, d.words]),
+                None => Value::Null,
+            })
+            .collect();
+
+        let offsets: HashMap<&str, Utf16> = self
+            .texts
+            .par_iter()
+            .filter_map(|&id| Some((id, Utf16::new(texts.get(id)?))))
+            .collect();
+        let mut text_map = serde_json::Map::new();
+        for (i, id) in ids.iter().enumerate() {
+            let (Some(text), Some(u), Some(d)) = (texts.get(*id), offsets.get(id), docs.get(id))
+            else {
+                continue;
             };
-            json!({"a": p.a, "b": p.b, "relation": p.relation, "jaccard": p.jaccard, "a_in_b": p.a_in_b, "b_in_a": p.b_in_a, "passages": spans})
-        })
-        .collect();
-    let clusters: Vec<Value> = report
+            let marked = |ms: &[Marked]| u.spans(ms.iter().map(|m| (m.start, m.end)));
+            text_map.insert(
+                i.to_string(),
+                json!([text, marked(&d.repeated), marked(&d.boilerplate)]),
+            );
+        }
+
+        let by_pair: HashMap<(&str, &str), &PairReport> = report
+            .pairs
+            .iter()
+            .map(|p| ((p.a.as_str(), p.b.as_str()), p))
+            .collect();
+        let views: Vec<(String, Value)> = self
+            .views
+            .par_iter()
+            .filter_map(|&(x, y)| {
+                let (a, b) = if x < y { (x, y) } else { (y, x) };
+                let (ta, tb) = (texts.get(a)?, texts.get(b)?);
+                let (ua, ub) = (offsets.get(a)?, offsets.get(b)?);
+                let pair = by_pair.get(&(a, b));
+                let passages: Vec<[u32; 5]> = pair
+                    .map(|p| {
+                        p.passages
+                            .iter()
+                            .map(|x| {
+                                [
+                                    ua.of(x.a.start),
+                                    ua.of(x.a.end),
+                                    ub.of(x.b.start),
+                                    ub.of(x.b.end),
+                                    x.tokens as u32,
+                                ]
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                // The words that differ, for duplicates and near misses;
+                // for documents that only share passages the differences
+                // are nearly everything.
+                let differs = pair.is_none_or(|p| {
+                    p.relation != PairRelation::SharedPassages || near_miss(report, p)
+                });
+                let diff = differs
+                    .then(|| word_diff(ta, tb))
+                    .flatten()
+                    .map(|(da, db)| json!([ua.spans(da), ub.spans(db)]));
+                Some((
+                    format!("{},{}", index[a], index[b]),
+                    json!({"p": passages, "d": diff}),
+                ))
+            })
+            .collect();
+
+        let data = json!({
+            "version": report.version,
+            "stats": report.stats,
+            "thresholds": {"jaccard": report.config.threshold, "containment": report.config.containment, "near_miss": NEAR_MISS},
+            "total_pairs": report.pairs.len(),
+            "text_budget": self.limits.text_bytes,
+            "histogram": histogram(report),
+            "ids": ids,
+            "docs": facts,
+            "pairs": pairs,
+            "clusters": clusters,
+            "texts": text_map,
+            "views": views.into_iter().collect::<serde_json::Map<_, _>>(),
+        });
+        let data = script_safe(&data.to_string());
+        TEMPLATE
+            .replacen("/*STYLE*/", STYLE, 1)
+            .replacen("/*SCRIPT*/", SCRIPT, 1)
+            .replacen("/*DATA*/", &data, 1)
+    }
+}
+
+/// Clusters with duplicates, largest first, then by id: the page's first
+/// order.
+fn clusters_in_page_order(report: &Report) -> Vec<&doublet::report::Cluster> {
+    let mut clusters: Vec<_> = report
         .clusters
         .iter()
         .filter(|c| c.members.len() > 1)
-        .map(|c| json!([c.kept, &c.members[1..]]))
         .collect();
-    let data = json!({
-        "version": report.version,
-        "stats": report.stats,
-        "config": report.config,
-        "docs": docs,
-        "pairs": pairs,
-        "clusters": clusters,
-    });
-    let data = script_safe(&data.to_string());
-    TEMPLATE
-        .replacen("/*STYLE*/", STYLE, 1)
-        .replacen("/*SCRIPT*/", SCRIPT, 1)
-        .replacen("/*DATA*/", &data, 1)
+    clusters.sort_by(|x, y| y.members.len().cmp(&x.members.len()).then(x.id.cmp(&y.id)));
+    clusters
+}
+
+fn relation_code(r: Relation) -> u8 {
+    PairRelation::from(r) as u8
+}
+
+/// Three decimals: what the page shows, in fewer bytes.
+fn round(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Pairs of the report per bin of Jaccard similarity and of containment
+/// (the larger direction), per relation: counted from every pair, whatever
+/// the page lists.
+fn histogram(report: &Report) -> Value {
+    let mut jaccard = vec![[0usize; 4]; BINS];
+    let mut containment = vec![[0usize; 4]; BINS];
+    let bin = |x: f64| ((x * BINS as f64) as usize).min(BINS - 1);
+    for p in &report.pairs {
+        let r = p.relation as usize;
+        if r < 4 {
+            jaccard[bin(p.jaccard)][r] += 1;
+            containment[bin(p.a_in_b.max(p.b_in_a))][r] += 1;
+        }
+    }
+    json!({"jaccard": jaccard, "containment": containment})
 }
 
 /// JSON made safe to embed in a `<script>` element: `<`, `>` and `&` (which
@@ -151,6 +427,93 @@ mod tests {
         }
         let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
         assert_eq!(back["t"], text);
+    }
+
+    fn seeds() -> (Report, HashMap<String, String>) {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/news");
+        let mut texts: Vec<(String, String)> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .map(|p| {
+                let id = p.file_name().unwrap().to_string_lossy().into_owned();
+                (id, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        texts.sort();
+        let mut scanner = doublet::Scanner::new(doublet::Config::default()).unwrap();
+        scanner
+            .push(
+                texts
+                    .iter()
+                    .map(|(id, t)| doublet::Document::new(id.as_str(), t.as_str()))
+                    .collect(),
+            )
+            .unwrap();
+        (scanner.finish().unwrap(), texts.into_iter().collect())
+    }
+
+    #[test]
+    fn texts_are_embedded_within_the_budget_and_every_pair_opens_when_it_allows() {
+        let (report, texts) = seeds();
+        let bytes = |ids: &[&str]| -> usize {
+            report
+                .documents
+                .iter()
+                .filter(|d| ids.iter().any(|id| d.id.starts_with(id)))
+                .map(|d| d.bytes)
+                .sum()
+        };
+        let plan = |text_bytes| {
+            Plan::new(
+                &report,
+                Limits {
+                    pairs: 100,
+                    text_bytes,
+                },
+            )
+        };
+        assert!(plan(0).views.is_empty() && plan(0).texts.is_empty());
+        // The largest clusters come first: 000 and 001, then 002 and 003
+        // do not fit, nor does 000/002, which needs 002.
+        let two = plan(bytes(&["000", "001"]));
+        assert_eq!(two.views.len(), 1);
+        assert!(two.views[0].0.starts_with("000") && two.views[0].1.starts_with("001"));
+        let all = plan(bytes(&["000", "001", "002", "003"]));
+        for p in &report.pairs {
+            let opens = all
+                .views
+                .iter()
+                .any(|&(x, y)| (x, y) == (&p.a, &p.b) || (y, x) == (&p.a, &p.b));
+            assert!(opens, "{} {} does not open", p.a, p.b);
+        }
+        let page = all.render(&texts);
+        assert!(page.contains("\"text_budget\":"));
+    }
+
+    #[test]
+    fn the_histogram_counts_every_pair_whatever_the_page_lists() {
+        let (report, _) = seeds();
+        let total = |h: &Value| -> u64 {
+            h.as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|bin| bin.as_array().unwrap())
+                .map(|c| c.as_u64().unwrap())
+                .sum()
+        };
+        let h = histogram(&report);
+        assert_eq!(total(&h["jaccard"]), report.pairs.len() as u64);
+        assert_eq!(total(&h["containment"]), report.pairs.len() as u64);
+        let one = Plan::new(
+            &report,
+            Limits {
+                pairs: 1,
+                text_bytes: 0,
+            },
+        );
+        assert_eq!(one.listed.len(), 1);
+        assert_eq!(one.listed[0].relation, PairRelation::NearDuplicate);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 pub mod eval;
 pub mod html;
 pub mod side_by_side;
+pub mod word_diff;
 pub mod summary;
 
 /// A byte count for people: KB below a megabyte, MB below a gigabyte, GB

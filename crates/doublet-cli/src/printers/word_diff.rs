@@ -1,0 +1,146 @@
+//! What differs between two texts, word by word: the view of a duplicate
+//! pair that shows the edits rather than painting the shared text.
+
+use similar::{capture_diff_slices, Algorithm, DiffTag};
+use unicode_segmentation::UnicodeSegmentation;
+
+/// Texts longer than this many words on either side are not diffed: the
+/// cost grows with the product of the lengths when they differ much, and a
+/// deadline would make the page depend on the machine's speed.
+pub const MAX_WORDS: usize = 30_000;
+
+/// Byte spans of a text, in order.
+pub type Spans = Vec<(usize, usize)>;
+
+/// The spans of each text that the other does not have: `(only_in_a,
+/// only_in_b)`, each covering whole words (and what lies between changed
+/// words), compared as [`key`] spells them. `None` when either text is
+/// longer than [`MAX_WORDS`].
+pub fn word_diff(a: &str, b: &str) -> Option<(Spans, Spans)> {
+    let (wa, wb) = (words(a), words(b));
+    if wa.len() > MAX_WORDS || wb.len() > MAX_WORDS {
+        return None;
+    }
+    let ta: Vec<String> = wa.iter().map(|&(s, e)| key(&a[s..e])).collect();
+    let tb: Vec<String> = wb.iter().map(|&(s, e)| key(&b[s..e])).collect();
+    // Patience anchors on words found once on each side, so a short text
+    // inside a long one costs little; Myers fills the gaps between anchors.
+    let ops: Vec<_> = capture_diff_slices(Algorithm::Patience, &ta, &tb)
+        .iter()
+        .map(|op| op.as_tag_tuple())
+        .collect();
+    let (mut only_a, mut only_b) = (Runs::default(), Runs::default());
+    for (k, (tag, ra, rb)) in ops.iter().enumerate() {
+        // A word or two left equal between two edits ("in", "of the") is
+        // part of the edit to a reader: marking it apart cuts the edit up.
+        let between_edits =
+            *tag == DiffTag::Equal && ra.len() <= ABSORBED && k > 0 && k + 1 < ops.len();
+        if *tag != DiffTag::Equal || between_edits {
+            only_a.push(ra.clone());
+            only_b.push(rb.clone());
+        }
+    }
+    Some((only_a.spans(&wa), only_b.spans(&wb)))
+}
+
+/// Equal runs of at most this many words between two edits count as edited.
+const ABSORBED: usize = 2;
+
+/// Runs of word positions, consecutive ones joined.
+#[derive(Default)]
+struct Runs(Vec<std::ops::Range<usize>>);
+
+impl Runs {
+    fn push(&mut self, range: std::ops::Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        match self.0.last_mut() {
+            Some(last) if last.end == range.start => last.end = range.end,
+            _ => self.0.push(range),
+        }
+    }
+
+    /// Each run as one byte span, from its first word's start to its last
+    /// word's end.
+    fn spans(&self, words: &[(usize, usize)]) -> Spans {
+        self.0
+            .iter()
+            .map(|r| (words[r.start].0, words[r.end - 1].1))
+            .collect()
+    }
+}
+
+/// The words of a text as byte spans: Unicode word segments with a letter
+/// or digit in them. Punctuation is not compared, as doublet's shingles do
+/// not hold it: a straight quote where the other text has a curly one is
+/// no edit.
+fn words(text: &str) -> Vec<(usize, usize)> {
+    text.split_word_bound_indices()
+        .filter(|(_, w)| w.chars().any(char::is_alphanumeric))
+        .map(|(i, w)| (i, i + w.len()))
+        .collect()
+}
+
+/// A word as compared: lower case, apostrophes alike.
+fn key(word: &str) -> String {
+    word.to_lowercase().replace(['\u{2019}', '\u{02bc}'], "'")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts<'t>(text: &'t str, spans: &[(usize, usize)]) -> Vec<&'t str> {
+        spans.iter().map(|&(s, e)| &text[s..e]).collect()
+    }
+
+    #[test]
+    fn an_edited_word_is_marked_on_both_sides_and_nothing_else() {
+        let a = "The minister said on Tuesday that talks would resume.";
+        let b = "The minister said on Wednesday that talks would resume.";
+        let (da, db) = word_diff(a, b).unwrap();
+        assert_eq!(texts(a, &da), ["Tuesday"]);
+        assert_eq!(texts(b, &db), ["Wednesday"]);
+    }
+
+    #[test]
+    fn a_text_inside_a_longer_one_marks_only_the_extra_words() {
+        let a = "Talks will resume next week.";
+        let b = "Updated 10:32. Talks will resume next week. Read more: world news";
+        let (da, db) = word_diff(a, b).unwrap();
+        assert!(da.is_empty(), "{da:?}");
+        assert_eq!(texts(b, &db), ["Updated 10:32", "Read more: world news"]);
+    }
+
+    #[test]
+    fn identical_texts_and_wide_characters_have_no_differences() {
+        let t = "北京大学的学生说，会谈将在下周恢复。";
+        assert_eq!(word_diff(t, t), Some((vec![], vec![])));
+        let (da, db) = word_diff(t, "北京大学的老师说，会谈将在下周恢复。").unwrap();
+        assert_eq!(texts(t, &da), ["学生"]);
+        assert_eq!(db.len(), 1);
+    }
+
+    #[test]
+    fn a_short_word_between_two_edits_belongs_to_the_edit() {
+        let a = "Talks began on Monday in Vienna and ended.";
+        let b = "Talks began on Friday in Geneva and ended.";
+        let (da, db) = word_diff(a, b).unwrap();
+        assert_eq!(texts(a, &da), ["Monday in Vienna"]);
+        assert_eq!(texts(b, &db), ["Friday in Geneva"]);
+    }
+
+    #[test]
+    fn case_quotes_and_punctuation_are_no_edit() {
+        let a = "\"We\u{2019}re close,\" Kerry said.";
+        let b = "\u{201c}we're close\u{201d} Kerry said";
+        assert_eq!(word_diff(a, b), Some((vec![], vec![])));
+    }
+
+    #[test]
+    fn very_long_texts_are_not_diffed() {
+        let long = "word ".repeat(MAX_WORDS + 1);
+        assert_eq!(word_diff(&long, "word"), None);
+    }
+}
