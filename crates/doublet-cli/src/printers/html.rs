@@ -28,6 +28,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::word_diff::word_diff;
+use super::{near_miss, NEAR_MISS};
 
 const TEMPLATE: &str = include_str!("html/report.html");
 const STYLE: &str = include_str!("html/style.css");
@@ -50,11 +51,6 @@ impl Default for Limits {
         }
     }
 }
-
-/// A pair that shares passages is a near miss when its Jaccard similarity or
-/// containment comes within this much of the duplicate thresholds: the page
-/// says so ("below threshold, J 0.66") rather than file it with quotations.
-pub const NEAR_MISS: f64 = 0.2;
 
 /// Histogram bins over [0, 1].
 const BINS: usize = 20;
@@ -86,13 +82,6 @@ impl Utf16 {
             .map(|(s, e)| [self.of(s), self.of(e)])
             .collect()
     }
-}
-
-/// Whether a pair that shares passages came close to being a duplicate.
-pub fn near_miss(report: &Report, p: &PairReport) -> bool {
-    p.relation == PairRelation::SharedPassages
-        && (p.jaccard >= report.config.threshold - NEAR_MISS
-            || p.a_in_b.max(p.b_in_a) >= report.config.containment - NEAR_MISS)
 }
 
 /// What goes in the page: the pairs listed and the pairs that can be opened

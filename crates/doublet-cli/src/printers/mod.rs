@@ -3,8 +3,24 @@
 pub mod eval;
 pub mod html;
 pub mod side_by_side;
-pub mod word_diff;
 pub mod summary;
+pub mod word_diff;
+
+use doublet::report::{PairRelation, PairReport};
+use doublet::Report;
+
+/// A pair that shares passages is a near miss when its Jaccard similarity or
+/// containment comes within this much of the duplicate thresholds: the
+/// summary and the page say so ("below threshold, J 0.66") rather than file
+/// an edited copy with quotations.
+pub const NEAR_MISS: f64 = 0.2;
+
+/// Whether a pair that shares passages came close to being a duplicate.
+pub fn near_miss(report: &Report, p: &PairReport) -> bool {
+    p.relation == PairRelation::SharedPassages
+        && (p.jaccard >= report.config.threshold - NEAR_MISS
+            || p.a_in_b.max(p.b_in_a) >= report.config.containment - NEAR_MISS)
+}
 
 /// A byte count for people: KB below a megabyte, MB below a gigabyte, GB
 /// above (decimal units, one decimal).

@@ -249,15 +249,25 @@ pub fn print(
             reuse.len()
         )?;
         for p in reuse.iter().take(limit) {
+            let closeness = if super::near_miss(report, p) {
+                format!(
+                    "jaccard {:.3}, containment {:.3}: a near miss, below the duplicate thresholds {:.2} and {:.2}",
+                    p.jaccard,
+                    p.a_in_b.max(p.b_in_a),
+                    report.config.threshold,
+                    report.config.containment
+                )
+            } else {
+                format!("jaccard {:.3}", p.jaccard)
+            };
             writeln!(
                 out,
-                "  {} and {}: {} passage{}, {} words (jaccard {:.3})",
+                "  {} and {}: {} passage{}, {} words ({closeness})",
                 p.a,
                 p.b,
                 p.passages.len(),
                 if p.passages.len() == 1 { "" } else { "s" },
                 words(p),
-                p.jaccard
             )?;
         }
         more(

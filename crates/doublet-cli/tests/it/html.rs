@@ -242,35 +242,7 @@ fn tables_sort_by_any_column_and_clusters_open_their_members() {
 #[test]
 fn a_copy_just_below_the_threshold_is_called_a_near_miss() {
     let dir = tempfile::tempdir().unwrap();
-    // Seed 002 with every 25th word changed: Jaccard 0.66, below 0.80, so
-    // the pair only shares passages; the page says how close it came.
-    let text = std::fs::read_dir(news())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains("002_"))
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .unwrap();
-    let edited: Vec<String> = text
-        .split_whitespace()
-        .enumerate()
-        .map(|(i, w)| {
-            if i % 25 == 7 {
-                format!("{w}s")
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
-    let input = dir.path().join("docs.jsonl");
-    std::fs::write(
-        &input,
-        format!(
-            "{}\n{}\n",
-            serde_json::json!({"id": "original", "text": text}),
-            serde_json::json!({"id": "edited", "text": edited.join(" ")})
-        ),
-    )
-    .unwrap();
+    let input = crate::near_miss(dir.path());
     let page = scan_page(dir.path(), &input, &[]);
     let Some(dom) = dom(&page, "pair=edited&with=original") else {
         return;

@@ -81,6 +81,35 @@ pub fn read_jsonl(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// Seed 002 and a copy with every 25th word changed, as JSON Lines in
+/// `dir`: Jaccard 0.66, below the 0.80 threshold, so the pair only shares
+/// passages (a near miss).
+pub fn near_miss(dir: &std::path::Path) -> PathBuf {
+    let text = std::fs::read_to_string(news().join("002_139156a821428acc.txt")).unwrap();
+    let edited: Vec<String> = text
+        .split_whitespace()
+        .enumerate()
+        .map(|(i, w)| {
+            if i % 25 == 7 {
+                format!("{w}s")
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect();
+    let input = dir.join("near-miss.jsonl");
+    std::fs::write(
+        &input,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "original", "text": text}),
+            serde_json::json!({"id": "edited", "text": edited.join(" ")})
+        ),
+    )
+    .unwrap();
+    input
+}
+
 pub fn news() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/news")
 }

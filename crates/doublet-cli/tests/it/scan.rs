@@ -474,3 +474,18 @@ fn the_summary_lists_up_to_the_limit_and_says_how_many_more() {
         "{two}"
     );
 }
+
+#[test]
+fn an_edited_copy_just_below_the_threshold_is_called_a_near_miss() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = doublet()
+        .arg("scan")
+        .arg(crate::near_miss(dir.path()))
+        .stdout_ok();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("edited and original: 1 passage")
+            && out.contains("(jaccard 0.661, containment 0.798: a near miss, below the duplicate thresholds 0.80 and 0.80)"),
+        "{out}"
+    );
+}
