@@ -312,14 +312,16 @@ impl<'r> Plan<'r> {
                 let differs = pair.is_none_or(|p| {
                     p.relation != PairRelation::SharedPassages || near_miss(report, p)
                 });
-                let diff = differs
-                    .then(|| word_diff(ta, tb))
-                    .flatten()
-                    .map(|(da, db)| json!([ua.spans(da), ub.spans(db)]));
-                Some((
-                    format!("{},{}", index[a], index[b]),
-                    json!({"p": passages, "d": diff}),
-                ))
+                // "d": the differences, or "long" for texts too long to
+                // diff; absent for pairs that only share passages.
+                let mut view = json!({ "p": passages });
+                if differs {
+                    view["d"] = match word_diff(ta, tb) {
+                        Some((da, db)) => json!([ua.spans(da), ub.spans(db)]),
+                        None => json!("long"),
+                    };
+                }
+                Some((format!("{},{}", index[a], index[b]), view))
             })
             .collect();
 
@@ -329,6 +331,7 @@ impl<'r> Plan<'r> {
             "thresholds": {"jaccard": report.config.threshold, "containment": report.config.containment, "near_miss": NEAR_MISS},
             "total_pairs": report.pairs.len(),
             "text_budget": self.limits.text_bytes,
+            "max_diff_words": super::word_diff::MAX_WORDS,
             "histogram": histogram(report),
             "ids": ids,
             "docs": facts,

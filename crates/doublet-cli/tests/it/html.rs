@@ -274,3 +274,30 @@ fn a_page_holding_fewer_pairs_than_the_report_says_so() {
     // The histograms still count every pair.
     assert_eq!(dom.matches("data-total=\"3\"").count(), 2);
 }
+
+#[test]
+fn texts_too_long_to_diff_still_open_and_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let words: Vec<String> = (0..31_000)
+        .map(|i| format!("w{}", i * 7919 % 31_013))
+        .collect();
+    let mut edited = words.clone();
+    edited[15_000] = "changed".into();
+    let input = dir.path().join("long.jsonl");
+    std::fs::write(
+        &input,
+        format!(
+            "{}\n{}\n",
+            serde_json::json!({"id": "long", "text": words.join(" ")}),
+            serde_json::json!({"id": "long-edited", "text": edited.join(" ")})
+        ),
+    )
+    .unwrap();
+    let page = scan_page(dir.path(), &input, &[]);
+    let Some(dom) = dom(&page, "pair=long&with=long-edited") else {
+        return;
+    };
+    assert!(dom.contains("near-duplicate") || dom.contains("exact copy"));
+    assert!(dom.contains("too long to compare word by word in the page (over 30,000 words)"));
+    assert!(dom.contains("id=\"mode-diff\" data-mode=\"diff\" disabled"));
+}

@@ -369,17 +369,19 @@
       return;
     }
     const { view, swapped } = found;
-    const hasDiff = view.d !== null && view.d !== undefined;
+    const hasDiff = Array.isArray(view.d);
     const duplicate = facts && (facts.rel !== 3 || facts.miss);
     mode = mode || state.mode || "";
     if (mode !== "diff" && mode !== "passages") mode = hasDiff && (duplicate || !view.p.length) ? "diff" : "passages";
-    if (mode === "diff" && !hasDiff) {
-      mode = "passages";
+    if (view.d === "long" && (duplicate || mode === "diff")) {
       note.hidden = false;
-      note.textContent = "These texts are too long to compare word by word here; doublet compare shows their passages.";
+      note.textContent = `These texts are too long to compare word by word in the page (over ${num(data.max_diff_words)} words); ` +
+        `doublet compare ${quote(ids[left])} ${quote(ids[right])} --input CORPUS shows the passages they share.`;
     }
+    if (mode === "diff" && !hasDiff) mode = "passages";
     $("modes").hidden = false;
     $("mode-diff").disabled = !hasDiff;
+    $("mode-diff").title = hasDiff ? "" : view.d === "long" ? "too long to compare word by word here" : "shown for duplicates and near misses";
     for (const b of $("modes").querySelectorAll("button")) b.setAttribute("aria-pressed", String(b.dataset.mode === mode));
     document.body.dataset.mode = mode;
     // Spans of the left and right texts, whatever order the view is stored in.
