@@ -37,7 +37,8 @@ const SCRIPT: &str = include_str!("html/app.js");
 /// How much of a report the page holds.
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Related pairs listed at most (the closest first, as in the report).
+    /// Related pairs listed at most (the closest of each relation, in
+    /// equal shares).
     pub pairs: usize,
     /// Bytes of document text embedded at most.
     pub text_bytes: usize,
@@ -88,7 +89,7 @@ impl Utf16 {
 /// side by side (whose two texts are embedded).
 pub struct Plan<'r> {
     report: &'r Report,
-    /// Listed pairs, closest relations first.
+    /// Listed pairs, closest relations first (see [`in_turns`]).
     listed: Vec<&'r PairReport>,
     /// Pairs that open side by side, as `(a, b)` of a report pair or
     /// `(kept, member)` of a cluster.
@@ -107,13 +108,17 @@ impl<'r> Plan<'r> {
     /// relation can be opened whatever the mix of the corpus.
     pub fn new(report: &'r Report, limits: Limits) -> Plan<'r> {
         let mut listed: Vec<&PairReport> = report.pairs.iter().collect();
+        // Closest first within each relation; past the limit each relation
+        // keeps an equal share (or all it has), so a corpus with more
+        // duplicate pairs than the limit still lists pairs that share
+        // passages, the near misses first.
         listed.sort_by(|x, y| {
             x.relation
                 .cmp(&y.relation)
                 .then(y.jaccard.total_cmp(&x.jaccard))
                 .then((&x.a, &x.b).cmp(&(&y.a, &y.b)))
         });
-        listed.truncate(limits.pairs);
+        let listed = in_turns(listed, limits.pairs);
 
         let docs: HashMap<&str, &DocumentReport> = report
             .documents
@@ -348,6 +353,31 @@ impl<'r> Plan<'r> {
     }
 }
 
+/// At most `limit` of `sorted` (in relation order), taken in turns from
+/// each relation, in the same order.
+fn in_turns(sorted: Vec<&PairReport>, limit: usize) -> Vec<&PairReport> {
+    if sorted.len() <= limit {
+        return sorted;
+    }
+    let mut groups: Vec<&[&PairReport]> =
+        sorted.chunk_by(|x, y| x.relation == y.relation).collect();
+    let mut taken = vec![0usize; groups.len()];
+    let mut left = limit;
+    while left > 0 {
+        for (g, group) in groups.iter().enumerate() {
+            if left > 0 && taken[g] < group.len() {
+                taken[g] += 1;
+                left -= 1;
+            }
+        }
+    }
+    groups
+        .iter_mut()
+        .zip(taken)
+        .flat_map(|(group, n)| group[..n].iter().copied())
+        .collect()
+}
+
 /// Clusters with duplicates, largest first, then by id: the page's first
 /// order.
 fn clusters_in_page_order(report: &Report) -> Vec<&doublet::report::Cluster> {
@@ -497,15 +527,21 @@ mod tests {
         let h = histogram(&report);
         assert_eq!(total(&h["jaccard"]), report.pairs.len() as u64);
         assert_eq!(total(&h["containment"]), report.pairs.len() as u64);
-        let one = Plan::new(
-            &report,
-            Limits {
-                pairs: 1,
-                text_bytes: 0,
-            },
-        );
-        assert_eq!(one.listed.len(), 1);
-        assert_eq!(one.listed[0].relation, PairRelation::NearDuplicate);
+        let listed = |pairs| {
+            let plan = Plan::new(
+                &report,
+                Limits {
+                    pairs,
+                    text_bytes: 0,
+                },
+            );
+            plan.listed.iter().map(|p| p.relation).collect::<Vec<_>>()
+        };
+        // Each relation gets its turn, closest relation first.
+        use PairRelation::*;
+        assert_eq!(listed(1), [NearDuplicate]);
+        assert_eq!(listed(2), [NearDuplicate, Contained]);
+        assert_eq!(listed(3), [NearDuplicate, Contained, SharedPassages]);
     }
 
     #[test]

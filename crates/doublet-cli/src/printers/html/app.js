@@ -71,7 +71,7 @@
     `${num(s.related_pairs)} related pairs; doublet ${data.version}`;
   const notes = [];
   if (pairs.length < data.total_pairs) {
-    notes.push(`This page lists ${num(pairs.length)} of the report's ${num(data.total_pairs)} related pairs, the closest first; ` +
+    notes.push(`This page lists ${num(pairs.length)} of the report's ${num(data.total_pairs)} related pairs, the closest of each relation in equal shares; ` +
       `the histograms count all ${num(data.total_pairs)}. The JSON report (--report FILE) holds every pair, and --html-pairs N lists more here.`);
   }
   const viewCount = Object.keys(data.views).length;
