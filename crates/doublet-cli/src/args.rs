@@ -481,7 +481,12 @@ fn json_output(s: &str) -> Result<PathBuf, String> {
 
 /// The HTML page's path.
 fn html_output(s: &str) -> Result<PathBuf, String> {
-    Ok(output_path(s))
+    if s == "-" {
+        return Err(
+            "the page needs a file: standard output carries the summary or the JSON report".into(),
+        );
+    }
+    Ok(PathBuf::from(s))
 }
 
 fn parse_size(s: &str) -> Result<u64, String> {

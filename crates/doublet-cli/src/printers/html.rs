@@ -1,12 +1,4 @@
 //! The HTML report: one self-contained page (no network, no CDN) with totals,
-//! a histogram of pair similarities, the clusters, and any pair side by side
-//! with shared passages highlighted and repeated and boilerplate spans shaded.
-//!
-//! The page renders from embedded JSON, a page of rows at a time and one pair
-//! view on demand, so it stays usable for large corpora; the texts embedded
-//! are only those of documents in the listed pairs.
-
-//! The HTML report: one self-contained page (no network, no CDN) with totals,
 //! histograms of pair similarity and containment, the clusters and the pairs
 //! as sortable tables, and a viewer pane that shows any pair whose texts are
 //! in the page side by side: the words that differ for duplicates, the shared
@@ -255,11 +247,17 @@ impl<'r> Plan<'r> {
             number(a);
             number(b);
         }
-        // Each named document: kept or not, its cluster, its words.
+        // Each named document: kept or not, its cluster, its words, and
+        // whether it had too little content to be judged.
         let facts: Vec<Value> = ids
             .iter()
             .map(|id| match docs.get(id) {
-                Some(d) => json!([u8::from(d.kept), d.cluster, d.words]),
+                Some(d) => json!([
+                    u8::from(d.kept),
+                    d.cluster,
+                    d.words,
+                    u8::from(d.too_little_content)
+                ]),
                 None => Value::Null,
             })
             .collect();

@@ -15,11 +15,17 @@ use doublet::Report;
 /// an edited copy with quotations.
 pub const NEAR_MISS: f64 = 0.2;
 
-/// Whether a pair that shares passages came close to being a duplicate.
+/// Whether a pair that shares passages came close to being a duplicate:
+/// below both thresholds, and within [`NEAR_MISS`] of one. (A pair above
+/// them that only shares passages holds a document with too little content
+/// to be judged.)
 pub fn near_miss(report: &Report, p: &PairReport) -> bool {
+    let (j, c) = (p.jaccard, p.a_in_b.max(p.b_in_a));
+    let (tj, tc) = (report.config.threshold, report.config.containment);
     p.relation == PairRelation::SharedPassages
-        && (p.jaccard >= report.config.threshold - NEAR_MISS
-            || p.a_in_b.max(p.b_in_a) >= report.config.containment - NEAR_MISS)
+        && j < tj
+        && c < tc
+        && (j >= tj - NEAR_MISS || c >= tc - NEAR_MISS)
 }
 
 /// A byte count for people: KB below a megabyte, MB below a gigabyte, GB

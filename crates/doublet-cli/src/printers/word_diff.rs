@@ -4,10 +4,14 @@
 use similar::{capture_diff_slices, Algorithm, DiffTag};
 use unicode_segmentation::UnicodeSegmentation;
 
-/// Texts longer than this many words on either side are not diffed: the
-/// cost grows with the product of the lengths when they differ much, and a
-/// deadline would make the page depend on the machine's speed.
+/// Texts longer than this many words on either side are not diffed.
 pub const MAX_WORDS: usize = 30_000;
+
+/// A stretch of sentences that differ is diffed word by word only when it
+/// holds at most this many words on each side; a longer one is marked
+/// whole. With [`MAX_WORDS`] this bounds the cost of a pair whatever the
+/// texts (a deadline would make the page depend on the machine's speed).
+const REGION_WORDS: usize = 1_000;
 
 /// Byte spans of a text, in order.
 pub type Spans = Vec<(usize, usize)>;
@@ -16,6 +20,10 @@ pub type Spans = Vec<(usize, usize)>;
 /// only_in_b)`, each covering whole words (and what lies between changed
 /// words), compared as [`key`] spells them. `None` when either text is
 /// longer than [`MAX_WORDS`].
+///
+/// Sentences are aligned first, then the words of each stretch of
+/// sentences that differ: a paragraph moved elsewhere stays one edit, and
+/// repetitive text with few distinct words cannot make the word diff slow.
 pub fn word_diff(a: &str, b: &str) -> Option<(Spans, Spans)> {
     let (wa, wb) = (words(a), words(b));
     if wa.len() > MAX_WORDS || wb.len() > MAX_WORDS {
@@ -23,24 +31,75 @@ pub fn word_diff(a: &str, b: &str) -> Option<(Spans, Spans)> {
     }
     let ta: Vec<String> = wa.iter().map(|&(s, e)| key(&a[s..e])).collect();
     let tb: Vec<String> = wb.iter().map(|&(s, e)| key(&b[s..e])).collect();
-    // Patience anchors on words found once on each side, so a short text
+    let (sa, sb) = (sentences(a, &wa), sentences(b, &wb));
+    let ka: Vec<&[String]> = sa.iter().map(|r| &ta[r.clone()]).collect();
+    let kb: Vec<&[String]> = sb.iter().map(|r| &tb[r.clone()]).collect();
+    let (mut only_a, mut only_b) = (Runs::default(), Runs::default());
+    // Patience anchors on units found once on each side, so a short text
     // inside a long one costs little; Myers fills the gaps between anchors.
-    let ops: Vec<_> = capture_diff_slices(Algorithm::Patience, &ta, &tb)
+    for op in capture_diff_slices(Algorithm::Patience, &ka, &kb) {
+        let (tag, ra, rb) = op.as_tag_tuple();
+        if tag == DiffTag::Equal {
+            continue;
+        }
+        let words_of = |s: &[std::ops::Range<usize>], r: std::ops::Range<usize>| {
+            s.get(r.start)
+                .zip(r.end.checked_sub(1).and_then(|e| s.get(e)))
+                .map_or(0..0, |(x, y)| x.start..y.end)
+        };
+        let (xa, xb) = (words_of(&sa, ra), words_of(&sb, rb));
+        if xa.len() > REGION_WORDS || xb.len() > REGION_WORDS {
+            only_a.push(xa);
+            only_b.push(xb);
+        } else {
+            diff_words(&ta, &tb, xa, xb, &mut only_a, &mut only_b);
+        }
+    }
+    Some((only_a.spans(&wa), only_b.spans(&wb)))
+}
+
+/// The words of `ta[xa]` and `tb[xb]` that differ, as positions in the
+/// whole texts.
+fn diff_words(
+    ta: &[String],
+    tb: &[String],
+    xa: std::ops::Range<usize>,
+    xb: std::ops::Range<usize>,
+    only_a: &mut Runs,
+    only_b: &mut Runs,
+) {
+    let ops: Vec<_> = capture_diff_slices(Algorithm::Patience, &ta[xa.clone()], &tb[xb.clone()])
         .iter()
         .map(|op| op.as_tag_tuple())
         .collect();
-    let (mut only_a, mut only_b) = (Runs::default(), Runs::default());
     for (k, (tag, ra, rb)) in ops.iter().enumerate() {
         // A word or two left equal between two edits ("in", "of the") is
         // part of the edit to a reader: marking it apart cuts the edit up.
         let between_edits =
             *tag == DiffTag::Equal && ra.len() <= ABSORBED && k > 0 && k + 1 < ops.len();
         if *tag != DiffTag::Equal || between_edits {
-            only_a.push(ra.clone());
-            only_b.push(rb.clone());
+            only_a.push(ra.start + xa.start..ra.end + xa.start);
+            only_b.push(rb.start + xb.start..rb.end + xb.start);
         }
     }
-    Some((only_a.spans(&wa), only_b.spans(&wb)))
+}
+
+/// Each sentence of `text` (Unicode sentence bounds) as the range of
+/// `words` it holds.
+fn sentences(text: &str, words: &[(usize, usize)]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut w = 0;
+    for (at, sentence) in text.split_sentence_bound_indices() {
+        let end = at + sentence.len();
+        let first = w;
+        while w < words.len() && words[w].0 < end {
+            w += 1;
+        }
+        if w > first {
+            out.push(first..w);
+        }
+    }
+    out
 }
 
 /// Equal runs of at most this many words between two edits count as edited.
@@ -136,6 +195,22 @@ mod tests {
         let a = "\"We\u{2019}re close,\" Kerry said.";
         let b = "\u{201c}we're close\u{201d} Kerry said";
         assert_eq!(word_diff(a, b), Some((vec![], vec![])));
+    }
+
+    #[test]
+    fn a_moved_paragraph_is_one_edit_and_repetitive_text_is_quick() {
+        let a = "First point here. Second point here. Third point here.";
+        let b = "Second point here. Third point here. First point here.";
+        let (da, db) = word_diff(a, b).unwrap();
+        assert_eq!(texts(a, &da), ["First point here"]);
+        assert_eq!(texts(b, &db), ["First point here"]);
+        // Few distinct words, sentences shuffled: nothing for a word diff to
+        // anchor on, yet it stays cheap.
+        let sentence = |i: usize| format!("alpha beta gamma delta {} beta alpha. ", i % 7);
+        let x: String = (0..4_000).map(sentence).collect();
+        let y: String = (0..4_000).rev().map(sentence).collect();
+        let (dx, dy) = word_diff(&x, &y).unwrap();
+        assert!(!dx.is_empty() && !dy.is_empty());
     }
 
     #[test]

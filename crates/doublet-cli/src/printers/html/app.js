@@ -45,17 +45,20 @@
   const pairByKey = new Map(pairs.map((p) => [`${p.a},${p.b}`, p]));
 
   // A pair's relation in words; a near miss says how close it came.
-  function relationText(rel, miss, j, c) {
+  function relationText(rel, miss, j, c, unjudged) {
     if (rel === null || rel === undefined) return "–";
+    if (rel === 3 && unjudged && (j >= T.jaccard || c >= T.containment)) return "shared passages · too short to judge as a duplicate";
     if (rel === 3 && miss) {
       const by = j >= T.jaccard - T.near_miss ? `J ${j.toFixed(2)}` : `containment ${c.toFixed(2)}`;
       return `shared passages · below threshold, ${by}`;
     }
     return LABEL[rel];
   }
-  function relationCell(rel, miss, j, c) {
-    return el("td", { className: `rel rel-${REL[rel]}${miss ? " near-miss" : ""}`, textContent: relationText(rel, miss, j, c) });
+  function relationCell(rel, miss, j, c, unjudged) {
+    return el("td", { className: `rel rel-${REL[rel]}${miss ? " near-miss" : ""}`, textContent: relationText(rel, miss, j, c, unjudged) });
   }
+  // Whether either document had too little content to be judged.
+  const unjudged = (x, y) => [x, y].some((i) => data.docs[i] && data.docs[i][3] === 1);
   // A document id, marked kept or removed.
   function docCell(i) {
     const facts = data.docs[i];
@@ -66,9 +69,9 @@
 
   // --- Summary, notice, totals -------------------------------------------
   const s = data.stats;
-  $("summary").textContent = `${num(s.documents)} documents: ${num(s.kept)} kept, ${num(s.removed)} removed ` +
+  $("summary").textContent = `${plural(s.documents, "document")}: ${num(s.kept)} kept, ${num(s.removed)} removed ` +
     `(${num(s.exact)} exact, ${num(s.near_duplicate)} near-duplicate, ${num(s.contained)} contained); ` +
-    `${num(s.related_pairs)} related pairs; doublet ${data.version}`;
+    `${plural(s.related_pairs, "related pair")}; doublet ${data.version}`;
   const notes = [];
   if (pairs.length < data.total_pairs) {
     notes.push(`This page lists ${num(pairs.length)} of the report's ${num(data.total_pairs)} related pairs, the closest of each relation in equal shares; ` +
@@ -89,7 +92,11 @@
     ["near-duplicates removed", s.near_duplicate], ["contained documents removed", s.contained],
     ["clusters with duplicates", s.duplicate_clusters], ["candidate pairs measured", s.candidate_pairs],
     ["related pairs", s.related_pairs], ["pairs sharing passages", s.shared_passage_pairs],
-    ["bytes read", s.bytes], ["repeated bytes", s.repeated_bytes], ["boilerplate bytes", s.boilerplate_bytes]];
+    ["passages shared by 3 or more kept documents", s.reuse_clusters],
+    ["kept without judgement (too little content)", s.too_little_content], ["empty documents", s.empty],
+    ["records skipped (--skip-invalid)", s.skipped],
+    ["bytes read", s.bytes], ["repeated bytes", s.repeated_bytes], ["boilerplate bytes", s.boilerplate_bytes],
+    ["duplicate-paragraph bytes", s.duplicate_paragraph_bytes]];
   for (const [k, v] of rows) $("totals").append(el("tr", {}, [el("th", { textContent: k }), el("td", { textContent: num(v) })]));
 
   // --- Histograms: counts on a log scale, thresholds drawn ----------------
@@ -116,7 +123,7 @@
         if (!c) return;
         const h = height(c);
         const rect = svgEl("rect", { x: x(b / bins) + 1 + r * sub, y: top + ph - h, width: Math.max(1, sub - 0.5), height: h, fill: COLORS[r], "data-count": c });
-        rect.append(svgEl("title", {}, `${name} ${(b / bins).toFixed(2)}–${((b + 1) / bins).toFixed(2)}: ${plural(c, LABEL[r] + " pair")}`));
+        rect.append(svgEl("title", {}, `${name} ${(b / bins).toFixed(2)}–${((b + 1) / bins).toFixed(2)}: ${plural(c, "pair")}, ${LABEL[r]}`));
         svg.append(rect);
       });
       const total = bin.reduce((t, c) => t + c, 0);
@@ -142,7 +149,11 @@
     for (const k of Object.keys(state)) delete state[k];
     for (const part of location.hash.replace(/^#/, "").split("&")) {
       const at = part.indexOf("=");
-      if (at > 0) state[part.slice(0, at)] = decodeURIComponent(part.slice(at + 1));
+      if (at <= 0) continue;
+      const raw = part.slice(at + 1);
+      let value = raw;
+      try { value = decodeURIComponent(raw); } catch (e) { /* a stray %: the text as typed */ }
+      state[part.slice(0, at)] = value;
     }
   }
   function writeHash() {
@@ -282,7 +293,7 @@
     { key: "passages", label: "passages", num: true, first: "desc", cmp: byNum((p) => p.np) },
     { key: "open", label: "texts", cmp: byNum((p) => (p.open ? 0 : 1)) },
   ], (body, p) => {
-    const tr = el("tr", { className: "pair-row" }, [relationCell(p.rel, p.miss, p.j, Math.max(p.aib, p.bia)), docCell(p.a), docCell(p.b),
+    const tr = el("tr", { className: "pair-row" }, [relationCell(p.rel, p.miss, p.j, Math.max(p.aib, p.bia), unjudged(p.a, p.b)), docCell(p.a), docCell(p.b),
       el("td", { className: "num", textContent: score(p.j) }), el("td", { className: "num", textContent: score(p.aib) }),
       el("td", { className: "num", textContent: score(p.bia) }), el("td", { className: "num", textContent: p.rel === 3 ? String(p.np) : "–" }),
       el("td", { className: "open", textContent: p.open ? "side by side ▸" : "scores only" })]);
@@ -308,6 +319,7 @@
   function openPair(left, right) {
     state.pair = ids[left];
     state.with = ids[right];
+    state.mode = "";
     writeHash();
     show(left, right);
   }
@@ -316,7 +328,7 @@
     document.body.classList.remove("viewing");
     delete document.body.dataset.shown;
     shown = null;
-    state.pair = ""; state.with = ""; writeHash();
+    state.pair = ""; state.with = ""; state.mode = ""; writeHash();
   }
   $("viewer-close").addEventListener("click", closeViewer);
   document.addEventListener("keydown", (e) => { if (e.key === "Escape" && shown) closeViewer(); });
@@ -347,7 +359,7 @@
     $("viewer").hidden = false;
     document.body.classList.add("viewing");
     document.body.dataset.shown = `${ids[left]}|${ids[right]}`;
-    const rel = facts ? relationText(facts.rel, facts.miss, facts.j ?? 0, Math.max(facts.leftIn ?? 0, facts.rightIn ?? 0)) : "";
+    const rel = facts ? relationText(facts.rel, facts.miss, facts.j ?? 0, Math.max(facts.leftIn ?? 0, facts.rightIn ?? 0), unjudged(left, right)) : "";
     $("viewer-title").textContent = `${ids[left]} and ${ids[right]}${rel ? ": " + rel : ""}`;
     const parts = [];
     if (facts) {
@@ -359,10 +371,15 @@
     $("viewer-scores").textContent = parts.join("; ");
     const note = $("viewer-note");
     note.hidden = true;
+    if (!facts) {
+      $("viewer-scores").textContent = left === right ? "the same document twice" : "these two documents are not a related pair in this report";
+    }
     if (!found) {
       for (const side of ["left", "right"]) { $(side).querySelector("h3").textContent = ids[side === "left" ? left : right]; $(side).querySelector(".text").textContent = ""; }
       note.hidden = false;
-      note.textContent = `The texts of this pair are not in this page. See them side by side with: doublet compare ${quote(ids[left])} ${quote(ids[right])} --input CORPUS`;
+      note.textContent = facts
+        ? `The texts of this pair are not in this page. See them side by side with: doublet compare ${quote(ids[left])} ${quote(ids[right])} --input CORPUS`
+        : "Only related pairs open here; doublet compare shows any two documents side by side.";
       $("modes").hidden = true;
       $("viewer-legend").textContent = "";
       document.body.dataset.mode = "none";
