@@ -4,17 +4,18 @@
 use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::Path;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use std::sync::OnceLock;
-
 use anyhow::Result;
+use doublet::pipeline::Progress;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
-use doublet_io::readers::input_records;
+use doublet_io::readers::{input_records_counting, Consumed};
 use doublet_io::settings::site_of;
 use doublet_io::{quoted, Fields, Input, Origin};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{HumanCount, ProgressBar, ProgressStyle};
 
 use crate::args::Common;
 use crate::memory::Phase;
@@ -104,6 +105,15 @@ impl Inputs {
         self.inputs.iter().all(Input::is_rereadable)
     }
 
+    /// The inputs' bytes as stored, when every input's size is known (not
+    /// standard input, unless spooled).
+    fn size(&self) -> Option<u64> {
+        self.inputs
+            .iter()
+            .map(|i| i.size(self.fields.select.as_ref()))
+            .sum()
+    }
+
     /// The original texts of the documents named in `ids`, by a second read
     /// of the inputs that keeps only those.
     pub fn texts_of(&self, ids: &HashSet<&str>) -> Result<HashMap<String, String>> {
@@ -127,16 +137,18 @@ impl Inputs {
         &self,
         only: Option<Vec<String>>,
     ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
-        self.records_warning(false, only)
+        self.records_warning(false, only, Consumed::default())
     }
 
     /// [`Inputs::all_records`], with a warning on stderr, when `warn`, for
     /// each input that yields no record (an empty file, a folder whose
-    /// files `--glob` does not match).
+    /// files `--glob` does not match), and the bytes read counted in
+    /// `consumed`.
     fn records_warning(
         &self,
         warn: bool,
         only: Option<Vec<String>>,
+        consumed: Consumed,
     ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
         let mut renamer = self.allow_duplicate_ids.then(Renamer::default);
         let fields = Fields {
@@ -151,7 +163,7 @@ impl Inputs {
             .zip(self.names.clone())
             .flat_map(move |(input, name)| {
                 let mut yielded = false;
-                let mut inner = input_records(input, &fields);
+                let mut inner = input_records_counting(input, &fields, &consumed);
                 let glob = fields.select.as_ref().map(|s| s.pattern().to_owned());
                 std::iter::from_fn(move || match inner.next() {
                     Some(r) => {
@@ -254,17 +266,113 @@ impl Renamer {
     }
 }
 
-pub fn progress(enabled: bool) -> ProgressBar {
+/// The progress line on stderr, hidden unless progress is on (not `-q`)
+/// and stderr is a terminal: a bar of the input bytes read when their
+/// total is known (`of`), else a spinner counting documents.
+pub fn progress(enabled: bool, of: impl FnOnce() -> Option<u64>) -> ProgressBar {
     if !enabled || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new_spinner();
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} {pos} documents, {msg} [{elapsed}]")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let bar = match of().filter(|&total| total > 0) {
+        Some(total) => {
+            let bar = ProgressBar::new(total);
+            bar.set_style(style(
+                "{spinner} reading [{bar:24}] {percent:>3}% {binary_bytes}/{binary_total_bytes}, \
+                 {binary_bytes_per_sec}, ETA {eta}; {msg} [{elapsed}]",
+            ));
+            bar.set_message("0 documents");
+            bar
+        }
+        None => {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(style("{spinner} {pos} documents, {msg} [{elapsed}]"));
+            bar
+        }
+    };
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .unwrap_or_else(|_| ProgressStyle::default_spinner())
+        .progress_chars("=> ")
+}
+
+/// Moves the progress line along through the corpus-wide stages, from
+/// the engine's [`Progress`] polled ten times a second, which keeps the
+/// display out of the engine's way. Stopped when dropped.
+struct Poller {
+    stop: Option<Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Poller {
+    fn start(bar: &ProgressBar, engine: Arc<Progress>) -> Poller {
+        if bar.is_hidden() {
+            return Poller {
+                stop: None,
+                thread: None,
+            };
+        }
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let bar = bar.clone();
+        let thread = std::thread::spawn(move || poll(&bar, &engine, &stopped));
+        Poller {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn poll(bar: &ProgressBar, engine: &Progress, stopped: &Receiver<()>) {
+    // The step shown: its stage, description and total.
+    let mut shown = None;
+    loop {
+        if let Some(step) = engine.step() {
+            let key = (step.stage, step.what, step.count.map(|c| c.1));
+            if shown != Some(key) {
+                shown = Some(key);
+                // The step's name is part of the style, and the count is
+                // set with it, so that no line mixes two steps (setting a
+                // style draws nothing, nor does `update` under a steady
+                // tick).
+                let what = step.what;
+                match step.count {
+                    Some((done, total)) => {
+                        bar.set_style(style(&format!(
+                            "{{spinner}} {what} [{{bar:24}}] {{human_pos}}/{{human_len}} \
+                             ({{percent}}%), {{per_sec:0}}, ETA {{eta}} [{{elapsed}}]"
+                        )));
+                        bar.update(|s| {
+                            s.set_len(total);
+                            s.set_pos(done);
+                        });
+                        bar.reset_eta();
+                    }
+                    None => bar.set_style(style(&format!(
+                        "{{spinner}} comparing: {what} [{{elapsed}}]"
+                    ))),
+                }
+            }
+            if let Some((done, _)) = step.count {
+                bar.set_position(done);
+            }
+        }
+        match stopped.recv_timeout(Duration::from_millis(100)) {
+            Err(RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+    }
 }
 
 /// A batch of records as read, with their origins and the records skipped.
@@ -275,6 +383,9 @@ struct Batch {
     /// Each document's time (`--time-field`), when one is named.
     times: Vec<Option<i64>>,
     bytes: usize,
+    /// The input bytes read by the end of the batch (as stored: compressed
+    /// bytes of a compressed file).
+    consumed: u64,
     skipped: Vec<Skipped>,
     /// Records without an id field, named by their place (`FILE:LINE`),
     /// and the first of them.
@@ -290,6 +401,7 @@ impl Batch {
             fingerprints: Vec::new(),
             times: Vec::new(),
             bytes: 0,
+            consumed: 0,
             skipped: Vec::new(),
             placed: 0,
             first_placed: None,
@@ -327,19 +439,24 @@ pub fn scan_with(
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);
     }
-    let bar = progress(resources.progress);
-    // The corpus-wide stages name themselves on the progress line, and
-    // with DOUBLET_TIMINGS set, on stderr with the seconds since the start.
+    let bar = progress(resources.progress, || inputs.size());
+    let counts_bytes = bar.length().is_some();
+    // The bar of bytes moves as batches are analysed, to the bytes read by
+    // the end of each (the reader runs up to three batches ahead).
+    let consumed = Consumed::default();
+    let read = consumed.clone();
+    // The corpus-wide stages show on the progress line what they are doing
+    // (and how far they have got), and with DOUBLET_TIMINGS set, name
+    // themselves on stderr with the seconds since the start.
+    let poller = Poller::start(&bar, scanner.progress());
     let timings = std::env::var_os("DOUBLET_TIMINGS").is_some();
     let started = std::time::Instant::now();
-    let watch = bar.clone();
-    scanner = scanner.with_stage_observer(move |stage| {
-        watch.set_message(format!("comparing: {}", stage.describe()));
-        if timings {
+    if timings {
+        scanner = scanner.with_stage_observer(move |stage| {
             let at = started.elapsed().as_secs_f64();
             eprintln!("doublet: {at:9.2} s  {}", stage.describe());
-        }
-    });
+        });
+    }
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -351,7 +468,7 @@ pub fn scan_with(
         .unwrap_or_else(|| "url".to_owned());
     let mut wanted = vec![site_path];
     wanted.extend(time_field.map(str::to_owned));
-    let records = inputs.records_warning(true, Some(wanted));
+    let records = inputs.records_warning(true, Some(wanted), consumed);
     let mut times: Vec<Option<i64>> = Vec::new();
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
@@ -440,12 +557,14 @@ pub fn scan_with(
                     doc
                 });
                 if batch.docs.len() >= batch_size {
+                    batch.consumed = read.bytes();
                     let full = std::mem::replace(&mut batch, Batch::new(batch_size));
                     if tx.send(Ok(full)).is_err() {
                         return; // the consumer stopped on an error
                     }
                 }
             }
+            batch.consumed = read.bytes();
             let _ = tx.send(Ok(batch));
         });
         let mut origins: Vec<Origin> = Vec::new();
@@ -490,13 +609,20 @@ pub fn scan_with(
                 ),
                 other => other.into(),
             })?;
-            bar.set_position(scanner.len() as u64);
-            bar.set_message(size(bytes));
+            if counts_bytes {
+                bar.set_position(batch.consumed);
+                bar.set_message(format!("{} documents", HumanCount(scanner.len() as u64)));
+            } else {
+                bar.set_position(scanner.len() as u64);
+                bar.set_message(size(bytes));
+            }
         }
         reader
             .join()
             .map_err(|_| anyhow::anyhow!("the reader thread panicked"))?;
-        bar.set_message(format!("{} read; comparing", size(bytes)));
+        if !counts_bytes {
+            bar.set_message(format!("{} read; comparing", size(bytes)));
+        }
         // Set once: a second scan of the same inputs would find them equal.
         let _ = inputs.fingerprints.set(std::mem::take(&mut fingerprints));
         Ok(())
@@ -507,6 +633,7 @@ pub fn scan_with(
         let at = started.elapsed().as_secs_f64();
         eprintln!("doublet: {at:9.2} s  report built");
     }
+    drop(poller);
     bar.finish_and_clear();
     if !skipped.is_empty() {
         let first = &skipped[0];

@@ -15,6 +15,7 @@
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde::ser::SerializeMap;
@@ -314,6 +315,106 @@ impl Spool {
     }
 }
 
+/// Bytes read so far from input files as stored (a `.gz` or `.zst` file's
+/// compressed bytes), for a progress bar against [`Input::size`]; clones
+/// share one count. Files are counted as their reader pulls them in (a
+/// megabyte at a time for plain JSON Lines, a buffer of compressed bytes
+/// at a time under a decoder), Parquet files in proportion to the rows
+/// read.
+#[derive(Clone, Debug, Default)]
+pub struct Consumed(Arc<AtomicU64>);
+
+impl Consumed {
+    /// The bytes read so far.
+    pub fn bytes(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
+    }
+}
+
+/// A reader that adds what it reads to a [`Consumed`].
+struct Counting<R> {
+    inner: R,
+    consumed: Consumed,
+}
+
+impl<R> Counting<R> {
+    fn new(inner: R, consumed: &Consumed) -> Self {
+        Counting {
+            inner,
+            consumed: consumed.clone(),
+        }
+    }
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.consumed.add(n as u64);
+        Ok(n)
+    }
+}
+
+/// The records of a Parquet file, adding to a [`Consumed`] the share of
+/// the file's `size` that the rows read so far are of its rows (the rest at
+/// its end).
+struct CountedRows<I> {
+    inner: I,
+    consumed: Consumed,
+    size: u64,
+    /// The file's rows, when its footer says.
+    rows: Option<u64>,
+    /// Bytes added so far.
+    credited: u64,
+}
+
+impl<I> CountedRows<I> {
+    fn new(inner: I, file: &File, consumed: &Consumed) -> Self {
+        let size = file.metadata().map_or(0, |m| m.len());
+        let rows = parquet::file::metadata::ParquetMetaDataReader::new()
+            .parse_and_finish(file)
+            .ok()
+            .and_then(|m| u64::try_from(m.file_metadata().num_rows()).ok())
+            .filter(|&rows| rows > 0);
+        CountedRows {
+            inner,
+            consumed: consumed.clone(),
+            size,
+            rows,
+            credited: 0,
+        }
+    }
+
+    fn credit(&mut self, upto: u64) {
+        let upto = upto.min(self.size);
+        if upto > self.credited {
+            self.consumed.add(upto - self.credited);
+            self.credited = upto;
+        }
+    }
+}
+
+impl<I: Iterator<Item = Result<Record>>> Iterator for CountedRows<I> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let next = self.inner.next();
+        match (&next, self.rows) {
+            (Some(Ok(r)), Some(rows)) => {
+                let done = r.origin.row.map_or(0, |row| row + 1);
+                let share = u128::from(self.size) * u128::from(done) / u128::from(rows);
+                self.credit(u64::try_from(share).unwrap_or(u64::MAX));
+            }
+            (None, _) => self.credit(self.size),
+            _ => {}
+        }
+        next
+    }
+}
+
 /// How a single file is read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Format {
@@ -401,6 +502,29 @@ impl Input {
             Input::Text(p) | Input::JsonLines(p) | Input::Parquet(p) => {
                 std::fs::metadata(p).is_ok_and(|m| m.is_file())
             }
+        }
+    }
+
+    /// The bytes this input holds as stored (compressed files at their
+    /// compressed size; a folder's files that `select` chooses), which
+    /// reading it counts in a [`Consumed`]; `None` for standard input and
+    /// anything else that is not a regular file or a folder.
+    pub fn size(&self, select: Option<&Select>) -> Option<u64> {
+        let len = |p: &Path| {
+            std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.len())
+        };
+        match self {
+            Input::Stdin => None,
+            Input::Text(p) | Input::JsonLines(p) | Input::Parquet(p) => len(p),
+            Input::Folder(root) => list_folder(root, select)
+                .ok()?
+                .iter()
+                .map(|(_, p, _)| len(p))
+                .sum(),
+            Input::Spooled { spool, .. } => spool.0.metadata().ok().map(|m| m.len()),
         }
     }
 
@@ -873,27 +997,48 @@ fn text_id(path: &Path) -> String {
         .map_or_else(|| path.to_string_lossy().into_owned(), name_id)
 }
 
-/// The records of one file of the given format.
+/// The records of one file of the given format, its bytes counted in
+/// `consumed`.
 fn file_records(
     path: PathBuf,
     format: Format,
     id: impl FnOnce() -> String,
     fields: &Fields,
+    consumed: &Consumed,
 ) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+    let file = match File::open(&path).map_err(io(&path)) {
+        Ok(f) => f,
+        Err(e) => return Box::new(std::iter::once(Err(e))),
+    };
     match format {
-        Format::Text => Box::new(std::iter::once(read_text_limited(
+        Format::Text => Box::new(std::iter::once(text_record(
+            Counting::new(file, consumed),
             &path,
             id(),
             fields.max_record,
         ))),
-        Format::JsonLines => match open(&path) {
+        Format::JsonLines => match decode(Counting::new(file, consumed), &path) {
             Ok(r) => Box::new(JsonLines::new(r, path, fields.clone())),
             Err(e) => Box::new(std::iter::once(Err(e))),
         },
-        Format::Parquet => match ParquetRecords::open(&path, fields.clone()) {
-            Ok(r) => Box::new(r),
-            Err(e) => Box::new(std::iter::once(Err(e))),
-        },
+        Format::Parquet => parquet_records(file, &path, fields, consumed),
+    }
+}
+
+/// The records of an open Parquet file, counted in `consumed` by rows.
+fn parquet_records(
+    file: File,
+    name: &Path,
+    fields: &Fields,
+    consumed: &Consumed,
+) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+    let records = file
+        .try_clone()
+        .map_err(io(name))
+        .and_then(|f| ParquetRecords::from_file(f, name, fields.clone()));
+    match records {
+        Ok(r) => Box::new(CountedRows::new(r, &file, consumed)),
+        Err(e) => Box::new(std::iter::once(Err(e))),
     }
 }
 
@@ -902,50 +1047,59 @@ pub fn input_records(
     input: Input,
     fields: &Fields,
 ) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
+    input_records_counting(input, fields, &Consumed::default())
+}
+
+/// [`input_records`], adding the bytes read from files to `consumed` (for
+/// progress against [`Input::size`]).
+pub fn input_records_counting(
+    input: Input,
+    fields: &Fields,
+    consumed: &Consumed,
+) -> Box<dyn Iterator<Item = Result<Record>> + Send> {
     match input {
         Input::Text(path) => {
             let id = text_id(&path);
-            file_records(path, Format::Text, || id, fields)
+            file_records(path, Format::Text, || id, fields, consumed)
         }
-        Input::JsonLines(path) => file_records(path, Format::JsonLines, String::new, fields),
-        Input::Parquet(path) => file_records(path, Format::Parquet, String::new, fields),
-        Input::Folder(root) => {
-            match list_folder(&root, fields.select.as_ref()) {
-                Ok(files) => {
-                    let fields = fields.clone();
-                    Box::new(files.into_iter().flat_map(move |(id, path, format)| {
-                        file_records(path, format, || id, &fields)
-                    }))
-                }
-                Err(e) => Box::new(std::iter::once(Err(e))),
+        Input::JsonLines(path) => {
+            file_records(path, Format::JsonLines, String::new, fields, consumed)
+        }
+        Input::Parquet(path) => file_records(path, Format::Parquet, String::new, fields, consumed),
+        Input::Folder(root) => match list_folder(&root, fields.select.as_ref()) {
+            Ok(files) => {
+                let fields = fields.clone();
+                let consumed = consumed.clone();
+                Box::new(files.into_iter().flat_map(move |(id, path, format)| {
+                    file_records(path, format, || id, &fields, &consumed)
+                }))
             }
-        }
+            Err(e) => Box::new(std::iter::once(Err(e))),
+        },
         Input::Spooled {
             spool,
             name,
             format: Format::Text,
         } => {
             let id = text_id(&name);
-            let r = text_record(spool.reader(), &name, id, fields.max_record);
+            let reader = Counting::new(spool.reader(), consumed);
+            let r = text_record(reader, &name, id, fields.max_record);
             Box::new(std::iter::once(r))
         }
         Input::Spooled {
             spool,
             name,
             format: Format::Parquet,
-        } => match spool
-            .0
-            .try_clone()
-            .map_err(io(&name))
-            .and_then(|f| ParquetRecords::from_file(f, &name, fields.clone()))
-        {
-            Ok(r) => Box::new(r),
+        } => match spool.0.try_clone().map_err(io(&name)) {
+            Ok(f) => parquet_records(f, &name, fields, consumed),
             Err(e) => Box::new(std::iter::once(Err(e))),
         },
-        Input::Spooled { spool, name, .. } => match decode(spool.reader(), &name) {
-            Ok(r) => Box::new(JsonLines::new(r, name, fields.clone())),
-            Err(e) => Box::new(std::iter::once(Err(e))),
-        },
+        Input::Spooled { spool, name, .. } => {
+            match decode(Counting::new(spool.reader(), consumed), &name) {
+                Ok(r) => Box::new(JsonLines::new(r, name, fields.clone())),
+                Err(e) => Box::new(std::iter::once(Err(e))),
+            }
+        }
         Input::Stdin => {
             let r = BufReader::new(std::io::stdin());
             Box::new(JsonLines::new(r, PathBuf::from("-"), fields.clone()))
@@ -1173,6 +1327,76 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("zero.jsonl:1: record larger"), "{e}");
+    }
+
+    #[test]
+    fn consumed_bytes_reach_each_input_size_as_stored() {
+        let dir = tempfile::tempdir().unwrap();
+        let lines: String = (0..500)
+            .map(|i| format!("{{\"id\":\"{i}\",\"text\":\"words of record {i}\"}}\n"))
+            .collect();
+        std::fs::write(dir.path().join("a.jsonl"), &lines).unwrap();
+        let gz = File::create(dir.path().join("b.jsonl.gz")).unwrap();
+        let mut w = flate2::write::GzEncoder::new(gz, Default::default());
+        w.write_all(lines.as_bytes()).unwrap();
+        w.finish().unwrap();
+        let zst = zstd::encode_all(lines.as_bytes(), 3).unwrap();
+        std::fs::write(dir.path().join("c.jsonl.zst"), zst).unwrap();
+        std::fs::write(dir.path().join("d.txt"), "one text").unwrap();
+        // Parquet in five row groups, counted by rows.
+        let ids: Vec<String> = (0..500).map(|i| i.to_string()).collect();
+        let batch = arrow_array::RecordBatch::try_from_iter([
+            (
+                "id",
+                Arc::new(arrow_array::StringArray::from(ids.clone())) as arrow_array::ArrayRef,
+            ),
+            ("text", Arc::new(arrow_array::StringArray::from(ids))),
+        ])
+        .unwrap();
+        let props = parquet::file::properties::WriterProperties::builder()
+            .set_max_row_group_row_count(Some(100))
+            .build();
+        let pq = File::create(dir.path().join("e.parquet")).unwrap();
+        let mut w = parquet::arrow::ArrowWriter::try_new(pq, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+
+        let read_all = |input: Input, half: Option<u64>| {
+            let consumed = Consumed::default();
+            let mut records = input_records_counting(input, &Fields::default(), &consumed);
+            for _ in 0..250 {
+                records.next().unwrap().unwrap();
+            }
+            if let Some(half) = half {
+                assert_eq!(consumed.bytes(), half);
+            }
+            assert_eq!(records.map(Result::unwrap).count(), 250);
+            consumed.bytes()
+        };
+        let mut all = 0;
+        for name in ["a.jsonl", "b.jsonl.gz", "c.jsonl.zst", "e.parquet"] {
+            let path = dir.path().join(name);
+            let stored = std::fs::metadata(&path).unwrap().len();
+            let input = Input::parse(path.to_str().unwrap()).unwrap();
+            assert_eq!(input.size(None), Some(stored), "{name}");
+            let half = name.ends_with(".parquet").then_some(stored / 2);
+            assert_eq!(read_all(input, half), stored, "{name}");
+            all += stored;
+        }
+        let text = Input::parse(dir.path().join("d.txt").to_str().unwrap()).unwrap();
+        assert_eq!(text.size(None), Some(8));
+        all += 8;
+        let folder = Input::Folder(dir.path().to_owned());
+        assert_eq!(folder.size(None), Some(all));
+        let consumed = Consumed::default();
+        let n = input_records_counting(folder, &Fields::default(), &consumed).count();
+        assert_eq!((n, consumed.bytes()), (4 * 500 + 1, all));
+        let only_text = Select::new("*.txt").unwrap();
+        assert_eq!(
+            Input::Folder(dir.path().to_owned()).size(Some(&only_text)),
+            Some(8)
+        );
+        assert_eq!(Input::Stdin.size(None), None);
     }
 
     #[test]

@@ -153,3 +153,96 @@ fn help_shows_examples() {
     );
     assert!(help.contains("--color"), "{help}");
 }
+
+/// A JSON Lines corpus of at least `bytes` bytes: documents of random words,
+/// every tenth a copy of the one before, so that there is something to
+/// compare.
+fn generated(dir: &std::path::Path, bytes: usize) -> std::path::PathBuf {
+    let mut x = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let mut out = String::new();
+    let mut last = String::new();
+    let mut i = 0;
+    while out.len() < bytes {
+        let text = if i % 10 == 9 {
+            last.clone()
+        } else {
+            (0..300)
+                .map(|_| format!("w{}", next() % 5000))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        out.push_str(&serde_json::json!({"id": format!("d{i}"), "text": text}).to_string());
+        out.push('\n');
+        last = text;
+        i += 1;
+    }
+    let path = dir.join("corpus.jsonl");
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+/// What `doublet scan ARGS INPUT` writes on a terminal (standard output
+/// sent to /dev/null), run under a pseudo-terminal by util-linux `script`;
+/// `None` when `script` is not installed.
+fn on_a_terminal(args: &str, input: &std::path::Path) -> Option<String> {
+    let quote =
+        |p: &std::path::Path| format!("'{}'", p.display().to_string().replace('\'', r"'\''"));
+    let bin = assert_cmd::cargo::cargo_bin("doublet");
+    let cmd = format!("{} scan {args} {} >/dev/null", quote(&bin), quote(input));
+    let out = std::process::Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env("TERM", "xterm")
+        .env_remove("RAYON_NUM_THREADS")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let shown = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{shown}");
+    Some(shown)
+}
+
+#[test]
+fn progress_shows_percentage_rate_and_time_left_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = generated(dir.path(), 4 << 20);
+    // Into a pipe, nothing but what a log should hold.
+    let piped = doublet()
+        .args(["scan", "--json"])
+        .arg(&input)
+        .assert()
+        .success();
+    let err = String::from_utf8(piped.get_output().stderr.clone()).unwrap();
+    assert!(
+        !err.contains('\x1b') && !err.contains('\r') && !err.contains("ETA"),
+        "{err:?}"
+    );
+    let Some(shown) = on_a_terminal("--json", &input) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "util-linux `script` is needed to test progress on a terminal"
+        );
+        eprintln!("skipped: no `script` to run doublet on a pseudo-terminal");
+        return;
+    };
+    // The input's size is known: a bar of bytes read, with a percentage,
+    // a rate and the time left.
+    let percent = shown
+        .match_indices('%')
+        .any(|(i, _)| shown[..i].ends_with(|c: char| c.is_ascii_digit()));
+    assert!(percent, "{shown:?}");
+    assert!(shown.contains("reading ["), "{shown:?}");
+    assert!(
+        shown.contains("MiB/s") || shown.contains("B/s"),
+        "{shown:?}"
+    );
+    assert!(shown.contains("ETA "), "{shown:?}");
+    // `-q` keeps the terminal quiet too.
+    let quiet = on_a_terminal("-q --json", &input).unwrap();
+    assert!(!quiet.contains("ETA") && !quiet.contains('\r'), "{quiet:?}");
+}

@@ -23,6 +23,8 @@
 //! | the report | `build` |
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use rayon::prelude::*;
 
@@ -88,6 +90,7 @@ pub struct Scanner {
     largest_batch: usize,
     budget: Option<usize>,
     observer: Observer,
+    progress: Arc<Progress>,
 }
 
 /// A corpus-wide stage of [`Scanner::finish`], as reported to
@@ -123,6 +126,77 @@ impl Stage {
     }
 }
 
+/// How far [`Scanner::finish`] has got, for a front end to show while it
+/// runs: take the handle with [`Scanner::progress`] before `finish` and
+/// read it ([`Progress::step`]) from another thread.
+///
+/// The long stages count their work: [`Stage::Verifying`] candidate pairs
+/// measured, [`Stage::Passages`] fingerprint runs extended into reuse
+/// clusters, then pairs aligned. Counts are added with one relaxed atomic
+/// addition per chunk of work, never per item, and nothing the stages
+/// compute reads them, so they cost nothing measurable and cannot change
+/// the result.
+#[derive(Debug, Default)]
+pub struct Progress {
+    /// The stage under way and what its current step counts; a lock taken
+    /// only when a step begins and when the progress is read.
+    at: Mutex<Option<(Stage, Option<&'static str>)>>,
+    done: AtomicU64,
+    total: AtomicU64,
+}
+
+/// What [`Progress::step`] reads: the corpus-wide stage under way and, when
+/// its current step counts its work, how far that has got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// The stage.
+    pub stage: Stage,
+    /// What is under way, as a user reads it: the stage's description, or
+    /// the step of it that is counted.
+    pub what: &'static str,
+    /// Items done and the step's total (done never passes total); `None`
+    /// when the step is not counted.
+    pub count: Option<(u64, u64)>,
+}
+
+impl Progress {
+    /// The stage under way, if `finish` has started one.
+    pub fn step(&self) -> Option<Step> {
+        let at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        let (stage, counted) = (*at)?;
+        let count = counted.map(|_| {
+            let total = self.total.load(Ordering::Relaxed);
+            (self.done.load(Ordering::Relaxed).min(total), total)
+        });
+        Some(Step {
+            stage,
+            what: counted.unwrap_or_else(|| stage.describe()),
+            count,
+        })
+    }
+
+    /// `stage` starts, counting nothing yet.
+    fn enter(&self, stage: Stage) {
+        *self.at.lock().unwrap_or_else(PoisonError::into_inner) = Some((stage, None));
+    }
+
+    /// A step of the current stage starts, of `total` items, described as
+    /// `what`.
+    fn begin(&self, what: &'static str, total: usize) {
+        let mut at = self.at.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, counted)) = at.as_mut() {
+            self.done.store(0, Ordering::Relaxed);
+            self.total.store(total as u64, Ordering::Relaxed);
+            *counted = Some(what);
+        }
+    }
+
+    /// `n` more items of the current step are done.
+    fn add(&self, n: usize) {
+        self.done.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
 /// The stage observer (a closure has no `Debug`).
 struct Observer(Option<Box<dyn FnMut(Stage) + Send + Sync>>);
 
@@ -149,6 +223,7 @@ impl Scanner {
             largest_batch: 0,
             budget: None,
             observer: Observer(None),
+            progress: Arc::default(),
         })
     }
 
@@ -160,6 +235,12 @@ impl Scanner {
     ) -> Self {
         self.observer = Observer(Some(Box::new(observe)));
         self
+    }
+
+    /// A handle on how far [`finish`](Self::finish) has got, to read from
+    /// another thread while it runs.
+    pub fn progress(&self) -> Arc<Progress> {
+        Arc::clone(&self.progress)
     }
 
     /// Keep what verification and alignment read of each document (its
@@ -183,10 +264,13 @@ impl Scanner {
         self
     }
 
+    /// `stage` starts: the observer first, so that it can still read the
+    /// progress of the stage before.
     fn enter(&mut self, stage: Stage) {
         if let Some(f) = self.observer.0.as_mut() {
             f(stage);
         }
+        self.progress.enter(stage);
     }
 
     /// Refuse (with [`Error::MemoryBudget`]) to hold more than `bytes`.
@@ -421,7 +505,15 @@ impl Scanner {
         // batch in keep order.
         let mut earlier: Vec<prior::Earlier> = Vec::new();
         if let Some((p, _)) = prior {
-            let measured = self.measure_against(p, &reps, &sketches)?;
+            // Measured a slice at a time, for progress; the same results in
+            // the same order.
+            self.progress
+                .begin("measuring against the index", reps.len());
+            let mut measured = Vec::with_capacity(reps.len());
+            for part in reps.chunks(PRIOR_CHUNK) {
+                measured.extend(self.measure_against(p, part, &sketches)?);
+                self.progress.add(part.len());
+            }
             candidate_pairs += measured.iter().map(|m| m.1.len()).sum::<usize>();
             earlier.extend(
                 measured
@@ -518,6 +610,10 @@ impl Scanner {
         })
     }
 }
+
+/// Batch documents measured against the earlier ones at a time (for
+/// progress only: the results do not depend on it).
+const PRIOR_CHUNK: usize = 4096;
 
 /// The sketch [`Scanner::finish`] makes of `doc` when corpus-wide cleaning
 /// finds nothing in it: the document analysed and cleaned as `plan` says
@@ -683,6 +779,38 @@ mod tests {
                 docs[d].id
             );
         }
+    }
+
+    #[test]
+    fn counted_steps_reach_their_totals_and_change_nothing() {
+        let mut s = Scanner::new(Config::default()).unwrap();
+        let progress = s.progress();
+        assert_eq!(progress.step(), None);
+        // The observer runs as a stage starts, before the progress moves
+        // on: it sees how the stage before ended.
+        let ended = Arc::new(Mutex::new(Vec::new()));
+        let (log, watch) = (Arc::clone(&ended), Arc::clone(&progress));
+        s = s.with_stage_observer(move |_| log.lock().unwrap().extend(watch.step()));
+        for batch in corpus().chunks(37) {
+            s.push(batch.to_vec()).unwrap();
+        }
+        let observed = serde_json::to_string(&s.finish().unwrap()).unwrap();
+        assert_eq!(observed, report(false));
+        let ended = ended.lock().unwrap();
+        let count = |what: &str| {
+            let step = ended.iter().find(|s| s.what == what).unwrap();
+            step.count.unwrap()
+        };
+        let (done, total) = count("measuring candidates");
+        assert!(total > 0 && done == total, "{done} of {total}");
+        let (done, total) = count("aligning shared passages");
+        assert!(total > 0 && done == total, "{done} of {total}");
+        // Uncounted stages say what they are.
+        assert!(ended.iter().any(|s| s.stage == Stage::Furniture
+            && s.what == "finding page furniture"
+            && s.count.is_none()));
+        let last = progress.step().unwrap();
+        assert_eq!((last.stage, last.count), (Stage::Report, None));
     }
 
     #[test]

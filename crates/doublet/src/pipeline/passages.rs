@@ -116,6 +116,8 @@ impl Scanner {
             .collect();
         oriented.par_sort_unstable();
         let groups: Vec<&[(u32, u32)]> = oriented.chunk_by(|x, y| x.0 == y.0).collect();
+        let progress = &self.progress;
+        progress.begin("aligning shared passages", oriented.len());
         let mut found: Vec<Reuse> = groups
             .par_iter()
             .flat_map_iter(|group| {
@@ -144,6 +146,7 @@ impl Scanner {
                         })
                     })
                     .collect();
+                progress.add(group.len());
                 found
             })
             .collect();
@@ -389,16 +392,21 @@ impl Scanner {
             let first = run.iter().map(|e| e.1).min().unwrap_or(0);
             (first, run.len(), run[0].0)
         });
+        let progress = &self.progress;
+        progress.begin("finding reuse clusters", runs.len());
         let found: Vec<Found> = runs
             .par_chunks(RUNS_PER_TASK)
             .flat_map_iter(|task| {
                 let mut cache = Cache::new(&self.store, CACHED_DOCUMENTS);
-                task.iter()
+                let found = task
+                    .iter()
                     .flat_map(|run| {
                         cache.trim();
                         extend_run(run, &mut cache)
                     })
-                    .collect::<Vec<_>>()
+                    .collect::<Vec<_>>();
+                progress.add(task.len());
+                found
             })
             .collect();
         drop(runs);

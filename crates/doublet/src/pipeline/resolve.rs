@@ -49,6 +49,8 @@ impl Scanner {
         let mut out = Vec::with_capacity(candidates.len());
         let mut involved: Vec<u32> = Vec::new();
         let words = |d: u32| self.docs[d as usize].words as usize;
+        self.progress
+            .begin(super::Stage::Verifying.describe(), candidates.len());
         for chunk in chunks(candidates, words) {
             involved.clear();
             involved.extend(chunk.iter().flat_map(|&(a, b)| [a, b]));
@@ -74,6 +76,7 @@ impl Scanner {
                 b,
                 overlap: verify::measure(set_of(a), set_of(b)),
             }));
+            self.progress.add(chunk.len());
         }
         out
     }
