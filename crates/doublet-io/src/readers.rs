@@ -361,8 +361,8 @@ impl<R: Read> Read for Counting<R> {
 /// The records of a Parquet file, adding to a [`Consumed`] the share of
 /// the file's `size` that the rows read so far are of its rows (the rest at
 /// its end).
-struct CountedRows<I> {
-    inner: I,
+struct CountedRows {
+    inner: ParquetRecords,
     consumed: Consumed,
     size: u64,
     /// The file's rows, when its footer says.
@@ -371,14 +371,10 @@ struct CountedRows<I> {
     credited: u64,
 }
 
-impl<I> CountedRows<I> {
-    fn new(inner: I, file: &File, consumed: &Consumed) -> Self {
+impl CountedRows {
+    fn new(inner: ParquetRecords, file: &File, consumed: &Consumed) -> Self {
         let size = file.metadata().map_or(0, |m| m.len());
-        let rows = parquet::file::metadata::ParquetMetaDataReader::new()
-            .parse_and_finish(file)
-            .ok()
-            .and_then(|m| u64::try_from(m.file_metadata().num_rows()).ok())
-            .filter(|&rows| rows > 0);
+        let rows = Some(inner.rows()).filter(|&rows| rows > 0);
         CountedRows {
             inner,
             consumed: consumed.clone(),
@@ -397,7 +393,7 @@ impl<I> CountedRows<I> {
     }
 }
 
-impl<I: Iterator<Item = Result<Record>>> Iterator for CountedRows<I> {
+impl Iterator for CountedRows {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {

@@ -234,9 +234,13 @@ pub fn parquet_schema(path: &Path) -> Result<Arc<Schema>> {
 }
 
 /// Open a Parquet file (or a copy of one) for [`ParquetRecords`].
-fn open_batches(file: File, name: &Path) -> Result<ParquetRecordBatchReader> {
+/// The file's batches, and its rows as its footer counts them.
+fn open_batches(file: File, name: &Path) -> Result<(ParquetRecordBatchReader, u64)> {
     ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| b.with_batch_size(BATCH_ROWS).build())
+        .and_then(|b| {
+            let rows = u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
+            Ok((b.with_batch_size(BATCH_ROWS).build()?, rows))
+        })
         .map_err(|e| unsupported(name, format!("not a readable Parquet file: {e}")))
 }
 
@@ -263,19 +267,15 @@ pub struct ParquetRecords {
     batches: ParquetRecordBatchReader,
     current: Option<Current>,
     rows_read: u64,
+    /// The file's rows, as its footer counts them.
+    rows: u64,
     failed: bool,
 }
 
 impl ParquetRecords {
-    /// Read the Parquet file `path`.
-    pub fn open(path: &Path, fields: Fields) -> Result<ParquetRecords> {
-        let file = File::open(path).map_err(crate::error::io(path))?;
-        ParquetRecords::from_file(file, path, fields)
-    }
-
     /// Read an open Parquet file, naming it `name` in messages.
     pub fn from_file(file: File, name: &Path, fields: Fields) -> Result<ParquetRecords> {
-        let batches = open_batches(file, name)?;
+        let (batches, rows) = open_batches(file, name)?;
         let layout = layout(name, &batches.schema(), &fields)?;
         Ok(ParquetRecords {
             path: name.to_owned(),
@@ -284,8 +284,14 @@ impl ParquetRecords {
             batches,
             current: None,
             rows_read: 0,
+            rows,
             failed: false,
         })
+    }
+
+    /// The file's rows, as its footer counts them.
+    pub fn rows(&self) -> u64 {
+        self.rows
     }
 
     fn row_error(&self, row: u64, message: String) -> Error {

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 
 use super::word_diff::word_diff;
-use super::{near_miss, NEAR_MISS};
+use super::{unjudged, Closeness, NEAR_MISS};
 
 const TEMPLATE: &str = include_str!("html/report.html");
 const STYLE: &str = include_str!("html/style.css");
@@ -81,7 +81,7 @@ impl Utf16 {
 /// side by side (whose two texts are embedded).
 pub struct Plan<'r> {
     report: &'r Report,
-    /// Listed pairs, closest relations first (see [`in_turns`]).
+    /// Listed pairs, closest relations first.
     listed: Vec<&'r PairReport>,
     /// Pairs that open side by side, as `(a, b)` of a report pair or
     /// `(kept, member)` of a cluster.
@@ -89,7 +89,18 @@ pub struct Plan<'r> {
     /// Documents whose text the page embeds.
     texts: HashSet<&'r str>,
     limits: Limits,
+    docs: HashMap<&'r str, &'r DocumentReport>,
 }
+
+/// The order the page's pair table opens in: edits first (the near
+/// misses lead the pairs sharing passages, being the closest of them),
+/// identical copies last.
+const PAGE_ORDER: [PairRelation; 4] = [
+    PairRelation::NearDuplicate,
+    PairRelation::Contained,
+    PairRelation::SharedPassages,
+    PairRelation::Exact,
+];
 
 impl<'r> Plan<'r> {
     /// Choose what the page holds within `limits`.
@@ -99,88 +110,69 @@ impl<'r> Plan<'r> {
     /// first lists them, while the budget lasts, so that every kind of
     /// relation can be opened whatever the mix of the corpus.
     pub fn new(report: &'r Report, limits: Limits) -> Plan<'r> {
-        let mut listed: Vec<&PairReport> = report.pairs.iter().collect();
         // Closest first within each relation; past the limit each relation
         // keeps an equal share (or all it has), so a corpus with more
         // duplicate pairs than the limit still lists pairs that share
         // passages, the near misses first.
-        listed.sort_by(|x, y| {
-            x.relation
-                .cmp(&y.relation)
-                .then(y.jaccard.total_cmp(&x.jaccard))
-                .then((&x.a, &x.b).cmp(&(&y.a, &y.b)))
-        });
-        let listed = in_turns(listed, limits.pairs);
-
-        let docs: HashMap<&str, &DocumentReport> = report
-            .documents
+        let mut by_relation: Vec<Vec<&PairReport>> = PAGE_ORDER
             .iter()
-            .map(|d| (d.id.as_str(), d))
+            .map(|&r| report.pairs.iter().filter(|p| p.relation == r).collect())
             .collect();
-        let mut queues: Vec<Vec<(&str, &str)>> = Vec::new();
-        queues.push(
-            clusters_in_page_order(report)
-                .into_iter()
-                .flat_map(|c| {
-                    c.members[1..]
-                        .iter()
-                        .map(move |m| (c.kept.as_str(), m.as_str()))
-                })
-                .collect(),
-        );
-        // The page's first order for pairs: relation, then Jaccard
-        // similarity, highest first (near misses lead the shared pairs).
-        for relation in [
-            PairRelation::NearDuplicate,
-            PairRelation::Contained,
-            PairRelation::SharedPassages,
-            PairRelation::Exact,
-        ] {
-            queues.push(
-                listed
-                    .iter()
-                    .filter(|p| p.relation == relation)
-                    .map(|p| (p.a.as_str(), p.b.as_str()))
-                    .collect(),
-            );
+        for group in &mut by_relation {
+            group.sort_by(|x, y| {
+                y.jaccard
+                    .total_cmp(&x.jaccard)
+                    .then((&x.a, &x.b).cmp(&(&y.a, &y.b)))
+            });
         }
+        let mut listed: Vec<&PairReport> = in_turns(&by_relation).take(limits.pairs).collect();
+        listed.sort_by_key(|p| p.relation);
+
+        let mut queues: Vec<Vec<(&str, &str)>> = vec![clusters_in_page_order(report)
+            .into_iter()
+            .flat_map(|c| {
+                c.members[1..]
+                    .iter()
+                    .map(move |m| (c.kept.as_str(), m.as_str()))
+            })
+            .collect()];
+        queues.extend(PAGE_ORDER.iter().map(|&r| {
+            listed
+                .iter()
+                .filter(|p| p.relation == r)
+                .map(|p| (p.a.as_str(), p.b.as_str()))
+                .collect()
+        }));
         let mut plan = Plan {
             report,
             listed,
             views: Vec::new(),
             texts: HashSet::new(),
             limits,
+            docs: report
+                .documents
+                .iter()
+                .map(|d| (d.id.as_str(), d))
+                .collect(),
         };
         let mut seen: HashSet<(&str, &str)> = HashSet::new();
         let mut used = 0usize;
-        let mut next = vec![0usize; queues.len()];
-        loop {
-            let mut any = false;
-            for (q, queue) in queues.iter().enumerate() {
-                let Some(&(a, b)) = queue.get(next[q]) else {
-                    continue;
-                };
-                next[q] += 1;
-                any = true;
-                let key = if a < b { (a, b) } else { (b, a) };
-                if !seen.insert(key) {
-                    continue;
-                }
-                let cost: usize = [a, b]
-                    .iter()
-                    .filter(|id| !plan.texts.contains(**id))
-                    .map(|id| docs.get(id).map_or(0, |d| d.bytes))
-                    .sum();
-                if used + cost > limits.text_bytes {
-                    continue;
-                }
-                used += cost;
-                plan.texts.extend([a, b]);
-                plan.views.push((a, b));
+        for (a, b) in in_turns(&queues) {
+            let key = if a < b { (a, b) } else { (b, a) };
+            if !seen.insert(key) {
+                continue;
             }
-            if !any {
-                break;
+            let cost: usize = [a, b]
+                .iter()
+                .filter(|id| !plan.texts.contains(**id))
+                .map(|id| plan.docs.get(id).map_or(0, |d| d.bytes))
+                .sum();
+            if used + cost > limits.text_bytes {
+                continue;
             }
+            used += cost;
+            plan.texts.extend([a, b]);
+            plan.views.push((a, b));
         }
         plan
     }
@@ -193,12 +185,8 @@ impl<'r> Plan<'r> {
     /// Render the page with `texts`, the original text of the documents in
     /// [`Plan::texts`].
     pub fn render(&self, texts: &HashMap<String, String>) -> String {
-        let report = self.report;
-        let docs: HashMap<&str, &DocumentReport> = report
-            .documents
-            .iter()
-            .map(|d| (d.id.as_str(), d))
-            .collect();
+        let (report, docs) = (self.report, &self.docs);
+        let unjudged = unjudged(report);
         // Every id the page names, numbered.
         let mut index: HashMap<&str, usize> = HashMap::new();
         let mut ids: Vec<&str> = Vec::new();
@@ -220,7 +208,7 @@ impl<'r> Plan<'r> {
                     round(p.a_in_b),
                     round(p.b_in_a),
                     p.passages.len(),
-                    u8::from(near_miss(report, p)),
+                    Closeness::of(report, p, &unjudged) as u8,
                 ])
             })
             .collect();
@@ -247,19 +235,10 @@ impl<'r> Plan<'r> {
             number(a);
             number(b);
         }
-        // Each named document: kept or not, its cluster, its words, and
-        // whether it had too little content to be judged.
-        let facts: Vec<Value> = ids
+        // Each named document: 1 kept, 0 removed.
+        let kept: Vec<Option<u8>> = ids
             .iter()
-            .map(|id| match docs.get(id) {
-                Some(d) => json!([
-                    u8::from(d.kept),
-                    d.cluster,
-                    d.words,
-                    u8::from(d.too_little_content)
-                ]),
-                None => Value::Null,
-            })
+            .map(|id| docs.get(id).map(|d| u8::from(d.kept)))
             .collect();
 
         let offsets: HashMap<&str, Utf16> = self
@@ -313,7 +292,8 @@ impl<'r> Plan<'r> {
                 // for documents that only share passages the differences
                 // are nearly everything.
                 let differs = pair.is_none_or(|p| {
-                    p.relation != PairRelation::SharedPassages || near_miss(report, p)
+                    p.relation != PairRelation::SharedPassages
+                        || Closeness::of(report, p, &unjudged).close()
                 });
                 // "d": the differences, or "long" for texts too long to
                 // diff; absent for pairs that only share passages.
@@ -337,7 +317,8 @@ impl<'r> Plan<'r> {
             "max_diff_words": super::word_diff::MAX_WORDS,
             "histogram": histogram(report),
             "ids": ids,
-            "docs": facts,
+            "kept": kept,
+            "order": PAGE_ORDER.map(|r| r as u8),
             "pairs": pairs,
             "clusters": clusters,
             "texts": text_map,
@@ -351,29 +332,10 @@ impl<'r> Plan<'r> {
     }
 }
 
-/// At most `limit` of `sorted` (in relation order), taken in turns from
-/// each relation, in the same order.
-fn in_turns(sorted: Vec<&PairReport>, limit: usize) -> Vec<&PairReport> {
-    if sorted.len() <= limit {
-        return sorted;
-    }
-    let mut groups: Vec<&[&PairReport]> =
-        sorted.chunk_by(|x, y| x.relation == y.relation).collect();
-    let mut taken = vec![0usize; groups.len()];
-    let mut left = limit;
-    while left > 0 {
-        for (g, group) in groups.iter().enumerate() {
-            if left > 0 && taken[g] < group.len() {
-                taken[g] += 1;
-                left -= 1;
-            }
-        }
-    }
-    groups
-        .iter_mut()
-        .zip(taken)
-        .flat_map(|(group, n)| group[..n].iter().copied())
-        .collect()
+/// The items of `queues` one from each in turn, until all are spent.
+fn in_turns<T: Copy>(queues: &[Vec<T>]) -> impl Iterator<Item = T> + '_ {
+    let longest = queues.iter().map(Vec::len).max().unwrap_or(0);
+    (0..longest).flat_map(move |k| queues.iter().filter_map(move |q| q.get(k).copied()))
 }
 
 /// Clusters with duplicates, largest first, then by id: the page's first
@@ -508,7 +470,18 @@ mod tests {
             assert!(opens, "{} {} does not open", p.a, p.b);
         }
         let page = all.render(&texts);
-        assert!(page.contains("\"text_budget\":"));
+        // Every view is in the page, each pair's texts with it.
+        let open = "<script type=\"application/json\" id=\"data\">";
+        let start = page.find(open).unwrap() + open.len();
+        let end = start + page[start..].find("</script>").unwrap();
+        let data: Value = serde_json::from_str(&page[start..end]).unwrap();
+        let views = data["views"].as_object().unwrap();
+        assert_eq!(views.len(), all.views.len());
+        for key in views.keys() {
+            for i in key.split(',') {
+                assert!(data["texts"].get(i).is_some(), "no text for {i}");
+            }
+        }
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 use doublet::report::DocumentReport;
 use doublet::{PairRelation, Relation, Report};
 
-use super::size;
+use super::{size, Closeness};
 
 fn relation(r: Relation) -> &'static str {
     match r {
@@ -248,17 +248,21 @@ pub fn print(
             "shared passages between kept documents ({} {plural}):",
             reuse.len()
         )?;
+        let unjudged = super::unjudged(report);
         for p in reuse.iter().take(limit) {
-            let closeness = if super::near_miss(report, p) {
-                format!(
+            let closeness = match Closeness::of(report, p, &unjudged) {
+                Closeness::NearByJaccard | Closeness::NearByContainment => format!(
                     "jaccard {:.3}, containment {:.3}: a near miss, below the duplicate thresholds {:.2} and {:.2}",
                     p.jaccard,
                     p.a_in_b.max(p.b_in_a),
                     report.config.threshold,
                     report.config.containment
-                )
-            } else {
-                format!("jaccard {:.3}", p.jaccard)
+                ),
+                Closeness::Unjudged => format!(
+                    "jaccard {:.3}: too little content to judge as duplicates",
+                    p.jaccard
+                ),
+                Closeness::Apart => format!("jaccard {:.3}", p.jaccard),
             };
             writeln!(
                 out,

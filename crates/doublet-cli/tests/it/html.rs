@@ -332,12 +332,14 @@ fn short_documents_above_the_threshold_are_not_called_near_misses() {
     let stray = self::dom(&page, "q=100%").unwrap();
     assert!(stray.contains("no rows match"));
     // (The script holds these words too: look for them rendered.)
-    assert!(!dom.contains("below threshold, J"));
+    assert!(!dom.contains("below threshold, J 0."));
     assert!(dom.contains(">shared passages · too short to judge as a duplicate</td>"));
     assert!(dom.contains(": shared passages · too short to judge as a duplicate</h2>"));
     // The summary does not call it a near miss either.
     let out = doublet().arg("scan").arg(&input).stdout_ok();
-    assert!(!String::from_utf8(out).unwrap().contains("near miss"));
+    let out = String::from_utf8(out).unwrap();
+    assert!(!out.contains("near miss"));
+    assert!(out.contains("(jaccard 0.875: too little content to judge as duplicates)"));
 }
 
 #[test]

@@ -27,8 +27,9 @@
   const LABEL = ["exact copy", "near-duplicate", "contained", "shared passages"];
   const SHORT = ["exact", "near-duplicate", "contained", "sharing"];
   const COLORS = ["#8250df", "#cf222e", "#bc4c00", "#0969da"];
-  // The order the pair table opens in: edits first, identical copies last.
-  const RANK = [3, 0, 1, 2];
+  // The order the pair table opens in (from the page's writer).
+  const RANK = [];
+  data.order.forEach((rel, k) => { RANK[rel] = k; });
 
   const ids = data.ids;
   const idIndex = new Map(ids.map((id, i) => [id, i]));
@@ -39,31 +40,29 @@
     return w ? { view: w, swapped: true } : null;
   };
   const pairs = data.pairs.map((p, i) => ({
-    i, a: p[0], b: p[1], rel: p[2], j: p[3], aib: p[4], bia: p[5], np: p[6], miss: p[7] === 1,
+    i, a: p[0], b: p[1], rel: p[2], j: p[3], aib: p[4], bia: p[5], np: p[6], close: p[7], miss: p[7] === 1 || p[7] === 2,
     open: viewOf(p[0], p[1]) !== null,
   }));
   const pairByKey = new Map(pairs.map((p) => [`${p.a},${p.b}`, p]));
 
-  // A pair's relation in words; a near miss says how close it came.
-  function relationText(rel, miss, j, c, unjudged) {
+  // A pair's relation in words, with how close it came (the writer's
+  // Closeness: 1 and 2 near misses by Jaccard or containment, 3 a pair too
+  // short to be judged).
+  function relationText(rel, close, j, c) {
     if (rel === null || rel === undefined) return "–";
-    if (rel === 3 && unjudged && (j >= T.jaccard || c >= T.containment)) return "shared passages · too short to judge as a duplicate";
-    if (rel === 3 && miss) {
-      const by = j >= T.jaccard - T.near_miss ? `J ${j.toFixed(2)}` : `containment ${c.toFixed(2)}`;
-      return `shared passages · below threshold, ${by}`;
-    }
+    if (close === 1) return `shared passages · below threshold, J ${j.toFixed(2)}`;
+    if (close === 2) return `shared passages · below threshold, containment ${c.toFixed(2)}`;
+    if (close === 3) return "shared passages · too short to judge as a duplicate";
     return LABEL[rel];
   }
-  function relationCell(rel, miss, j, c, unjudged) {
-    return el("td", { className: `rel rel-${REL[rel]}${miss ? " near-miss" : ""}`, textContent: relationText(rel, miss, j, c, unjudged) });
+  function relationCell(rel, close, j, c) {
+    return el("td", { className: `rel rel-${REL[rel]}${close ? " near-miss" : ""}`, textContent: relationText(rel, close, j, c) });
   }
-  // Whether either document had too little content to be judged.
-  const unjudged = (x, y) => [x, y].some((i) => data.docs[i] && data.docs[i][3] === 1);
   // A document id, marked kept or removed.
   function docCell(i) {
-    const facts = data.docs[i];
+    const kept = data.kept[i];
     const td = el("td", { className: "doc" }, [el("span", { className: "id", textContent: ids[i] })]);
-    if (facts) td.append(" ", el("span", { className: facts[0] ? "tag kept" : "tag removed", textContent: facts[0] ? "kept" : "removed" }));
+    if (kept !== null) td.append(" ", el("span", { className: kept ? "tag kept" : "tag removed", textContent: kept ? "kept" : "removed" }));
     return td;
   }
 
@@ -225,6 +224,8 @@
     rels: new Set(members.map((m) => m[1])),
   }));
   const clusterById = new Map(clusters.map((c) => [String(c.id), c]));
+  // Each removed document's cluster.
+  const clusterOf = new Map(clusters.flatMap((c) => c.members.map((m) => [m.m, c])));
   const relSummary = (c) => REL.map((r, k) => [k, c.members.filter((m) => m.rel === k).length])
     .filter(([, n]) => n).map(([k, n]) => `${n} ${SHORT[k]}`).join(", ");
   let expanded = null;
@@ -255,7 +256,7 @@
     const tbody = el("tbody");
     for (const m of c.members) {
       const open = viewOf(c.kept, m.m) !== null;
-      const tr = el("tr", { className: "member-row" }, [docCell(m.m), relationCell(m.rel, false, m.j, m.c),
+      const tr = el("tr", { className: "member-row" }, [docCell(m.m), relationCell(m.rel, 0, m.j, m.c),
         el("td", { className: "num", textContent: score(m.j) }), el("td", { className: "num", textContent: score(m.c) }),
         el("td", { className: "open", textContent: open ? "side by side ▸" : "scores only" })]);
       tr.dataset.pair = `${ids[c.kept]}|${ids[m.m]}`;
@@ -293,7 +294,7 @@
     { key: "passages", label: "passages", num: true, first: "desc", cmp: byNum((p) => p.np) },
     { key: "open", label: "texts", cmp: byNum((p) => (p.open ? 0 : 1)) },
   ], (body, p) => {
-    const tr = el("tr", { className: "pair-row" }, [relationCell(p.rel, p.miss, p.j, Math.max(p.aib, p.bia), unjudged(p.a, p.b)), docCell(p.a), docCell(p.b),
+    const tr = el("tr", { className: "pair-row" }, [relationCell(p.rel, p.close, p.j, Math.max(p.aib, p.bia)), docCell(p.a), docCell(p.b),
       el("td", { className: "num", textContent: score(p.j) }), el("td", { className: "num", textContent: score(p.aib) }),
       el("td", { className: "num", textContent: score(p.bia) }), el("td", { className: "num", textContent: p.rel === 3 ? String(p.np) : "–" }),
       el("td", { className: "open", textContent: p.open ? "side by side ▸" : "scores only" })]);
@@ -342,12 +343,12 @@
     const p = pairByKey.get(`${left},${right}`) || pairByKey.get(`${right},${left}`);
     if (p) {
       const flip = p.a !== left;
-      return { rel: p.rel, miss: p.miss, j: p.j, leftIn: flip ? p.bia : p.aib, rightIn: flip ? p.aib : p.bia, np: p.np };
+      return { rel: p.rel, close: p.close, j: p.j, leftIn: flip ? p.bia : p.aib, rightIn: flip ? p.aib : p.bia, np: p.np };
     }
-    for (const c of clusters) {
-      if (c.kept !== left && c.kept !== right) continue;
-      const m = c.members.find((x) => x.m === (c.kept === left ? right : left));
-      if (m) return { rel: m.rel, miss: false, j: m.j, leftIn: null, rightIn: null, member: m };
+    for (const [kept, member] of [[left, right], [right, left]]) {
+      const c = clusterOf.get(member);
+      const m = c && c.kept === kept && c.members.find((x) => x.m === member);
+      if (m) return { rel: m.rel, close: 0, j: m.j, leftIn: null, rightIn: null, member: m };
     }
     return null;
   }
@@ -359,7 +360,7 @@
     $("viewer").hidden = false;
     document.body.classList.add("viewing");
     document.body.dataset.shown = `${ids[left]}|${ids[right]}`;
-    const rel = facts ? relationText(facts.rel, facts.miss, facts.j ?? 0, Math.max(facts.leftIn ?? 0, facts.rightIn ?? 0), unjudged(left, right)) : "";
+    const rel = facts ? relationText(facts.rel, facts.close, facts.j ?? 0, Math.max(facts.leftIn ?? 0, facts.rightIn ?? 0)) : "";
     $("viewer-title").textContent = `${ids[left]} and ${ids[right]}${rel ? ": " + rel : ""}`;
     const parts = [];
     if (facts) {
@@ -387,7 +388,7 @@
     }
     const { view, swapped } = found;
     const hasDiff = Array.isArray(view.d);
-    const duplicate = facts && (facts.rel !== 3 || facts.miss);
+    const duplicate = facts && (facts.rel !== 3 || facts.close > 0);
     mode = mode || state.mode || "";
     if (mode !== "diff" && mode !== "passages") mode = hasDiff && (duplicate || !view.p.length) ? "diff" : "passages";
     if (view.d === "long" && (duplicate || mode === "diff")) {
@@ -429,7 +430,8 @@
   // repeated and boilerplate spans.
   function paint(target, i, own) {
     const doc = data.texts[i];
-    target.querySelector("h3").textContent = ids[i] + (data.docs[i] ? (data.docs[i][0] ? " (kept)" : " (removed)") : "");
+    const kept = data.kept[i];
+    target.querySelector("h3").textContent = ids[i] + (kept === null ? "" : kept ? " (kept)" : " (removed)");
     const box = target.querySelector(".text");
     box.textContent = "";
     box.scrollTop = 0;
