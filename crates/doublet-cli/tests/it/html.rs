@@ -238,6 +238,12 @@ fn tables_sort_by_any_column_and_clusters_open_their_members() {
     let open = self::dom(&page, "cluster=0").unwrap();
     assert_eq!(rows(&open, "clusters"), [format!("{A}|{B}")]);
     assert!(open.contains("class=\"open\">side by side ▸</td>"));
+    // Filtered by relation, then by a member's id.
+    let near = self::dom(&page, "crel=1").unwrap();
+    assert!(near.contains("id=\"clusters\" class=\"grid\" data-rows=\"1\""));
+    assert!(near.contains("data-cluster=\"1\"") && !near.contains("data-cluster=\"0\""));
+    let by_member = self::dom(&page, &format!("cq={}", &B[..8])).unwrap();
+    assert!(by_member.contains("data-cluster=\"0\"") && !by_member.contains("data-cluster=\"1\""));
     let by_lowest = self::dom(&page, "csort=lowest:asc").unwrap();
     let first_cluster = by_lowest.split("data-cluster=\"").nth(1).unwrap();
     assert!(

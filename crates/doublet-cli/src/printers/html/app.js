@@ -276,6 +276,7 @@
   for (const [k, label] of LABEL.entries()) $("cluster-relation").append(el("option", { value: String(k), textContent: label }));
   function filterClusters() {
     const q = $("cluster-filter").value.trim(), r = $("cluster-relation").value;
+    state.cq = q; state.crel = r; writeHash();
     const hit = (i) => ids[i].includes(q);
     const rows = clusters.filter((c) => (!r || c.rels.has(Number(r))) && (!q || hit(c.kept) || c.members.some((m) => hit(m.m))));
     clusterTable.show(rows, 0);
@@ -475,6 +476,8 @@
     readHash();
     $("relation-filter").value = state.rel || "";
     $("pair-filter").value = state.q || "";
+    $("cluster-filter").value = state.cq || "";
+    $("cluster-relation").value = state.crel || "";
     const [pk, pd] = (state.psort || "relation:asc").split(":");
     const [ck, cd] = (state.csort || "size:desc").split(":");
     pairTable.key = pk; pairTable.dir = pd === "desc" ? "desc" : "asc";
