@@ -373,7 +373,7 @@ def _signed(docs: Any, furniture: Any | None, config: str) -> Any:
         return _with(b, ["id"], _doublet.spark_sign(_column(b, "text"), furniture, config))
 
     schema = (
-        "id string, words bigint, judged boolean, exact binary, signature binary, "
+        "id string, words bigint, judged boolean, written double, exact binary, signature binary, "
         "bands array<bigint>, anchors array<bigint>, tau bigint, content binary"
     )
     _describe(docs, "signing")
@@ -447,21 +447,28 @@ def _anchor_pairs(reps: Any, config: str) -> Any:
 
 def _related(reps: Any, candidates: Any, config: str) -> Any:
     """Candidate pairs measured, the related ones: (a, b, words_a, words_b,
-    jaccard, a_in_b, b_in_a)."""
+    written_a, written_b, jaccard, a_in_b, b_in_a)."""
     F = _functions()
-    side = reps.select("id", "words", "content")
-    pairs = candidates.join(
-        side.select(F.col("id").alias("a"), F.col("words").alias("words_a"), F.col("content").alias("content_a")), "a"
-    ).join(side.select(F.col("id").alias("b"), F.col("words").alias("words_b"), F.col("content").alias("content_b")), "b")
+    side = reps.select("id", "words", "written", "content")
+
+    def named(x: str) -> Any:
+        return side.select(
+            F.col("id").alias(x),
+            F.col("words").alias(f"words_{x}"),
+            F.col("written").alias(f"written_{x}"),
+            F.col("content").alias(f"content_{x}"),
+        )
+
+    pairs = candidates.join(named("a"), "a").join(named("b"), "b")
 
     def measure(b: pa.RecordBatch) -> pa.RecordBatch:
         m = _doublet.spark_measure(_column(b, "content_a"), _column(b, "content_b"), config)
-        return _with(b, ["a", "b", "words_a", "words_b"], m)
+        return _with(b, ["a", "b", "words_a", "words_b", "written_a", "written_b"], m)
 
     measured = _map(
         pairs,
-        "a string, b string, words_a bigint, words_b bigint, jaccard double, a_in_b double, b_in_a double, "
-        "related boolean",
+        "a string, b string, words_a bigint, words_b bigint, written_a double, written_b double, "
+        "jaccard double, a_in_b double, b_in_a double, related boolean",
         measure,
     )
     # The engine says which pairs are related (`parts::related_pair`).
@@ -499,7 +506,7 @@ def _decide(related: Any, config: str) -> Any:
         table = table.combine_chunks()
         b = _doublet.spark_decide(
             *(table.column(c).chunk(0) if table.column(c).num_chunks else table.column(c) for c in (
-                "a", "b", "words_a", "words_b", "jaccard", "a_in_b", "b_in_a"
+                "a", "b", "words_a", "words_b", "written_a", "written_b", "jaccard", "a_in_b", "b_in_a"
             )),
             config,
         )

@@ -13,6 +13,8 @@ use arrow_array::builder::{
 };
 use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader, UInt32Array};
 use arrow_schema::{DataType, Field, Schema};
+use doublet::clean::Profile;
+use doublet::config::Paragraphs;
 use doublet::{Config, Document, KeepPolicy, Plan, Report, Scanner, Signer};
 use doublet_io::settings::{self as shared, Overrides};
 use doublet_io::sinks::Value;
@@ -152,7 +154,41 @@ fn settings(
                         }
                     });
                 }
-                "clean" => o.no_clean = !value.extract::<bool>()?,
+                "clean" => {
+                    // True and False as before; or a profile by name, as
+                    // the command line's --clean takes it.
+                    if let Ok(on) = value.extract::<bool>() {
+                        o.no_clean = !on;
+                    } else {
+                        let p: String = value.extract()?;
+                        match p.as_str() {
+                            "auto" => o.profile = Some(Profile::Auto),
+                            "web" => o.profile = Some(Profile::Web),
+                            "plain" => o.profile = Some(Profile::Plain),
+                            "off" => o.no_clean = true,
+                            _ => {
+                                return Err(PyValueError::new_err(format!(
+                                    "invalid setting `clean`: {} is not True, False, \"auto\", \"web\", \"plain\" or \"off\"",
+                                    quoted(&p)
+                                )))
+                            }
+                        }
+                    }
+                }
+                "paragraphs" => {
+                    let p: String = value.extract()?;
+                    o.paragraphs = Some(match p.as_str() {
+                        "auto" => Paragraphs::Auto,
+                        "lines" => Paragraphs::Lines,
+                        "blank" => Paragraphs::Blank,
+                        _ => {
+                            return Err(PyValueError::new_err(format!(
+                                "invalid setting `paragraphs`: {} is not \"auto\", \"lines\" or \"blank\"",
+                                quoted(&p)
+                            )))
+                        }
+                    });
+                }
                 "min_passage" => {
                     o.min_passage = Some(usize_of(&value)?);
                     min_passage_given = true;

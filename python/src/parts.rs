@@ -11,7 +11,9 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use arrow_array::builder::{BinaryBuilder, BooleanBuilder, Int64Builder, ListBuilder};
+use arrow_array::builder::{
+    BinaryBuilder, BooleanBuilder, Float64Builder, Int64Builder, ListBuilder,
+};
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float64Type, Int64Type};
 use arrow_array::{
@@ -421,11 +423,13 @@ pub fn spark_sign<'py>(
                         a.remove_furniture(|k| furniture[i].contains(&k).then_some(&mark));
                     }
                     let sketch = a.sign(&plan, signer);
-                    (sketch, a.judged(&plan.config), a.content_tokens())
+                    let judged = a.judged(&plan.config);
+                    (sketch, (judged, a.written_share()), a.content_tokens())
                 },
             )
             .collect();
         let mut words = Int64Builder::new();
+        let mut written = Float64Builder::new();
         let mut judged = BooleanBuilder::new();
         let mut exact = BinaryBuilder::new();
         let mut signature = BinaryBuilder::new();
@@ -433,9 +437,10 @@ pub fn spark_sign<'py>(
         let mut tau = Int64Builder::new();
         let mut content = BinaryBuilder::new();
         let mut bands = Vec::with_capacity(signed.len());
-        for (s, j, tokens) in &signed {
+        for (s, (j, w), tokens) in &signed {
             words.append_value(i64::from(s.words));
             judged.append_value(*j);
+            written.append_value(*w);
             match s.exact {
                 Some(k) => exact.append_value(k.to_be_bytes()),
                 None => exact.append_null(),
@@ -461,6 +466,7 @@ pub fn spark_sign<'py>(
         batch(vec![
             ("words", Arc::new(words.finish())),
             ("judged", Arc::new(judged.finish())),
+            ("written", Arc::new(written.finish())),
             ("exact", Arc::new(exact.finish())),
             ("signature", Arc::new(signature.finish())),
             ("bands", hash_list(bands)),
@@ -493,7 +499,7 @@ pub fn spark_clean<'py>(
                 let text = texts.get(i)?;
                 let mut a = Analysis::new(&plan, &Document::new("", text));
                 a.remove_furniture(|k| furniture[i].contains(&k).then_some(&mark));
-                Some(a.cleaned_text(text))
+                Some(a.cleaned_text(text, &plan.config))
             })
             .collect();
         let cleaned: StringArray = cleaned.into_iter().collect();
@@ -628,8 +634,9 @@ pub fn spark_measure<'py>(
 }
 
 /// Decide one connected group of related representatives from its pairs
-/// (ids, content words and measured overlap of each): a row per member
-/// with its decision, scores rounded as the report rounds them.
+/// (ids, content words, shares of their text as written that cleaning left,
+/// and measured overlap of each): a row per member with its decision,
+/// scores rounded as the report rounds them.
 #[pyfunction]
 #[allow(clippy::too_many_arguments)]
 pub fn spark_decide<'py>(
@@ -638,6 +645,8 @@ pub fn spark_decide<'py>(
     b: AnyArray,
     words_a: AnyArray,
     words_b: AnyArray,
+    written_a: AnyArray,
+    written_b: AnyArray,
     jaccard: AnyArray,
     a_in_b: AnyArray,
     b_in_a: AnyArray,
@@ -645,6 +654,8 @@ pub fn spark_decide<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let plan = plan(config)?;
     let (a, b, wa, wb) = (array(a)?, array(b)?, array(words_a)?, array(words_b)?);
+    let (sa, sb) = (array(written_a)?, array(written_b)?);
+    let (sa, sb) = (float64("written_a", &sa)?, float64("written_b", &sb)?);
     let (j, ab, ba) = (array(jaccard)?, array(a_in_b)?, array(b_in_a)?);
     let (a, b) = (strings("a", &a)?, strings("b", &b)?);
     let (wa, wb) = (int64("words_a", &wa)?, int64("words_b", &wb)?);
@@ -657,17 +668,18 @@ pub fn spark_decide<'py>(
     let mut at: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut related = Vec::with_capacity(a.len());
     for i in 0..a.len() {
-        let mut position = |id: &str, words: i64| -> u32 {
+        let mut position = |id: &str, words: i64, written: f64| -> u32 {
             *at.entry(id.to_owned()).or_insert_with(|| {
                 members.push(Member {
                     id: id.to_owned(),
                     words: words as u32,
+                    written,
                 });
                 (members.len() - 1) as u32
             })
         };
-        let pa = position(a.get(i).unwrap_or(""), wa.value(i));
-        let pb = position(b.get(i).unwrap_or(""), wb.value(i));
+        let pa = position(a.get(i).unwrap_or(""), wa.value(i), sa.value(i));
+        let pb = position(b.get(i).unwrap_or(""), wb.value(i), sb.value(i));
         let overlap = Overlap {
             jaccard: j.value(i),
             a_in_b: ab.value(i),

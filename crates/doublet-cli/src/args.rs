@@ -364,6 +364,35 @@ pub struct DedupArgs {
     pub no_clean_output: bool,
 }
 
+/// How documents are cleaned (`--clean`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Clean {
+    /// Each document read as a scraped web page or a plain document, from
+    /// its layout and chrome (docs/cleaning.md).
+    Auto,
+    /// Every document is a scraped web page: menus, link lists, paywalls
+    /// and footers are found by a jusText-style classifier.
+    Web,
+    /// Every document is a plain document (licences, changelogs, manuals,
+    /// books): only paragraphs it repeats, and formulaic recurring lines at
+    /// its head or tail, are removed.
+    Plain,
+    /// No cleaning: documents are compared as they are.
+    Off,
+}
+
+/// How paragraphs are marked (`--paragraphs`).
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ParagraphMarks {
+    /// Per document: hard-wrapped lines joined into their paragraph, other
+    /// texts one paragraph a line.
+    Auto,
+    /// One paragraph per line.
+    Lines,
+    /// Paragraphs separated by blank lines.
+    Blank,
+}
+
 #[derive(Clone, Copy, Debug, ValueEnum)]
 pub enum Keep {
     /// The copy with the most words after cleaning (ties: the copy most
@@ -497,6 +526,13 @@ fn parse_size(s: &str) -> Result<u64, String> {
     }
 }
 
+impl Tuning {
+    /// Cleaning is off (`--no-clean` or `--clean off`).
+    pub fn cleaning_off(&self) -> bool {
+        self.no_clean || self.clean == Some(Clean::Off)
+    }
+}
+
 /// Options that change results.
 #[derive(Debug, Args)]
 pub struct Tuning {
@@ -521,9 +557,19 @@ pub struct Tuning {
     /// Which copy of a duplicate group is kept [default: most-complete].
     #[arg(long, value_enum)]
     pub keep: Option<Keep>,
-    /// Compare documents as they are: no repeated-passage or boilerplate removal.
+    /// Compare documents as they are: no repeated-passage or boilerplate
+    /// removal (the same as `--clean off`).
     #[arg(long)]
     pub no_clean: bool,
+    /// How documents are cleaned: auto (each read as a web page or a plain
+    /// document), web, plain, or off [default: auto].
+    #[arg(long, value_enum, value_name = "PROFILE", conflicts_with = "no_clean")]
+    pub clean: Option<Clean>,
+    /// How paragraphs are marked: auto (hard-wrapped lines joined into
+    /// their paragraph), lines (one per line), or blank (separated by blank
+    /// lines) [default: auto].
+    #[arg(long, value_enum, value_name = "MARKS")]
+    pub paragraphs: Option<ParagraphMarks>,
     /// Shortest shared passage reported, in words; 0 turns passages off [default: 12].
     #[arg(long, value_name = "WORDS")]
     pub min_passage: Option<usize>,

@@ -2,10 +2,12 @@
 //! [`Config`] plus speed-only [`Resources`], before any command runs.
 
 use anyhow::{bail, Context, Result};
+use doublet::clean::Profile;
+use doublet::config::Paragraphs;
 use doublet::{Config, KeepPolicy};
 use doublet_io::settings::Overrides;
 
-use crate::args::{Common, Keep, Tuning};
+use crate::args::{Clean, Common, Keep, ParagraphMarks, Tuning};
 
 /// Settings that change speed, never results.
 #[derive(Clone, Debug)]
@@ -70,7 +72,18 @@ pub fn config(common: &Tuning) -> Result<Config> {
             Keep::MostComplete => KeepPolicy::MostComplete,
             Keep::First => KeepPolicy::First,
         }),
-        no_clean: common.no_clean,
+        no_clean: common.cleaning_off(),
+        profile: common.clean.and_then(|c| match c {
+            Clean::Auto => Some(Profile::Auto),
+            Clean::Web => Some(Profile::Web),
+            Clean::Plain => Some(Profile::Plain),
+            Clean::Off => None,
+        }),
+        paragraphs: common.paragraphs.map(|p| match p {
+            ParagraphMarks::Auto => Paragraphs::Auto,
+            ParagraphMarks::Lines => Paragraphs::Lines,
+            ParagraphMarks::Blank => Paragraphs::Blank,
+        }),
         min_passage: common.min_passage,
         min_words: common.min_words,
         dedup_paragraphs: common.dedup_paragraphs,

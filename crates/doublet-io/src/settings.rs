@@ -2,6 +2,8 @@
 //! package): the per-run overrides applied to a base [`Config`] and
 //! validated, so both accept and refuse alike, with the same messages.
 
+use doublet::clean::Profile;
+use doublet::config::Paragraphs;
 use doublet::{Config, KeepPolicy, Scanner};
 
 /// Worker threads at most: each has a stack and a share of every batch, and
@@ -26,6 +28,10 @@ pub struct Overrides {
     pub keep: Option<KeepPolicy>,
     /// No repeated-passage or boilerplate removal.
     pub no_clean: bool,
+    /// What documents are cleaned as.
+    pub profile: Option<Profile>,
+    /// How paragraphs are marked.
+    pub paragraphs: Option<Paragraphs>,
     /// Shortest shared passage reported, in words (0: off).
     pub min_passage: Option<usize>,
     /// Fewest content words for a removal.
@@ -69,6 +75,12 @@ pub fn apply(
     }
     if o.no_clean {
         config.clean.enabled = false;
+    }
+    if let Some(p) = o.profile {
+        config.clean.profile = p;
+    }
+    if let Some(p) = o.paragraphs {
+        config.paragraphs = p;
     }
     if let Some(v) = o.min_passage {
         config.min_passage = v;

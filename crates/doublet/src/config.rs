@@ -6,8 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::clean::Profile;
 use crate::error::{Error, Result};
 use crate::sketch;
+pub use crate::text::segment::Paragraphs;
 
 /// Which copy of a duplicate group is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -28,6 +30,11 @@ pub enum KeepPolicy {
 pub struct CleanConfig {
     /// Clean at all. When false, documents are compared as they are.
     pub enabled: bool,
+    /// What documents are cleaned as: scraped web pages (the jusText-style
+    /// classifier), plain documents (only paragraphs a document repeats, and
+    /// formulaic recurring lines at its head or tail), or either, decided per
+    /// document (`crate::clean::profile`).
+    pub profile: Profile,
     /// A repeated paragraph must have at least this many words to be marked
     /// `repeated` (shorter repeats such as "Advertisement" are boilerplate's).
     pub repeat_min_words: usize,
@@ -62,6 +69,7 @@ impl Default for CleanConfig {
     fn default() -> Self {
         CleanConfig {
             enabled: true,
+            profile: Profile::Auto,
             repeat_min_words: 5,
             length_low: 70,
             length_high: 200,
@@ -126,6 +134,16 @@ pub struct Config {
     /// this share of the words per-document cleaning kept, or the document is
     /// kept and reported `too_little_content`.
     pub min_content_share: f64,
+    /// A removal must hold on the text as written: the removed document's
+    /// measured containment in its kept twin, times the share of its text
+    /// (repeats counted once) that cleaning left, must reach `containment`
+    /// minus this margin. Otherwise the document is kept and reported
+    /// `cleaning_dependent`: the match rests on what cleaning took away.
+    pub written_margin: f64,
+    /// How paragraphs are marked: decided per document (hard-wrapped lines
+    /// joined into their paragraph), one per line, or separated by blank
+    /// lines.
+    pub paragraphs: Paragraphs,
     /// Cross-document paragraph deduplication (off by default): a content
     /// paragraph that an earlier kept document (in keep order) already holds
     /// is removed from later kept documents, as `duplicate_paragraph`.
@@ -154,6 +172,8 @@ impl Default for Config {
             keep: KeepPolicy::MostComplete,
             min_words: 20,
             min_content_share: 0.3,
+            written_margin: 0.4,
+            paragraphs: Paragraphs::Auto,
             dedup_paragraphs: false,
             clean: CleanConfig::default(),
         }
@@ -242,6 +262,11 @@ impl Config {
             (0.0..=1.0).contains(&self.min_content_share),
             "min_content_share",
             || format!("must be between 0 and 1, got {}", self.min_content_share),
+        )?;
+        check(
+            (0.0..=1.0).contains(&self.written_margin),
+            "written_margin",
+            || format!("must be between 0 and 1, got {}", self.written_margin),
         )?;
         let c = &self.clean;
         check(c.repeat_min_words >= 1, "clean.repeat_min_words", || {

@@ -51,6 +51,7 @@ impl Plan {
             thresholds: Thresholds {
                 jaccard: config.threshold,
                 containment: config.containment,
+                written: (config.containment - config.written_margin).max(0.0),
             },
             align: AlignParams {
                 seed: config.ngram,

@@ -92,6 +92,12 @@ pub struct Stats {
     /// Documents kept because cleaning left too little of them to judge
     /// (see `Config::min_words` and `Config::min_content_share`).
     pub too_little_content: usize,
+    /// Documents kept because their match with a kept document rests on
+    /// what cleaning removed (see `Config::written_margin`).
+    pub cleaning_dependent: usize,
+    /// Documents cleaned as plain documents (`clean.profile`); the others,
+    /// when cleaning is on, as web pages.
+    pub plain: usize,
     /// Candidate pairs proposed by the index.
     pub candidate_pairs: usize,
     /// Verified pairs that met a threshold.
@@ -193,6 +199,15 @@ pub struct DocumentReport {
     /// per-document cleaning kept. A removal on what little is left would
     /// not convince the document's owner.
     pub too_little_content: bool,
+    /// Kept although its cleaned content is a duplicate of a kept
+    /// document's: the match does not hold on its text as written (the
+    /// share of its text that cleaning left, times its containment, is
+    /// below `containment - written_margin`). It is in a cluster of its
+    /// own; the pair is in `pairs`.
+    pub cleaning_dependent: bool,
+    /// What it was cleaned as: `web` (a scraped page) or `plain` (a
+    /// document); null when cleaning is off.
+    pub profile: Option<crate::clean::Kind>,
     /// Bytes of original text.
     pub bytes: usize,
     /// Words before cleaning.
@@ -207,23 +222,59 @@ pub struct DocumentReport {
 }
 
 impl DocumentReport {
-    /// The cleaned text: the content blocks of `original`, one per paragraph.
+    /// The cleaned text: the content blocks of `original` as its author laid
+    /// them out ([`cleaned_text`]); the whole text when it is kept unjudged
+    /// (`too_little_content`).
     pub fn cleaned_text(&self, original: &str) -> String {
+        if self.too_little_content {
+            // Cleaning decided nothing about it: it is written as it came.
+            return original.to_owned();
+        }
         cleaned_text(original, &self.content)
     }
 }
 
-/// The content blocks (`content`: byte spans) of `original`, one per line.
+/// The content blocks (`content`: byte spans, in order) of `original`, laid
+/// out as the author laid them out: between two content blocks that were
+/// neighbours the original line breaks, blank lines and indentation; where
+/// blocks were removed between them, the break and indentation that came
+/// before the later one. A text nothing was removed from comes back
+/// unchanged, byte for byte.
 pub fn cleaned_text(original: &str, content: &[Span]) -> String {
-    let mut out = String::with_capacity(original.len());
-    for (i, s) in content.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        if let Some(t) = original.get(s.start..s.end) {
-            out.push_str(t);
-        }
+    let blank = |s: &str| s.bytes().all(|b| b.is_ascii_whitespace());
+    let text = |s: &Span| original.get(s.start..s.end).unwrap_or("");
+    let gaps_blank = content
+        .windows(2)
+        .all(|w| original.get(w[0].end..w[1].start).is_some_and(&blank));
+    let (Some(first), Some(last)) = (content.first(), content.last()) else {
+        return String::new();
+    };
+    let head = original.get(..first.start).unwrap_or("");
+    let tail = original.get(last.end..).unwrap_or("");
+    if gaps_blank && blank(head) && blank(tail) {
+        return original.to_owned();
     }
+    // The whitespace that ends `before` (the break and indentation in front
+    // of what follows it).
+    fn trailing_space(before: &str) -> &str {
+        &before[before.trim_end().len()..]
+    }
+    let mut out = String::with_capacity(original.len());
+    // The first block keeps the indentation of its line.
+    let space = trailing_space(head);
+    out.push_str(&space[space.rfind('\n').map_or(0, |i| i + 1)..]);
+    out.push_str(text(first));
+    for w in content.windows(2) {
+        let between = original.get(w[0].end..w[1].start).unwrap_or("");
+        out.push_str(if blank(between) {
+            between
+        } else {
+            trailing_space(between)
+        });
+        out.push_str(text(&w[1]));
+    }
+    let end = original.trim_end().len();
+    out.push_str(if blank(tail) { tail } else { &original[end..] });
     out
 }
 

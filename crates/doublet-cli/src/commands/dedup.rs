@@ -119,7 +119,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     };
     // Without cleaning (`--no-clean`) nothing was removed: write the
     // original bytes, not a re-joined list of blocks.
-    let original = args.no_clean_output || args.common.tuning.no_clean;
+    let original = args.no_clean_output || args.common.tuning.cleaning_off();
     let mut seen = 0usize;
     // Parquet records carry their other fields only when an output
     // writes them as JSON (copied rows and the short removed list do not).

@@ -127,6 +127,8 @@ fn refuse_settings(t: &Tuning) -> Result<()> {
         ("--seed", t.seed.is_some()),
         ("--keep", t.keep.is_some()),
         ("--no-clean", t.no_clean),
+        ("--clean", t.clean.is_some()),
+        ("--paragraphs", t.paragraphs.is_some()),
         ("--min-passage", t.min_passage.is_some()),
         ("--min-words", t.min_words.is_some()),
         ("--dedup-paragraphs", t.dedup_paragraphs),

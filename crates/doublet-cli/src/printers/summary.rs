@@ -138,10 +138,19 @@ pub fn print(
     if s.too_little_content > 0 {
         writeln!(
             out,
-            "{} documents kept without judgement: cleaning left too little of them (fewer than {} words, or corpus-wide cleaning took more than {:.0}% of their content)",
+            "{} documents kept without judgement and written whole: cleaning left too little of them (fewer than {} words, or less than {:.0}% of their text)",
             s.too_little_content,
             report.config.min_words,
-            100.0 * (1.0 - report.config.min_content_share)
+            100.0 * report.config.min_content_share
+        )?;
+    }
+    if s.cleaning_dependent > 0 {
+        writeln!(
+            out,
+            "{} documents kept because their match rests on what cleaning removed: less than {:.0}% of their text as written is in the kept document (written_margin {})",
+            s.cleaning_dependent,
+            100.0 * (report.config.containment - report.config.written_margin).max(0.0),
+            report.config.written_margin
         )?;
     }
     if s.duplicate_paragraph_bytes > 0 {

@@ -18,6 +18,7 @@
 
 pub mod boilerplate;
 pub mod furniture;
+pub mod profile;
 pub mod repeated;
 pub mod stopwords;
 
@@ -26,6 +27,7 @@ use serde::Serialize;
 use crate::text::Span;
 pub use boilerplate::{BlockFeatures, Class};
 pub use furniture::Form;
+pub use profile::{Kind, Profile};
 
 /// Why a block is not content.
 #[derive(Clone, Debug, PartialEq, Serialize)]

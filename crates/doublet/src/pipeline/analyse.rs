@@ -2,7 +2,9 @@
 //! per-document cleaning applied. What stays of a document after it is read.
 
 use crate::clean::stopwords::Lexicon;
-use crate::clean::{boilerplate, repeated, stopwords, BlockFeatures, Evidence, Form, Status};
+use crate::clean::{
+    boilerplate, profile, repeated, stopwords, BlockFeatures, Evidence, Form, Kind, Profile, Status,
+};
 use crate::config::Config;
 use crate::text::{normalise, segment, shingle};
 use crate::{align, seeds, Document, Span};
@@ -34,8 +36,10 @@ pub(super) struct Analysed {
     /// Its word count (all tokens, cleaned or not).
     pub(super) words: u32,
     pub(super) blocks: Vec<Block>,
-    /// Words left by per-document cleaning (before corpus-wide cleaning).
-    pub(super) own_words: u32,
+    /// Words in paragraphs the document repeats (their later copies).
+    pub(super) repeated_words: u32,
+    /// What it was cleaned as (`None` when cleaning is off).
+    pub(super) kind: Option<Kind>,
     /// The site it comes from (an index into the scanner's site names).
     pub(super) site: u32,
 }
@@ -141,14 +145,32 @@ impl Analysed {
             .sum()
     }
 
+    /// Its words as written, each paragraph it repeats counted once: what
+    /// its owner wrote.
+    pub(super) fn written_words(&self) -> u32 {
+        self.words - self.repeated_words
+    }
+
+    /// The share of its text as written ([`written_words`](Self::written_words))
+    /// that cleaning left: 1 for a document cleaning took nothing from but
+    /// repeats.
+    pub(super) fn written_share(&self) -> f64 {
+        let written = self.written_words();
+        if written == 0 {
+            1.0
+        } else {
+            self.content_words() as f64 / f64::from(written)
+        }
+    }
+
     /// Whether cleaning left enough of the document to remove it on what is
     /// left: at least `min_words` words, and at least `min_content_share` of
-    /// what per-document cleaning kept (corpus-wide cleaning rests on other
-    /// documents' evidence, so it may not take most of this one).
+    /// its text as written (every rule of cleaning counted, per document and
+    /// corpus-wide: a removal on what little is left would not convince the
+    /// document's owner).
     pub(super) fn judged(&self, cfg: &Config) -> bool {
         let content = self.content_words();
-        content >= cfg.min_words
-            && content as f64 >= cfg.min_content_share * f64::from(self.own_words)
+        content >= cfg.min_words && self.written_share() >= cfg.min_content_share
     }
 
     /// True when cleaning removed nothing: the content is the whole text
@@ -167,13 +189,38 @@ impl Analysed {
     }
 }
 
-pub(super) fn is_wide(c: char) -> bool {
-    (c as u32) >= 0x1100
-        && matches!(c as u32, 0x1100..=0x115F | 0x2E80..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFF00..=0xFF60 | 0x20000..=0x3FFFD)
-}
-
 pub(super) fn analyse(doc: &Document, cfg: &Config) -> (Analysed, Words) {
     analyse_with(doc, cfg, cfg.min_passage > 0)
+}
+
+/// A block's language takes over from the document's when its own stop
+/// words say so: at least this many of them...
+const BLOCK_LANGUAGE_MIN: usize = 3;
+
+/// The stop words of block `masks` in the language that suits it: the
+/// document's (`doc`), or the block's own when more of its words are stop
+/// words of that one (a German paragraph in a page that is mostly English
+/// is judged by German stop words).
+fn block_stop_words(masks: &[stopwords::LangMask], doc: u32, cfg: &Config) -> u32 {
+    let of = |bit: u32| masks.iter().filter(|&&m| m >> bit & 1 == 1).count();
+    let own = of(doc);
+    // A block dense in the document's stop words is read as its language.
+    if masks.len() < BLOCK_LANGUAGE_MIN
+        || own as f64 >= cfg.clean.stopwords_high * masks.len() as f64
+    {
+        return own as u32;
+    }
+    match stopwords::detect(masks) {
+        Some(bit) if bit != doc => {
+            let other = of(bit);
+            if other >= BLOCK_LANGUAGE_MIN && other > own {
+                other as u32
+            } else {
+                own as u32
+            }
+        }
+        _ => own as u32,
+    }
 }
 
 /// [`analyse`], recording the byte range of every token only when
@@ -181,15 +228,27 @@ pub(super) fn analyse(doc: &Document, cfg: &Config) -> (Analysed, Words) {
 pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Analysed, Words) {
     let lex = Lexicon::get();
     let text = doc.text.as_str();
-    let spans = segment::blocks(text);
+    let layout = segment::split(text, cfg.paragraphs);
     let mut tokens: Vec<u32> = Vec::with_capacity(text.len() / 5);
     let mut masks: Vec<stopwords::LangMask> = Vec::with_capacity(text.len() / 5);
-    let mut blocks = Vec::with_capacity(spans.len());
-    let mut features = Vec::with_capacity(spans.len());
+    let mut blocks = Vec::with_capacity(layout.blocks.len());
+    let mut features = Vec::with_capacity(layout.blocks.len());
     let mut buf = String::new();
     let record_offsets = offsets && text.len() <= u32::MAX as usize;
     let mut offsets = Offsets::default();
-    for span in spans {
+    let mut signs = profile::Signs {
+        blocks: layout.blocks.len(),
+        lines: layout.lines,
+        indented: layout.indented,
+        breaks: layout.breaks,
+        blank_breaks: layout.blank_breaks,
+        wrapped: layout.wrapped,
+        marked: layout.marked,
+        chrome: 0,
+    };
+    let mut short = Vec::with_capacity(layout.blocks.len());
+    let mut chrome = profile::ChromeCount::default();
+    for &span in &layout.blocks {
         let original = &text[span.start..span.end];
         let start = tokens.len() as u32;
         normalise::for_each_word(original, &mut buf, |s, e, w| {
@@ -201,21 +260,19 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         });
         let end = tokens.len() as u32;
         let key = shingle::shingle(&tokens[start as usize..end as usize], seeds::BLOCK_KEY);
-        let length = if original.is_ascii() {
-            original.len() as u32
-        } else {
-            original
-                .chars()
-                .map(|c| if is_wide(c) { 2 } else { 1 })
-                .sum()
-        };
-        features.push(BlockFeatures {
-            length,
+        let f = BlockFeatures {
+            length: segment::width(original) as u32,
             words: end - start,
             stop_words: None,
             ends_sentence: segment::ends_sentence(original),
             template: original.contains("{{") || original.contains("}}"),
-        });
+        };
+        if cfg.clean.enabled && cfg.clean.profile == Profile::Auto {
+            let words = f.words as usize;
+            chrome.add(profile::chrome(original, words, f.ends_sentence));
+            short.push((1..=4).contains(&words) && !f.ends_sentence);
+        }
+        features.push(f);
         blocks.push(Block {
             span,
             start,
@@ -225,27 +282,52 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
             status: Status::Content,
         });
     }
+    signs.chrome = chrome.total() + profile::edge_lists(&short);
     let lang_bit = stopwords::detect(&masks);
     if let Some(bit) = lang_bit {
         for (f, b) in features.iter_mut().zip(&blocks) {
-            let n = masks[b.start as usize..b.end as usize]
-                .iter()
-                .filter(|&&m| m >> bit & 1 == 1)
-                .count();
-            f.stop_words = Some(n as u32);
+            let block = &masks[b.start as usize..b.end as usize];
+            f.stop_words = Some(block_stop_words(block, bit, cfg));
         }
     }
-    if cfg.clean.enabled {
+    let mut kind = cfg.clean.enabled.then(|| signs.kind(cfg.clean.profile));
+    let mut repeated_words = 0;
+    if let Some(k) = kind.as_mut() {
         for (b, f) in blocks.iter_mut().zip(&features) {
             b.form = Form::of(boilerplate::initial(f, &cfg.clean), f.length, &cfg.clean);
         }
         let keys: Vec<u64> = blocks.iter().map(|b| b.key).collect();
         let counts: Vec<u32> = features.iter().map(|f| f.words).collect();
         let spans: Vec<Span> = blocks.iter().map(|b| b.span).collect();
-        let repeats = repeated::find(&keys, &counts, &spans, cfg.clean.repeat_min_words);
-        let (classes, content) = boilerplate::classify(&features, &cfg.clean);
+        let mut repeats = repeated::find(&keys, &counts, &spans, cfg.clean.repeat_min_words);
+        // A plain document has no page chrome for the classifier to find.
+        let (mut classes, mut content) = match k {
+            Kind::Web => boilerplate::classify(&features, &cfg.clean),
+            Kind::Plain => (Vec::new(), vec![true; features.len()]),
+        };
+        // Read as a page for want of a document's layout, not for chrome
+        // seen: the classifier may not take most of it on its own word.
+        if *k == Kind::Web && cfg.clean.profile == Profile::Auto && !signs.web() {
+            let taken: u32 = features
+                .iter()
+                .zip(&content)
+                .filter(|(_, &c)| !c)
+                .map(|(f, _)| f.words)
+                .sum();
+            if 2 * taken > tokens.len() as u32 {
+                *k = Kind::Plain;
+                (classes, content) = (Vec::new(), vec![true; features.len()]);
+            }
+        }
+        // What the author of a document repeats is theirs to repeat (a
+        // licence quoted for each of a package's parts); a page that says
+        // it twice was scraped twice.
+        if *k == Kind::Plain {
+            repeats.iter_mut().for_each(|r| *r = None);
+        }
         for (i, b) in blocks.iter_mut().enumerate() {
             b.status = if let Some(first) = repeats[i] {
+                repeated_words += b.end - b.start;
                 Status::Removed(Box::new(Evidence::Repeated { first }))
             } else if !content[i] {
                 Status::Removed(Box::new(Evidence::Classifier {
@@ -258,18 +340,14 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
             };
         }
     }
-    let own_words = blocks
-        .iter()
-        .filter(|b| b.status.is_content())
-        .map(|b| b.end - b.start)
-        .sum();
     let analysed = Analysed {
         id: doc.id.clone(),
         bytes: text.len(),
         language: lang_bit.map(|b| lex.language(b)),
         words: tokens.len() as u32,
         blocks,
-        own_words,
+        repeated_words,
+        kind,
         site: NO_SITE,
     };
     (analysed, Words { tokens, offsets })

@@ -2,7 +2,7 @@
 
 use crate::clean::{Evidence, Status};
 use crate::config::Config;
-use crate::group::{Thresholds, Verified};
+use crate::group::Verified;
 use crate::report::{
     Cleaned, Cluster, DocumentReport, Marked, PairReport, Passage, ReuseCluster, Stats, SCHEMA,
 };
@@ -93,10 +93,7 @@ impl Scanner {
         stats.duplicate_clusters = clusters.iter().filter(|c| c.members.len() > 1).count();
 
         let round = |x: f64| (x * 1e6).round() / 1e6;
-        let t = Thresholds {
-            jaccard: config.threshold,
-            containment: config.containment,
-        };
+        let t = self.plan.thresholds;
         let mut pairs: Vec<PairReport> = Vec::new();
         let mut push_pair = |a: usize,
                              b: usize,
@@ -198,6 +195,8 @@ impl Scanner {
                     duplicate_paragraphs: Vec::new(),
                     cleaned: Cleaned::default(),
                     too_little_content: !judged[d] && dec.kept() && doc.words > 0,
+                    cleaning_dependent: dec.cleaning_dependent,
+                    profile: doc.kind,
                     bytes: doc.bytes,
                     words: doc.words as usize,
                     content_words: sketches[d].words as usize,
@@ -248,6 +247,8 @@ impl Scanner {
                 stats.mostly_cleaned += 1;
             }
             stats.too_little_content += usize::from(doc.too_little_content);
+            stats.cleaning_dependent += usize::from(doc.cleaning_dependent);
+            stats.plain += usize::from(doc.profile == Some(crate::clean::Kind::Plain));
             if doc.words == 0 {
                 stats.empty += 1;
             }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use rayon::prelude::*;
 
 use crate::clean::furniture::Recurrence;
-use crate::clean::{Evidence, Form, Status};
+use crate::clean::{Evidence, Form, Kind, Status};
 use crate::sketch::Sketcher;
 use crate::{parts, Scanner};
 
@@ -163,7 +163,9 @@ impl Analysed {
                 .map(|b| b.end - b.start)
                 .sum()
         };
-        let votes = words(true) >= words(false);
+        // A plain document has no page around it: its head and tail say
+        // nothing of where a site puts its furniture.
+        let votes = words(true) >= words(false) && self.kind != Some(Kind::Plain);
         let first = self.blocks.iter().position(own);
         let last = self.blocks.iter().rposition(own);
         let mut out: Vec<(u64, Option<bool>, Form)> = self
@@ -185,13 +187,44 @@ impl Analysed {
     }
 
     /// Mark as furniture every content block whose key has corpus evidence.
+    /// A plain document gives up only formulaic lines in a run of furniture
+    /// at its very head or tail, and only when content of its own is left
+    /// between (`crate::clean::profile`): a sentence or paragraph that
+    /// recurs is shared text, and a document made of recurring text alone
+    /// (a licence) is all content.
     pub(super) fn remove_furniture<'e>(&mut self, evidence: impl Fn(u64) -> Option<&'e Evidence>) {
-        for b in self.blocks.iter_mut() {
-            if b.status.is_content() {
-                if let Some(e) = evidence(b.key) {
-                    b.status = Status::Removed(Box::new(e.clone()));
+        if self.kind != Some(Kind::Plain) {
+            for b in self.blocks.iter_mut() {
+                if b.status.is_content() {
+                    if let Some(e) = evidence(b.key) {
+                        b.status = Status::Removed(Box::new(e.clone()));
+                    }
                 }
             }
+            return;
+        }
+        let furniture = |b: &Block| {
+            (b.form == Form::Formulaic)
+                .then(|| evidence(b.key))
+                .flatten()
+        };
+        // Blocks already removed (repeats) neither end nor join a run.
+        let run = |blocks: &mut dyn Iterator<Item = (usize, &Block)>| {
+            let mut marked = Vec::new();
+            for (i, b) in blocks.filter(|(_, b)| b.status.is_content()) {
+                match furniture(b) {
+                    Some(e) => marked.push((i, e.clone())),
+                    None => return Some(marked),
+                }
+            }
+            None // nothing of its own: keep everything
+        };
+        let Some(head) = run(&mut self.blocks.iter().enumerate()) else {
+            return;
+        };
+        let tail = run(&mut self.blocks.iter().enumerate().rev()).unwrap_or_default();
+        for (i, e) in head.into_iter().chain(tail) {
+            self.blocks[i].status = Status::Removed(Box::new(e));
         }
     }
 }

@@ -547,19 +547,27 @@ impl Scanner {
             .into_iter()
             .filter(|v| parts::related_pair(&plan, &v.overlap))
             .collect();
+        // Earlier documents (from `n` on) are kept before the batch: only
+        // batch documents can be removed, so only theirs matter.
+        let written: Vec<f64> = self
+            .docs
+            .iter()
+            .map(|d| d.written_share())
+            .chain(std::iter::repeat_n(1.0, earlier.len()))
+            .collect();
         // Among equally complete copies, the one the most others could be
         // removed as twins of is kept first: in a family of successively
         // edited copies that is its centre, which covers copies that are
         // twins of the centre but no longer of the root.
         if cfg.keep == KeepPolicy::MostComplete {
-            let twins = group::twin_counts(n, &related, t);
+            let twins = group::twin_counts(&related, t, &written);
             let key = |d: u32| {
                 let d = d as usize;
                 (sketches[d].words, twins[d], self.docs[d].id.as_str())
             };
             order.par_sort_by(|&x, &y| parts::most_complete_first(key(x), key(y)));
         }
-        let mut decisions = group::decide(&order, &rep, &related, t);
+        let mut decisions = group::decide(&order, &rep, &related, t, &written);
         // A copy of an earlier removed document is removed as it was.
         for (d, c) in copies.iter().enumerate() {
             if let Some(Some((target, relation, j, c))) = c.as_ref().map(|c| c.removed.as_ref()) {

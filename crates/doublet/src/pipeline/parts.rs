@@ -94,14 +94,23 @@ impl Analysis {
         self.analysed.judged(cfg)
     }
 
-    /// Its cleaned text: the content blocks of `original` (the text it was
-    /// analysed from), one per line, as `doublet dedup` writes it.
-    pub fn cleaned_text(&self, original: &str) -> String {
+    /// The share of its text as written (paragraphs it repeats counted
+    /// once) that cleaning left: what a removal must also hold on
+    /// ([`Thresholds::removal`]).
+    pub fn written_share(&self) -> f64 {
+        self.analysed.written_share()
+    }
+
+    /// Its cleaned text as `doublet dedup` writes it: the content blocks of
+    /// `original` (the text it was analysed from) as its author laid them
+    /// out, or the whole text when cleaning left too little to judge it on.
+    pub fn cleaned_text(&self, original: &str, cfg: &Config) -> String {
+        let whole = !self.analysed.judged(cfg);
         let content: Vec<crate::Span> = self
             .analysed
             .blocks
             .iter()
-            .filter(|b| b.status.is_content())
+            .filter(|b| whole || b.status.is_content())
             .map(|b| b.span)
             .collect();
         crate::report::cleaned_text(original, &content)
@@ -150,6 +159,9 @@ pub struct Member {
     pub id: String,
     /// Its content words (the sketch's).
     pub words: u32,
+    /// The share of its text as written that cleaning left
+    /// ([`Analysis::written_share`]).
+    pub written: f64,
 }
 
 /// Decide a connected group of exact-group representatives linked by
@@ -159,7 +171,8 @@ pub struct Member {
 /// first, then the copy most others are twins of, then id.
 pub fn decide_component(members: &[Member], related: &[Verified], t: Thresholds) -> Vec<Decision> {
     let n = members.len();
-    let twins = group::twin_counts(n, related, t);
+    let written: Vec<f64> = members.iter().map(|m| m.written).collect();
+    let twins = group::twin_counts(related, t, &written);
     let mut order: Vec<u32> = (0..n as u32).collect();
     order.sort_by(|&x, &y| {
         let (a, b) = (&members[x as usize], &members[y as usize]);
@@ -169,7 +182,7 @@ pub fn decide_component(members: &[Member], related: &[Verified], t: Thresholds)
         )
     });
     let rep: Vec<u32> = (0..n as u32).collect();
-    group::decide(&order, &rep, related, t)
+    group::decide(&order, &rep, related, t, &written)
 }
 
 /// The most-complete keep order on `(content words, twin count, id)`:

@@ -189,6 +189,7 @@ pub(super) fn follow(target: u32, relation: Relation, j: f64, c: f64) -> Decisio
         relation: Some(relation),
         jaccard: Some(j),
         containment: Some(c),
+        cleaning_dependent: false,
     }
 }
 

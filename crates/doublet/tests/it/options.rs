@@ -2,6 +2,8 @@
 //! refused naming a field, or runs to a report that adds up, with scores in
 //! [0, 1], and whose shared-passage pairs `compare` also finds related.
 
+use doublet::clean::Profile;
+use doublet::config::Paragraphs;
 use doublet::{CleanConfig, Config, Document, Error, KeepPolicy, PairRelation, Scanner};
 use proptest::prelude::*;
 
@@ -24,6 +26,7 @@ const FIELDS: &[&str] = &[
     "passage_max_df",
     "min_words",
     "min_content_share",
+    "written_margin",
     "clean.repeat_min_words",
     "clean.length_low",
     "clean.length_high",
@@ -98,6 +101,11 @@ fn clean() -> impl Strategy<Value = CleanConfig> {
         size(2..=8),
         share(0.1..=1.0),
         share(0.1..=1.0),
+        prop_oneof![
+            Just(Profile::Auto),
+            Just(Profile::Web),
+            Just(Profile::Plain)
+        ],
     )
         .prop_map(
             |(
@@ -111,8 +119,10 @@ fn clean() -> impl Strategy<Value = CleanConfig> {
                 corpus_min_docs,
                 edge_share,
                 corpus_related,
+                profile,
             )| CleanConfig {
                 enabled,
+                profile,
                 repeat_min_words,
                 length_low,
                 length_high,
@@ -153,6 +163,14 @@ fn config() -> impl Strategy<Value = Config> {
         share(0.0..=1.0),
         any::<bool>(),
         clean(),
+        (
+            share(0.0..=1.0),
+            prop_oneof![
+                Just(Paragraphs::Auto),
+                Just(Paragraphs::Lines),
+                Just(Paragraphs::Blank)
+            ],
+        ),
     );
     (sketch, passages).prop_map(
         |(
@@ -177,6 +195,7 @@ fn config() -> impl Strategy<Value = Config> {
                 min_content_share,
                 dedup_paragraphs,
                 clean,
+                (written_margin, paragraphs),
             ),
         )| Config {
             ngram,
@@ -196,6 +215,8 @@ fn config() -> impl Strategy<Value = Config> {
             keep,
             min_words,
             min_content_share,
+            written_margin,
+            paragraphs,
             dedup_paragraphs,
             clean,
         },
