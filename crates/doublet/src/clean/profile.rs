@@ -41,6 +41,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::segment::LineFacts;
+
 /// Which cleaning to apply (`CleanConfig::profile`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -272,18 +274,8 @@ pub struct Signs {
     /// Blocks that look like chrome ([`chrome`], and link lists at the
     /// edges).
     pub chrome: usize,
-    /// Non-blank lines, and those indented.
-    pub lines: usize,
-    /// Indented non-blank lines.
-    pub indented: usize,
-    /// Breaks between non-blank lines, and those across a blank line.
-    pub breaks: usize,
-    /// Breaks across a blank line.
-    pub blank_breaks: usize,
-    /// The text is hard-wrapped.
-    pub wrapped: bool,
-    /// Lines of document markup (Markdown headings and fences, underlines).
-    pub marked: usize,
+    /// How its lines are laid out.
+    pub lines: LineFacts,
 }
 
 impl Signs {
@@ -296,10 +288,11 @@ impl Signs {
     /// with blank lines between its paragraphs, or marked up (two headings,
     /// fences or underlines).
     pub fn laid_out(&self) -> bool {
-        self.wrapped
-            || (self.lines >= 3 && self.indented * 5 >= self.lines)
-            || (self.breaks >= 2 && self.blank_breaks * 2 >= self.breaks)
-            || self.marked >= 2
+        let l = &self.lines;
+        l.wrapped
+            || (l.lines >= 3 && l.indented * 5 >= l.lines)
+            || (l.breaks >= 2 && l.blank_breaks * 2 >= l.breaks)
+            || l.marked >= 2
     }
 
     /// The kind of document under `profile`.
@@ -386,11 +379,14 @@ mod tests {
     fn a_wrapped_or_indented_text_without_chrome_is_plain() {
         let plain = Signs {
             blocks: 40,
-            lines: 120,
-            indented: 100,
-            breaks: 119,
-            blank_breaks: 30,
-            ..Signs::default()
+            chrome: 0,
+            lines: LineFacts {
+                lines: 120,
+                indented: 100,
+                breaks: 119,
+                blank_breaks: 30,
+                ..LineFacts::default()
+            },
         };
         assert_eq!(plain.kind(Profile::Auto), Kind::Plain);
         // The same layout with a menu and a footer of links is a page.
@@ -399,9 +395,12 @@ mod tests {
         // One paragraph per line, no blank lines: as crawls hold pages.
         let scraped = Signs {
             blocks: 30,
-            lines: 30,
-            breaks: 29,
-            ..Signs::default()
+            chrome: 0,
+            lines: LineFacts {
+                lines: 30,
+                breaks: 29,
+                ..LineFacts::default()
+            },
         };
         assert_eq!(scraped.kind(Profile::Auto), Kind::Web);
         assert_eq!(scraped.kind(Profile::Plain), Kind::Plain);

@@ -238,13 +238,8 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
     let mut offsets = Offsets::default();
     let mut signs = profile::Signs {
         blocks: layout.blocks.len(),
-        lines: layout.lines,
-        indented: layout.indented,
-        breaks: layout.breaks,
-        blank_breaks: layout.blank_breaks,
-        wrapped: layout.wrapped,
-        marked: layout.marked,
         chrome: 0,
+        lines: layout.facts,
     };
     let mut short = Vec::with_capacity(layout.blocks.len());
     let mut chrome = profile::ChromeCount::default();

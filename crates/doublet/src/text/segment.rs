@@ -91,6 +91,14 @@ pub struct Line {
 pub struct Layout {
     /// The blocks (paragraphs), each a trimmed span.
     pub blocks: Vec<Span>,
+    /// How its lines are laid out.
+    pub facts: LineFacts,
+}
+
+/// How a text's lines are laid out: what tells a document from a scraped
+/// page (`crate::clean::profile`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LineFacts {
     /// Non-blank lines.
     pub lines: usize,
     /// Non-blank lines that are indented.
@@ -393,16 +401,15 @@ pub fn blocks(text: &str) -> Vec<Span> {
 /// Split `text` into blocks as `mode` says, with the facts about its lines.
 pub fn split(text: &str, mode: Paragraphs) -> Layout {
     let lines = read_lines(text);
-    let mut layout = Layout {
-        lines: lines.len(),
-        indented: lines.iter().filter(|l| l.indent > 0).count(),
-        ..Layout::default()
-    };
+    let mut layout = Layout::default();
+    let facts = &mut layout.facts;
+    facts.lines = lines.len();
+    facts.indented = lines.iter().filter(|l| l.indent > 0).count();
     for b in lines.iter().skip(1) {
-        layout.breaks += 1;
-        layout.blank_breaks += usize::from(b.after_blank);
+        facts.breaks += 1;
+        facts.blank_breaks += usize::from(b.after_blank);
     }
-    layout.marked = lines
+    facts.marked = lines
         .iter()
         .filter(|l| markup(&text[l.span.start..l.span.end]))
         .count();
@@ -429,7 +436,7 @@ pub fn split(text: &str, mode: Paragraphs) -> Layout {
         .count();
     let wrapped =
         counted >= 2 && (full as f64 >= FULL_SHARE * counted as f64 || continued * 2 >= counted);
-    layout.wrapped = wrapped;
+    layout.facts.wrapped = wrapped;
     // Whether line `i + 1` continues the paragraph of line `i`, whose
     // paragraph began at line `first`.
     let join = |first: usize, i: usize| -> bool {
@@ -637,7 +644,7 @@ mod tests {
             t.push_str(".\n");
         }
         let l = split(&t, Paragraphs::Auto);
-        assert!(!l.wrapped);
+        assert!(!l.facts.wrapped);
         assert_eq!(l.blocks.len(), 60);
     }
 
