@@ -4,7 +4,7 @@ The engine is Rust (the ``doublet`` command's); this package hands it
 documents from files or Arrow tables and returns its findings as pyarrow
 tables. Settings are keyword arguments named as the command line's flags
 (``threshold``, ``containment``, ``ngram``, ``num_perm``, ``seed``, ``keep``,
-``clean``, ``min_passage``, ``min_words``, ``dedup_paragraphs``, ``threads``,
+``clean``, ``paragraphs``, ``min_passage``, ``min_words``, ``dedup_paragraphs``, ``threads``,
 ``id_column``, ``text_column``); an unknown one raises ``TypeError``, a bad
 value ``ValueError`` with the command line's message, and an unreadable input
 :class:`InputError` naming the file and line, or the row.
@@ -230,7 +230,9 @@ def scan(data: Any, **settings: Any) -> Report:
 
     Settings (keyword arguments, the command line's names): ``threshold``,
     ``containment``, ``ngram``, ``num_perm``, ``seed``, ``keep``
-    (``"most-complete"`` or ``"first"``), ``clean`` (bool), ``min_passage``,
+    (``"most-complete"`` or ``"first"``), ``clean`` (bool, or ``"auto"``, ``"web"``,
+    ``"plain"`` or ``"off"`` as ``--clean``), ``paragraphs`` (``"auto"``, ``"lines"``
+    or ``"blank"``), ``min_passage``,
     ``min_words``, ``dedup_paragraphs``, ``threads``, ``id_column``,
     ``text_column``, ``site_column``.
 

@@ -128,7 +128,14 @@ def binary() -> pathlib.Path | None:
     return max(built, key=lambda p: p.stat().st_mtime, default=None)
 
 
-@pytest.mark.parametrize("settings,flags", [({}, []), ({"threshold": 0.7, "clean": False}, ["--threshold", "0.7", "--no-clean"])])
+@pytest.mark.parametrize(
+    "settings,flags",
+    [
+        ({}, []),
+        ({"threshold": 0.7, "clean": False}, ["--threshold", "0.7", "--no-clean"]),
+        ({"clean": "plain", "paragraphs": "blank"}, ["--clean", "plain", "--paragraphs", "blank"]),
+    ],
+)
 def test_to_json_is_the_cli_report(settings, flags):
     exe = binary()
     if exe is None:
@@ -279,6 +286,8 @@ def test_sketch():
         ({"ngram": -1}, "invalid setting `ngram`"),
         ({"threads": 0}, "invalid setting `threads`: must be at least 1"),
         ({"keep": "last"}, "invalid setting `keep`"),
+        ({"clean": "page"}, "invalid setting `clean`"),
+        ({"paragraphs": "pages"}, "invalid setting `paragraphs`"),
     ],
 )
 def test_bad_settings_are_value_errors(settings, message):

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::clean::Evidence;
 use crate::config::Config;
 use crate::group::Relation;
+use crate::text::segment::blank_line;
 use crate::text::Span;
 
 /// The schema identifier written into every report.
@@ -241,7 +242,9 @@ impl DocumentReport {
 /// before the later one. A text nothing was removed from comes back
 /// unchanged, byte for byte.
 pub fn cleaned_text(original: &str, content: &[Span]) -> String {
-    let blank = |s: &str| s.bytes().all(|b| b.is_ascii_whitespace());
+    // Layout between blocks: whitespace, and lines that segmentation reads
+    // as blank (a Debian copyright file's ` .`).
+    let blank = |s: &str| s.split('\n').all(blank_line);
     let text = |s: &Span| original.get(s.start..s.end).unwrap_or("");
     let gaps_blank = content
         .windows(2)
@@ -254,14 +257,21 @@ pub fn cleaned_text(original: &str, content: &[Span]) -> String {
     if gaps_blank && blank(head) && blank(tail) {
         return original.to_owned();
     }
-    // The whitespace that ends `before` (the break and indentation in front
-    // of what follows it).
-    fn trailing_space(before: &str) -> &str {
-        &before[before.trim_end().len()..]
+    // The layout that ends `before`: the blank lines and indentation in
+    // front of what follows it, after the last text.
+    fn layout_tail(before: &str) -> &str {
+        let (mut start, mut rest) = (before.len(), before);
+        loop {
+            match rest.rfind('\n') {
+                Some(i) if blank_line(&rest[i + 1..]) => (start, rest) = (i, &rest[..i]),
+                None if blank_line(rest) => return before,
+                _ => return &before[start..],
+            }
+        }
     }
     let mut out = String::with_capacity(original.len());
     // The first block keeps the indentation of its line.
-    let space = trailing_space(head);
+    let space = layout_tail(head);
     out.push_str(&space[space.rfind('\n').map_or(0, |i| i + 1)..]);
     out.push_str(text(first));
     for w in content.windows(2) {
@@ -269,7 +279,7 @@ pub fn cleaned_text(original: &str, content: &[Span]) -> String {
         out.push_str(if blank(between) {
             between
         } else {
-            trailing_space(between)
+            layout_tail(between)
         });
         out.push_str(text(&w[1]));
     }
@@ -374,4 +384,42 @@ pub struct PairReport {
     /// Shared passages, in `a`'s order (a scan lists them for
     /// `shared_passages` pairs; `compare` for every pair).
     pub passages: Vec<Passage>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::segment;
+
+    /// The blocks of `text`, all kept but those holding `drop`.
+    fn keep_but(text: &str, drop: &str) -> Vec<Span> {
+        segment::blocks(text)
+            .into_iter()
+            .filter(|s| !text[s.start..s.end].contains(drop))
+            .collect()
+    }
+
+    #[test]
+    fn a_text_nothing_was_removed_from_comes_back_byte_for_byte() {
+        let t = "\n  Title\n\nFirst paragraph that\n  wraps.\n .\n Second.\n\n\n";
+        assert_eq!(cleaned_text(t, &segment::blocks(t)), t);
+    }
+
+    #[test]
+    fn removed_blocks_leave_the_layout_of_what_follows() {
+        let t = "Menu | Home | News\nFirst paragraph.\n\nSecond paragraph.\n .\n Third, indented.\nFooter line\n";
+        assert_eq!(
+            cleaned_text(t, &keep_but(t, "Menu")),
+            "First paragraph.\n\nSecond paragraph.\n .\n Third, indented.\nFooter line\n"
+        );
+        assert_eq!(
+            cleaned_text(t, &keep_but(t, "Second")),
+            "Menu | Home | News\nFirst paragraph.\n .\n Third, indented.\nFooter line\n"
+        );
+        assert_eq!(
+            cleaned_text(t, &keep_but(t, "Footer")),
+            "Menu | Home | News\nFirst paragraph.\n\nSecond paragraph.\n .\n Third, indented.\n"
+        );
+        assert_eq!(cleaned_text(t, &[]), "");
+    }
 }

@@ -14,6 +14,7 @@ mod lossless;
 mod manners;
 mod outputs;
 mod parquet;
+mod plain;
 mod scan;
 mod serve;
 

@@ -136,6 +136,13 @@ pub fn lines(text: &str) -> Vec<Span> {
     read_lines(text).into_iter().map(|l| l.span).collect()
 }
 
+/// Whether a line is blank: whitespace, or a single `.` (Debian's blank
+/// line inside a field).
+pub fn blank_line(line: &str) -> bool {
+    let t = line.trim();
+    t.is_empty() || t == "."
+}
+
 /// The non-blank lines of `text` with their indentation and width. A line
 /// of whitespace, or of a single `.` (Debian's blank line inside a field),
 /// is blank.
@@ -147,7 +154,7 @@ pub fn read_lines(text: &str) -> Vec<Line> {
         let end = text[start..].find('\n').map_or(text.len(), |i| start + i);
         let line = &text[start..end];
         let trimmed = line.trim();
-        if trimmed.is_empty() || trimmed == "." {
+        if blank_line(line) {
             blank = true;
         } else {
             // `trim` only removes whole characters, so both offsets stay on
