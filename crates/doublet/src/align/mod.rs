@@ -287,44 +287,100 @@ fn overlaps(x: &Range<usize>, y: &Range<usize>) -> bool {
     x.start < y.end && y.start < x.end
 }
 
+/// Passages indexed by the stretches of text they cover, in cells of
+/// [`CELL`] positions on each side, so that the passages overlapping a
+/// range are found without visiting every passage: alignment must stay
+/// near-linear even when two texts share thousands of short runs (texts
+/// drawn from a few words).
+struct Grid {
+    a: Vec<Vec<usize>>,
+    b: Vec<Vec<usize>>,
+    /// The cells each passage is registered in, per side.
+    held: Vec<(Range<usize>, Range<usize>)>,
+}
+
+/// Positions per [`Grid`] cell.
+const CELL: usize = 64;
+
+impl Grid {
+    /// A grid for passages ending by `a_len` and `b_len`.
+    fn new(a_len: usize, b_len: usize) -> Grid {
+        Grid {
+            a: vec![Vec::new(); a_len / CELL + 1],
+            b: vec![Vec::new(); b_len / CELL + 1],
+            held: Vec::new(),
+        }
+    }
+
+    fn cells(r: &Range<usize>) -> Range<usize> {
+        r.start / CELL..r.end.max(r.start + 1).div_ceil(CELL)
+    }
+
+    /// Register passage `id` (the next one, or one registered before that
+    /// has grown to `t`) over `t`'s stretches: only the cells it did not
+    /// hold yet.
+    fn insert(&mut self, id: usize, t: &TokenPassage) {
+        let (ca, cb) = (Self::cells(&t.a), Self::cells(&t.b));
+        let (old_a, old_b) = match self.held.get(id) {
+            Some(h) => h.clone(),
+            None => {
+                self.held.push((0..0, 0..0));
+                (0..0, 0..0)
+            }
+        };
+        for (cells, old, grid) in [(&ca, &old_a, &mut self.a), (&cb, &old_b, &mut self.b)] {
+            for c in cells.clone().filter(|c| !old.contains(c)) {
+                grid[c].push(id);
+            }
+        }
+        // Passages only grow, so their cells now cover the old ones.
+        self.held[id] = (ca, cb);
+    }
+
+    /// The passages registered in a cell that `t` touches on either side,
+    /// sorted and distinct, into `out`.
+    fn near(&self, t: &TokenPassage, out: &mut Vec<usize>) {
+        out.clear();
+        for c in Self::cells(&t.a) {
+            out.extend_from_slice(&self.a[c]);
+        }
+        for c in Self::cells(&t.b) {
+            out.extend_from_slice(&self.b[c]);
+        }
+        out.sort_unstable();
+        out.dedup();
+    }
+}
+
 /// Step 6 of the module doc: passages (with their evidence, in matched
 /// words) overlapping in both documents merge; then, strongest first, a
 /// passage overlapping a stronger one in either document loses the words
 /// they share when they overlap at its edge, and is dropped when one holds
-/// the other there.
-fn settle(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
-    loop {
-        found.sort_by_key(|(t, _)| (t.a.start, t.b.start, t.a.end, t.b.end));
-        let mut changed = false;
-        let mut i = 0;
-        while i < found.len() {
-            let mut j = i + 1;
-            while j < found.len() && found[j].0.a.start < found[i].0.a.end {
-                if overlaps(&found[i].0.b, &found[j].0.b) {
-                    let (t, w) = found.remove(j);
-                    let x = &mut found[i];
-                    x.0.a = x.0.a.start.min(t.a.start)..x.0.a.end.max(t.a.end);
-                    x.0.b = x.0.b.start.min(t.b.start)..x.0.b.end.max(t.b.end);
-                    x.1 = x.1.max(w);
-                    changed = true;
-                } else {
-                    j += 1;
-                }
-            }
-            i += 1;
-        }
-        if !changed {
-            break;
-        }
-    }
-    found.sort_by(|x, y| {
+/// the other there. Each passage is compared only with those a [`Grid`]
+/// finds beside it: the result is that of comparing it with all.
+fn settle(found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
+    let a_len = found.iter().map(|f| f.0.a.end).max().unwrap_or(0);
+    let b_len = found.iter().map(|f| f.0.b.end).max().unwrap_or(0);
+    let mut found = merge_overlapping(found);
+    // Ties in evidence go by place (a stable order on the whole extent).
+    found.sort_by_key(|(t, _)| (t.a.start, t.b.start, t.a.end, t.b.end));
+    let mut order: Vec<usize> = (0..found.len()).collect();
+    order.sort_by(|&x, &y| {
+        let (x, y) = (&found[x], &found[y]);
         y.1.cmp(&x.1)
             .then((x.0.a.start, x.0.b.start).cmp(&(y.0.a.start, y.0.b.start)))
     });
     let mut kept: Vec<TokenPassage> = Vec::new();
-    'next: for (mut t, _) in found {
-        for k in kept.iter_mut() {
-            let (on_a, on_b) = (overlaps(&t.a, &k.a), overlaps(&t.b, &k.b));
+    let mut grid = Grid::new(a_len, b_len);
+    let mut beside = Vec::new();
+    'next: for i in order {
+        let mut t = found[i].0.clone();
+        // Trimming only shrinks `t`, so what can touch it is what touched
+        // it first, visited in the order the passages were kept.
+        grid.near(&t, &mut beside);
+        for &k in &beside {
+            let k_range = (kept[k].a.clone(), kept[k].b.clone());
+            let (on_a, on_b) = (overlaps(&t.a, &k_range.0), overlaps(&t.b, &k_range.1));
             if !on_a && !on_b {
                 continue;
             }
@@ -337,14 +393,17 @@ fn settle(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
                 let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
                 2 * shared < x.len()
             };
-            if (on_a && !on_b && edge(&t.a, &k.a) && near(&t.b, &k.b))
-                || (on_b && !on_a && edge(&t.b, &k.b) && near(&t.a, &k.a))
+            if (on_a && !on_b && edge(&t.a, &k_range.0) && near(&t.b, &k_range.1))
+                || (on_b && !on_a && edge(&t.b, &k_range.1) && near(&t.a, &k_range.0))
             {
-                k.a = k.a.start.min(t.a.start)..k.a.end.max(t.a.end);
-                k.b = k.b.start.min(t.b.start)..k.b.end.max(t.b.end);
+                let k_passage = &mut kept[k];
+                k_passage.a = k_passage.a.start.min(t.a.start)..k_passage.a.end.max(t.a.end);
+                k_passage.b = k_passage.b.start.min(t.b.start)..k_passage.b.end.max(t.b.end);
+                let grown = k_passage.clone();
+                grid.insert(k, &grown);
                 continue 'next;
             }
-            for (mine, theirs) in [(&mut t.a, &k.a), (&mut t.b, &k.b)] {
+            for (mine, theirs) in [(&mut t.a, &k_range.0), (&mut t.b, &k_range.1)] {
                 if !overlaps(mine, theirs) {
                     continue;
                 }
@@ -360,20 +419,91 @@ fn settle(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
                 }
             }
         }
+        grid.insert(kept.len(), &t);
         kept.push(t);
     }
     // Absorbing may have made a kept passage reach another: the earlier
     // (stronger) one stays whole.
     let mut settled: Vec<TokenPassage> = Vec::new();
+    let mut grid = Grid::new(a_len, b_len);
     for t in kept {
-        if !settled
-            .iter()
-            .any(|k| overlaps(&k.a, &t.a) || overlaps(&k.b, &t.b))
-        {
+        grid.near(&t, &mut beside);
+        let clear = beside.iter().all(|&k| {
+            let k: &TokenPassage = &settled[k];
+            !overlaps(&k.a, &t.a) && !overlaps(&k.b, &t.b)
+        });
+        if clear {
+            grid.insert(settled.len(), &t);
             settled.push(t);
         }
     }
     join_cuts(settled)
+}
+
+/// Passages overlapping in both documents merged into their union (with the
+/// larger evidence), until no two overlap so. Merging in any order reaches
+/// the same passages.
+///
+/// One sweep in order of A visits each passage with the groups still open
+/// at its start: they all hold that position of A, so no two of them
+/// overlap in B (they would have merged), and the ones the passage
+/// overlaps in B are a run of a map ordered by B. A group that grows back
+/// over one closed earlier is caught by the next sweep; sweeps repeat until
+/// one merges nothing.
+fn merge_overlapping(mut found: Vec<(TokenPassage, usize)>) -> Vec<(TokenPassage, usize)> {
+    use std::cmp::Reverse;
+    use std::collections::{BTreeMap, BinaryHeap};
+    loop {
+        found.sort_by_key(|(t, _)| (t.a.start, t.b.start, t.a.end, t.b.end));
+        let n = found.len();
+        // Open groups by their start in B (disjoint in B), and by their end
+        // in A (to close them), each group one of `groups`.
+        let mut groups: Vec<Option<(TokenPassage, usize)>> = Vec::with_capacity(n);
+        let mut by_b: BTreeMap<usize, usize> = BTreeMap::new();
+        let mut closing: BinaryHeap<Reverse<(usize, usize)>> = BinaryHeap::new();
+        let mut merged = false;
+        for (t, w) in found.drain(..) {
+            while let Some(&Reverse((end, g))) = closing.peek() {
+                if end > t.a.start {
+                    break;
+                }
+                closing.pop();
+                if let Some((x, _)) = groups[g].as_ref() {
+                    if x.a.end == end && by_b.get(&x.b.start) == Some(&g) {
+                        by_b.remove(&x.b.start);
+                    }
+                }
+            }
+            let (mut x, mut xw) = (t, w);
+            // Open groups overlapping `x` in B: starting before its end and
+            // ending after its start (one at most starts before it).
+            loop {
+                let hit = by_b
+                    .range(..x.b.end)
+                    .next_back()
+                    .filter(|&(_, &g)| groups[g].as_ref().is_some_and(|(u, _)| u.b.end > x.b.start))
+                    .map(|(&k, &g)| (k, g));
+                let Some((key, g)) = hit else {
+                    break;
+                };
+                by_b.remove(&key);
+                if let Some((u, uw)) = groups[g].take() {
+                    x.a = x.a.start.min(u.a.start)..x.a.end.max(u.a.end);
+                    x.b = x.b.start.min(u.b.start)..x.b.end.max(u.b.end);
+                    xw = xw.max(uw);
+                    merged = true;
+                }
+            }
+            let g = groups.len();
+            by_b.insert(x.b.start, g);
+            closing.push(Reverse((x.a.end, g)));
+            groups.push(Some((x, xw)));
+        }
+        found = groups.into_iter().flatten().collect();
+        if !merged {
+            return found;
+        }
+    }
 }
 
 /// Words that may separate two pieces of one passage in the document that
@@ -736,6 +866,100 @@ mod tests {
         assert!(align(&a, &b, P).is_empty());
     }
 
+    /// The settling of the module before it was indexed (quadratic in the
+    /// passages), kept to prove the indexed one gives the same passages.
+    // Step 6 of the module doc: passages (with their evidence, in matched
+    /// words) overlapping in both documents merge; then, strongest first, a
+    /// passage overlapping a stronger one in either document loses the words
+    /// they share when they overlap at its edge, and is dropped when one holds
+    /// the other there.
+    fn settle_reference(mut found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
+        loop {
+            found.sort_by_key(|(t, _)| (t.a.start, t.b.start, t.a.end, t.b.end));
+            let mut changed = false;
+            let mut i = 0;
+            while i < found.len() {
+                let mut j = i + 1;
+                while j < found.len() && found[j].0.a.start < found[i].0.a.end {
+                    if overlaps(&found[i].0.b, &found[j].0.b) {
+                        let (t, w) = found.remove(j);
+                        let x = &mut found[i];
+                        x.0.a = x.0.a.start.min(t.a.start)..x.0.a.end.max(t.a.end);
+                        x.0.b = x.0.b.start.min(t.b.start)..x.0.b.end.max(t.b.end);
+                        x.1 = x.1.max(w);
+                        changed = true;
+                    } else {
+                        j += 1;
+                    }
+                }
+                i += 1;
+            }
+            if !changed {
+                break;
+            }
+        }
+        found.sort_by(|x, y| {
+            y.1.cmp(&x.1)
+                .then((x.0.a.start, x.0.b.start).cmp(&(y.0.a.start, y.0.b.start)))
+        });
+        let mut kept: Vec<TokenPassage> = Vec::new();
+        'next: for (mut t, _) in found {
+            for k in kept.iter_mut() {
+                let (on_a, on_b) = (overlaps(&t.a, &k.a), overlaps(&t.b, &k.b));
+                if !on_a && !on_b {
+                    continue;
+                }
+                // Overlapping at the edge on one side (less than half of it)
+                // and next to it on the other: a piece of the same reuse.
+                let near = |x: &Range<usize>, y: &Range<usize>| {
+                    x.start <= y.end + ABSORB_GAP && y.start <= x.end + ABSORB_GAP
+                };
+                let edge = |x: &Range<usize>, y: &Range<usize>| {
+                    let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+                    2 * shared < x.len()
+                };
+                if (on_a && !on_b && edge(&t.a, &k.a) && near(&t.b, &k.b))
+                    || (on_b && !on_a && edge(&t.b, &k.b) && near(&t.a, &k.a))
+                {
+                    k.a = k.a.start.min(t.a.start)..k.a.end.max(t.a.end);
+                    k.b = k.b.start.min(t.b.start)..k.b.end.max(t.b.end);
+                    continue 'next;
+                }
+                for (mine, theirs) in [(&mut t.a, &k.a), (&mut t.b, &k.b)] {
+                    if !overlaps(mine, theirs) {
+                        continue;
+                    }
+                    if theirs.start <= mine.start
+                        && mine.start < theirs.end
+                        && theirs.end < mine.end
+                    {
+                        mine.start = theirs.end; // its head is the stronger one's tail
+                    } else if mine.start < theirs.start
+                        && theirs.start < mine.end
+                        && mine.end <= theirs.end
+                    {
+                        mine.end = theirs.start; // its tail is the stronger one's head
+                    } else {
+                        continue 'next; // one inside the other
+                    }
+                }
+            }
+            kept.push(t);
+        }
+        // Absorbing may have made a kept passage reach another: the earlier
+        // (stronger) one stays whole.
+        let mut settled: Vec<TokenPassage> = Vec::new();
+        for t in kept {
+            if !settled
+                .iter()
+                .any(|k| overlaps(&k.a, &t.a) || overlaps(&k.b, &t.b))
+            {
+                settled.push(t);
+            }
+        }
+        join_cuts(settled)
+    }
+
     /// Regression: `compare` listed one span twice (a paragraph A repeats,
     /// held once by B) and spans inside other reported spans (pieces of one
     /// edited passage). Every stretch of either text is now in at most one
@@ -760,6 +984,21 @@ mod tests {
                 b: 20..60
             }]
         );
+    }
+
+    proptest! {
+        /// The indexed settling gives exactly the passages of the quadratic
+        /// one, on passages crowded enough to meet in every way.
+        #[test]
+        fn settling_with_the_grid_changes_nothing(
+            raw in prop::collection::vec((0usize..300, 1usize..60, 0usize..300, 1usize..60, 0usize..6), 0..120)
+        ) {
+            let found: Vec<(TokenPassage, usize)> = raw
+                .into_iter()
+                .map(|(a, la, b, lb, w)| (TokenPassage { a: a..a + la, b: b..b + lb }, w))
+                .collect();
+            prop_assert_eq!(settle(found.clone()), settle_reference(found));
+        }
     }
 
     proptest! {
