@@ -374,7 +374,7 @@ pub enum Clean {
     /// and footers are found by a jusText-style classifier.
     Web,
     /// Every document is a plain document (licences, changelogs, manuals,
-    /// books): only paragraphs it repeats, and formulaic recurring lines at
+    /// books): only formulaic lines that recur in unrelated documents, at
     /// its head or tail, are removed.
     Plain,
     /// No cleaning: documents are compared as they are.

@@ -36,8 +36,10 @@ pub(super) struct Analysed {
     /// Its word count (all tokens, cleaned or not).
     pub(super) words: u32,
     pub(super) blocks: Vec<Block>,
-    /// Words in paragraphs the document repeats (their later copies).
-    pub(super) repeated_words: u32,
+    /// Words that are not its owner's text as written: the later copies of
+    /// paragraphs it repeats, and the blocks the classifier took from a page
+    /// that showed a web page's chrome (its menus, paywall and footer).
+    pub(super) unwritten_words: u32,
     /// What it was cleaned as (`None` when cleaning is off).
     pub(super) kind: Option<Kind>,
     /// The site it comes from (an index into the scanner's site names).
@@ -145,10 +147,11 @@ impl Analysed {
             .sum()
     }
 
-    /// Its words as written, each paragraph it repeats counted once: what
-    /// its owner wrote.
+    /// Its words as written: what its owner wrote, each paragraph it
+    /// repeats counted once and the chrome of a page that showed it left
+    /// out.
     pub(super) fn written_words(&self) -> u32 {
-        self.words - self.repeated_words
+        self.words - self.unwritten_words
     }
 
     /// The share of its text as written ([`written_words`](Self::written_words))
@@ -166,8 +169,8 @@ impl Analysed {
     /// Whether cleaning left enough of the document to remove it on what is
     /// left: at least `min_words` words, and at least `min_content_share` of
     /// its text as written (every rule of cleaning counted, per document and
-    /// corpus-wide: a removal on what little is left would not convince the
-    /// document's owner).
+    /// corpus-wide, but the chrome of a page that showed it: a removal on
+    /// what little is left would not convince the document's owner).
     pub(super) fn judged(&self, cfg: &Config) -> bool {
         let content = self.content_words();
         content >= cfg.min_words && self.written_share() >= cfg.min_content_share
@@ -286,7 +289,7 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         }
     }
     let mut kind = cfg.clean.enabled.then(|| signs.kind(cfg.clean.profile));
-    let mut repeated_words = 0;
+    let mut unwritten_words = 0;
     if let Some(k) = kind.as_mut() {
         for (b, f) in blocks.iter_mut().zip(&features) {
             b.form = Form::of(boilerplate::initial(f, &cfg.clean), f.length, &cfg.clean);
@@ -322,9 +325,15 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         }
         for (i, b) in blocks.iter_mut().enumerate() {
             b.status = if let Some(first) = repeats[i] {
-                repeated_words += b.end - b.start;
+                unwritten_words += b.end - b.start;
                 Status::Removed(Box::new(Evidence::Repeated { first }))
             } else if !content[i] {
+                // On a page that showed chrome, what the classifier takes
+                // is that page's chrome; where it was read as a page for
+                // want of a document's layout, it is the author's text.
+                if signs.web() {
+                    unwritten_words += b.end - b.start;
+                }
                 Status::Removed(Box::new(Evidence::Classifier {
                     class: classes[i],
                     words: features[i].words,
@@ -341,7 +350,7 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         language: lang_bit.map(|b| lex.language(b)),
         words: tokens.len() as u32,
         blocks,
-        repeated_words,
+        unwritten_words,
         kind,
         site: NO_SITE,
     };

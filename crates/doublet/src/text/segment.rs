@@ -337,9 +337,11 @@ impl Joiner<'_> {
     }
 
     /// Line `i` is a heading in capitals: short for its width (a line of
-    /// capitals that fills it is part of a paragraph of capitals).
+    /// capitals that fills it is part of a paragraph of capitals), and not
+    /// the end of a sentence (`DT_UNKNOWN.` closing a paragraph).
     fn heading(&self, i: usize, l: &Line) -> bool {
-        capitals(self.str(l)) && self.width_at(i).is_none_or(|w| 3 * l.width < 2 * w)
+        let s = self.str(l);
+        capitals(s) && !ends_sentence(s) && self.width_at(i).is_none_or(|w| 3 * l.width < 2 * w)
     }
 
     /// How far line `a` (the `i`th) fills its width: the first word of `b`
