@@ -57,8 +57,8 @@ use doublet::{index as dindex, verify, Config, DocSketch, KeepPolicy, Plan, Repo
 use rayon::prelude::*;
 use redb::{
     Database, Durability, MultimapTableDefinition, ReadOnlyDatabase, ReadTransaction,
-    ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata,
-    TableDefinition, WriteTransaction,
+    ReadableDatabase, ReadableMultimapTable, ReadableTable, ReadableTableMetadata, TableDefinition,
+    WriteTransaction,
 };
 use serde::{Deserialize, Serialize};
 
@@ -83,8 +83,7 @@ const DOCS: TableDefinition<u64, &[u8]> = TableDefinition::new("docs");
 const IDS: TableDefinition<&str, (u64, u32)> = TableDefinition::new("ids");
 const EXACT: TableDefinition<u128, &[u8]> = TableDefinition::new("exact");
 /// Band key → (exact key, seq, check) of kept documents.
-const BANDS: MultimapTableDefinition<u64, (u128, u64, u32)> =
-    MultimapTableDefinition::new("bands");
+const BANDS: MultimapTableDefinition<u64, (u128, u64, u32)> = MultimapTableDefinition::new("bands");
 /// Anchor hash → (seq, the holder's anchor threshold τ, its anchor count,
 /// check): enough to judge most pairs' plausibility without reading the
 /// holder's sketch.
@@ -501,7 +500,11 @@ impl Index {
     /// The store, reopened first if an I/O error left it refusing
     /// everything (redb latches such an error until it is reopened).
     fn ensure_open(&self) -> Inner<()> {
-        let open = self.store.read().unwrap_or_else(PoisonError::into_inner).is_some();
+        let open = self
+            .store
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
         if open && lock(&self.failed).is_none() {
             return Ok(());
         }
@@ -720,7 +723,10 @@ impl Index {
                 candidate: entry.candidate.is_some(),
                 gist: entry.gist.is_some(),
             };
-            docs.insert(seq, codec::seal(Table::Docs, &key, record.encode()).as_slice())?;
+            docs.insert(
+                seq,
+                codec::seal(Table::Docs, &key, record.encode()).as_slice(),
+            )?;
             ids.insert(doc.id.as_str(), codec::id_entry(&doc.id, seq))?;
             kept += u64::from(doc.kept);
             if let Some(exact_key) = entry.first_of_key {
@@ -870,9 +876,7 @@ impl Index {
                 candidates: count("candidates")?,
                 evicted: count("evicted")?,
                 blocks: tx.open_table(BLOCKS)?.len()?,
-                bytes_on_disk: std::fs::metadata(self.path())
-                    .map(|m| m.len())
-                    .unwrap_or(0),
+                bytes_on_disk: std::fs::metadata(self.path()).map(|m| m.len()).unwrap_or(0),
                 oldest_added: oldest,
                 newest_added: newest,
                 read_only: self.read_only,
@@ -1062,9 +1066,7 @@ impl Index {
             let key = seq.to_le_bytes();
             last_seq = Some(seq);
             held += 1;
-            let r = match codec::unseal(Table::Docs, &key, v.value())
-                .and_then(DocRecord::decode)
-            {
+            let r = match codec::unseal(Table::Docs, &key, v.value()).and_then(DocRecord::decode) {
                 Ok(r) => r,
                 Err(e) => {
                     damaged(e)?;
@@ -1076,7 +1078,10 @@ impl Index {
             match ids.get(r.id.as_str())?.map(|g| g.value()) {
                 Some(v) => match codec::id_of(&r.id, v) {
                     Ok(s) if s == seq => {}
-                    Ok(_) => found.push(format!("document {:?} (#{seq}): its id entry names another", r.id)),
+                    Ok(_) => found.push(format!(
+                        "document {:?} (#{seq}): its id entry names another",
+                        r.id
+                    )),
                     Err(e) => damaged(e)?,
                 },
                 None => found.push(format!("document {:?} (#{seq}) has no id entry", r.id)),
@@ -1128,9 +1133,7 @@ impl Index {
                     let band = sig.band_key(b, self.plan.rows);
                     let want = codec::band(band, exact_key, seq);
                     band_count += 1;
-                    let present = bands
-                        .get(band)?
-                        .any(|v| v.is_ok_and(|v| v.value() == want));
+                    let present = bands.get(band)?.any(|v| v.is_ok_and(|v| v.value() == want));
                     if !present {
                         found.push(format!("document {:?}: band {b} missing", r.id));
                     }
@@ -1249,7 +1252,9 @@ impl Index {
         }
         if let (Some(next), Some(last)) = (count("next_seq")?, last_seq) {
             if next <= last {
-                found.push(format!("counter next_seq is {next}, document #{last} is held"));
+                found.push(format!(
+                    "counter next_seq is {next}, document #{last} is held"
+                ));
             }
         }
         if let (Some(added), Some(evicted)) = (count("added")?, count("evicted")?) {

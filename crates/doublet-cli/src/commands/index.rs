@@ -85,19 +85,34 @@ fn create(args: IndexCreateArgs) -> Result<()> {
     if config.keep != KeepPolicy::First && given(t.keep.is_some(), "keep") {
         bail!(
             "an index keeps the first copy (earlier documents stay); {} cannot be used with it",
-            source(t.keep.is_some(), t, "--keep most-complete", "\"keep\": \"most_complete\"")
+            source(
+                t.keep.is_some(),
+                t,
+                "--keep most-complete",
+                "\"keep\": \"most_complete\""
+            )
         );
     }
     if config.min_passage > 0 && given(t.min_passage.is_some(), "min_passage") {
         bail!(
             "an index finds no shared passages: {} cannot be used with it",
-            source(t.min_passage.is_some(), t, "--min-passage", "\"min_passage\" above 0")
+            source(
+                t.min_passage.is_some(),
+                t,
+                "--min-passage",
+                "\"min_passage\" above 0"
+            )
         );
     }
     if config.dedup_paragraphs && given(t.dedup_paragraphs, "dedup_paragraphs") {
         bail!(
             "an index finds no shared passages: {} cannot be used with it",
-            source(t.dedup_paragraphs, t, "--dedup-paragraphs", "\"dedup_paragraphs\": true")
+            source(
+                t.dedup_paragraphs,
+                t,
+                "--dedup-paragraphs",
+                "\"dedup_paragraphs\": true"
+            )
         );
     }
     config.keep = KeepPolicy::First;
@@ -178,10 +193,9 @@ fn decide(
     // A repeated id is renamed past the ids the index holds too, so that
     // `--allow-duplicate-ids` never renames into a stored one.
     let held = index.clone();
-    let inputs = Inputs::parse(common, false)?
-        .with_taken(std::sync::Arc::new(move |id: &str| {
-            held.contains(id).unwrap_or(false)
-        }));
+    let inputs = Inputs::parse(common, false)?.with_taken(std::sync::Arc::new(move |id: &str| {
+        held.contains(id).unwrap_or(false)
+    }));
     let scanner = index.scanner()?;
     super::with_threads(&resources, || {
         load::scan_with(&inputs, scanner, &resources, time_field, |s, times| {
@@ -280,8 +294,7 @@ fn stats(args: IndexDirArgs) -> Result<()> {
 fn evict(args: IndexEvictArgs) -> Result<()> {
     let index = open(&args.dir)?;
     let age = i64::try_from(args.older_than).unwrap_or(i64::MAX);
-    let evicted = index
-        .evict(now().saturating_sub(age))?;
+    let evicted = index.evict(now().saturating_sub(age))?;
     if args.json {
         say!("{}", serde_json::to_string_pretty(&evicted)?);
     } else {

@@ -105,9 +105,9 @@ type Shared = Arc<Service>;
 pub fn run(args: ServeArgs) -> Result<()> {
     doublet_io::settings::check_threads(args.threads).map_err(anyhow::Error::msg)?;
     let max_connections = connection_limit(args.max_connections)?;
-    let max_memory = args.max_memory.map_or_else(default_memory, |m| {
-        usize::try_from(m).unwrap_or(usize::MAX)
-    });
+    let max_memory = args
+        .max_memory
+        .map_or_else(default_memory, |m| usize::try_from(m).unwrap_or(usize::MAX));
     let cache = (max_memory / 4).min(MAX_CACHE);
     let index = Index::open_with(&args.dir, &doublet_index::Options { cache })?;
     let pool = |name: &'static str| {
@@ -265,10 +265,8 @@ async fn serve(service: Shared, args: &ServeArgs, limits: Limits) -> Result<()> 
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let connection = http.serve_connection(
-            TokioIo::new(stream),
-            TowerToHyperService::new(app.clone()),
-        );
+        let connection =
+            http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(app.clone()));
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             // A connection's errors (a client gone, a header timeout) are
@@ -785,8 +783,12 @@ async fn pump(
 ) -> Result<Option<Body>, (ApiError, Option<Body>)> {
     let mut received = 0usize;
     while let Some(frame) = body.frame().await {
-        let frame = frame
-            .map_err(|e| (ApiError::bad(format!("reading the request body: {e}")), None))?;
+        let frame = frame.map_err(|e| {
+            (
+                ApiError::bad(format!("reading the request body: {e}")),
+                None,
+            )
+        })?;
         let Ok(data) = frame.into_data() else {
             continue; // trailers
         };
@@ -908,7 +910,9 @@ impl Batch {
         match parsed {
             Ok(batch) => Ok(batch),
             Err(e) => Err(stop.unwrap_or_else(|| {
-                let place = at.get().map_or_else(String::new, |i| format!("documents[{i}]: "));
+                let place = at
+                    .get()
+                    .map_or_else(String::new, |i| format!("documents[{i}]: "));
                 if e.classify() == serde_json::error::Category::Data {
                     ApiError::bad(format!("{place}{e}"))
                 } else {
@@ -1060,8 +1064,9 @@ impl<'de> Visitor<'de> for DocumentSeed {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Parsed, A::Error> {
         let (mut id, mut text, mut site, mut time) = (None, None, None, None);
         while let Some(key) = map.next_key::<std::borrow::Cow<'_, str>>()? {
-            let field =
-                |e: A::Error| -> A::Error { de::Error::custom(format!("{key:?}: {}", bare_of(&e))) };
+            let field = |e: A::Error| -> A::Error {
+                de::Error::custom(format!("{key:?}: {}", bare_of(&e)))
+            };
             let slot = match key.as_ref() {
                 "id" => &mut id,
                 "text" => &mut text,
@@ -1070,8 +1075,7 @@ impl<'de> Visitor<'de> for DocumentSeed {
                     if time.is_some() {
                         return Err(de::Error::custom("\"time\" appears twice"));
                     }
-                    let raw: Box<serde_json::value::RawValue> =
-                        map.next_value().map_err(field)?;
+                    let raw: Box<serde_json::value::RawValue> = map.next_value().map_err(field)?;
                     time = Some(time_of(raw.get()).map_err(|e| -> A::Error {
                         de::Error::custom(format!("\"time\": {e}"))
                     })?);
@@ -1087,7 +1091,9 @@ impl<'de> Visitor<'de> for DocumentSeed {
             }
             *slot = Some(map.next_value::<Option<String>>().map_err(field)?);
         }
-        let id = id.flatten().ok_or_else(|| de::Error::custom("missing \"id\""))?;
+        let id = id
+            .flatten()
+            .ok_or_else(|| de::Error::custom("missing \"id\""))?;
         if id.is_empty() {
             return Err(de::Error::custom("\"id\" is empty"));
         }

@@ -201,7 +201,13 @@ fn an_index_of_another_format_or_none_is_refused_by_name() {
     );
     // The format before checksums is refused with what to do.
     std::fs::write(&meta, text.replace("doublet.index/2", "doublet.index/1")).unwrap();
-    let err = stderr_of(doublet().args(["index", "query"]).arg(&ix).arg(super::news()).assert());
+    let err = stderr_of(
+        doublet()
+            .args(["index", "query"])
+            .arg(&ix)
+            .arg(super::news())
+            .assert(),
+    );
     assert!(
         err.contains("\"doublet.index/1\"")
             && err.contains("checksum")
@@ -334,7 +340,8 @@ fn create_refuses_in_a_settings_file_what_it_refuses_as_flags() {
         .arg(&ix)
         .assert()
         .success();
-    let meta: Value = serde_json::from_slice(&std::fs::read(ix.join("meta.json")).unwrap()).unwrap();
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(ix.join("meta.json")).unwrap()).unwrap();
     assert_eq!(meta["config"]["threshold"], 0.7);
 }
 
@@ -344,14 +351,20 @@ fn allow_duplicate_ids_renames_past_ids_the_index_holds() {
     let ix = tmp.path().join("ix");
     create(&ix, &["--no-clean"]);
     let text = |seed: u64| {
-        let words = ["river", "bridge", "council", "market", "winter", "harbour", "school"];
+        let words = [
+            "river", "bridge", "council", "market", "winter", "harbour", "school",
+        ];
         (0..60)
             .map(|i| words[((seed * 31 + i * 7 + i * i * seed) % 7) as usize])
             .collect::<Vec<_>>()
             .join(" ")
     };
     let first = tmp.path().join("first.jsonl");
-    std::fs::write(&first, json!({"id": "x#2", "text": text(1)}).to_string() + "\n").unwrap();
+    std::fs::write(
+        &first,
+        json!({"id": "x#2", "text": text(1)}).to_string() + "\n",
+    )
+    .unwrap();
     add(&ix, &first, &[]);
     let second = tmp.path().join("second.jsonl");
     std::fs::write(
@@ -401,7 +414,11 @@ fn a_damaged_store_is_found_by_check_and_refused_by_query() {
     create(&ix, &[]);
     let seeds = super::news();
     add(&ix, &seeds, &[]);
-    doublet().args(["index", "check"]).arg(&ix).assert().success();
+    doublet()
+        .args(["index", "check"])
+        .arg(&ix)
+        .assert()
+        .success();
     let first = std::fs::read_dir(&seeds)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -411,11 +428,24 @@ fn a_damaged_store_is_found_by_check_and_refused_by_query() {
     damage(&ix.join("index.redb"), &id);
     let out = doublet().args(["index", "check"]).arg(&ix).assert().code(2);
     let err = String::from_utf8_lossy(&out.get_output().stderr).into_owned();
-    assert!(err.contains("checksum") && err.contains("problems"), "{err}");
+    assert!(
+        err.contains("checksum") && err.contains("problems"),
+        "{err}"
+    );
     let copy = tmp.path().join("copy.jsonl");
     let text = std::fs::read_to_string(&first).unwrap();
-    std::fs::write(&copy, json!({"id": "copy", "text": text}).to_string() + "\n").unwrap();
-    let err = stderr_of(doublet().args(["index", "query", "-q"]).arg(&ix).arg(&copy).assert());
+    std::fs::write(
+        &copy,
+        json!({"id": "copy", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    let err = stderr_of(
+        doublet()
+            .args(["index", "query", "-q"])
+            .arg(&ix)
+            .arg(&copy)
+            .assert(),
+    );
     assert!(
         err.contains("index.redb") && err.contains("damaged"),
         "{err}"
@@ -442,20 +472,53 @@ fn a_read_only_index_answers_query_stats_and_check() {
         ix.clone()
     });
     let ro = mount.as_ref().map_or(ix.clone(), |m| m.dir.clone());
-    if mount.is_none() && std::fs::OpenOptions::new().write(true).open(ro.join("index.redb")).is_ok() {
+    if mount.is_none()
+        && std::fs::OpenOptions::new()
+            .write(true)
+            .open(ro.join("index.redb"))
+            .is_ok()
+    {
         eprintln!("skipped: as root without mount, nothing here is read-only");
         return;
     }
-    let s = json(&doublet().args(["index", "stats", "--json"]).arg(&ro).stdout_ok());
+    let s = json(
+        &doublet()
+            .args(["index", "stats", "--json"])
+            .arg(&ro)
+            .stdout_ok(),
+    );
     assert_eq!(s["stats"]["documents"], 5);
     assert_eq!(s["stats"]["read_only"], true);
-    doublet().args(["index", "check"]).arg(&ro).assert().success();
-    let q = json(&doublet().args(["index", "query", "--json", "-q"]).arg(&ro).arg(&seeds).stdout_ok());
+    doublet()
+        .args(["index", "check"])
+        .arg(&ro)
+        .assert()
+        .success();
+    let q = json(
+        &doublet()
+            .args(["index", "query", "--json", "-q"])
+            .arg(&ro)
+            .arg(&seeds)
+            .stdout_ok(),
+    );
     assert_eq!(q["documents"][0]["held"], true);
     let other = tmp.path().join("other.jsonl");
-    std::fs::write(&other, json!({"id": "new", "text": "a few new words"}).to_string() + "\n").unwrap();
-    let err = stderr_of(doublet().args(["index", "add", "-q"]).arg(&ro).arg(&other).assert());
-    assert!(err.contains("read-only") && err.contains(&*ro.to_string_lossy()), "{err}");
+    std::fs::write(
+        &other,
+        json!({"id": "new", "text": "a few new words"}).to_string() + "\n",
+    )
+    .unwrap();
+    let err = stderr_of(
+        doublet()
+            .args(["index", "add", "-q"])
+            .arg(&ro)
+            .arg(&other)
+            .assert(),
+    );
+    assert!(
+        err.contains("read-only") && err.contains(&*ro.to_string_lossy()),
+        "{err}"
+    );
     if let Some(dir) = restore {
         use std::os::unix::fs::PermissionsExt;
         for p in [dir.clone(), dir.join("index.redb"), dir.join("meta.json")] {
@@ -469,9 +532,30 @@ fn a_read_only_index_answers_query_stats_and_check() {
 /// Prose of `words` words from a seeded generator, unlike any other seed's.
 fn prose(words: usize, seed: u64) -> String {
     const VOCAB: [&str; 24] = [
-        "the", "of", "and", "river", "council", "harbour", "station", "winter", "budget",
-        "village", "market", "bridge", "museum", "library", "festival", "weather", "workers",
-        "train", "school", "opened", "closed", "raised", "visited", "announced",
+        "the",
+        "of",
+        "and",
+        "river",
+        "council",
+        "harbour",
+        "station",
+        "winter",
+        "budget",
+        "village",
+        "market",
+        "bridge",
+        "museum",
+        "library",
+        "festival",
+        "weather",
+        "workers",
+        "train",
+        "school",
+        "opened",
+        "closed",
+        "raised",
+        "visited",
+        "announced",
     ];
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     (0..words)
@@ -487,7 +571,10 @@ fn prose(words: usize, seed: u64) -> String {
 
 fn batch(path: &Path, name: &str, n: usize, seed: u64) {
     let text: String = (0..n)
-        .map(|i| json!({"id": format!("{name}-{i}"), "text": prose(400, seed + i as u64)}).to_string() + "\n")
+        .map(|i| {
+            json!({"id": format!("{name}-{i}"), "text": prose(400, seed + i as u64)}).to_string()
+                + "\n"
+        })
         .collect();
     std::fs::write(path, text).unwrap();
 }
@@ -510,7 +597,11 @@ fn a_full_disk_fails_one_add_and_gives_its_room_back() {
     for b in 0..40 {
         let input = tmp.path().join(format!("b{b}.jsonl"));
         batch(&input, &format!("b{b}"), 60, b * 1000);
-        let out = doublet().args(["index", "add", "-q"]).arg(&ix).arg(&input).assert();
+        let out = doublet()
+            .args(["index", "add", "-q"])
+            .arg(&ix)
+            .arg(&input)
+            .assert();
         if out.get_output().status.code() == Some(2) {
             failure = Some(stderr_of(out));
             break;
@@ -524,11 +615,20 @@ fn a_full_disk_fails_one_add_and_gives_its_room_back() {
     );
     let small = tmp.path().join("small.jsonl");
     batch(&small, "small", 10, 77_000);
-    doublet().args(["index", "add", "-q"]).arg(&ix).arg(&small).assert().success();
+    doublet()
+        .args(["index", "add", "-q"])
+        .arg(&ix)
+        .arg(&small)
+        .assert()
+        .success();
     doublet()
         .args(["index", "evict", "--older-than", "0s"])
         .arg(&ix)
         .assert()
         .success();
-    doublet().args(["index", "check"]).arg(&ix).assert().success();
+    doublet()
+        .args(["index", "check"])
+        .arg(&ix)
+        .assert()
+        .success();
 }

@@ -642,7 +642,10 @@ fn head_only(addr: &str, head: &str, wait: Duration) -> std::io::Result<String> 
 #[test]
 fn serve_answers_an_oversized_content_length_before_reading_the_body() {
     let tmp = index(&["--no-clean"]);
-    let server = Server::start(&tmp.path().join("ix"), &["--max-body", "64KiB", "--timeout", "30"]);
+    let server = Server::start(
+        &tmp.path().join("ix"),
+        &["--max-body", "64KiB", "--timeout", "30"],
+    );
     let start = Instant::now();
     let answer = head_only(
         &server.addr,
@@ -653,7 +656,11 @@ fn serve_answers_an_oversized_content_length_before_reading_the_body() {
     .unwrap();
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
     assert!(answer.contains("--max-body"), "{answer}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 /// Idle connections and slowly sent headers are closed after
@@ -692,7 +699,8 @@ fn serve_closes_idle_and_slow_connections_and_bounds_how_many_it_holds() {
         .collect();
     let slow = {
         let mut s = TcpStream::connect(&server.addr).unwrap();
-        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
         s
     };
     std::thread::sleep(Duration::from_millis(300));
@@ -719,7 +727,10 @@ fn serve_closes_idle_and_slow_connections_and_bounds_how_many_it_holds() {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert!(ok, "/healthz not answered 200 with 70 idle connections open");
+    assert!(
+        ok,
+        "/healthz not answered 200 with 70 idle connections open"
+    );
     for mut s in idle.into_iter().chain([slow]) {
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut rest = Vec::new();
@@ -772,7 +783,10 @@ fn serve_parses_bodies_as_they_arrive_and_refuses_them_early() {
     let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
     let answer = server.post("/v1/query", &docs(&many));
     assert_eq!(answer.0, 413, "{answer:?}");
-    assert!(error_of(&answer).contains("more than 3 documents"), "{answer:?}");
+    assert!(
+        error_of(&answer).contains("more than 3 documents"),
+        "{answer:?}"
+    );
     // A time or unknown field that is a huge array is not parsed into
     // a tree either.
     let mut odd = b"{\"documents\": [{\"id\": \"a\", \"text\": \"t\", \"extra\": [".to_vec();
@@ -791,7 +805,10 @@ fn serve_admits_requests_against_its_memory_budget() {
     let tmp = index(&["--no-clean"]);
     // 32 MiB: 8 for the store's cache, 24 for requests, each costing
     // four times its body and a little.
-    let server = Server::start(&tmp.path().join("ix"), &["--max-memory", "32MiB", "--timeout", "30"]);
+    let server = Server::start(
+        &tmp.path().join("ix"),
+        &["--max-memory", "32MiB", "--timeout", "30"],
+    );
     let mut holder = TcpStream::connect(&server.addr).unwrap();
     holder
         .write_all(
@@ -817,7 +834,9 @@ fn serve_admits_requests_against_its_memory_budget() {
 /// A request with `body`, answered as raw text: its status and all of it.
 fn raw_request(addr: &str, path: &str, body: &[u8]) -> (u16, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
     let head = format!(
         "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -827,7 +846,11 @@ fn raw_request(addr: &str, path: &str, body: &[u8]) -> (u16, String) {
     let mut answer = Vec::new();
     let _ = stream.read_to_end(&mut answer);
     let text = String::from_utf8_lossy(&answer).into_owned();
-    let status = text.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
     (status, text)
 }
 
@@ -844,14 +867,20 @@ fn serve_reopens_its_store_after_a_full_disk() {
         return;
     };
     let dir = fs.dir.join("ix");
-    doublet().args(["index", "create", "--no-clean"]).arg(&dir).stdout_ok();
+    doublet()
+        .args(["index", "create", "--no-clean"])
+        .arg(&dir)
+        .stdout_ok();
     let server = Server::start(&dir, &["--max-documents", "1000"]);
     let mut failure = None;
     for b in 0..40u64 {
         let batch: Vec<(String, String)> = (0..60)
             .map(|i| (format!("b{b}-{i}"), prose(400, b * 1000 + i)))
             .collect();
-        let pairs: Vec<(&str, &str)> = batch.iter().map(|(a, t)| (a.as_str(), t.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = batch
+            .iter()
+            .map(|(a, t)| (a.as_str(), t.as_str()))
+            .collect();
         let answer = server.post("/v1/add", &docs(&pairs));
         if answer.0 != 200 {
             failure = Some(answer);
@@ -870,15 +899,68 @@ fn serve_reopens_its_store_after_a_full_disk() {
         while f.write_all(&block).is_ok() {}
     }
     let health = server.get("/healthz");
+    eprintln!("with the disk full: /healthz {health:?}");
     match health.0 {
         200 => assert_eq!(server.get("/v1/stats").0, 200),
-        503 => assert!(health.1["error"].as_str().is_some_and(|e| e.contains("index.redb")), "{health:?}"),
+        503 => assert!(
+            health.1["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("index.redb")),
+            "{health:?}"
+        ),
         _ => panic!("{health:?}"),
     }
     let small = server.post("/v1/add", &docs(&[("small-1", &prose(300, 5))]));
+    eprintln!("with the disk full: /v1/add {small:?}");
     assert!(small.0 == 503 || small.0 == 200, "{small:?}");
     std::fs::remove_file(&filler).unwrap();
     let again = server.post("/v1/add", &docs(&[("small-2", &prose(300, 6))]));
     assert_eq!(again.0, 200, "{again:?}");
     assert_eq!(server.get("/healthz"), (200, json!({"status": "ok"})));
+}
+
+/// A damaged record (a byte flipped on disk) makes a query that reads it
+/// fail naming the store, and `/healthz` answer 503 from then on, where
+/// it said ok whatever the store's state.
+#[test]
+fn serve_reports_a_damaged_store_on_healthz() {
+    let tmp = index(&["--no-clean"]);
+    let dir = tmp.path().join("ix");
+    let text = prose(120, 42);
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        json!({"id": "victim-id", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    doublet()
+        .args(["index", "add", "-q"])
+        .arg(&dir)
+        .arg(&input)
+        .stdout_ok();
+    let store = dir.join("index.redb");
+    let mut bytes = std::fs::read(&store).unwrap();
+    let id = b"victim-id";
+    let mut at = 0;
+    while let Some(p) = bytes[at..].windows(id.len()).position(|w| w == id) {
+        bytes[at + p] ^= 0x01;
+        at += p + id.len();
+    }
+    assert!(at > 0);
+    std::fs::write(&store, bytes).unwrap();
+    let server = Server::start(&dir, &[]);
+    assert_eq!(server.get("/healthz").0, 200, "nothing damaged read yet");
+    let found = server.post("/v1/query", &docs(&[("copy", &text)]));
+    assert!(found.0 >= 500, "{found:?}");
+    assert!(
+        error_of(&found).contains("damaged") && error_of(&found).contains("index.redb"),
+        "{found:?}"
+    );
+    let health = server.get("/healthz");
+    assert_eq!(health.0, 503, "{health:?}");
+    assert_eq!(health.1["status"], "unusable");
+    assert!(
+        health.1["error"].as_str().unwrap().contains("index.redb"),
+        "{health:?}"
+    );
 }
