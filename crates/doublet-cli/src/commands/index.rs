@@ -259,7 +259,16 @@ fn stats(args: IndexDirArgs) -> Result<()> {
         return Ok(());
     }
     let c = index.config();
-    say!("index {} ({})", args.dir.display(), stats.format);
+    say!(
+        "index {} ({}{})",
+        args.dir.display(),
+        stats.format,
+        if stats.read_only {
+            ", read-only here"
+        } else {
+            ""
+        }
+    );
     say!(
         "  documents held:  {} ({} kept, {} removed as duplicates when added)",
         stats.documents,
