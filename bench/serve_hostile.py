@@ -7,8 +7,9 @@ issue 29, on loopback only, each scenario on a fresh server:
   numbers64   one 64 MiB POST of numbers (the default --max-body)
   ignored64   one valid document with an unknown field holding 64 MiB of
               numbers (what is not read must not be held either)
-  prose16     one 16 MB POST of real-looking documents (2,000 of 8 KB), for
+  prose16     one 16 MB query of real-looking documents (2,000 of 8 KB), for
               what an honest request of that size costs
+  prose16add  the same as an add, into an empty index
 
 Usage: serve_hostile.py DOUBLET [EXTRA SERVE FLAGS...]
 Prints one line per scenario: status codes, seconds, VmHWM and VmRSS after.
@@ -84,7 +85,7 @@ def prose(words, rng):
     return " ".join(rng.choice(vocab) for _ in range(words))
 
 
-def scenario(binary, extra, name, bodies):
+def scenario(binary, extra, name, bodies, path="/v1/query"):
     tmp = tempfile.mkdtemp(prefix="doublet-serve-rss-")
     ix = os.path.join(tmp, "ix")
     subprocess.run([binary, "index", "create", ix, "--no-clean"], check=True, capture_output=True)
@@ -104,7 +105,7 @@ def scenario(binary, extra, name, bodies):
         before = mb(status(server.pid)["VmRSS"])
         out = [None] * len(bodies)
         threads = [
-            threading.Thread(target=post, args=(addr, "/v1/query", b, out, i))
+            threading.Thread(target=post, args=(addr, path, b, out, i))
             for i, b in enumerate(bodies)
         ]
         for t in threads:
@@ -137,7 +138,8 @@ def main():
     if only:
         global scenario
         run = scenario
-        scenario = lambda b, e, name, bodies: run(b, e, name, bodies) if name == only else None
+        def scenario(b, e, name, bodies, path="/v1/query"):
+            return run(b, e, name, bodies, path) if name == only else None
     n16 = numbers(16_000_000)
     scenario(binary, extra, "numbers16", [n16])
     scenario(binary, extra, "numbers16x2", [n16, n16])
@@ -149,6 +151,7 @@ def main():
     docs = [{"id": f"d{i}", "text": prose(1300, rng)} for i in range(2000)]
     body = json.dumps({"documents": docs}).encode()
     scenario(binary, extra, "prose16", [body])
+    scenario(binary, extra, "prose16add", [body], "/v1/add")
 
 
 if __name__ == "__main__":

@@ -68,10 +68,11 @@ use tokio::sync::mpsc;
 use crate::args::ServeArgs;
 
 /// What a request costs per byte of its body at its peak: its documents'
-/// texts, and the engine's tokens, offsets, shingles and sketches of them.
-/// Measured on 16 MB of prose (2,000 documents): 3.2 bytes a byte for a
-/// query (bench/serve_hostile.py); rounded up for the add's write.
-const COST_PER_BYTE: usize = 4;
+/// texts, and the engine's tokens, offsets, shingles and sketches of them,
+/// and for an add the pages it writes. Measured on 16 MB of prose (2,000
+/// documents, bench/serve_hostile.py): 3.2 bytes a byte for a query, 4.5
+/// for an add (the store's cache apart, which has its own share).
+const COST_PER_BYTE: usize = 5;
 /// What a request costs per document beyond its bytes (its report entry,
 /// sketch and block table).
 const COST_PER_DOCUMENT: usize = 4 << 10;

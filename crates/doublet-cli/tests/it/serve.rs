@@ -804,7 +804,7 @@ fn serve_parses_bodies_as_they_arrive_and_refuses_them_early() {
 fn serve_admits_requests_against_its_memory_budget() {
     let tmp = index(&["--no-clean"]);
     // 32 MiB: 8 for the store's cache, 24 for requests, each costing
-    // four times its body and a little.
+    // five times its body and a little.
     let server = Server::start(
         &tmp.path().join("ix"),
         &["--max-memory", "32MiB", "--timeout", "30"],
