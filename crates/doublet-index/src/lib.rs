@@ -580,6 +580,9 @@ impl Index {
                          {before} to {after} bytes); free some space before the next change"
                     );
                 }
+                Err(Fault::Failed { no_space: true, .. }) => {
+                    advice.push_str(" (giving it back now ran out of space too)");
+                }
                 Err(e) => {
                     let e = self.placed(e);
                     advice.push_str(&format!(" (giving it back now failed: {e})"));
@@ -1587,4 +1590,33 @@ pub fn decisions(report: &Report) -> Vec<(String, Option<String>, Option<doublet
         .par_iter()
         .map(|d| (d.id.clone(), d.duplicate_of.clone(), d.relation))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// After an I/O error redb refuses everything until reopened: the index
+    /// reopens its store before the next use, here after a failure marked
+    /// by hand (the full disk that causes one is tested through the CLI).
+    #[test]
+    fn a_failed_store_is_reopened_before_its_next_use() {
+        let tmp = tempfile::tempdir().unwrap();
+        let index = Index::create(&tmp.path().join("ix"), Config::default()).unwrap();
+        let add = |id: &str| {
+            let mut s = index.scanner().unwrap();
+            s.push(vec![doublet::Document::new(id, "a few words of text")])
+                .unwrap();
+            index.add(s, &[], 0).map(|_| ())
+        };
+        add("a").unwrap();
+        *lock(&index.failed) = Some("an I/O error".into());
+        index.health().unwrap();
+        assert!(lock(&index.failed).is_none());
+        add("b").unwrap();
+        *lock(&index.failed) = Some("an I/O error".into());
+        add("c").unwrap();
+        assert_eq!(index.stats().unwrap().documents, 3);
+        assert!(index.check().unwrap().is_empty());
+    }
 }

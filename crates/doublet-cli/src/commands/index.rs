@@ -16,13 +16,22 @@ use crate::load::{self, Inputs};
 use crate::printers;
 
 pub fn run(command: IndexCommand) -> Result<()> {
+    let store = match &command {
+        IndexCommand::Create(a) => a.dir.clone(),
+        IndexCommand::Add(a) => a.dir.clone(),
+        IndexCommand::Query(a) => a.dir.clone(),
+        IndexCommand::Stats(a) | IndexCommand::Compact(a) | IndexCommand::Check(a) => a.dir.clone(),
+        IndexCommand::Evict(a) => a.dir.clone(),
+    }
+    .join("index.redb");
     // The store panics on a page it cannot parse (a damaged file): that is
     // a failure of the index, exit 2 with a message, not a crash.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(command)));
     outcome.unwrap_or_else(|_| {
         bail!(
-            "the index store failed (above): its file is damaged; `doublet index check` \
-             reports what it can read, and an index restored from a copy will work"
+            "{}: the index store failed (above): its file is damaged; `doublet index check` \
+             reports what it can read, and an index restored from a copy will work",
+            store.display()
         )
     })
 }
