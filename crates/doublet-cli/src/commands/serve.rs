@@ -754,14 +754,13 @@ async fn batch_request(
             return e.into_response();
         }
     };
-    let done = work.await;
     // The parser stopped before the body's end (a malformed document, too
     // many): read the rest away in the background, so the client reads
     // the answer rather than a reset connection.
     if let Some(rest) = rest {
         drain(rest, service.max_body);
     }
-    match done {
+    match work.await {
         Ok(Ok(answer)) => json_response(StatusCode::OK, &answer),
         Ok(Err(e)) => e.into_response(),
         Err(e) => ApiError::new(
