@@ -827,6 +827,30 @@ fn serve_admits_requests_against_its_memory_budget() {
     assert!(raw.contains("--max-memory"), "{raw}");
     // Its memory returns once the server sees it gone.
     drop(holder);
+    // A body without a length reserves as it arrives: 8 MB sent in
+    // chunks passes the budget part way and is refused there.
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+        .write_all(b"POST /v1/query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let chunk = vec![b' '; 64 << 10];
+    for _ in 0..128 {
+        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+        framed.extend_from_slice(&chunk);
+        framed.extend_from_slice(b"\r\n");
+        if stream.write_all(&framed).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("--max-memory"), "{answer}");
     let start = Instant::now();
     let answer = loop {
         let answer = server.post("/v1/query", &docs(&[("q", &prose(80, 1))]));
