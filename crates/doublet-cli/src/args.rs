@@ -206,6 +206,20 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered 503.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     pub timeout: u64,
+    /// Seconds a connection may sit idle, or take to send a request's
+    /// headers, before it is closed.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub idle_timeout: u64,
+    /// Connections served at once; one more is answered 503 and closed
+    /// [default: 512, or fewer when `ulimit -n` allows fewer].
+    #[arg(long, value_name = "N")]
+    pub max_connections: Option<usize>,
+    /// Memory the server lets requests hold, the store's cache included:
+    /// each request reserves what its body will cost before reading it,
+    /// and one that does not fit beside the others is answered 503 at once
+    /// [default: a quarter of the machine's memory, at most 2 GiB].
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub max_memory: Option<u64>,
     /// Worker threads for deciding documents (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

@@ -40,7 +40,12 @@ pub struct Inputs {
     /// A fingerprint of each document's id and text as the first pass read
     /// it, so that a later pass can prove it reads the same records.
     fingerprints: OnceLock<Vec<u64>>,
+    /// Ids taken outside the inputs (an index's), which a renamed id skips.
+    taken: Option<Taken>,
 }
+
+/// Whether an id is taken outside the inputs.
+pub type Taken = Arc<dyn Fn(&str) -> bool + Send + Sync>;
 
 /// The fingerprint of a record: xxh3-64 of its id and text.
 fn fingerprint(id: &str, text: &str) -> u64 {
@@ -96,7 +101,17 @@ impl Inputs {
             allow_duplicate_ids: common.allow_duplicate_ids,
             site_field: common.site_field.clone(),
             fingerprints: OnceLock::new(),
+            taken: None,
         })
+    }
+
+    /// Rename repeated ids (`--allow-duplicate-ids`) past the ids `taken`
+    /// says are held elsewhere, as well as those the inputs use.
+    pub fn with_taken(self, taken: Taken) -> Inputs {
+        Inputs {
+            taken: Some(taken),
+            ..self
+        }
     }
 
     /// Whether the inputs can be read a second time (standard input and
@@ -150,7 +165,10 @@ impl Inputs {
         only: Option<Vec<String>>,
         consumed: Consumed,
     ) -> impl Iterator<Item = doublet_io::Result<doublet_io::Record>> + Send {
-        let mut renamer = self.allow_duplicate_ids.then(Renamer::default);
+        let mut renamer = self.allow_duplicate_ids.then(|| Renamer {
+            seen: HashMap::new(),
+            taken: self.taken.clone(),
+        });
         let fields = Fields {
             only,
             ..self.fields.clone()
@@ -238,10 +256,10 @@ impl Inputs {
 }
 
 /// Gives a repeated id a suffix, `#2` for its second use, `#3` for its
-/// third, skipping any name already taken.
-#[derive(Default)]
+/// third, skipping any name already taken (by the inputs, or outside them).
 struct Renamer {
     seen: HashMap<String, u32>,
+    taken: Option<Taken>,
 }
 
 impl Renamer {
@@ -255,7 +273,8 @@ impl Renamer {
         let renamed = loop {
             n += 1;
             let candidate = format!("{base}#{n}");
-            if !self.seen.contains_key(&candidate) {
+            let elsewhere = self.taken.as_ref().is_some_and(|t| t(&candidate));
+            if !self.seen.contains_key(&candidate) && !elsewhere {
                 break candidate;
             }
         };

@@ -1,6 +1,14 @@
 //! The binary forms of what the index stores: little-endian fields in a
 //! fixed order, lists preceded by their length, optional fields by a
 //! presence byte. Every reader refuses a short or over-long record.
+//!
+//! Every stored value carries a checksum (xxh3) of its table, its key and
+//! its bytes, checked on every read: a damaged byte in a record, or a record
+//! under a key that is not its own, is refused as damage rather than read
+//! as a different document, posting or count. Records with a body (`&[u8]`
+//! values) end in the 64-bit sum; the fixed-width values (ids, counters,
+//! postings, which are many and small) carry its low 32 bits as their last
+//! field.
 
 use doublet::clean::Form;
 use doublet::parts::Gist;
@@ -8,7 +16,185 @@ use doublet::pipeline::prior::{BlockHistory, Earlier, EarlierCopy, Tally};
 use doublet::sketch::Signature;
 use doublet::Relation;
 
-use crate::error::{Error, Result};
+use xxhash_rust::xxh3::xxh3_64_with_seed;
+
+use crate::error::Fault;
+
+type Result<T, E = Fault> = std::result::Result<T, E>;
+
+/// The tables whose values are checksummed, mixed into each sum so that a
+/// value cannot pass for another table's.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Table {
+    Docs = 1,
+    Ids,
+    Exact,
+    Bands,
+    Anchors,
+    Sketches,
+    Content,
+    Gists,
+    Blocks,
+    Counters,
+}
+
+impl Table {
+    fn name(self) -> &'static str {
+        match self {
+            Table::Docs => "document",
+            Table::Ids => "id",
+            Table::Exact => "exact key",
+            Table::Bands => "band posting",
+            Table::Anchors => "anchor posting",
+            Table::Sketches => "sketch",
+            Table::Content => "content",
+            Table::Gists => "gist",
+            Table::Blocks => "block",
+            Table::Counters => "counter",
+        }
+    }
+}
+
+/// The checksum of `payload` stored under `key` in `table`.
+fn sum(table: Table, key: &[u8], payload: &[u8]) -> u64 {
+    xxh3_64_with_seed(payload, xxh3_64_with_seed(key, table as u64))
+}
+
+/// A record's bytes followed by their checksum, as stored.
+pub(crate) fn seal(table: Table, key: &[u8], mut payload: Vec<u8>) -> Vec<u8> {
+    let s = sum(table, key, &payload);
+    payload.extend_from_slice(&s.to_le_bytes());
+    payload
+}
+
+/// The record's bytes, once its checksum holds.
+pub(crate) fn unseal<'a>(table: Table, key: &[u8], stored: &'a [u8]) -> Result<&'a [u8]> {
+    let damaged = || {
+        Fault::Corrupt(format!(
+            "the {} record under key {} fails its checksum",
+            table.name(),
+            shown(key)
+        ))
+    };
+    let at = stored.len().checked_sub(8).ok_or_else(damaged)?;
+    let (payload, tail) = stored.split_at(at);
+    let mut s = [0u8; 8];
+    s.copy_from_slice(tail);
+    if u64::from_le_bytes(s) != sum(table, key, payload) {
+        return Err(damaged());
+    }
+    Ok(payload)
+}
+
+/// The low 32 bits of the checksum of a fixed-width value's fields.
+fn sum32(table: Table, key: &[u8], fields: &[u8]) -> u32 {
+    sum(table, key, fields) as u32
+}
+
+fn verify32(table: Table, key: &[u8], fields: &[u8], stored: u32) -> Result<()> {
+    if sum32(table, key, fields) == stored {
+        Ok(())
+    } else {
+        Err(Fault::Corrupt(format!(
+            "the {} under key {} fails its checksum",
+            table.name(),
+            shown(key)
+        )))
+    }
+}
+
+/// A key for a message: text as text, numbers as numbers.
+fn shown(key: &[u8]) -> String {
+    match key.len() {
+        8 => {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(key);
+            u64::from_le_bytes(b).to_string()
+        }
+        16 => {
+            let mut b = [0u8; 16];
+            b.copy_from_slice(key);
+            format!("{:032x}", u128::from_le_bytes(b))
+        }
+        _ => format!("{:?}", String::from_utf8_lossy(key)),
+    }
+}
+
+/// A document's seq as stored under its id.
+pub(crate) fn id_entry(id: &str, seq: u64) -> (u64, u32) {
+    (seq, sum32(Table::Ids, id.as_bytes(), &seq.to_le_bytes()))
+}
+
+pub(crate) fn id_of(id: &str, (seq, check): (u64, u32)) -> Result<u64> {
+    verify32(Table::Ids, id.as_bytes(), &seq.to_le_bytes(), check)?;
+    Ok(seq)
+}
+
+/// A counter as stored.
+pub(crate) fn counter(name: &str, n: u64) -> (u64, u32) {
+    (n, sum32(Table::Counters, name.as_bytes(), &n.to_le_bytes()))
+}
+
+pub(crate) fn counter_of(name: &str, (n, check): (u64, u32)) -> Result<u64> {
+    verify32(Table::Counters, name.as_bytes(), &n.to_le_bytes(), check)?;
+    Ok(n)
+}
+
+fn band_fields(exact: u128, seq: u64) -> [u8; 24] {
+    let mut f = [0u8; 24];
+    f[..16].copy_from_slice(&exact.to_le_bytes());
+    f[16..].copy_from_slice(&seq.to_le_bytes());
+    f
+}
+
+/// A band posting as stored under its band key: the holder's exact key
+/// (so that a giant bucket is read in exact-key order) and seq.
+pub(crate) fn band(key: u64, exact: u128, seq: u64) -> (u128, u64, u32) {
+    let check = sum32(Table::Bands, &key.to_le_bytes(), &band_fields(exact, seq));
+    (exact, seq, check)
+}
+
+pub(crate) fn band_of(key: u64, (exact, seq, check): (u128, u64, u32)) -> Result<(u128, u64)> {
+    verify32(
+        Table::Bands,
+        &key.to_le_bytes(),
+        &band_fields(exact, seq),
+        check,
+    )?;
+    Ok((exact, seq))
+}
+
+fn anchor_fields(seq: u64, tau: u64, n: u32) -> [u8; 20] {
+    let mut f = [0u8; 20];
+    f[..8].copy_from_slice(&seq.to_le_bytes());
+    f[8..16].copy_from_slice(&tau.to_le_bytes());
+    f[16..].copy_from_slice(&n.to_le_bytes());
+    f
+}
+
+/// An anchor posting as stored under its anchor hash: the holder's seq,
+/// its anchor threshold τ and its anchor count.
+pub(crate) fn anchor(hash: u64, seq: u64, tau: u64, n: u32) -> (u64, u64, u32, u32) {
+    let check = sum32(
+        Table::Anchors,
+        &hash.to_le_bytes(),
+        &anchor_fields(seq, tau, n),
+    );
+    (seq, tau, n, check)
+}
+
+pub(crate) fn anchor_of(
+    hash: u64,
+    (seq, tau, n, check): (u64, u64, u32, u32),
+) -> Result<(u64, u64, u32)> {
+    verify32(
+        Table::Anchors,
+        &hash.to_le_bytes(),
+        &anchor_fields(seq, tau, n),
+        check,
+    )?;
+    Ok((seq, tau, n))
+}
 
 /// Appends fields to a record.
 #[derive(Default)]
@@ -72,7 +258,7 @@ impl<'a> Take<'a> {
     fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len());
         let Some(end) = end else {
-            return Err(Error::Corrupt(format!("{} record is truncated", self.what)));
+            return Err(Fault::Corrupt(format!("{} record is truncated", self.what)));
         };
         let out = &self.bytes[self.at..end];
         self.at = end;
@@ -109,7 +295,7 @@ impl<'a> Take<'a> {
     pub(crate) fn str(&mut self) -> Result<String> {
         let n = self.u32()? as usize;
         String::from_utf8(self.bytes(n)?.to_vec())
-            .map_err(|_| Error::Corrupt(format!("{} record holds invalid UTF-8", self.what)))
+            .map_err(|_| Fault::Corrupt(format!("{} record holds invalid UTF-8", self.what)))
     }
     pub(crate) fn opt_i64(&mut self) -> Result<Option<i64>> {
         Ok(match self.u8()? {
@@ -127,7 +313,7 @@ impl<'a> Take<'a> {
         if self.at == self.bytes.len() {
             Ok(())
         } else {
-            Err(Error::Corrupt(format!("{} record is too long", self.what)))
+            Err(Fault::Corrupt(format!("{} record is too long", self.what)))
         }
     }
 }
@@ -194,7 +380,7 @@ fn relation_of(code: u8) -> Result<Relation> {
         0 => Relation::Exact,
         1 => Relation::NearDuplicate,
         2 => Relation::Contained,
-        c => return Err(Error::Corrupt(format!("unknown relation code {c}"))),
+        c => return Err(Fault::Corrupt(format!("unknown relation code {c}"))),
     })
 }
 
@@ -284,7 +470,7 @@ fn form_of(code: u8) -> Result<Option<Form>> {
         1 => Some(Form::Formulaic),
         2 => Some(Form::Sentence),
         3 => Some(Form::Paragraph),
-        c => return Err(Error::Corrupt(format!("unknown block form {c}"))),
+        c => return Err(Fault::Corrupt(format!("unknown block form {c}"))),
     })
 }
 
@@ -341,7 +527,7 @@ pub(crate) fn encode_tokens(tokens: &[u32]) -> Vec<u8> {
 
 pub(crate) fn decode_tokens(bytes: &[u8]) -> Result<Vec<u32>> {
     if !bytes.len().is_multiple_of(4) {
-        return Err(Error::Corrupt("content record is truncated".into()));
+        return Err(Fault::Corrupt("content record is truncated".into()));
     }
     Ok(bytes
         .chunks_exact(4)
@@ -352,6 +538,37 @@ pub(crate) fn decode_tokens(bytes: &[u8]) -> Result<Vec<u32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_checksum_refuses_any_flipped_bit_and_a_record_under_another_key() {
+        let sealed = seal(Table::Content, &7u64.to_le_bytes(), vec![1, 2, 3, 4, 5]);
+        assert_eq!(
+            unseal(Table::Content, &7u64.to_le_bytes(), &sealed).unwrap(),
+            [1, 2, 3, 4, 5]
+        );
+        for byte in 0..sealed.len() {
+            for bit in 0..8 {
+                let mut damaged = sealed.clone();
+                damaged[byte] ^= 1 << bit;
+                assert!(unseal(Table::Content, &7u64.to_le_bytes(), &damaged).is_err());
+            }
+        }
+        assert!(unseal(Table::Content, &8u64.to_le_bytes(), &sealed).is_err());
+        assert!(unseal(Table::Sketches, &7u64.to_le_bytes(), &sealed).is_err());
+        assert!(unseal(Table::Content, &7u64.to_le_bytes(), &sealed[..4]).is_err());
+
+        let posting = band(11, 5, 9);
+        assert_eq!(band_of(11, posting).unwrap(), (5, 9));
+        assert!(band_of(12, posting).is_err());
+        assert!(band_of(11, (5, 10, posting.2)).is_err());
+        let posting = anchor(3, 4, 5, 6);
+        assert_eq!(anchor_of(3, posting).unwrap(), (4, 5, 6));
+        assert!(anchor_of(3, (4, 5, 7, posting.3)).is_err());
+        assert_eq!(id_of("a", id_entry("a", 3)).unwrap(), 3);
+        assert!(id_of("b", id_entry("a", 3)).is_err());
+        assert_eq!(counter_of("kept", counter("kept", 9)).unwrap(), 9);
+        assert!(counter_of("kept", (10, counter("kept", 9).1)).is_err());
+    }
 
     #[test]
     fn records_read_back_as_written_and_refuse_truncation() {

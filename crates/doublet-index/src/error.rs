@@ -1,6 +1,6 @@
-//! The index's error type.
+//! The index's error type, and the store's faults before they are placed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use thiserror::Error;
 
@@ -38,12 +38,48 @@ pub enum Error {
         /// How many more the batch holds.
         more: usize,
     },
-    /// A stored record could not be read.
-    #[error("the index is damaged: {0}")]
-    Corrupt(String),
-    /// The store failed.
-    #[error("index store: {0}")]
-    Store(String),
+    /// A stored record failed its checksum or could not be decoded.
+    #[error(
+        "{}: the index is damaged: {detail}; `doublet index check` lists what is damaged, \
+         and a copy of the index from before the damage will work",
+        path.display()
+    )]
+    Corrupt {
+        /// The store file.
+        path: PathBuf,
+        /// What was found.
+        detail: String,
+    },
+    /// The store failed (an I/O error, or a store that cannot be used).
+    #[error("{}: {message}", path.display())]
+    Store {
+        /// The store file.
+        path: PathBuf,
+        /// What failed.
+        message: String,
+    },
+    /// The disk holding the index is full: nothing of the batch (or the
+    /// eviction) was stored.
+    #[error(
+        "{}: no space left on the device ({message}); nothing of this change was stored. {advice}",
+        path.display()
+    )]
+    NoSpace {
+        /// The store file.
+        path: PathBuf,
+        /// The failure as the system reported it.
+        message: String,
+        /// What was done about the room the failed change took in the
+        /// file, or what to run.
+        advice: String,
+    },
+    /// A change to an index opened read-only.
+    #[error(
+        "{}: the index is read-only here (its folder or store file cannot be written); \
+         it answers queries, stats and checks, not changes",
+        .0.display()
+    )]
+    ReadOnly(PathBuf),
     /// Reading or writing the index's files (the cause is in the
     /// message, not a source, so it is printed once).
     #[error("{}: {cause}", path.display())]
@@ -68,18 +104,99 @@ impl Error {
     }
 }
 
+/// A failure inside the index before it is placed: the store's own errors
+/// say what failed, not where, so the index names its file when it hands
+/// one out ([`Fault::at`]).
+#[derive(Debug)]
+pub(crate) enum Fault {
+    /// The store's file failed: an I/O error now, or one earlier that left
+    /// the store unusable until it is reopened.
+    Failed {
+        message: String,
+        /// The device is full (ENOSPC).
+        no_space: bool,
+    },
+    /// A record is damaged: it fails its checksum, or the store found a
+    /// page it cannot read.
+    Corrupt(String),
+    /// Anything else the store refused.
+    Store(String),
+    /// Already a placed error.
+    Placed(Error),
+}
+
+impl Fault {
+    /// The public error, naming the store file (`dir/index.redb`).
+    pub(crate) fn at(self, dir: &Path, store: &Path) -> Error {
+        match self {
+            Fault::Failed {
+                message,
+                no_space: true,
+            } => Error::NoSpace {
+                path: store.to_path_buf(),
+                message,
+                advice: format!(
+                    "Free some space, then run `doublet index compact {}` to give back the \
+                     room the failed change took in the file",
+                    dir.display()
+                ),
+            },
+            Fault::Failed { message, .. } | Fault::Store(message) => Error::Store {
+                path: store.to_path_buf(),
+                message,
+            },
+            Fault::Corrupt(detail) => Error::Corrupt {
+                path: store.to_path_buf(),
+                detail,
+            },
+            Fault::Placed(e) => e,
+        }
+    }
+}
+
+impl From<Error> for Fault {
+    fn from(e: Error) -> Self {
+        Fault::Placed(e)
+    }
+}
+
+impl From<doublet::Error> for Fault {
+    fn from(e: doublet::Error) -> Self {
+        Fault::Placed(Error::Engine(e))
+    }
+}
+
+impl From<redb::Error> for Fault {
+    fn from(e: redb::Error) -> Self {
+        use redb::Error as R;
+        match e {
+            R::Io(cause) => Fault::Failed {
+                no_space: cause.kind() == std::io::ErrorKind::StorageFull,
+                message: cause.to_string(),
+            },
+            // The store latches an I/O failure and refuses everything after
+            // it until it is reopened, which the index does.
+            R::PreviousIo | R::DatabaseClosed => Fault::Failed {
+                message: "the store failed earlier and must be reopened".into(),
+                no_space: false,
+            },
+            R::Corrupted(detail) => Fault::Corrupt(detail),
+            e => Fault::Store(e.to_string()),
+        }
+    }
+}
+
 macro_rules! store_errors {
     ($($t:ty),*) => {$(
-        impl From<$t> for Error {
+        impl From<$t> for Fault {
             fn from(e: $t) -> Self {
-                Error::Store(e.to_string())
+                redb::Error::from(e).into()
             }
         }
     )*};
 }
 
 store_errors!(
-    redb::Error,
     redb::DatabaseError,
     redb::TransactionError,
     redb::TableError,

@@ -206,6 +206,12 @@ pub struct DocumentReport {
     /// below `containment - written_margin`). It is in a cluster of its
     /// own; the pair is in `pairs`.
     pub cleaning_dependent: bool,
+    /// Already held by the persistent index it was queried against
+    /// (`doublet index query`, `POST /v1/query`): decided as if it were
+    /// new, against everything else the index holds, never as its own
+    /// duplicate. Written only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub held: bool,
     /// What it was cleaned as: `web` (a scraped page) or `plain` (a
     /// document); null when cleaning is off.
     pub profile: Option<crate::clean::Kind>,

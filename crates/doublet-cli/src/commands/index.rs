@@ -4,25 +4,34 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicU8, Ordering};
 
-use anyhow::{bail, Result};
+use anyhow::{bail, Context, Result};
 use doublet::{KeepPolicy, Report};
 use doublet_index::Index;
 
 use crate::args::{
     Common, IndexAddArgs, IndexCommand, IndexCreateArgs, IndexDirArgs, IndexEvictArgs,
-    IndexQueryArgs, Keep, Tuning,
+    IndexQueryArgs, Tuning,
 };
 use crate::load::{self, Inputs};
 use crate::printers;
 
 pub fn run(command: IndexCommand) -> Result<()> {
+    let store = match &command {
+        IndexCommand::Create(a) => a.dir.clone(),
+        IndexCommand::Add(a) => a.dir.clone(),
+        IndexCommand::Query(a) => a.dir.clone(),
+        IndexCommand::Stats(a) | IndexCommand::Compact(a) | IndexCommand::Check(a) => a.dir.clone(),
+        IndexCommand::Evict(a) => a.dir.clone(),
+    }
+    .join("index.redb");
     // The store panics on a page it cannot parse (a damaged file): that is
     // a failure of the index, exit 2 with a message, not a crash.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| dispatch(command)));
     outcome.unwrap_or_else(|_| {
         bail!(
-            "the index store failed (above): its file is damaged; `doublet index check` \
-             reports what it can read, and an index restored from a copy will work"
+            "{}: the index store failed (above): its file is damaged; `doublet index check` \
+             reports what it can read, and an index restored from a copy will work",
+            store.display()
         )
     })
 }
@@ -77,18 +86,47 @@ pub fn now() -> i64 {
 
 fn create(args: IndexCreateArgs) -> Result<()> {
     let t = &args.tuning;
-    if matches!(t.keep, Some(Keep::MostComplete)) {
+    let mut config = crate::settings::config(t)?;
+    // A settings file is refused what the flags are: the index would
+    // otherwise override it without a word.
+    let in_file = settings_in_file(t.config.as_deref())?;
+    let given = |flag: bool, field: &str| flag || in_file.iter().any(|f| f == field);
+    if config.keep != KeepPolicy::First && given(t.keep.is_some(), "keep") {
         bail!(
-            "an index keeps the first copy (earlier documents stay); --keep most-complete \
-             cannot be used with it"
+            "an index keeps the first copy (earlier documents stay); {} cannot be used with it",
+            source(
+                t.keep.is_some(),
+                t,
+                "--keep most-complete",
+                "\"keep\": \"most_complete\""
+            )
         );
     }
-    if t.min_passage.is_some_and(|m| m > 0) || t.dedup_paragraphs {
-        bail!("an index finds no shared passages: --min-passage and --dedup-paragraphs cannot be used with it");
+    if config.min_passage > 0 && given(t.min_passage.is_some(), "min_passage") {
+        bail!(
+            "an index finds no shared passages: {} cannot be used with it",
+            source(
+                t.min_passage.is_some(),
+                t,
+                "--min-passage",
+                "\"min_passage\" above 0"
+            )
+        );
     }
-    let mut config = crate::settings::config(t)?;
+    if config.dedup_paragraphs && given(t.dedup_paragraphs, "dedup_paragraphs") {
+        bail!(
+            "an index finds no shared passages: {} cannot be used with it",
+            source(
+                t.dedup_paragraphs,
+                t,
+                "--dedup-paragraphs",
+                "\"dedup_paragraphs\": true"
+            )
+        );
+    }
     config.keep = KeepPolicy::First;
     config.min_passage = 0;
+    config.dedup_paragraphs = false;
     let index = Index::create(&args.dir, config)?;
     say!(
         "created index {} (format {}); settings fixed in {}",
@@ -99,22 +137,31 @@ fn create(args: IndexCreateArgs) -> Result<()> {
     Ok(())
 }
 
-/// The first settings flag given, which add and query refuse: the
-/// index's settings were fixed when it was created.
-/// Open the index.
-fn open(dir: &std::path::Path) -> Result<Index> {
-    Index::open(dir).map_err(named(dir))
+/// The fields a settings file sets (its top-level keys).
+fn settings_in_file(path: Option<&std::path::Path>) -> Result<Vec<String>> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let text = std::fs::read_to_string(path).with_context(|| path.display().to_string())?;
+    let value: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: invalid settings", path.display()))?;
+    Ok(value
+        .as_object()
+        .map(|o| o.keys().cloned().collect())
+        .unwrap_or_default())
 }
 
-/// A failure of the index at `dir`, naming it when the message does not
-/// (the store's own errors say what failed, not where).
-fn named(dir: &std::path::Path) -> impl Fn(doublet_index::Error) -> anyhow::Error + '_ {
-    move |e| match e {
-        doublet_index::Error::Store(_) | doublet_index::Error::Corrupt(_) => {
-            anyhow::Error::new(e).context(format!("index {}", dir.display()))
-        }
-        e => e.into(),
+/// The flag, or the settings file's field, that asked for a setting.
+fn source(by_flag: bool, t: &Tuning, flag: &str, field: &str) -> String {
+    match (&t.config, by_flag) {
+        (Some(path), false) => format!("--config {} setting {field}", path.display()),
+        _ => flag.to_owned(),
     }
+}
+
+/// Open the index (read-only when it cannot be written).
+fn open(dir: &std::path::Path) -> Result<Index> {
+    Ok(Index::open(dir)?)
 }
 
 fn refuse_settings(t: &Tuning) -> Result<()> {
@@ -145,18 +192,23 @@ fn refuse_settings(t: &Tuning) -> Result<()> {
 /// Read the inputs and decide them against the index with `decide`.
 fn decide(
     common: &Common,
-    index: &Index,
+    index: &std::sync::Arc<Index>,
     time_field: Option<&str>,
     decide: impl FnOnce(&Index, doublet::Scanner, Vec<Option<i64>>) -> doublet_index::Result<Report>
         + Send,
 ) -> Result<Report> {
     refuse_settings(&common.tuning)?;
     let (_, resources) = crate::settings::resolve(common)?;
-    let inputs = Inputs::parse(common, false)?;
+    // A repeated id is renamed past the ids the index holds too, so that
+    // `--allow-duplicate-ids` never renames into a stored one.
+    let held = index.clone();
+    let inputs = Inputs::parse(common, false)?.with_taken(std::sync::Arc::new(move |id: &str| {
+        held.contains(id).unwrap_or(false)
+    }));
     let scanner = index.scanner()?;
     super::with_threads(&resources, || {
         load::scan_with(&inputs, scanner, &resources, time_field, |s, times| {
-            decide(index, s, times).map_err(named(index.dir()))
+            decide(index, s, times).map_err(anyhow::Error::from)
         })
     })
 }
@@ -175,7 +227,7 @@ fn print(report: &Report, json: bool) -> Result<()> {
 }
 
 fn add(args: IndexAddArgs) -> Result<()> {
-    let index = open(&args.dir)?;
+    let index = std::sync::Arc::new(open(&args.dir)?);
     let now = now();
     let report = decide(
         &args.common,
@@ -193,9 +245,18 @@ fn add(args: IndexAddArgs) -> Result<()> {
 }
 
 fn query(args: IndexQueryArgs) -> Result<()> {
-    let index = open(&args.dir)?;
+    let index = std::sync::Arc::new(open(&args.dir)?);
     let report = decide(&args.common, &index, None, |ix, s, _| ix.query(s))?;
-    print(&report, args.json)
+    print(&report, args.json)?;
+    let held = report.documents.iter().filter(|d| d.held).count();
+    if held > 0 && !args.json {
+        say!(
+            "{held} of these documents {} already held by the index (`held` in --json): \
+             decided as if new, never as their own duplicates",
+            if held == 1 { "is" } else { "are" }
+        );
+    }
+    Ok(())
 }
 
 fn stats(args: IndexDirArgs) -> Result<()> {
@@ -207,7 +268,16 @@ fn stats(args: IndexDirArgs) -> Result<()> {
         return Ok(());
     }
     let c = index.config();
-    say!("index {} ({})", args.dir.display(), stats.format);
+    say!(
+        "index {} ({}{})",
+        args.dir.display(),
+        stats.format,
+        if stats.read_only {
+            ", read-only here"
+        } else {
+            ""
+        }
+    );
     say!(
         "  documents held:  {} ({} kept, {} removed as duplicates when added)",
         stats.documents,
@@ -242,9 +312,7 @@ fn stats(args: IndexDirArgs) -> Result<()> {
 fn evict(args: IndexEvictArgs) -> Result<()> {
     let index = open(&args.dir)?;
     let age = i64::try_from(args.older_than).unwrap_or(i64::MAX);
-    let evicted = index
-        .evict(now().saturating_sub(age))
-        .map_err(named(&args.dir))?;
+    let evicted = index.evict(now().saturating_sub(age))?;
     if args.json {
         say!("{}", serde_json::to_string_pretty(&evicted)?);
     } else {
@@ -261,7 +329,7 @@ fn evict(args: IndexEvictArgs) -> Result<()> {
 
 fn compact(args: IndexDirArgs) -> Result<()> {
     let index = open(&args.dir)?;
-    let (before, after) = index.compact().map_err(named(&args.dir))?;
+    let (before, after) = index.compact()?;
     say!(
         "compacted {}: {} -> {}",
         args.dir.display(),
@@ -273,7 +341,7 @@ fn compact(args: IndexDirArgs) -> Result<()> {
 
 fn check(args: IndexDirArgs) -> Result<()> {
     let index = open(&args.dir)?;
-    let problems = index.check().map_err(named(&args.dir))?;
+    let problems = index.check()?;
     if args.json {
         say!("{}", serde_json::json!({ "problems": problems }));
     } else if problems.is_empty() {

@@ -166,3 +166,62 @@ pub fn assert_accounting(r: &serde_json::Value) {
     assert_eq!(members as u64, n("documents"));
     assert_eq!(r["skipped"].as_array().unwrap().len() as u64, n("skipped"));
 }
+
+/// A folder on a file system of its own, mounted for a test (a small
+/// tmpfs that fills up, or a read-only view of another folder) and
+/// unmounted when dropped. `None` where this process may not mount (not
+/// root, or no privilege in its container): the test then says so and
+/// checks what it can without it.
+pub struct Mount {
+    pub dir: PathBuf,
+    _tmp: tempfile::TempDir,
+}
+
+impl Mount {
+    /// A tmpfs of `size` (as `mount -o size=` reads it, e.g. `3m`).
+    pub fn tmpfs(size: &str) -> Option<Mount> {
+        let tmp = tempfile::tempdir().ok()?;
+        let dir = tmp.path().join("fs");
+        std::fs::create_dir(&dir).ok()?;
+        let mounted = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(&dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success());
+        mounted.then_some(Mount { dir, _tmp: tmp })
+    }
+
+    /// `source` seen read-only, through a bind mount.
+    pub fn read_only(source: &std::path::Path) -> Option<Mount> {
+        let tmp = tempfile::tempdir().ok()?;
+        let dir = tmp.path().join("ro");
+        std::fs::create_dir(&dir).ok()?;
+        let run = |args: &[&std::ffi::OsStr]| {
+            std::process::Command::new("mount")
+                .args(args)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success())
+        };
+        if !run(&["--bind".as_ref(), source.as_os_str(), dir.as_os_str()]) {
+            return None;
+        }
+        let mount = Mount { dir, _tmp: tmp };
+        run(&[
+            "-o".as_ref(),
+            "remount,ro,bind".as_ref(),
+            mount.dir.as_os_str(),
+        ])
+        .then_some(mount)
+    }
+}
+
+impl Drop for Mount {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg("-l")
+            .arg(&self.dir)
+            .status();
+    }
+}

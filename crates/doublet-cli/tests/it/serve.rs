@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{doublet, json, StdoutOk};
+use crate::{doublet, json, stderr_of, StdoutOk};
 
 /// A running `doublet serve`, killed when dropped.
 struct Server {
@@ -22,16 +22,22 @@ struct Server {
 
 impl Server {
     fn start(dir: &Path, extra: &[&str]) -> Server {
-        let mut child = Command::new(assert_cmd::cargo::cargo_bin("doublet"))
+        let mut command = Command::new(assert_cmd::cargo::cargo_bin("doublet"));
+        command
             .arg("serve")
             .arg(dir)
             .args(["--listen", "127.0.0.1:0"])
             .args(extra)
             .env_remove("RAYON_NUM_THREADS")
             .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+            .stderr(Stdio::piped());
+        Server::spawn(command)
+    }
+
+    /// Run `command` (a `doublet serve` with stderr piped) and wait for
+    /// its listening line.
+    fn spawn(mut command: Command) -> Server {
+        let mut child = command.spawn().unwrap();
         let mut lines = BufReader::new(child.stderr.take().unwrap());
         let mut line = String::new();
         lines.read_line(&mut line).unwrap();
@@ -271,7 +277,7 @@ fn serve_answers_queries_adds_and_errors() {
     let stats = server.get("/v1/stats");
     assert_eq!(stats.0, 200);
     assert_eq!(stats.1["stats"]["documents"], 2);
-    assert_eq!(stats.1["meta"]["format"], "doublet.index/1");
+    assert_eq!(stats.1["meta"]["format"], "doublet.index/2");
 
     // A copy and a lightly edited copy of `a`, and something new.
     let edited = a.replacen("the", "one", 2);
@@ -584,5 +590,408 @@ fn serve_answers_queries_while_an_add_runs() {
     assert!(
         late >= 1,
         "no query answered in the second half of the add ({add_took:?}); queries at {answered:?}"
+    );
+}
+
+#[test]
+fn serve_bounds_its_threads_as_other_commands_do() {
+    let tmp = index(&["--no-clean"]);
+    for (n, says) in [("0", "at least 1"), ("100000", "more than 1024")] {
+        let start = Instant::now();
+        let err = stderr_of(
+            doublet()
+                .arg("serve")
+                .arg(tmp.path().join("ix"))
+                .args(["--listen", "127.0.0.1:0", "--threads", n])
+                .assert(),
+        );
+        assert!(err.contains("threads") && err.contains(says), "{err}");
+        assert!(start.elapsed() < Duration::from_secs(10));
+    }
+}
+
+/// Send the head of a request and stop; read the answer, once it is
+/// whole (its `content-length`), or what came within `wait`.
+fn head_only(addr: &str, head: &str, wait: Duration) -> std::io::Result<String> {
+    let mut stream = TcpStream::connect(addr)?;
+    stream.set_read_timeout(Some(wait))?;
+    stream.write_all(head.as_bytes())?;
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).to_lowercase();
+        if let Some(at) = text.find("\r\n\r\n") {
+            let length = text[..at]
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|n| n.trim().parse::<usize>().ok());
+            if length.is_some_and(|n| answer.len() >= at + 4 + n) {
+                break;
+            }
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+            Err(e) if answer.is_empty() => return Err(e),
+            Err(_) => break,
+        }
+    }
+    Ok(String::from_utf8_lossy(&answer).into_owned())
+}
+
+#[test]
+fn serve_answers_an_oversized_content_length_before_reading_the_body() {
+    let tmp = index(&["--no-clean"]);
+    let server = Server::start(
+        &tmp.path().join("ix"),
+        &["--max-body", "64KiB", "--timeout", "30"],
+    );
+    let start = Instant::now();
+    let answer = head_only(
+        &server.addr,
+        "POST /v1/add HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n\
+         Content-Length: 10000000\r\n\r\n{\"documents\": [",
+        Duration::from_secs(20),
+    )
+    .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("--max-body"), "{answer}");
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
+}
+
+/// Idle connections and slowly sent headers are closed after
+/// `--idle-timeout`; connections past `--max-connections` (bounded by
+/// `ulimit -n`) are answered 503 at once. Before, 70 idle connections
+/// under a 64-descriptor limit kept `/healthz` from ever being answered.
+#[test]
+#[cfg(unix)]
+fn serve_closes_idle_and_slow_connections_and_bounds_how_many_it_holds() {
+    use std::os::unix::process::CommandExt;
+    let tmp = index(&["--no-clean"]);
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin("doublet"));
+    command
+        .arg("serve")
+        .arg(tmp.path().join("ix"))
+        .args(["--listen", "127.0.0.1:0", "--idle-timeout", "2"])
+        .env_remove("RAYON_NUM_THREADS")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 64,
+                rlim_max: 64,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let server = Server::spawn(command);
+    let idle: Vec<TcpStream> = (0..70)
+        .map(|_| TcpStream::connect(&server.addr).unwrap())
+        .collect();
+    let slow = {
+        let mut s = TcpStream::connect(&server.addr).unwrap();
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            .unwrap();
+        s
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    // Answered at once, if only to say the server is full (or, when more
+    // are being refused than it answers, closed).
+    let start = Instant::now();
+    match request(&server.addr, "GET", "/healthz", b"") {
+        Ok(first) => {
+            assert!(first.0 == 200 || first.0 == 503, "{first:?}");
+            if first.0 == 503 {
+                assert!(error_of(&first).contains("--max-connections"), "{first:?}");
+            }
+        }
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+    }
+    assert!(start.elapsed() < Duration::from_secs(2));
+    // Within the idle timeout and a little, every idle and slow
+    // connection is closed and the server answers ok.
+    let mut ok = false;
+    while start.elapsed() < Duration::from_secs(8) {
+        if request(&server.addr, "GET", "/healthz", b"").is_ok_and(|a| a.0 == 200) {
+            ok = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        ok,
+        "/healthz not answered 200 with 70 idle connections open"
+    );
+    for mut s in idle.into_iter().chain([slow]) {
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut rest = Vec::new();
+        // Closed by the server (a timeout here would be WouldBlock):
+        // after a 503, or with nothing.
+        match s.read_to_end(&mut rest) {
+            Ok(_) => assert!(rest.is_empty() || rest.starts_with(b"HTTP/1.1 503")),
+            Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset, "{e}"),
+        }
+    }
+}
+
+/// The peak resident size of process `pid`, in bytes (Linux).
+fn peak_rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// The issue's hostile bodies: 16 MB of numbers, two at once. They are
+/// refused at their first element, as they arrive; before, each was
+/// parsed whole into a JSON tree (14 MB to 900 MB, 1.7 GB for two).
+#[test]
+fn serve_parses_bodies_as_they_arrive_and_refuses_them_early() {
+    let tmp = index(&["--no-clean"]);
+    let server = Server::start(&tmp.path().join("ix"), &["--max-memory", "512MiB"]);
+    let mut numbers = b"{\"documents\": [".to_vec();
+    numbers.extend(b"1,".repeat(8_000_000));
+    numbers.extend(b"1]}");
+    let numbers = Arc::new(numbers);
+    let clients: Vec<_> = (0..2)
+        .map(|_| {
+            let (addr, body) = (server.addr.clone(), numbers.clone());
+            std::thread::spawn(move || request(&addr, "POST", "/v1/query", &body).unwrap())
+        })
+        .collect();
+    for c in clients {
+        let answer = c.join().unwrap();
+        assert_eq!(answer.0, 400, "{answer:?}");
+        assert!(error_of(&answer).contains("documents[0]"), "{answer:?}");
+    }
+    if let Some(peak) = peak_rss(server.child.id()) {
+        assert!(peak < 200 << 20, "peak resident size {} MB", peak >> 20);
+    }
+    drop(server);
+    // One document past --max-documents stops the parse there (413).
+    let server = Server::start(&tmp.path().join("ix"), &["--max-documents", "3"]);
+    let many: Vec<(String, String)> = (0..2000).map(|i| (format!("m{i}"), "t".into())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let answer = server.post("/v1/query", &docs(&many));
+    assert_eq!(answer.0, 413, "{answer:?}");
+    assert!(
+        error_of(&answer).contains("more than 3 documents"),
+        "{answer:?}"
+    );
+    // A time or unknown field that is a huge array is not parsed into
+    // a tree either.
+    let mut odd = b"{\"documents\": [{\"id\": \"a\", \"text\": \"t\", \"extra\": [".to_vec();
+    odd.extend(b"1,".repeat(1_000_000));
+    odd.extend(b"1], \"time\": [1]}]}");
+    let answer = request(&server.addr, "POST", "/v1/query", &odd).unwrap();
+    assert_eq!(answer.0, 400, "{answer:?}");
+    assert!(error_of(&answer).contains("\"time\""), "{answer:?}");
+}
+
+/// Requests are admitted against `--max-memory`: one that does not fit
+/// beside those in hand is answered 503 with `Retry-After`, one that
+/// could never fit 413, and the memory returns when a request ends.
+#[test]
+fn serve_admits_requests_against_its_memory_budget() {
+    let tmp = index(&["--no-clean"]);
+    // 32 MiB: 8 for the store's cache, 24 for requests, each costing
+    // five times its body and a little.
+    let server = Server::start(
+        &tmp.path().join("ix"),
+        &["--max-memory", "32MiB", "--timeout", "30"],
+    );
+    let mut holder = TcpStream::connect(&server.addr).unwrap();
+    holder
+        .write_all(
+            b"POST /v1/query HTTP/1.1\r\nHost: x\r\nContent-Length: 4000000\r\n\r\n{\"documents\": [",
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    let body = vec![b' '; 4_000_000];
+    let (status, raw) = raw_request(&server.addr, "/v1/query", &body);
+    assert_eq!(status, 503, "{raw}");
+    assert!(raw.to_lowercase().contains("retry-after: 1"), "{raw}");
+    assert!(raw.contains("--max-memory"), "{raw}");
+    let body = vec![b' '; 8_000_000];
+    let (status, raw) = raw_request(&server.addr, "/v1/query", &body);
+    assert_eq!(status, 413, "{raw}");
+    assert!(raw.contains("--max-memory"), "{raw}");
+    // Its memory returns once the server sees it gone.
+    drop(holder);
+    // A body without a length reserves as it arrives: 8 MB sent in
+    // chunks passes the budget part way and is refused there.
+    let mut stream = TcpStream::connect(&server.addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream
+        .write_all(b"POST /v1/query HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let chunk = vec![b' '; 64 << 10];
+    for _ in 0..128 {
+        let mut framed = format!("{:x}\r\n", chunk.len()).into_bytes();
+        framed.extend_from_slice(&chunk);
+        framed.extend_from_slice(b"\r\n");
+        if stream.write_all(&framed).is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("--max-memory"), "{answer}");
+    let start = Instant::now();
+    let answer = loop {
+        let answer = server.post("/v1/query", &docs(&[("q", &prose(80, 1))]));
+        if answer.0 != 503 || start.elapsed() > Duration::from_secs(10) {
+            break answer;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(answer.0, 200, "{answer:?}");
+}
+
+/// A request with `body`, answered as raw text: its status and all of it.
+fn raw_request(addr: &str, path: &str, body: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let _ = stream.write_all(body);
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer).into_owned();
+    let status = text
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// The issue's full disk, on a small tmpfs: the add that fills it is
+/// answered 503 naming the store, and once there is room again the
+/// server adds without a restart (before, every later add failed with
+/// redb's "Previous I/O error ... close and re-open the database" while
+/// `/healthz` said ok). While the disk is full, `/healthz` answers ok
+/// only if the store can be read.
+#[test]
+fn serve_reopens_its_store_after_a_full_disk() {
+    let Some(fs) = crate::Mount::tmpfs("3m") else {
+        eprintln!("skipped: this process may not mount a tmpfs");
+        return;
+    };
+    let dir = fs.dir.join("ix");
+    doublet()
+        .args(["index", "create", "--no-clean"])
+        .arg(&dir)
+        .stdout_ok();
+    let server = Server::start(&dir, &["--max-documents", "1000"]);
+    let mut failure = None;
+    for b in 0..40u64 {
+        let batch: Vec<(String, String)> = (0..60)
+            .map(|i| (format!("b{b}-{i}"), prose(400, b * 1000 + i)))
+            .collect();
+        let pairs: Vec<(&str, &str)> = batch
+            .iter()
+            .map(|(a, t)| (a.as_str(), t.as_str()))
+            .collect();
+        let answer = server.post("/v1/add", &docs(&pairs));
+        if answer.0 != 200 {
+            failure = Some(answer);
+            break;
+        }
+    }
+    let failure = failure.expect("the tmpfs never filled up");
+    assert_eq!(failure.0, 503, "{failure:?}");
+    assert!(error_of(&failure).contains("no space left"), "{failure:?}");
+    assert!(error_of(&failure).contains("index.redb"), "{failure:?}");
+    // Fill what is left, so that nothing more can be written.
+    let filler = fs.dir.join("filler");
+    {
+        let mut f = std::fs::File::create(&filler).unwrap();
+        let block = vec![7u8; 4096];
+        while f.write_all(&block).is_ok() {}
+    }
+    let health = server.get("/healthz");
+    eprintln!("with the disk full: /healthz {health:?}");
+    match health.0 {
+        200 => assert_eq!(server.get("/v1/stats").0, 200),
+        503 => assert!(
+            health.1["error"]
+                .as_str()
+                .is_some_and(|e| e.contains("index.redb")),
+            "{health:?}"
+        ),
+        _ => panic!("{health:?}"),
+    }
+    let small = server.post("/v1/add", &docs(&[("small-1", &prose(300, 5))]));
+    eprintln!("with the disk full: /v1/add {small:?}");
+    assert!(small.0 == 503 || small.0 == 200, "{small:?}");
+    std::fs::remove_file(&filler).unwrap();
+    let again = server.post("/v1/add", &docs(&[("small-2", &prose(300, 6))]));
+    assert_eq!(again.0, 200, "{again:?}");
+    assert_eq!(server.get("/healthz"), (200, json!({"status": "ok"})));
+}
+
+/// A damaged record (a byte flipped on disk) makes a query that reads it
+/// fail naming the store, and `/healthz` answer 503 from then on, where
+/// it said ok whatever the store's state.
+#[test]
+fn serve_reports_a_damaged_store_on_healthz() {
+    let tmp = index(&["--no-clean"]);
+    let dir = tmp.path().join("ix");
+    let text = prose(120, 42);
+    let input = tmp.path().join("in.jsonl");
+    std::fs::write(
+        &input,
+        json!({"id": "victim-id", "text": text}).to_string() + "\n",
+    )
+    .unwrap();
+    doublet()
+        .args(["index", "add", "-q"])
+        .arg(&dir)
+        .arg(&input)
+        .stdout_ok();
+    let store = dir.join("index.redb");
+    let mut bytes = std::fs::read(&store).unwrap();
+    let id = b"victim-id";
+    let mut at = 0;
+    while let Some(p) = bytes[at..].windows(id.len()).position(|w| w == id) {
+        bytes[at + p] ^= 0x01;
+        at += p + id.len();
+    }
+    assert!(at > 0);
+    std::fs::write(&store, bytes).unwrap();
+    let server = Server::start(&dir, &[]);
+    assert_eq!(server.get("/healthz").0, 200, "nothing damaged read yet");
+    let found = server.post("/v1/query", &docs(&[("copy", &text)]));
+    assert!(found.0 >= 500, "{found:?}");
+    assert!(
+        error_of(&found).contains("damaged") && error_of(&found).contains("index.redb"),
+        "{found:?}"
+    );
+    let health = server.get("/healthz");
+    assert_eq!(health.0, 503, "{health:?}");
+    assert_eq!(health.1["status"], "unusable");
+    assert!(
+        health.1["error"].as_str().unwrap().contains("index.redb"),
+        "{health:?}"
     );
 }

@@ -196,6 +196,7 @@ impl Scanner {
                     cleaned: Cleaned::default(),
                     too_little_content: !judged[d] && dec.kept() && doc.words > 0,
                     cleaning_dependent: dec.cleaning_dependent,
+                    held: false,
                     profile: doc.kind,
                     bytes: doc.bytes,
                     words: doc.words as usize,

@@ -1,13 +1,9 @@
 //! Adding a corpus in batches decides it as one keep-first scan does.
 
-#[path = "../../doublet/tests/it/fixtures.rs"]
-#[allow(dead_code)]
-mod fixtures;
-
+use crate::fixtures::{article, lines, Rng};
 use doublet::report::DocumentReport;
 use doublet::{Config, Document, KeepPolicy, Report, Scanner};
 use doublet_index::Index;
-use fixtures::{article, lines, Rng};
 
 /// Originals with exact, near-duplicate, truncated and contained copies,
 /// some copies of copies, spread over four sites whose pages carry the
