@@ -380,3 +380,57 @@ fn dash_is_standard_output_and_foreign_formats_are_refused() {
         "{msg}"
     );
 }
+
+/// One rule names what doublet writes: `.jsonl`, `.json`, `.ndjson`, each
+/// optionally `.gz` or `.zst`, `.parquet` for records, `-`, and files that
+/// exist and are not regular files. Every other name is refused before
+/// anything is read; before, `.jsonl.xz`, `.bz2`, `.lz4`, `.zip`, `.txt`
+/// and names without an extension were written as plain JSON Lines with
+/// exit 0 (and `scan clean.txt` then read the file as one document).
+#[test]
+fn output_names_doublet_does_not_write_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_jsonl()).unwrap();
+    for name in [
+        "kept.jsonl.xz",
+        "kept.jsonl.bz2",
+        "kept.json.lz4",
+        "kept.zip",
+        "clean.txt",
+        "clean",
+        "kept.gz",
+        "kept.jsonl.parquet.gz",
+    ] {
+        for flag in ["-o", "--removed", "--report"] {
+            let mut cmd = doublet();
+            cmd.current_dir(dir.path()).args(["dedup", "-q"]);
+            if flag != "-o" {
+                cmd.args(["-o", "k.jsonl"]);
+            }
+            let msg = crate::usage_error(cmd.args([flag, name]).arg(&input).assert());
+            assert!(msg.contains("doublet writes JSON here") || msg.contains("Parquet compresses itself"), "{name}: {msg}");
+            assert!(!dir.path().join(name).exists(), "{name}");
+            assert!(!dir.path().join("k.jsonl").exists(), "{name}");
+        }
+        let msg = crate::usage_error(
+            doublet()
+                .current_dir(dir.path())
+                .args(["scan", "-q", "--report", name])
+                .arg(&input)
+                .assert(),
+        );
+        assert!(msg.contains("doublet writes JSON here"), "{name}: {msg}");
+    }
+    for name in ["k.ndjson.gz", "k.json.zst", "K.JSONL", "k.parquet"] {
+        doublet()
+            .current_dir(dir.path())
+            .args(["dedup", "-q", "-o", name, "--removed", "/dev/null"])
+            .arg(&input)
+            .assert()
+            .success();
+        assert!(dir.path().join(name).exists(), "{name}");
+    }
+    let gz = std::fs::read(dir.path().join("k.ndjson.gz")).unwrap();
+    assert_eq!(&gz[..2], b"\x1f\x8b");
+}
