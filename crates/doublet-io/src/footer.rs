@@ -106,8 +106,7 @@ fn decode(bytes: &[u8]) -> Result<ParquetMetaData, String> {
     let mut file_metadata = None;
     for part in layout.groups.chunks(MAX_ROW_GROUPS) {
         let footer = layout.with_groups(bytes, part);
-        let decoded =
-            ParquetMetaDataReader::decode_metadata(&footer).map_err(|e| e.to_string())?;
+        let decoded = ParquetMetaDataReader::decode_metadata(&footer).map_err(|e| e.to_string())?;
         joined.extend(decoded.row_groups().iter().cloned());
         file_metadata.get_or_insert_with(|| decoded.file_metadata().clone());
     }

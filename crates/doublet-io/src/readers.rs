@@ -179,7 +179,8 @@ impl RawObject {
             return;
         }
         if let Ok(null) = RawValue::from_string("null".to_owned()) {
-            self.0.insert(index.min(self.0.len()), (key.to_owned(), null));
+            self.0
+                .insert(index.min(self.0.len()), (key.to_owned(), null));
         }
     }
 

@@ -45,7 +45,7 @@ use arrow_array::builder::{
     BooleanBuilder, Decimal128Builder, Decimal256Builder, Float64Builder, Int64Builder,
     LargeStringBuilder, StringBuilder, StringViewBuilder, UInt64Builder,
 };
-use arrow_array::{new_null_array, Array, ArrayRef, ListArray, LargeListArray, StructArray};
+use arrow_array::{new_null_array, Array, ArrayRef, LargeListArray, ListArray, StructArray};
 use arrow_buffer::{i256, NullBuffer, OffsetBuffer};
 use arrow_schema::{DataType, Field, Fields as ArrowFields, Schema, SchemaRef};
 use serde_json::value::RawValue;
@@ -354,9 +354,11 @@ pub fn unify(a: &DataType, b: &DataType) -> Option<DataType> {
                 }
             }
         }
-        _ if float(a).is_some() && float(b).is_some() => {
-            Some(if float(a)? >= float(b)? { a.clone() } else { b.clone() })
-        }
+        _ if float(a).is_some() && float(b).is_some() => Some(if float(a)? >= float(b)? {
+            a.clone()
+        } else {
+            b.clone()
+        }),
         // A double holds every integer of up to 32 bits.
         (f, i) | (i, f) if float(f) == Some(64) && int(i).is_some_and(|(_, bits)| bits <= 32) => {
             Some(Float64)
@@ -559,10 +561,12 @@ fn find_path<'a>(slots: &'a [Slot], path: &str) -> Option<&'a Slot> {
         .filter(|&(_, c)| c == '.')
         .map(|(i, _)| (&path[..i], &path[i + 1..]))
         .rev()
-        .find_map(|(head, rest)| match &slots.iter().find(|s| s.name == head)?.node {
-            Node::Object(children, _) => find_path(children, rest),
-            _ => None,
-        })
+        .find_map(
+            |(head, rest)| match &slots.iter().find(|s| s.name == head)?.node {
+                Node::Object(children, _) => find_path(children, rest),
+                _ => None,
+            },
+        )
 }
 
 fn find_path_mut<'a>(slots: &'a mut [Slot], path: &str) -> Option<&'a mut Slot> {
@@ -889,8 +893,7 @@ fn to_type(node: &Node, name: &str) -> std::result::Result<DataType, String> {
             })
         }
         Node::Leaf(leaf) => {
-            let json = if leaf.strings.is_some()
-                || (leaf.bools.is_some() && leaf.numbers.is_some())
+            let json = if leaf.strings.is_some() || (leaf.bools.is_some() && leaf.numbers.is_some())
             {
                 Some(DataType::Utf8)
             } else if leaf.bools.is_some() {
@@ -976,7 +979,9 @@ pub fn json_column(
                     None => None,
                     Some("true") => Some(true),
                     Some("false") => Some(false),
-                    Some(other) => return Err(format!("{} is not a boolean", crate::quoted(other))),
+                    Some(other) => {
+                        return Err(format!("{} is not a boolean", crate::quoted(other)))
+                    }
                 });
             }
             Arc::new(b.finish())
@@ -986,11 +991,11 @@ pub fn json_column(
             for v in values.iter().map(values_of) {
                 b.append_option(match v {
                     None => None,
-                    Some(v) => Some(
-                        whole(v, 0, 20)?
-                            .parse::<i64>()
-                            .map_err(|_| format!("{} does not fit int64", crate::quoted(v.get())))?,
-                    ),
+                    Some(v) => {
+                        Some(whole(v, 0, 20)?.parse::<i64>().map_err(|_| {
+                            format!("{} does not fit int64", crate::quoted(v.get()))
+                        })?)
+                    }
                 });
             }
             Arc::new(b.finish())
@@ -1000,9 +1005,11 @@ pub fn json_column(
             for v in values.iter().map(values_of) {
                 b.append_option(match v {
                     None => None,
-                    Some(v) => Some(whole(v, 0, 20)?.parse::<u64>().map_err(|_| {
-                        format!("{} does not fit uint64", crate::quoted(v.get()))
-                    })?),
+                    Some(v) => {
+                        Some(whole(v, 0, 20)?.parse::<u64>().map_err(|_| {
+                            format!("{} does not fit uint64", crate::quoted(v.get()))
+                        })?)
+                    }
                 });
             }
             Arc::new(b.finish())
@@ -1112,8 +1119,10 @@ pub fn json_column(
                 .iter()
                 .map(values_of)
                 .map(|v| {
-                    v.map(|v| serde_json::from_str::<Vec<&RawValue>>(v.get()).map_err(|e| e.to_string()))
-                        .transpose()
+                    v.map(|v| {
+                        serde_json::from_str::<Vec<&RawValue>>(v.get()).map_err(|e| e.to_string())
+                    })
+                    .transpose()
                 })
                 .collect::<std::result::Result<_, _>>()?;
             let lengths = lists.iter().map(|l| l.as_ref().map_or(0, Vec::len));
@@ -1200,8 +1209,13 @@ pub fn conform(array: &ArrayRef, target: &DataType) -> std::result::Result<Array
                 .ok_or("not a list")?;
             let values = conform(l.values(), item.data_type())?;
             Ok(Arc::new(
-                ListArray::try_new(item.clone(), l.offsets().clone(), values, l.nulls().cloned())
-                    .map_err(|e| e.to_string())?,
+                ListArray::try_new(
+                    item.clone(),
+                    l.offsets().clone(),
+                    values,
+                    l.nulls().cloned(),
+                )
+                .map_err(|e| e.to_string())?,
             ))
         }
         (DataType::LargeList(_), DataType::LargeList(item)) => {
@@ -1271,19 +1285,22 @@ mod tests {
             numbers(&["123456789012345678901234567890"]),
             Ok(DataType::Decimal128(38, 0))
         );
-        assert_eq!(numbers(&["0.1", "1e300", "-0", "2.5"]), Ok(DataType::Float64));
+        assert_eq!(
+            numbers(&["0.1", "1e300", "-0", "2.5"]),
+            Ok(DataType::Float64)
+        );
         assert_eq!(
             numbers(&["3.14159265358979323846", "1"]),
             Ok(DataType::Decimal128(38, 20))
         );
-        assert_eq!(
-            numbers(&[&"9".repeat(50)]),
-            Ok(DataType::Decimal256(76, 0))
-        );
+        assert_eq!(numbers(&[&"9".repeat(50)]), Ok(DataType::Decimal256(76, 0)));
         let e = numbers(&["1", "1e400"]).unwrap_err();
         assert!(e.contains("1e400") && e.contains("401 digits"), "{e}");
         // Each fits alone, not together.
-        let e = numbers(&[&"9".repeat(60), "0.00000000000000000000000000000000000000000000000001"]);
+        let e = numbers(&[
+            &"9".repeat(60),
+            "0.00000000000000000000000000000000000000000000000001",
+        ]);
         assert!(e.is_err(), "{e:?}");
     }
 
@@ -1292,10 +1309,14 @@ mod tests {
         let d = Decimal::parse("-1.500e3").unwrap();
         assert_eq!((d.negative, d.digits.as_str(), d.exp), (true, "15", 2));
         assert_eq!(d.scaled(0, 38).as_deref(), Some("-1500"));
-        assert_eq!(Decimal::parse("0.00").unwrap().scaled(2, 38).as_deref(), Some("0"));
+        assert_eq!(
+            Decimal::parse("0.00").unwrap().scaled(2, 38).as_deref(),
+            Some("0")
+        );
         assert!(Decimal::parse("1e99999999999999999999").is_none());
         assert!(Decimal::parse("1.2.3").is_none());
-        assert!(Decimal::parse("18446744073709551615").is_some_and(|d| !d.is_double("18446744073709551615")));
+        assert!(Decimal::parse("18446744073709551615")
+            .is_some_and(|d| !d.is_double("18446744073709551615")));
         assert!(Decimal::parse("0.1").is_some_and(|d| d.is_double("0.1")));
     }
 
@@ -1308,7 +1329,10 @@ mod tests {
         assert_eq!(unify(&UInt64, &Float64), None);
         assert_eq!(unify(&Int32, &Float64), Some(Float64));
         assert_eq!(unify(&Int64, &Decimal128(38, 0)), Some(Decimal128(38, 0)));
-        assert_eq!(unify(&Decimal128(38, 0), &Decimal128(10, 5)), Some(Decimal256(76, 5)));
+        assert_eq!(
+            unify(&Decimal128(38, 0), &Decimal128(10, 5)),
+            Some(Decimal256(76, 5))
+        );
         assert_eq!(
             unify(&Timestamp(arrow_schema::TimeUnit::Nanosecond, None), &Utf8),
             None

@@ -74,7 +74,6 @@ pub fn is_parquet_output(dest: &Path) -> bool {
     crate::writers::written_as(dest) == Some(crate::writers::Written::Parquet)
 }
 
-
 fn writer_properties() -> WriterProperties {
     let level = ZstdLevel::try_new(3).unwrap_or_default();
     WriterProperties::builder()
@@ -159,7 +158,10 @@ impl ParquetSink {
             return Ok(());
         }
         let (Some(schema), Some(writer)) = (&self.schema, &mut self.writer) else {
-            return Err(parquet_error(dest, "records written before the schema was planned"));
+            return Err(parquet_error(
+                dest,
+                "records written before the schema was planned",
+            ));
         };
         let (mut columns, added) = match pending {
             Pending::Nothing => (Vec::new(), Vec::new()),
@@ -190,10 +192,7 @@ impl ParquetSink {
             }
         };
         for (k, field) in schema.fields()[self.planned..].iter().enumerate() {
-            columns.push(build_column(
-                field.data_type(),
-                added.iter().map(|a| &a[k]),
-            ));
+            columns.push(build_column(field.data_type(), added.iter().map(|a| &a[k])));
         }
         let batch =
             RecordBatch::try_new(schema.clone(), columns).map_err(|e| parquet_error(dest, e))?;
@@ -240,7 +239,8 @@ fn copied_columns(
             let Some(column) = g.batch.column_by_name(f.name()) else {
                 return Ok(new_null_array(f.data_type(), g.indices.len()));
             };
-            let taken = arrow_select::take::take(column, &indices, None).map_err(|e| e.to_string())?;
+            let taken =
+                arrow_select::take::take(column, &indices, None).map_err(|e| e.to_string())?;
             let mut column = conform(&taken, f.data_type())
                 .map_err(|e| format!("column `{}`: {e}", f.name()))?;
             for (path, values, wanted) in [(&text, &g.texts, replaced), (&id, &g.ids, renamed)] {
@@ -443,8 +443,8 @@ impl RecordSink {
         match &mut self.kind {
             Kind::Json(out) => Output::write(out, object),
             Kind::Parquet(_) => {
-                let raw: RawObject = serde_json::from_value(object.clone())
-                    .map_err(|e| parquet_error(&dest, e))?;
+                let raw: RawObject =
+                    serde_json::from_value(object.clone()).map_err(|e| parquet_error(&dest, e))?;
                 self.push_object(raw, None, Vec::new())
             }
         }
@@ -491,7 +491,8 @@ impl RecordSink {
         let dest = self.dest.clone();
         if let Kind::Parquet(sink) = &mut self.kind {
             if let Some(Row { batch, index }) = record.row {
-                let same = matches!(&sink.pending, Pending::Rows(g) if Arc::ptr_eq(&g.batch, &batch));
+                let same =
+                    matches!(&sink.pending, Pending::Rows(g) if Arc::ptr_eq(&g.batch, &batch));
                 if !same {
                     sink.flush(&dest, &self.fields)?;
                     sink.pending = Pending::Rows(Gathered {

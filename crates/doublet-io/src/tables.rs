@@ -325,8 +325,8 @@ impl ParquetRecords {
         name: &Path,
         fields: Fields,
     ) -> Result<ParquetRecords> {
-        let metadata = metadata
-            .map_err(|m| unsupported(name, format!("not a readable Parquet file: {m}")))?;
+        let metadata =
+            metadata.map_err(|m| unsupported(name, format!("not a readable Parquet file: {m}")))?;
         let layout = layout(name, metadata.schema(), &fields)?;
         let mut group_starts = vec![0u64];
         for group in metadata.metadata().row_groups() {

@@ -391,7 +391,10 @@ fn json_numbers_keep_their_values_in_parquet_outputs() {
     let bad = dir.path().join("bad.jsonl");
     std::fs::write(
         &bad,
-        format!("{}\n{}\n", lines[0], r#"{"id":"c","text":"eta theta","share":1e400}"#),
+        format!(
+            "{}\n{}\n",
+            lines[0], r#"{"id":"c","text":"eta theta","share":1e400}"#
+        ),
     )
     .unwrap();
     let gone = dir.path().join("gone.parquet");
@@ -413,7 +416,9 @@ fn json_numbers_keep_their_values_in_parquet_outputs() {
         .arg(&bad)
         .assert()
         .success();
-    assert!(std::fs::read_to_string(&jl).unwrap().contains("\"share\":1e400"));
+    assert!(std::fs::read_to_string(&jl)
+        .unwrap()
+        .contains("\"share\":1e400"));
 }
 
 /// A field that is an object in one record and a string in another stops

@@ -54,10 +54,13 @@ fn an_output_that_is_an_input_is_refused_by_file_identity() {
     let folder = d.join("docs");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("a.txt"), "some text").unwrap();
+    // A shard with a name doublet also writes (a report named `a.txt` is
+    // refused by its name alone).
+    std::fs::write(folder.join("b.jsonl"), "{\"id\":\"b\",\"text\":\"t\"}\n").unwrap();
     let msg = stderr_of(
         doublet()
             .args(["scan", "-q", "--report"])
-            .arg(folder.join("a.txt"))
+            .arg(folder.join("b.jsonl"))
             .arg(&folder)
             .assert(),
     );
@@ -66,8 +69,8 @@ fn an_output_that_is_an_input_is_refused_by_file_identity() {
         "{msg}"
     );
     assert_eq!(
-        std::fs::read_to_string(folder.join("a.txt")).unwrap(),
-        "some text"
+        std::fs::read_to_string(folder.join("b.jsonl")).unwrap(),
+        "{\"id\":\"b\",\"text\":\"t\"}\n"
     );
     std::fs::write(d.join("c.json"), "{}").unwrap();
     let msg = stderr_of(
@@ -104,11 +107,13 @@ fn two_outputs_on_one_file_are_refused_even_before_it_exists() {
     let msg = stderr_of(
         doublet()
             .current_dir(d)
-            .args(["scan", "-q", "in.jsonl", "--report", "r", "--html", "./r"])
+            .args([
+                "scan", "-q", "in.jsonl", "--report", "r.json", "--html", "./r.json",
+            ])
             .assert(),
     );
     assert!(
-        msg.contains("--html is the same file as --report r"),
+        msg.contains("--html is the same file as --report r.json"),
         "{msg}"
     );
     assert_eq!(names(d), ["in.jsonl", "sub"]);
@@ -409,7 +414,11 @@ fn output_names_doublet_does_not_write_are_refused() {
                 cmd.args(["-o", "k.jsonl"]);
             }
             let msg = crate::usage_error(cmd.args([flag, name]).arg(&input).assert());
-            assert!(msg.contains("doublet writes JSON here") || msg.contains("Parquet compresses itself"), "{name}: {msg}");
+            assert!(
+                msg.contains("doublet writes JSON here")
+                    || msg.contains("Parquet compresses itself"),
+                "{name}: {msg}"
+            );
             assert!(!dir.path().join(name).exists(), "{name}");
             assert!(!dir.path().join("k.jsonl").exists(), "{name}");
         }
