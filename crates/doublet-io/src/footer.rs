@@ -175,10 +175,7 @@ impl Layout {
         let mut fields = Vec::new();
         let mut groups = Vec::new();
         let mut last = 0i16;
-        loop {
-            let Some((id, kind)) = r.field_header(&mut last)? else {
-                break;
-            };
+        while let Some((id, kind)) = r.field_header(&mut last)? {
             let start = r.at;
             if id == 4 && kind == LIST {
                 let (element, n) = r.list_header()?;
