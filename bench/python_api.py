@@ -59,12 +59,13 @@ def main():
     args = ap.parse_args()
     parquet = to_parquet(args.corpus)
     cli = os.path.join(ROOT, "target/release/doublet")
-    out = os.path.join(os.path.dirname(args.corpus), "report-python-api.json")
+    # doublet writes reports only under names that say JSON.
+    out = os.path.join(os.path.dirname(args.corpus), "report-python-api")
     runs = {
-        "cli (JSON Lines)": [cli, "scan", args.corpus, "-q", "--report", out + ".cli-jsonl"],
-        "cli (Parquet)": [cli, "scan", parquet, "-q", "--report", out + ".cli-parquet"],
-        "python (Parquet Table)": [args.python, "-c", PY_RUN, parquet, out + ".py-table", "table"],
-        "python (Parquet path)": [args.python, "-c", PY_RUN, parquet, out + ".py-path", "path"],
+        "cli (JSON Lines)": [cli, "scan", args.corpus, "-q", "--report", out + ".cli-jsonl.json"],
+        "cli (Parquet)": [cli, "scan", parquet, "-q", "--report", out + ".cli-parquet.json"],
+        "python (Parquet Table)": [args.python, "-c", PY_RUN, parquet, out + ".py-table.json", "table"],
+        "python (Parquet path)": [args.python, "-c", PY_RUN, parquet, out + ".py-path.json", "path"],
     }
     times = {name: [] for name in runs}
     for _ in range(args.reps):
@@ -75,7 +76,7 @@ def main():
     for name, t in times.items():
         print(f"{name:24} {medians[name]:8.2f} s  x{medians[name] / base:.3f}  {[round(x, 2) for x in t]}")
     reports = []
-    for suffix in (".cli-jsonl", ".cli-parquet", ".py-table", ".py-path"):
+    for suffix in (".cli-jsonl.json", ".cli-parquet.json", ".py-table.json", ".py-path.json"):
         with open(out + suffix, encoding="utf-8") as f:
             reports.append(json.load(f))
     print(f"same reports             {all(r == reports[0] for r in reports)}")

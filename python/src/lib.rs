@@ -590,14 +590,16 @@ fn dedup_paths(
         with_threads(s.threads, || {
             let report = scan_files(&paths, &s)?;
             let inputs = inputs_of(&paths)?;
-            let schema = doublet_io::sinks::parquet_input_schema(&inputs, &s.fields)?;
             let added: &[(&str, Value)] = if s.annotate {
                 &[("cluster", Value::UInt(0)), ("cluster_size", Value::UInt(0))]
             } else {
                 &[]
             };
-            let mut sink =
-                doublet_io::sinks::RecordSink::create(&kept, &s.fields, schema, added, None)?;
+            let mut sink = doublet_io::sinks::RecordSink::create(&kept, &s.fields, added, None)?;
+            // The output's schema is planned from every record before any
+            // row is written (a read of its own here: the scan above is
+            // the engine's).
+            sink.plan(&doublet_io::schema::Planner::by_reading(&inputs, &s.fields)?)?;
             let sizes = doublet_io::sinks::cluster_sizes(&report);
             let records = doublet_io::records(inputs, s.fields.clone());
             let mut seen = 0usize;

@@ -473,12 +473,6 @@ pub struct Common {
     pub allow_duplicate_ids: bool,
 }
 
-/// File formats doublet does not write, by extension: an output named so
-/// would hold JSON under a name that promises something else.
-const FOREIGN: [&str; 11] = [
-    "parquet", "csv", "tsv", "arrow", "feather", "ipc", "orc", "avro", "xlsx", "xls", "html",
-];
-
 /// An output path: `-` is standard output.
 fn output_path(s: &str) -> PathBuf {
     if s == "-" {
@@ -493,33 +487,21 @@ fn glob(s: &str) -> Result<doublet_io::readers::Select, String> {
     doublet_io::readers::Select::new(s)
 }
 
-/// An output of records: Parquet when named `.parquet`, else JSON Lines
-/// (refused when its name says another format).
+/// An output of records: Parquet when named `.parquet`, else JSON Lines;
+/// refused when its name is not one doublet writes
+/// ([`doublet_io::writers::check_output_name`], the one rule).
 fn records_output(s: &str) -> Result<PathBuf, String> {
-    let lower = s.to_ascii_lowercase();
-    if lower.ends_with(".parquet") {
-        return Ok(output_path(s));
-    }
-    if lower.ends_with(".parquet.gz") || lower.ends_with(".parquet.zst") {
-        return Err("Parquet compresses itself (zstd); name the file .parquet".into());
-    }
-    json_output(s)
+    let path = output_path(s);
+    doublet_io::writers::check_output_name(&path, true)?;
+    Ok(path)
 }
 
-/// A JSON or JSON Lines output: refused when its name says another format.
+/// A JSON or JSON Lines output (a report): refused when its name is not
+/// one doublet writes JSON under.
 fn json_output(s: &str) -> Result<PathBuf, String> {
-    let lower = s.to_ascii_lowercase();
-    let base = lower
-        .strip_suffix(".gz")
-        .or_else(|| lower.strip_suffix(".zst"))
-        .unwrap_or(&lower);
-    match base.rsplit_once('.') {
-        Some((_, ext)) if FOREIGN.contains(&ext) => Err(format!(
-            "doublet writes JSON here, not .{ext}; name the file .jsonl or .json (optionally .gz or .zst){}",
-            if ext == "parquet" { "; Parquet is written for --output and --removed of dedup" } else { "" }
-        )),
-        _ => Ok(output_path(s)),
-    }
+    let path = output_path(s);
+    doublet_io::writers::check_output_name(&path, false)?;
+    Ok(path)
 }
 
 /// The HTML page's path.

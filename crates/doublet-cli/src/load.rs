@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use anyhow::Result;
@@ -13,6 +13,7 @@ use doublet::pipeline::Progress;
 use doublet::report::Skipped;
 use doublet::{Config, Document, Report, Scanner};
 use doublet_io::readers::{input_records_counting, Consumed};
+use doublet_io::schema::{Plan, Planner};
 use doublet_io::settings::site_of;
 use doublet_io::{quoted, Fields, Input, Origin};
 use indicatif::{HumanCount, ProgressBar, ProgressStyle};
@@ -42,6 +43,9 @@ pub struct Inputs {
     fingerprints: OnceLock<Vec<u64>>,
     /// Ids taken outside the inputs (an index's), which a renamed id skips.
     taken: Option<Taken>,
+    /// The schema plan of a Parquet output, fed every record of the first
+    /// pass ([`Inputs::plan_output`]).
+    planner: Option<Mutex<Planner>>,
 }
 
 /// Whether an id is taken outside the inputs.
@@ -102,6 +106,7 @@ impl Inputs {
             site_field: common.site_field.clone(),
             fingerprints: OnceLock::new(),
             taken: None,
+            planner: None,
         })
     }
 
@@ -112,6 +117,24 @@ impl Inputs {
             taken: Some(taken),
             ..self
         }
+    }
+
+    /// Have the first pass ([`scan`]) feed every record to `planner`,
+    /// which stops the pass at a record no Parquet column could hold.
+    pub fn plan_output(&mut self, planner: Planner) {
+        self.planner = Some(Mutex::new(planner));
+    }
+
+    /// The finished plan, after the first pass; `None` when none was asked
+    /// for.
+    pub fn output_plan(&mut self) -> Result<Option<Plan>> {
+        let Some(planner) = self.planner.take() else {
+            return Ok(None);
+        };
+        // A poisoned lock means the reader thread panicked, which the scan
+        // already reported; the plan itself is whole.
+        let planner = planner.into_inner().unwrap_or_else(|e| e.into_inner());
+        Ok(Some(planner.finish()?))
     }
 
     /// Whether the inputs can be read a second time (standard input and
@@ -491,6 +514,7 @@ pub fn scan_with(
     let mut times: Vec<Option<i64>> = Vec::new();
     let skip_invalid = inputs.skip_invalid;
     let site_field = inputs.site_field.as_deref();
+    let planner = inputs.planner.as_ref();
     std::thread::scope(|scope| -> Result<()> {
         let reader = scope.spawn(move || {
             let mut batch = Batch::new(batch_size);
@@ -543,6 +567,13 @@ pub fn scan_with(
                     batch.placed += 1;
                     if batch.first_placed.is_none() {
                         batch.first_placed = Some((record.id.clone(), record.origin.row.is_some()));
+                    }
+                }
+                if let Some(planner) = planner {
+                    let mut planner = planner.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Err(e) = planner.observe(&record) {
+                        let _ = tx.send(Err(e));
+                        return;
                     }
                 }
                 batch

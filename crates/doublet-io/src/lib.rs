@@ -13,8 +13,10 @@
 //! Every error names the file, and the line for JSON Lines.
 
 pub mod error;
+mod footer;
 pub mod plan;
 pub mod readers;
+pub mod schema;
 pub mod settings;
 pub mod sinks;
 pub mod tables;

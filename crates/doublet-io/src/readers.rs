@@ -84,6 +84,11 @@ impl RawObject {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| &**v)
     }
 
+    /// The fields, in order, as written.
+    pub fn entries(&self) -> impl Iterator<Item = (&String, &RawValue)> {
+        self.0.iter().map(|(k, v)| (k, &**v))
+    }
+
     /// Remove `key`, returning its value.
     pub fn remove(&mut self, key: &str) -> Option<Box<RawValue>> {
         let i = self.0.iter().position(|(k, _)| k == key)?;
@@ -145,6 +150,37 @@ impl RawObject {
                 self.insert(key, serde_json::value::to_raw_value(&inner).ok()?);
                 Some(value)
             }
+        }
+    }
+
+    /// Take the value at a field path, leaving `null` in its place, so
+    /// that writing the field back later keeps the order the fields were
+    /// written in (the text of a record, replaced by its cleaned text).
+    pub fn take_path(&mut self, path: &str) -> Option<Box<RawValue>> {
+        match self.step(path)? {
+            (key, None) => {
+                let slot = self.0.iter_mut().find(|(k, _)| *k == key)?;
+                let null = RawValue::from_string("null".to_owned()).ok()?;
+                Some(std::mem::replace(&mut slot.1, null))
+            }
+            (key, Some((mut inner, rest))) => {
+                let value = inner.take_path(&rest)?;
+                self.insert(key, serde_json::value::to_raw_value(&inner).ok()?);
+                Some(value)
+            }
+        }
+    }
+
+    /// Put `key` at `index` (at the end when past it) with a `null` value,
+    /// unless the object has it: a field's place, kept for a value written
+    /// later.
+    pub fn reserve(&mut self, index: usize, key: &str) {
+        if self.get(key).is_some() {
+            return;
+        }
+        if let Ok(null) = RawValue::from_string("null".to_owned()) {
+            self.0
+                .insert(index.min(self.0.len()), (key.to_owned(), null));
         }
     }
 
@@ -880,7 +916,9 @@ pub fn parse_line(raw: &[u8], path: &Path, line: u64, fields: &Fields) -> Result
         None => format!("{}:{line}", path.display()),
     };
     let id_from_place = id_value.is_none();
-    let body = match obj.remove_path(&fields.text) {
+    // The text's place stays (a null until it is written back), so outputs
+    // keep the order of the fields.
+    let body = match obj.take_path(&fields.text) {
         Some(raw) if raw.get().starts_with('"') => serde_json::from_str::<String>(raw.get())
             .map_err(|e| err(format!("malformed JSON: {e}")))?,
         Some(_) => return Err(err(format!("field `{}` must be a string", fields.text))),
@@ -1038,6 +1076,44 @@ fn parquet_records(
     }
 }
 
+/// The Arrow schemas of the Parquet files among `inputs` (directly, below
+/// a folder, or spooled), each under the name its records carry, in read
+/// order; their footers are checked ([`crate::footer`]). For planning a
+/// Parquet output before any row is read.
+pub fn parquet_schemas(
+    inputs: &[Input],
+    select: Option<&Select>,
+) -> Result<Vec<(PathBuf, arrow_schema::SchemaRef)>> {
+    let mut out = Vec::new();
+    for input in inputs {
+        match input {
+            Input::Parquet(p) => out.push((p.clone(), crate::tables::parquet_schema(p)?)),
+            Input::Folder(root) => {
+                for (_, path, format) in list_folder(root, select)? {
+                    if format == Format::Parquet {
+                        let schema = crate::tables::parquet_schema(&path)?;
+                        out.push((path, schema));
+                    }
+                }
+            }
+            Input::Spooled {
+                spool,
+                name,
+                format: Format::Parquet,
+            } => {
+                let file = spool.0.try_clone().map_err(io(name))?;
+                let metadata = crate::footer::read(&file).map_err(|m| Error::Unsupported {
+                    path: name.clone(),
+                    message: format!("not a readable Parquet file: {m}"),
+                })?;
+                out.push((name.clone(), metadata.schema().clone()));
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 /// The records of one input, in order, one at a time.
 pub fn input_records(
     input: Input,
@@ -1142,14 +1218,16 @@ mod tests {
         assert!(!r.id_from_place);
         let mut obj = r.extra.unwrap();
         // The text left its nested object, whose other fields stay.
+        // The text left its nested object, keeping its place there, and
+        // the object's other fields stay.
         assert_eq!(
             serde_json::to_string(&obj).unwrap(),
-            r#"{"meta":{"id":7,"body":{"lang":"en"},"url":"u"},"x":1}"#
+            r#"{"meta":{"id":7,"body":{"text":null,"lang":"en"},"url":"u"},"x":1}"#
         );
         obj.insert_str_path("meta.body.text", "cleaned");
         assert_eq!(
             serde_json::to_string(&obj).unwrap(),
-            r#"{"meta":{"id":7,"body":{"lang":"en","text":"cleaned"},"url":"u"},"x":1}"#
+            r#"{"meta":{"id":7,"body":{"text":"cleaned","lang":"en"},"url":"u"},"x":1}"#
         );
         // A key spelled with the dot wins over the nested field.
         let literal = br#"{"meta.id":"a","meta":{"id":"b"},"meta.body.text":"t"}"#;
@@ -1186,7 +1264,7 @@ mod tests {
         assert_eq!(r.id, "1e2");
         assert_eq!(
             serde_json::to_string(&r.extra.unwrap()).unwrap(),
-            r#"{"id":1e2,"b":2.50,"a":-0}"#
+            r#"{"id":1e2,"b":2.50,"text":null,"a":-0}"#
         );
     }
 

@@ -4,39 +4,41 @@
 //! fields to add such as `cluster` or `relation`) and writes them to an
 //! [`Output`], which appears only when the run's outputs are committed.
 //!
-//! Parquet is written two ways. When every input is Parquet with the same
-//! columns ([`parquet_input_schema`]), rows are copied from the input
-//! batches with their Arrow types, the text column replaced; the output
-//! has the input's columns in their order, then the added ones. Otherwise
-//! (JSON Lines or text inputs, or Parquet files that differ) each record's
-//! JSON object goes to an unlinked temporary file, whose schema is inferred
-//! over every record once they are all written (integers as 64-bit,
-//! objects as structs, a field that is a string in one record and a number
-//! in another as a string), and then decoded into Parquet. Both are zstd
-//! compressed, in row groups of at most [`ROW_GROUP_BYTES`] in memory.
+//! A Parquet output's schema is planned before any row is written
+//! ([`crate::schema`]): the sink is opened early (so an unwritable
+//! destination fails at once), given the [`Plan`] once the first pass has
+//! seen every record, and then writes as it is fed: rows of Parquet inputs
+//! copied with their Arrow types (each column conformed to the planned
+//! type, which holds it exactly), JSON Lines records decoded into the
+//! planned types, the text (and a renamed id) replaced, the added fields
+//! last. zstd compressed, in row groups of at most [`ROW_GROUP_BYTES`] in
+//! memory.
 
-use std::fs::File;
-use std::io::{BufReader, BufWriter, Seek, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::builder::{Float64Builder, StringBuilder, UInt64Builder};
-use arrow_array::{ArrayRef, RecordBatch, UInt32Array};
+use arrow_array::{new_null_array, Array, ArrayRef, RecordBatch, StructArray, UInt32Array};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::properties::WriterProperties;
+use serde_json::value::RawValue;
 
-use crate::error::{io, Error, Result};
-use crate::readers::{list_folder, Fields, Format, Input, Record};
+use crate::error::{Error, Result};
+use crate::readers::{Fields, Origin, RawObject, Record};
+use crate::schema::{conform, json_column, Plan};
 use crate::tables::{field_path, Row};
 use crate::writers::Output;
 
 /// Encoded bytes a Parquet output holds before it writes a row group.
 pub const ROW_GROUP_BYTES: usize = 128 << 20;
 
-/// Rows gathered from one input batch before they are copied out.
-const COPY_ROWS: usize = 8192;
+/// Rows gathered before they are written as one Arrow batch.
+const BATCH_ROWS: usize = 8192;
+
+/// Bytes of text gathered before they are written, whatever the rows.
+const BATCH_BYTES: usize = 16 << 20;
 
 /// A value of a field doublet adds to a record.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,44 +71,7 @@ impl Value {
 
 /// Whether a destination is written as Parquet: its name ends `.parquet`.
 pub fn is_parquet_output(dest: &Path) -> bool {
-    dest.to_string_lossy()
-        .to_ascii_lowercase()
-        .ends_with(".parquet")
-}
-
-/// The columns every input shares when all of them are Parquet files
-/// (directly or below a folder) with the same fields and a top-level text
-/// column; `None` otherwise. Schema-level metadata (such as pandas' index
-/// description, which filtering would make wrong) is not kept.
-pub fn parquet_input_schema(inputs: &[Input], fields: &Fields) -> Result<Option<SchemaRef>> {
-    let mut files: Vec<PathBuf> = Vec::new();
-    for input in inputs {
-        match input {
-            Input::Parquet(p) => files.push(p.clone()),
-            Input::Folder(root) => {
-                for (_, path, format) in list_folder(root, fields.select.as_ref())? {
-                    if format != Format::Parquet {
-                        return Ok(None);
-                    }
-                    files.push(path);
-                }
-            }
-            _ => return Ok(None),
-        }
-    }
-    let mut shared: Option<Schema> = None;
-    for file in files {
-        let schema = crate::tables::parquet_schema(&file)?;
-        match &shared {
-            None => shared = Some(Schema::new(schema.fields().clone())),
-            Some(s) if s.fields() == schema.fields() => {}
-            Some(_) => return Ok(None),
-        }
-    }
-    Ok(shared.and_then(|s| {
-        let top_level = field_path(s.fields(), &fields.text).is_some_and(|p| p.len() == 1);
-        top_level.then(|| Arc::new(s))
-    }))
+    crate::writers::written_as(dest) == Some(crate::writers::Written::Parquet)
 }
 
 fn writer_properties() -> WriterProperties {
@@ -123,7 +88,7 @@ fn parquet_error(dest: &Path, e: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Rows of one input batch waiting to be copied out.
+/// Rows of one input batch waiting to be written.
 struct Gathered {
     batch: Arc<RecordBatch>,
     indices: Vec<u32>,
@@ -135,61 +100,189 @@ struct Gathered {
     added: Vec<Vec<Value>>,
 }
 
-/// Parquet rows copied from Parquet inputs.
-struct Copy {
-    writer: ArrowWriter<Output>,
-    input: SchemaRef,
-    output: SchemaRef,
-    text: usize,
-    /// The id column, when it is a top-level one.
-    id: Option<usize>,
-    gathered: Option<Gathered>,
+/// JSON objects waiting to be written: each record's fields as the
+/// output writes them.
+struct Objects {
+    objects: Vec<RawObject>,
+    /// The first record's place, for messages.
+    first: Option<Origin>,
+    added: Vec<Vec<Value>>,
 }
 
-impl Copy {
-    fn flush(&mut self, dest: &Path) -> Result<()> {
-        let Some(g) = self.gathered.take() else {
-            return Ok(());
+enum Pending {
+    Nothing,
+    Rows(Gathered),
+    Objects(Objects),
+}
+
+/// A Parquet output.
+struct ParquetSink {
+    /// The destination, until the plan gives the schema.
+    output: Option<Output>,
+    writer: Option<ArrowWriter<Output>>,
+    /// The schema written: the planned fields, then the added ones.
+    schema: Option<SchemaRef>,
+    /// How many of its fields come from the inputs (the rest are added).
+    planned: usize,
+    pending: Pending,
+    /// Text bytes in `pending`.
+    pending_bytes: usize,
+}
+
+impl ParquetSink {
+    fn start(&mut self, dest: &Path, schema: SchemaRef, planned: usize) -> Result<()> {
+        let Some(output) = self.output.take() else {
+            return Err(parquet_error(dest, "the output was already started"));
         };
-        let indices = UInt32Array::from(g.indices);
-        let mut columns: Vec<ArrayRef> = Vec::with_capacity(self.output.fields().len());
-        for (i, column) in g.batch.columns().iter().enumerate() {
-            let taken = arrow_select::take::take(column, &indices, None)
-                .map_err(|e| parquet_error(dest, e))?;
-            let replaced = if i == self.text {
-                Some(&g.texts)
-            } else if Some(i) == self.id {
-                Some(&g.ids)
-            } else {
-                None
-            };
-            columns.push(match replaced {
-                Some(values) if values.iter().any(Option::is_some) => {
-                    replace(&taken, values, self.input.field(i).data_type())
-                        .map_err(|e| parquet_error(dest, e))?
-                }
-                _ => taken,
-            });
+        let writer = ArrowWriter::try_new(output, schema.clone(), Some(writer_properties()))
+            .map_err(|e| parquet_error(dest, e))?;
+        self.writer = Some(writer);
+        self.schema = Some(schema);
+        self.planned = planned;
+        Ok(())
+    }
+
+    fn pending_rows(&self) -> usize {
+        match &self.pending {
+            Pending::Nothing => 0,
+            Pending::Rows(g) => g.indices.len(),
+            Pending::Objects(o) => o.objects.len(),
         }
-        for (k, field) in self.output.fields()[self.input.fields().len()..]
-            .iter()
-            .enumerate()
-        {
-            columns.push(build_column(
-                field.data_type(),
-                g.added.iter().map(|a| &a[k]),
+    }
+
+    /// Write what is pending as one batch.
+    fn flush(&mut self, dest: &Path, fields: &Fields) -> Result<()> {
+        let pending = std::mem::replace(&mut self.pending, Pending::Nothing);
+        self.pending_bytes = 0;
+        if matches!(pending, Pending::Nothing) {
+            return Ok(());
+        }
+        let (Some(schema), Some(writer)) = (&self.schema, &mut self.writer) else {
+            return Err(parquet_error(
+                dest,
+                "records written before the schema was planned",
             ));
+        };
+        let (mut columns, added) = match pending {
+            Pending::Nothing => (Vec::new(), Vec::new()),
+            Pending::Rows(g) => {
+                let columns = copied_columns(&g, schema, self.planned, fields)
+                    .map_err(|e| parquet_error(dest, e))?;
+                (columns, g.added)
+            }
+            Pending::Objects(o) => {
+                let columns = schema.fields()[..self.planned]
+                    .iter()
+                    .map(|f| {
+                        let values: Vec<Option<&RawValue>> =
+                            o.objects.iter().map(|obj| obj.get(f.name())).collect();
+                        json_column(&values, f.data_type()).map_err(|e| {
+                            parquet_error(
+                                dest,
+                                format!(
+                                    "field `{}` of the records from {} on: {e}",
+                                    f.name(),
+                                    o.first.as_ref().map_or_else(String::new, |o| o.to_string())
+                                ),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                (columns, o.added)
+            }
+        };
+        for (k, field) in schema.fields()[self.planned..].iter().enumerate() {
+            columns.push(build_column(field.data_type(), added.iter().map(|a| &a[k])));
         }
-        let batch = RecordBatch::try_new(self.output.clone(), columns)
-            .map_err(|e| parquet_error(dest, e))?;
-        self.writer
-            .write(&batch)
-            .map_err(|e| parquet_error(dest, e))?;
-        if self.writer.in_progress_size() > ROW_GROUP_BYTES {
-            self.writer.flush().map_err(|e| parquet_error(dest, e))?;
+        let batch =
+            RecordBatch::try_new(schema.clone(), columns).map_err(|e| parquet_error(dest, e))?;
+        writer.write(&batch).map_err(|e| parquet_error(dest, e))?;
+        if writer.in_progress_size() > ROW_GROUP_BYTES {
+            writer.flush().map_err(|e| parquet_error(dest, e))?;
         }
         Ok(())
     }
+}
+
+/// The planned columns of gathered rows: each input column taken and
+/// conformed to its planned type (a column the file lacks is null), with
+/// the text, and renamed ids, replaced.
+fn copied_columns(
+    g: &Gathered,
+    schema: &Schema,
+    planned: usize,
+    fields: &Fields,
+) -> std::result::Result<Vec<ArrayRef>, String> {
+    let indices = UInt32Array::from(g.indices.clone());
+    let input = g.batch.schema();
+    // The text's and id's places in this file, as names from the top.
+    let names = |path: &str| -> Option<Vec<String>> {
+        let at = field_path(input.fields(), path)?;
+        let mut fields = input.fields().clone();
+        let mut names = Vec::new();
+        for i in at {
+            let f = fields.get(i)?.clone();
+            names.push(f.name().clone());
+            if let DataType::Struct(children) = f.data_type() {
+                fields = children.clone();
+            }
+        }
+        Some(names)
+    };
+    let text = names(&fields.text);
+    let id = names(&fields.id);
+    let renamed = g.ids.iter().any(Option::is_some);
+    let replaced = g.texts.iter().any(Option::is_some);
+    schema.fields()[..planned]
+        .iter()
+        .map(|f| {
+            let Some(column) = g.batch.column_by_name(f.name()) else {
+                return Ok(new_null_array(f.data_type(), g.indices.len()));
+            };
+            let taken =
+                arrow_select::take::take(column, &indices, None).map_err(|e| e.to_string())?;
+            let mut column = conform(&taken, f.data_type())
+                .map_err(|e| format!("column `{}`: {e}", f.name()))?;
+            for (path, values, wanted) in [(&text, &g.texts, replaced), (&id, &g.ids, renamed)] {
+                match path {
+                    Some(path) if wanted && path[0] == *f.name() => {
+                        column = replace_at(&column, &path[1..], values)?;
+                    }
+                    _ => {}
+                }
+            }
+            Ok(column)
+        })
+        .collect()
+}
+
+/// `column` with the strings at a field path below it replaced in the
+/// given rows (a struct rebuilt around its new field).
+fn replace_at(
+    column: &ArrayRef,
+    path: &[String],
+    values: &[Option<String>],
+) -> std::result::Result<ArrayRef, String> {
+    let Some((head, rest)) = path.split_first() else {
+        return replace(column, values, column.data_type()).map_err(|e| e.to_string());
+    };
+    let s = column
+        .as_any()
+        .downcast_ref::<StructArray>()
+        .ok_or("a field path through a column that is not a struct")?;
+    let DataType::Struct(children) = s.data_type() else {
+        return Err("a field path through a column that is not a struct".into());
+    };
+    let mut columns: Vec<ArrayRef> = s.columns().to_vec();
+    let i = children
+        .iter()
+        .position(|c| c.name() == head)
+        .ok_or_else(|| format!("no field `{head}`"))?;
+    columns[i] = replace_at(&columns[i], rest, values)?;
+    Ok(Arc::new(
+        StructArray::try_new(children.clone(), columns, s.nulls().cloned())
+            .map_err(|e| e.to_string())?,
+    ))
 }
 
 /// `column` with the given rows replaced by strings, in its own type.
@@ -248,20 +341,9 @@ fn build_column<'a>(data_type: &DataType, values: impl Iterator<Item = &'a Value
     }
 }
 
-/// Parquet built from JSON objects spooled to a temporary file.
-struct Spooled {
-    spool: BufWriter<File>,
-    output: Output,
-    /// The schema, when it is known before the records are (the short
-    /// removed-document list); else inferred from them.
-    schema: Option<SchemaRef>,
-    rows: u64,
-}
-
 enum Kind {
     Json(Box<Output>),
-    Copy(Box<Copy>),
-    Spooled(Box<Spooled>),
+    Parquet(Box<ParquetSink>),
 }
 
 /// An output of records: JSON Lines, or Parquet.
@@ -275,14 +357,13 @@ pub struct RecordSink {
 
 impl RecordSink {
     /// Start writing records to `dest`: Parquet when it ends `.parquet`
-    /// (rows copied when `input` gives the Parquet inputs' shared schema),
-    /// else JSON Lines. `added` are the fields each record gets beyond its
-    /// own; one the input already has is refused. `fixed` is a schema known
-    /// in advance, for records that are only the added fields.
+    /// (written once [`RecordSink::plan`] gives the schema), else JSON
+    /// Lines. `added` are the fields each record gets beyond its own; one
+    /// the input already has is refused. `fixed` is a schema known in
+    /// advance, for records that are only the added fields.
     pub fn create(
         dest: &Path,
         fields: &Fields,
-        input: Option<SchemaRef>,
         added: &[(&str, Value)],
         fixed: Option<SchemaRef>,
     ) -> Result<RecordSink> {
@@ -293,42 +374,20 @@ impl RecordSink {
             .collect();
         let kind = if !is_parquet_output(dest) {
             Kind::Json(Box::new(output))
-        } else if let (Some(input), None) = (input, &fixed) {
-            for (name, _) in &added_types {
-                if input.field_with_name(name).is_ok() {
-                    return Err(clash(dest, name));
-                }
-            }
-            let text = input
-                .index_of(&fields.text)
-                .map_err(|e| parquet_error(dest, e))?;
-            let id = input.index_of(&fields.id).ok();
-            let mut all: Vec<Field> = input.fields().iter().map(|f| f.as_ref().clone()).collect();
-            all.extend(
-                added_types
-                    .iter()
-                    .map(|(n, t)| Field::new(n, t.clone(), true)),
-            );
-            let output_schema = Arc::new(Schema::new(all));
-            let writer =
-                ArrowWriter::try_new(output, output_schema.clone(), Some(writer_properties()))
-                    .map_err(|e| parquet_error(dest, e))?;
-            Kind::Copy(Box::new(Copy {
-                writer,
-                input,
-                output: output_schema,
-                text,
-                id,
-                gathered: None,
-            }))
         } else {
-            let spool = tempfile::tempfile().map_err(io(dest))?;
-            Kind::Spooled(Box::new(Spooled {
-                spool: BufWriter::with_capacity(1 << 20, spool),
-                output,
-                schema: fixed,
-                rows: 0,
-            }))
+            let mut sink = ParquetSink {
+                output: Some(output),
+                writer: None,
+                schema: None,
+                planned: 0,
+                pending: Pending::Nothing,
+                pending_bytes: 0,
+            };
+            if let Some(schema) = fixed {
+                let n = schema.fields().len();
+                sink.start(dest, schema, n)?;
+            }
+            Kind::Parquet(Box::new(sink))
         };
         Ok(RecordSink {
             kind,
@@ -338,37 +397,86 @@ impl RecordSink {
         })
     }
 
+    /// Whether this output needs a [`Plan`] before records are pushed (a
+    /// Parquet output of records).
+    pub fn needs_plan(&self) -> bool {
+        matches!(&self.kind, Kind::Parquet(p) if p.writer.is_none())
+    }
+
+    /// Give a Parquet output its schema: the plan's fields, then the added
+    /// ones (an added field the plan already has is refused). Nothing to do
+    /// for JSON Lines.
+    pub fn plan(&mut self, plan: &Plan) -> Result<()> {
+        let dest = self.dest.clone();
+        let Kind::Parquet(sink) = &mut self.kind else {
+            return Ok(());
+        };
+        if sink.writer.is_some() {
+            return Ok(());
+        }
+        let mut all: Vec<Field> = plan
+            .schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone())
+            .collect();
+        for (name, t) in &self.added {
+            if plan.schema.field_with_name(name).is_ok() {
+                return Err(clash(&dest, name));
+            }
+            all.push(Field::new(name, t.clone(), true));
+        }
+        let planned = plan.schema.fields().len();
+        sink.start(&dest, Arc::new(Schema::new(all)), planned)
+    }
+
     /// Whether the records pushed need their other fields
-    /// ([`Record::extra`]): not when rows are copied from Parquet.
+    /// ([`Record::extra`]): not when Parquet rows are copied.
     pub fn needs_fields(&self) -> bool {
-        !matches!(self.kind, Kind::Copy(_))
+        !matches!(self.kind, Kind::Parquet(_))
     }
 
     /// Write one object that is the whole record (the short list of
     /// removed documents).
     pub fn write_object(&mut self, object: &serde_json::Value) -> Result<()> {
-        if matches!(self.kind, Kind::Copy(_)) {
-            return Err(parquet_error(
-                &self.dest,
-                "a whole object given for copied rows",
-            ));
-        }
-        self.write_json(object)
-    }
-
-    /// One JSON object to a JSON Lines output or to the spool.
-    fn write_json(&mut self, object: &impl serde::Serialize) -> Result<()> {
-        let dest = &self.dest;
+        let dest = self.dest.clone();
         match &mut self.kind {
             Kind::Json(out) => Output::write(out, object),
-            Kind::Spooled(s) => {
-                serde_json::to_writer(&mut s.spool, object).map_err(|e| io(dest)(e.into()))?;
-                s.spool.write_all(b"\n").map_err(io(dest))?;
-                s.rows += 1;
-                Ok(())
+            Kind::Parquet(_) => {
+                let raw: RawObject =
+                    serde_json::from_value(object.clone()).map_err(|e| parquet_error(&dest, e))?;
+                self.push_object(raw, None, Vec::new())
             }
-            Kind::Copy(_) => Ok(()),
         }
+    }
+
+    fn push_object(
+        &mut self,
+        object: RawObject,
+        origin: Option<Origin>,
+        added: Vec<Value>,
+    ) -> Result<()> {
+        let dest = self.dest.clone();
+        let Kind::Parquet(sink) = &mut self.kind else {
+            return Ok(());
+        };
+        if !matches!(sink.pending, Pending::Objects(_)) {
+            sink.flush(&dest, &self.fields)?;
+            sink.pending = Pending::Objects(Objects {
+                objects: Vec::new(),
+                first: origin.clone(),
+                added: Vec::new(),
+            });
+        }
+        if let Pending::Objects(o) = &mut sink.pending {
+            sink.pending_bytes += object.entries().map(|(_, v)| v.get().len()).sum::<usize>();
+            o.objects.push(object);
+            o.added.push(added);
+        }
+        if sink.pending_rows() >= BATCH_ROWS || sink.pending_bytes >= BATCH_BYTES {
+            sink.flush(&dest, &self.fields)?;
+        }
+        Ok(())
     }
 
     /// Write `record`, with `text` in place of its text when given, and
@@ -381,45 +489,42 @@ impl RecordSink {
         added: Vec<(&str, Value)>,
     ) -> Result<()> {
         let dest = self.dest.clone();
-        if let Kind::Copy(copy) = &mut self.kind {
-            let Some(Row { batch, index }) = record.row else {
-                return Err(parquet_error(
-                    &dest,
-                    format!("{}: not a Parquet row", record.origin),
-                ));
-            };
-            let same = copy
-                .gathered
-                .as_ref()
-                .is_some_and(|g| Arc::ptr_eq(&g.batch, &batch) && g.indices.len() < COPY_ROWS);
-            if !same {
-                if batch.schema().fields() != copy.input.fields() {
-                    return Err(parquet_error(
-                        &dest,
-                        format!("{}: the columns changed between files", record.origin),
-                    ));
+        if let Kind::Parquet(sink) = &mut self.kind {
+            if let Some(Row { batch, index }) = record.row {
+                let same =
+                    matches!(&sink.pending, Pending::Rows(g) if Arc::ptr_eq(&g.batch, &batch));
+                if !same {
+                    sink.flush(&dest, &self.fields)?;
+                    sink.pending = Pending::Rows(Gathered {
+                        batch,
+                        indices: Vec::new(),
+                        texts: Vec::new(),
+                        ids: Vec::new(),
+                        added: Vec::new(),
+                    });
                 }
-                copy.flush(&dest)?;
-                copy.gathered = Some(Gathered {
-                    batch,
-                    indices: Vec::new(),
-                    texts: Vec::new(),
-                    ids: Vec::new(),
-                    added: Vec::new(),
-                });
+                if let Pending::Rows(g) = &mut sink.pending {
+                    // An Arrow batch holds far fewer than 2^32 rows.
+                    g.indices.push(u32::try_from(index).unwrap_or(u32::MAX));
+                    sink.pending_bytes += text.as_ref().map_or(0, String::len);
+                    g.texts.push(text);
+                    g.ids
+                        .push(record.renamed_from.is_some().then_some(record.id));
+                    g.added.push(added.into_iter().map(|(_, v)| v).collect());
+                }
+                if sink.pending_rows() >= BATCH_ROWS || sink.pending_bytes >= BATCH_BYTES {
+                    sink.flush(&dest, &self.fields)?;
+                }
+                return Ok(());
             }
-            if let Some(g) = copy.gathered.as_mut() {
-                g.indices.push(u32::try_from(index).unwrap_or(u32::MAX));
-                g.texts.push(text);
-                g.ids
-                    .push(record.renamed_from.is_some().then_some(record.id));
-                g.added.push(added.into_iter().map(|(_, v)| v).collect());
-            }
-            return Ok(());
         }
         let mut obj = record.extra.unwrap_or_default();
         obj.insert_str_path(&self.fields.id, &record.id);
         obj.insert_str_path(&self.fields.text, text.as_deref().unwrap_or(&record.text));
+        if let Kind::Parquet(_) = &self.kind {
+            let values = added.into_iter().map(|(_, v)| v).collect();
+            return self.push_object(obj, Some(record.origin), values);
+        }
         for (name, value) in added {
             if obj.get(name).is_some() {
                 return Err(clash(&dest, name));
@@ -428,76 +533,22 @@ impl RecordSink {
                 obj.insert(name.to_owned(), raw);
             }
         }
-        self.write_json(&obj)
+        match &mut self.kind {
+            Kind::Json(out) => Output::write(out, &obj),
+            Kind::Parquet(_) => Ok(()),
+        }
     }
 
     /// Finish writing: the output, ready to commit.
-    pub fn finish(self) -> Result<Output> {
-        let dest = self.dest;
+    pub fn finish(mut self) -> Result<Output> {
+        let dest = self.dest.clone();
         match self.kind {
             Kind::Json(out) => Ok(*out),
-            Kind::Copy(mut copy) => {
-                copy.flush(&dest)?;
-                copy.writer
-                    .into_inner()
-                    .map_err(|e| parquet_error(&dest, e))
-            }
-            Kind::Spooled(s) => {
-                let Spooled {
-                    spool,
-                    output,
-                    schema,
-                    rows,
-                } = *s;
-                let mut file = spool.into_inner().map_err(|e| io(&dest)(e.into_error()))?;
-                file.rewind().map_err(io(&dest))?;
-                let schema = match schema {
-                    Some(s) => s,
-                    None if rows == 0 => {
-                        let mut all = vec![
-                            Field::new(&self.fields.id, DataType::Utf8, true),
-                            Field::new(&self.fields.text, DataType::Utf8, true),
-                        ];
-                        all.extend(
-                            self.added
-                                .iter()
-                                .map(|(n, t)| Field::new(n, t.clone(), true)),
-                        );
-                        Arc::new(Schema::new(all))
-                    }
-                    None => {
-                        let mut reader = BufReader::new(&mut file);
-                        let (schema, _) =
-                            arrow_json::reader::infer_json_schema_from_seekable(&mut reader, None)
-                                .map_err(|e| parquet_error(&dest, e))?;
-                        // The added fields keep their own types (counts
-                        // unsigned), which JSON cannot say.
-                        let fields: Vec<Field> = schema
-                            .fields()
-                            .iter()
-                            .map(|f| match self.added.iter().find(|(n, _)| n == f.name()) {
-                                Some((_, t)) => f.as_ref().clone().with_data_type(t.clone()),
-                                None => f.as_ref().clone(),
-                            })
-                            .collect();
-                        Arc::new(Schema::new(fields))
-                    }
+            Kind::Parquet(ref mut sink) => {
+                sink.flush(&dest, &self.fields)?;
+                let Some(writer) = sink.writer.take() else {
+                    return Err(parquet_error(&dest, "no schema was planned"));
                 };
-                let mut writer =
-                    ArrowWriter::try_new(output, schema.clone(), Some(writer_properties()))
-                        .map_err(|e| parquet_error(&dest, e))?;
-                let reader = arrow_json::ReaderBuilder::new(schema)
-                    .with_coerce_primitive(true)
-                    .with_batch_size(4096)
-                    .build(BufReader::with_capacity(1 << 20, file))
-                    .map_err(|e| parquet_error(&dest, e))?;
-                for batch in reader {
-                    let batch = batch.map_err(|e| parquet_error(&dest, e))?;
-                    writer.write(&batch).map_err(|e| parquet_error(&dest, e))?;
-                    if writer.in_progress_size() > ROW_GROUP_BYTES {
-                        writer.flush().map_err(|e| parquet_error(&dest, e))?;
-                    }
-                }
                 writer.into_inner().map_err(|e| parquet_error(&dest, e))
             }
         }

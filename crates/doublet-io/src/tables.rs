@@ -17,12 +17,16 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
-use arrow_array::{Array, ArrayRef, RecordBatch, RecordBatchReader};
+use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_buffer::NullBuffer;
 use arrow_schema::{DataType, Fields as ArrowFields, Schema};
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder,
+};
+use parquet::file::reader::ChunkReader;
 
 use crate::error::{Error, Result};
+use crate::footer::contained;
 use crate::readers::{Fields, Origin, RawObject, Record};
 
 /// Rows decoded at a time from a Parquet file.
@@ -225,23 +229,49 @@ fn layout(path: &Path, schema: &Schema, fields: &Fields) -> Result<Layout> {
     Ok(Layout { text, id })
 }
 
-/// The Arrow schema a Parquet file is read with.
+/// The Arrow schema a Parquet file is read with (its footer checked, see
+/// [`crate::footer`]).
 pub fn parquet_schema(path: &Path) -> Result<Arc<Schema>> {
     let file = File::open(path).map_err(crate::error::io(path))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| unsupported(path, format!("not a readable Parquet file: {e}")))?;
-    Ok(builder.schema().clone())
+    let metadata = crate::footer::read(&file)
+        .map_err(|m| unsupported(path, format!("not a readable Parquet file: {m}")))?;
+    Ok(metadata.schema().clone())
 }
 
-/// Open a Parquet file (or a copy of one) for [`ParquetRecords`].
-/// The file's batches, and its rows as its footer counts them.
-fn open_batches(file: File, name: &Path) -> Result<(ParquetRecordBatchReader, u64)> {
-    ParquetRecordBatchReaderBuilder::try_new(file)
-        .and_then(|b| {
-            let rows = u64::try_from(b.metadata().file_metadata().num_rows()).unwrap_or(0);
-            Ok((b.with_batch_size(BATCH_ROWS).build()?, rows))
-        })
-        .map_err(|e| unsupported(name, format!("not a readable Parquet file: {e}")))
+/// Where a Parquet file's bytes are: an open file, or memory (for tests
+/// and fuzzing).
+enum Source {
+    File(File),
+    Bytes(bytes::Bytes),
+}
+
+impl Source {
+    /// A reader of row group `g` alone, so that a failure is placed in its
+    /// row group and the rows before it count as read.
+    fn row_group(
+        &self,
+        metadata: &ArrowReaderMetadata,
+        g: usize,
+    ) -> std::result::Result<ParquetRecordBatchReader, String> {
+        fn build<R: ChunkReader + 'static>(
+            reader: R,
+            metadata: &ArrowReaderMetadata,
+            g: usize,
+        ) -> std::result::Result<ParquetRecordBatchReader, String> {
+            let metadata = metadata.clone();
+            contained(|| {
+                ParquetRecordBatchReaderBuilder::new_with_metadata(reader, metadata)
+                    .with_row_groups(vec![g])
+                    .with_batch_size(BATCH_ROWS)
+                    .build()
+            })?
+            .map_err(|e| e.to_string())
+        }
+        match self {
+            Source::File(f) => build(f.try_clone().map_err(|e| e.to_string())?, metadata, g),
+            Source::Bytes(b) => build(b.clone(), metadata, g),
+        }
+    }
 }
 
 /// The rows of one decoded batch, ready to become records.
@@ -264,34 +294,64 @@ pub struct ParquetRecords {
     path: PathBuf,
     fields: Fields,
     layout: Layout,
-    batches: ParquetRecordBatchReader,
+    source: Source,
+    metadata: ArrowReaderMetadata,
+    /// The first row of each row group, and the file's rows last.
+    group_starts: Vec<u64>,
+    /// The row group being read, and its batches.
+    group: Option<(usize, ParquetRecordBatchReader)>,
     current: Option<Current>,
     rows_read: u64,
-    /// The file's rows, as its footer counts them.
-    rows: u64,
     failed: bool,
 }
 
 impl ParquetRecords {
     /// Read an open Parquet file, naming it `name` in messages.
     pub fn from_file(file: File, name: &Path, fields: Fields) -> Result<ParquetRecords> {
-        let (batches, rows) = open_batches(file, name)?;
-        let layout = layout(name, &batches.schema(), &fields)?;
+        let metadata = crate::footer::read(&file);
+        ParquetRecords::new(Source::File(file), metadata, name, fields)
+    }
+
+    /// Read a Parquet file held in memory, naming it `name` in messages.
+    pub fn from_bytes(bytes: Vec<u8>, name: &Path, fields: Fields) -> Result<ParquetRecords> {
+        let bytes = bytes::Bytes::from(bytes);
+        let metadata = crate::footer::read(&bytes);
+        ParquetRecords::new(Source::Bytes(bytes), metadata, name, fields)
+    }
+
+    fn new(
+        source: Source,
+        metadata: std::result::Result<ArrowReaderMetadata, String>,
+        name: &Path,
+        fields: Fields,
+    ) -> Result<ParquetRecords> {
+        let metadata =
+            metadata.map_err(|m| unsupported(name, format!("not a readable Parquet file: {m}")))?;
+        let layout = layout(name, metadata.schema(), &fields)?;
+        let mut group_starts = vec![0u64];
+        for group in metadata.metadata().row_groups() {
+            // The footer check made every count non-negative, with a sum
+            // that fits.
+            let rows = u64::try_from(group.num_rows()).unwrap_or(0);
+            group_starts.push(group_starts.last().copied().unwrap_or(0) + rows);
+        }
         Ok(ParquetRecords {
             path: name.to_owned(),
             fields,
             layout,
-            batches,
+            source,
+            metadata,
+            group_starts,
+            group: None,
             current: None,
             rows_read: 0,
-            rows,
             failed: false,
         })
     }
 
     /// The file's rows, as its footer counts them.
     pub fn rows(&self) -> u64 {
-        self.rows
+        self.group_starts.last().copied().unwrap_or(0)
     }
 
     fn row_error(&self, row: u64, message: String) -> Error {
@@ -308,14 +368,63 @@ impl ParquetRecords {
         unsupported(&self.path, format!("row {row}: {message}"))
     }
 
+    /// The next decoded batch of the file, each row group read on its
+    /// own; `Ok(None)` at the end of the file.
+    fn decode(&mut self) -> Result<Option<RecordBatch>> {
+        loop {
+            let g = match &mut self.group {
+                Some((g, batches)) => {
+                    let g = *g;
+                    match contained(|| batches.next()) {
+                        Ok(Some(Ok(batch))) => return Ok(Some(batch)),
+                        Ok(None) => g + 1,
+                        Ok(Some(Err(e))) => return Err(self.damaged(g, e.to_string())),
+                        Err(panic) => return Err(self.damaged(g, panic)),
+                    }
+                }
+                None => 0,
+            };
+            // A row group must hold the rows its footer counts: decoding
+            // fewer or more is damage, not the end of the file.
+            if self.group.is_some() && self.rows_read != self.group_starts[g] {
+                return Err(self.damaged(
+                    g - 1,
+                    format!(
+                        "the row group held {} rows where its footer counts {}",
+                        self.rows_read - self.group_starts[g - 1],
+                        self.group_starts[g] - self.group_starts[g - 1]
+                    ),
+                ));
+            }
+            if g + 1 >= self.group_starts.len() {
+                return Ok(None);
+            }
+            self.rows_read = self.group_starts[g];
+            let batches = self
+                .source
+                .row_group(&self.metadata, g)
+                .map_err(|e| self.damaged(g, e))?;
+            self.group = Some((g, batches));
+        }
+    }
+
+    /// A failure while decoding row group `g`, after the rows read so far.
+    fn damaged(&self, g: usize, message: String) -> Error {
+        let start = self.group_starts.get(g).copied().unwrap_or(0);
+        let end = self.group_starts.get(g + 1).copied().unwrap_or(start);
+        self.file_error(
+            self.rows_read,
+            format!(
+                "row group {g} (rows {start} to {}) cannot be read: {message}",
+                end.saturating_sub(1)
+            ),
+        )
+    }
+
     /// Decode the next batch; `Ok(false)` at the end of the file.
     fn next_batch(&mut self) -> Result<bool> {
-        let batch = match self.batches.next() {
-            None => return Ok(false),
-            Some(Ok(batch)) => batch,
-            Some(Err(e)) => {
-                return Err(self.file_error(self.rows_read, format!("read failed: {e}")))
-            }
+        let Some(batch) = self.decode()? else {
+            return Ok(false);
         };
         let first_row = self.rows_read;
         self.rows_read += batch.num_rows() as u64;
@@ -344,9 +453,11 @@ impl ParquetRecords {
         let projected = batch
             .project(&others)
             .map_err(|e| self.file_error(first_row, e.to_string()))?;
-        let (json, starts) = json_lines(&projected).map_err(|e| {
-            self.file_error(first_row, format!("cannot read the other columns: {e}"))
-        })?;
+        let (json, starts) = contained(|| json_lines(&projected))
+            .and_then(|r| r)
+            .map_err(|e| {
+                self.file_error(first_row, format!("cannot read the other columns: {e}"))
+            })?;
         self.current = Some(Current {
             batch: Arc::new(batch),
             text,
@@ -391,8 +502,12 @@ impl ParquetRecords {
             serde_json::from_slice(line)
                 .map_err(|e| self.row_error(row, format!("cannot read the other columns: {e}")))?
         };
+        // The text keeps its place among the fields (a null until it is
+        // written back), so JSON outputs keep the file's column order.
         if self.layout.text.len() > 1 {
-            extra.remove_path(&self.fields.text);
+            extra.take_path(&self.fields.text);
+        } else if self.fields.only.is_none() {
+            extra.reserve(self.layout.text[0], &self.fields.text);
         }
         Ok(Record {
             id,
@@ -471,5 +586,86 @@ impl Iterator for ParquetRecords {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use arrow_array::StringArray;
+    use parquet::arrow::ArrowWriter;
+    use parquet::file::properties::WriterProperties;
+
+    /// A Parquet file of `rows` rows (`id`, `text`) in row groups of
+    /// `group` rows, uncompressed and without dictionaries, so that its
+    /// pages hold the text as written.
+    pub(crate) fn file(rows: usize, group: usize) -> Vec<u8> {
+        let ids: Vec<String> = (0..rows).map(|i| format!("d{i}")).collect();
+        let texts: Vec<String> = (0..rows)
+            .map(|i| format!("the text of document {i}"))
+            .collect();
+        let batch = RecordBatch::try_from_iter([
+            ("id", Arc::new(StringArray::from(ids)) as ArrayRef),
+            ("text", Arc::new(StringArray::from(texts)) as ArrayRef),
+        ])
+        .unwrap();
+        let props = WriterProperties::builder()
+            .set_max_row_group_row_count(Some(group))
+            .set_dictionary_enabled(false)
+            .build();
+        let mut out = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut out, batch.schema(), Some(props)).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        out
+    }
+
+    fn read(bytes: Vec<u8>) -> Result<Vec<Record>> {
+        ParquetRecords::from_bytes(bytes, Path::new("f.parquet"), Fields::default())?.collect()
+    }
+
+    /// Every byte of the footer changed, one at a time, three ways: the
+    /// file reads, or fails with an error naming it; nothing panics
+    /// (before, some of these panicked inside parquet and arrow-ipc).
+    #[test]
+    fn damaged_footers_fail_naming_the_file() {
+        let good = file(20, 8);
+        let len = good.len();
+        let meta = u32::from_le_bytes(good[len - 8..len - 4].try_into().unwrap()) as usize;
+        let (mut failed, mut read_ok) = (0, 0);
+        for at in len - 8 - meta..len {
+            for mask in [0x01u8, 0x80, 0xFF] {
+                let mut bad = good.clone();
+                bad[at] ^= mask;
+                match read(bad) {
+                    Ok(_) => read_ok += 1,
+                    Err(e) => {
+                        let m = e.to_string();
+                        assert!(m.starts_with("f.parquet: "), "{m}");
+                        assert!(!m.contains('\n'), "{m}");
+                        failed += 1;
+                    }
+                }
+            }
+        }
+        assert!(failed > 0 && read_ok > 0, "{failed} failed, {read_ok} read");
+    }
+
+    /// A damaged page is placed in its row group, after the rows read.
+    #[test]
+    fn a_damaged_page_names_its_row_group_and_the_row_reached() {
+        let mut bytes = file(1500, 500);
+        let meta = crate::footer::read(&bytes::Bytes::from(bytes.clone())).unwrap();
+        let chunk = meta.metadata().row_group(2).column(1);
+        let page = usize::try_from(chunk.data_page_offset()).unwrap();
+        // The page header: its type and sizes.
+        for b in &mut bytes[page..page + 6] {
+            *b ^= 0x5A;
+        }
+        let e = read(bytes).unwrap_err().to_string();
+        assert!(
+            e.starts_with("f.parquet: row 1000: row group 2 (rows 1000 to 1499) cannot be read"),
+            "{e}"
+        );
     }
 }

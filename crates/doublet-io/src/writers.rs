@@ -121,6 +121,81 @@ fn unlink_in_place(path: &Path) -> bool {
     std::fs::remove_file(path).is_ok()
 }
 
+/// How an output is written, as its name says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Written {
+    /// JSON or JSON Lines, plain.
+    Json,
+    /// JSON or JSON Lines, gzip compressed.
+    JsonGzip,
+    /// JSON or JSON Lines, zstd compressed.
+    JsonZstd,
+    /// Parquet (zstd inside).
+    Parquet,
+}
+
+/// The names doublet writes: `.jsonl`, `.json`, `.ndjson`, each optionally
+/// followed by `.gz` or `.zst`, and `.parquet` (case aside). This is the one
+/// rule for every output: a name it does not allow (`.jsonl.xz`, `.txt`,
+/// `.csv`, none at all) is refused before anything is read, since the file
+/// would hold JSON under a name that promises something else (and `scan
+/// clean.txt` would read it back as one document). Files that exist and
+/// are not regular files (`/dev/null`, a FIFO) and descriptor links
+/// (`/dev/stdout`) have no format to promise, and are checked with
+/// [`check_output_name`].
+pub fn written_as(dest: &Path) -> Option<Written> {
+    let name = dest.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let (base, compressed) = match name.rsplit_once('.') {
+        Some((base, "gz")) => (base, Written::JsonGzip),
+        Some((base, "zst")) => (base, Written::JsonZstd),
+        _ => (name.as_str(), Written::Json),
+    };
+    match base.rsplit_once('.')? {
+        (_, "jsonl" | "json" | "ndjson") => Some(compressed),
+        (_, "parquet") if compressed == Written::Json => Some(Written::Parquet),
+        _ => None,
+    }
+}
+
+/// How `dest` will be written, or why doublet refuses to write it:
+/// [`written_as`] for names, special files and descriptor links written as
+/// plain JSON whatever they are called. `parquet` says whether this output
+/// may be Parquet (the records of `dedup`) or is JSON (a report).
+pub fn check_output_name(dest: &Path, parquet: bool) -> std::result::Result<Written, String> {
+    let json_names = "name the file .jsonl, .json or .ndjson, optionally followed by .gz or .zst";
+    match written_as(dest) {
+        Some(Written::Parquet) if !parquet => Err(format!(
+            "doublet writes JSON here, not .parquet; {json_names} \
+             (Parquet is written for --output and --removed of dedup)"
+        )),
+        Some(w) => Ok(w),
+        None if is_special(dest) => Ok(Written::Json),
+        None => {
+            let name = dest
+                .file_name()
+                .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                .unwrap_or_default();
+            let parquet_names = if parquet { ", or .parquet" } else { "" };
+            if parquet && (name.ends_with(".parquet.gz") || name.ends_with(".parquet.zst")) {
+                return Err("Parquet compresses itself (zstd); name the file .parquet".into());
+            }
+            let inner = name
+                .strip_suffix(".gz")
+                .or_else(|| name.strip_suffix(".zst"))
+                .unwrap_or(&name);
+            Err(match inner.rsplit_once('.') {
+                Some((_, ext)) if !ext.is_empty() => format!(
+                    "doublet writes JSON here, not .{ext}; {json_names}{parquet_names}"
+                ),
+                _ => format!(
+                    "doublet writes JSON here, and the name {} does not say so; {json_names}{parquet_names}",
+                    crate::quoted(&dest.to_string_lossy())
+                ),
+            })
+        }
+    }
+}
+
 enum Sink {
     Plain(BufWriter<File>),
     Gzip(flate2::write::GzEncoder<BufWriter<File>>),
@@ -303,16 +378,13 @@ impl Output {
     pub fn create(dest: &Path) -> Result<Self> {
         let (file, pending) = pending(dest)?;
         let out = BufWriter::with_capacity(1 << 20, file);
-        let name = dest.to_string_lossy().to_ascii_lowercase();
-        let sink = if name.ends_with(".gz") {
-            Sink::Gzip(flate2::write::GzEncoder::new(
+        let sink = match written_as(dest) {
+            Some(Written::JsonGzip) => Sink::Gzip(flate2::write::GzEncoder::new(
                 out,
                 flate2::Compression::default(),
-            ))
-        } else if name.ends_with(".zst") {
-            Sink::Zstd(zstd::Encoder::new(out, 3).map_err(io(dest))?)
-        } else {
-            Sink::Plain(out)
+            )),
+            Some(Written::JsonZstd) => Sink::Zstd(zstd::Encoder::new(out, 3).map_err(io(dest))?),
+            _ => Sink::Plain(out),
         };
         Ok(Output {
             sink: Some(sink),

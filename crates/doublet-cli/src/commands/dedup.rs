@@ -6,6 +6,7 @@
 
 use anyhow::{bail, Result};
 use doublet::report::DocumentReport;
+use doublet_io::schema::Planner;
 use doublet_io::sinks::{self, RecordSink, Value};
 
 use crate::args::DedupArgs;
@@ -59,18 +60,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
             ("--report", args.report.as_deref()),
         ],
     )?;
-    let inputs = Inputs::parse(&args.common, true)?;
-    // Parquet outputs copy rows with their types when every input is
-    // Parquet with the same columns.
-    let parquet_out = [Some(&args.output), args.removed.as_ref()]
-        .into_iter()
-        .flatten()
-        .any(|p| sinks::is_parquet_output(p));
-    let input_schema = if parquet_out {
-        sinks::parquet_input_schema(&inputs.inputs, &inputs.fields)?
-    } else {
-        None
-    };
+    let mut inputs = Inputs::parse(&args.common, true)?;
     let kept_added: &[(&str, Value)] = if args.annotate {
         &[
             ("cluster", Value::UInt(0)),
@@ -79,13 +69,7 @@ pub fn run(args: DedupArgs) -> Result<()> {
     } else {
         &[]
     };
-    let mut output = RecordSink::create(
-        &args.output,
-        &inputs.fields,
-        input_schema.clone(),
-        kept_added,
-        None,
-    )?;
+    let mut output = RecordSink::create(&args.output, &inputs.fields, kept_added, None)?;
     let removed_added = [
         ("duplicate_of", Value::Str(None)),
         ("relation", Value::Str(None)),
@@ -97,21 +81,33 @@ pub fn run(args: DedupArgs) -> Result<()> {
         Some(path) if args.removed_records => Some(RecordSink::create(
             path,
             &inputs.fields,
-            input_schema,
             &removed_added,
             None,
         )?),
         Some(path) => Some(RecordSink::create(
             path,
             &inputs.fields,
-            None,
             &[],
             Some(sinks::removed_schema()),
         )?),
         None => None,
     };
+    // A Parquet output's schema is planned before any row is written: the
+    // Parquet inputs' footers now (shards that cannot share a column are
+    // refused before reading), every JSON Lines record during the first
+    // pass (a value no column holds stops it at its line).
+    let plan_needed = output.needs_plan() || removed.as_ref().is_some_and(RecordSink::needs_plan);
+    if plan_needed {
+        inputs.plan_output(Planner::new(&inputs.inputs, &inputs.fields)?);
+    }
     let report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     memory::phase(Phase::Writing);
+    if let Some(plan) = inputs.output_plan()? {
+        output.plan(&plan)?;
+        if let Some(removed) = removed.as_mut() {
+            removed.plan(&plan)?;
+        }
+    }
     let sizes = if args.annotate {
         sinks::cluster_sizes(&report)
     } else {

@@ -334,3 +334,125 @@ fn huge_ids_are_cut_in_messages() {
         msg.len()
     );
 }
+
+/// JSON numbers keep their values in a Parquet output: the type of each
+/// field is planned over every record before a row is written (int64,
+/// uint64, a decimal, a double only where a double holds every value);
+/// a value no Parquet type holds stops the run naming field, file and
+/// line, and no output appears. Before, every large integer became a
+/// double (two distinct 64-bit values collapsed, a 30-digit number lost
+/// digits) and `1e400` became `inf`, with exit 0.
+#[test]
+fn json_numbers_keep_their_values_in_parquet_outputs() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Decimal128Type, Float64Type, Int64Type, UInt64Type};
+    use arrow_schema::DataType;
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("n.jsonl");
+    let lines = [
+        r#"{"id":"a","text":"alpha beta gamma","big":18446744073709551615,"wide":123456789012345678901234567890,"small":-3,"share":0.1}"#,
+        r#"{"id":"b","text":"delta epsilon zeta","big":18446744073709551614,"wide":-1,"small":1e2,"share":2.5}"#,
+    ];
+    std::fs::write(&input, lines.join("\n") + "\n").unwrap();
+    let out = dir.path().join("k.parquet");
+    doublet()
+        .args(["dedup", "-q", "-o"])
+        .arg(&out)
+        .arg(&input)
+        .assert()
+        .success();
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(
+        std::fs::File::open(&out).unwrap(),
+    )
+    .unwrap();
+    let schema = reader.schema().clone();
+    let names: Vec<_> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(names, ["id", "text", "big", "wide", "small", "share"]);
+    let batch = reader.build().unwrap().next().unwrap().unwrap();
+    let col = |name: &str| batch.column(schema.index_of(name).unwrap()).clone();
+    assert_eq!(col("big").data_type(), &DataType::UInt64);
+    let big = col("big");
+    assert_eq!(
+        big.as_primitive::<UInt64Type>().values(),
+        &[u64::MAX, u64::MAX - 1]
+    );
+    assert_eq!(col("wide").data_type(), &DataType::Decimal128(38, 0));
+    let wide = col("wide");
+    assert_eq!(
+        wide.as_primitive::<Decimal128Type>().values(),
+        &[123456789012345678901234567890_i128, -1]
+    );
+    let small = col("small");
+    assert_eq!(small.as_primitive::<Int64Type>().values(), &[-3, 100]);
+    let share = col("share");
+    assert_eq!(share.as_primitive::<Float64Type>().values(), &[0.1, 2.5]);
+
+    // A number no Parquet type holds: refused at its line, nothing written.
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        format!(
+            "{}\n{}\n",
+            lines[0], r#"{"id":"c","text":"eta theta","share":1e400}"#
+        ),
+    )
+    .unwrap();
+    let gone = dir.path().join("gone.parquet");
+    let msg = stderr_of(
+        doublet()
+            .args(["dedup", "-q", "-o"])
+            .arg(&gone)
+            .arg(&bad)
+            .assert(),
+    );
+    assert!(msg.contains("bad.jsonl:2: field `share`"), "{msg}");
+    assert!(msg.contains("1e400"), "{msg}");
+    assert!(!gone.exists());
+    // JSON Lines holds it as written.
+    let jl = dir.path().join("k.jsonl");
+    doublet()
+        .args(["dedup", "-q", "-o"])
+        .arg(&jl)
+        .arg(&bad)
+        .assert()
+        .success();
+    assert!(std::fs::read_to_string(&jl)
+        .unwrap()
+        .contains("\"share\":1e400"));
+}
+
+/// A field that is an object in one record and a string in another stops
+/// the first pass at the conflicting line, naming the field and where the
+/// other kind was first seen; before, the run went to the end and failed
+/// with an Arrow message naming no field or line.
+#[test]
+fn a_field_of_two_kinds_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("m.jsonl");
+    std::fs::write(
+        &input,
+        concat!(
+            r#"{"id":"a","text":"alpha beta gamma","meta":{"lang":"en"}}"#,
+            "\n",
+            r#"{"id":"b","text":"delta epsilon zeta","meta":{"lang":"de"}}"#,
+            "\n",
+            r#"{"id":"c","text":"eta theta iota","meta":"unknown"}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("k.parquet");
+    let msg = stderr_of(
+        doublet()
+            .args(["dedup", "-q", "-o"])
+            .arg(&out)
+            .arg(&input)
+            .assert(),
+    );
+    assert!(
+        msg.contains("m.jsonl:3: field `meta` is a string here and an object at")
+            && msg.contains("m.jsonl:1"),
+        "{msg}"
+    );
+    assert!(!out.exists());
+}

@@ -54,10 +54,13 @@ fn an_output_that_is_an_input_is_refused_by_file_identity() {
     let folder = d.join("docs");
     std::fs::create_dir(&folder).unwrap();
     std::fs::write(folder.join("a.txt"), "some text").unwrap();
+    // A shard with a name doublet also writes (a report named `a.txt` is
+    // refused by its name alone).
+    std::fs::write(folder.join("b.jsonl"), "{\"id\":\"b\",\"text\":\"t\"}\n").unwrap();
     let msg = stderr_of(
         doublet()
             .args(["scan", "-q", "--report"])
-            .arg(folder.join("a.txt"))
+            .arg(folder.join("b.jsonl"))
             .arg(&folder)
             .assert(),
     );
@@ -66,8 +69,8 @@ fn an_output_that_is_an_input_is_refused_by_file_identity() {
         "{msg}"
     );
     assert_eq!(
-        std::fs::read_to_string(folder.join("a.txt")).unwrap(),
-        "some text"
+        std::fs::read_to_string(folder.join("b.jsonl")).unwrap(),
+        "{\"id\":\"b\",\"text\":\"t\"}\n"
     );
     std::fs::write(d.join("c.json"), "{}").unwrap();
     let msg = stderr_of(
@@ -104,11 +107,13 @@ fn two_outputs_on_one_file_are_refused_even_before_it_exists() {
     let msg = stderr_of(
         doublet()
             .current_dir(d)
-            .args(["scan", "-q", "in.jsonl", "--report", "r", "--html", "./r"])
+            .args([
+                "scan", "-q", "in.jsonl", "--report", "r.json", "--html", "./r.json",
+            ])
             .assert(),
     );
     assert!(
-        msg.contains("--html is the same file as --report r"),
+        msg.contains("--html is the same file as --report r.json"),
         "{msg}"
     );
     assert_eq!(names(d), ["in.jsonl", "sub"]);
@@ -379,4 +384,62 @@ fn dash_is_standard_output_and_foreign_formats_are_refused() {
         msg.contains("doublet writes JSON here, not .parquet"),
         "{msg}"
     );
+}
+
+/// One rule names what doublet writes: `.jsonl`, `.json`, `.ndjson`, each
+/// optionally `.gz` or `.zst`, `.parquet` for records, `-`, and files that
+/// exist and are not regular files. Every other name is refused before
+/// anything is read; before, `.jsonl.xz`, `.bz2`, `.lz4`, `.zip`, `.txt`
+/// and names without an extension were written as plain JSON Lines with
+/// exit 0 (and `scan clean.txt` then read the file as one document).
+#[test]
+fn output_names_doublet_does_not_write_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    std::fs::write(&input, seeds_jsonl()).unwrap();
+    for name in [
+        "kept.jsonl.xz",
+        "kept.jsonl.bz2",
+        "kept.json.lz4",
+        "kept.zip",
+        "clean.txt",
+        "clean",
+        "kept.gz",
+        "kept.jsonl.parquet.gz",
+    ] {
+        for flag in ["-o", "--removed", "--report"] {
+            let mut cmd = doublet();
+            cmd.current_dir(dir.path()).args(["dedup", "-q"]);
+            if flag != "-o" {
+                cmd.args(["-o", "k.jsonl"]);
+            }
+            let msg = crate::usage_error(cmd.args([flag, name]).arg(&input).assert());
+            assert!(
+                msg.contains("doublet writes JSON here")
+                    || msg.contains("Parquet compresses itself"),
+                "{name}: {msg}"
+            );
+            assert!(!dir.path().join(name).exists(), "{name}");
+            assert!(!dir.path().join("k.jsonl").exists(), "{name}");
+        }
+        let msg = crate::usage_error(
+            doublet()
+                .current_dir(dir.path())
+                .args(["scan", "-q", "--report", name])
+                .arg(&input)
+                .assert(),
+        );
+        assert!(msg.contains("doublet writes JSON here"), "{name}: {msg}");
+    }
+    for name in ["k.ndjson.gz", "k.json.zst", "K.JSONL", "k.parquet"] {
+        doublet()
+            .current_dir(dir.path())
+            .args(["dedup", "-q", "-o", name, "--removed", "/dev/null"])
+            .arg(&input)
+            .assert()
+            .success();
+        assert!(dir.path().join(name).exists(), "{name}");
+    }
+    let gz = std::fs::read(dir.path().join("k.ndjson.gz")).unwrap();
+    assert_eq!(&gz[..2], b"\x1f\x8b");
 }

@@ -575,3 +575,380 @@ fn compare_looks_ids_up_in_parquet() {
     assert_eq!(from_parquet, run(&jl));
     assert_eq!(json(&from_parquet)["relation"], "near_duplicate");
 }
+
+/// Write one batch as a Parquet file.
+fn write_batch(path: &Path, batch: &RecordBatch) {
+    let mut w =
+        ArrowWriter::try_new(std::fs::File::create(path).unwrap(), batch.schema(), None).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
+/// A shard of two rows whose texts differ from every other shard's: ids
+/// and texts, then `columns`.
+fn shard(tag: &str, columns: Vec<(&str, ArrayRef)>) -> RecordBatch {
+    let ids = arrow_array::StringArray::from(vec![format!("{tag}-1"), format!("{tag}-2")]);
+    let texts = arrow_array::StringArray::from(vec![
+        format!("{tag} first shard text of several words"),
+        format!("{tag} second shard text with other words"),
+    ]);
+    let mut all: Vec<(&str, ArrayRef)> = vec![("id", Arc::new(ids)), ("text", Arc::new(texts))];
+    all.extend(columns);
+    RecordBatch::try_from_iter(all).unwrap()
+}
+
+/// Shards with differing columns are joined by name without changing a
+/// value: `uint64`, `timestamp[ns]` and `decimal128(38, 0)` keep their
+/// types, `int32` widens to another shard's `int64`, a column one shard
+/// lacks is null there. Shards whose types no column holds exactly are
+/// refused before anything is read, naming the column and both files.
+/// Before, such shards went through JSON: `uint64` became `double`,
+/// timestamps strings and the decimal `int64`.
+#[test]
+fn parquet_shards_with_differing_columns_keep_every_value() {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Decimal128Type, Int64Type, TimestampNanosecondType, UInt64Type};
+    use arrow_array::{
+        Decimal128Array, Float64Array, Int32Array, Int64Array, TimestampNanosecondArray,
+        UInt64Array,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("shards");
+    std::fs::create_dir(&root).unwrap();
+    let money = |v: Vec<i128>| -> ArrayRef {
+        Arc::new(
+            Decimal128Array::from(v)
+                .with_precision_and_scale(38, 0)
+                .unwrap(),
+        )
+    };
+    let big = 10_i128.pow(37) + 7;
+    write_batch(
+        &root.join("a.parquet"),
+        &shard(
+            "a",
+            vec![
+                (
+                    "big",
+                    Arc::new(UInt64Array::from(vec![u64::MAX, u64::MAX - 1])),
+                ),
+                (
+                    "at",
+                    Arc::new(TimestampNanosecondArray::from(vec![
+                        1,
+                        1_700_000_000_123_456_789,
+                    ])),
+                ),
+                ("money", money(vec![big, -big])),
+                ("n", Arc::new(Int32Array::from(vec![1, -2]))),
+            ],
+        ),
+    );
+    write_batch(
+        &root.join("b.parquet"),
+        &shard(
+            "b",
+            vec![
+                ("big", Arc::new(UInt64Array::from(vec![3, 4]))),
+                ("at", Arc::new(TimestampNanosecondArray::from(vec![5, 6]))),
+                ("money", money(vec![1, 2])),
+                ("n", Arc::new(Int64Array::from(vec![i64::MAX, i64::MIN]))),
+                (
+                    "only_b",
+                    Arc::new(arrow_array::StringArray::from(vec!["x", "y"])),
+                ),
+            ],
+        ),
+    );
+    let out = dir.path().join("k.parquet");
+    doublet()
+        .args(["dedup", "-q", "-o"])
+        .arg(&out)
+        .arg(&root)
+        .assert()
+        .success();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .build()
+        .unwrap();
+    let batches: Vec<RecordBatch> = reader.map(Result::unwrap).collect();
+    let batch = arrow_select::concat::concat_batches(&batches[0].schema(), &batches).unwrap();
+    let schema = batch.schema();
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}: {}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "id: Utf8",
+            "text: Utf8",
+            "big: UInt64",
+            "at: Timestamp(ns)",
+            "money: Decimal128(38, 0)",
+            "n: Int64",
+            "only_b: Utf8"
+        ]
+    );
+    let col = |name: &str| batch.column(schema.index_of(name).unwrap()).clone();
+    assert_eq!(
+        col("big").as_primitive::<UInt64Type>().values(),
+        &[u64::MAX, u64::MAX - 1, 3, 4]
+    );
+    assert_eq!(
+        col("at").as_primitive::<TimestampNanosecondType>().values(),
+        &[1, 1_700_000_000_123_456_789, 5, 6]
+    );
+    assert_eq!(
+        col("money").as_primitive::<Decimal128Type>().values(),
+        &[big, -big, 1, 2]
+    );
+    assert_eq!(
+        col("n").as_primitive::<Int64Type>().values(),
+        &[1, -2, i64::MAX, i64::MIN]
+    );
+    assert_eq!(col("only_b").null_count(), 2);
+
+    // A shard whose `big` is a double: no type holds both, refused before
+    // reading, naming the column and both files.
+    write_batch(
+        &root.join("c.parquet"),
+        &shard(
+            "c",
+            vec![("big", Arc::new(Float64Array::from(vec![0.5, 1.5])))],
+        ),
+    );
+    let gone = dir.path().join("gone.parquet");
+    let msg = stderr_of(
+        doublet()
+            .args(["dedup", "-q", "-o"])
+            .arg(&gone)
+            .arg(&root)
+            .assert(),
+    );
+    assert!(
+        msg.contains("c.parquet: column `big` is Float64 here and UInt64 in")
+            && msg.contains("a.parquet"),
+        "{msg}"
+    );
+    assert!(!gone.exists());
+}
+
+/// A nested text field (`--text-field doc.body`) is written back in its
+/// place: the struct keeps its fields' order, in Parquet and JSON Lines
+/// outputs, from Parquet and JSON Lines inputs. Before, the text moved to
+/// the end of its struct.
+#[test]
+fn a_nested_text_keeps_its_place_in_the_struct() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows = rows_of(&seeds());
+    let mut bodies = StringBuilder::new();
+    let mut langs = StringBuilder::new();
+    let mut ids = StringBuilder::new();
+    for (id, text) in &rows {
+        ids.append_value(id);
+        bodies.append_option(text.as_deref());
+        langs.append_value("en");
+    }
+    let doc = StructArray::from(vec![
+        (
+            Arc::new(Field::new("body", DataType::Utf8, true)),
+            Arc::new(bodies.finish()) as ArrayRef,
+        ),
+        (
+            Arc::new(Field::new("lang", DataType::Utf8, true)),
+            Arc::new(langs.finish()) as ArrayRef,
+        ),
+    ]);
+    let batch = RecordBatch::try_from_iter([
+        ("id", Arc::new(ids.finish()) as ArrayRef),
+        ("doc", Arc::new(doc) as ArrayRef),
+    ])
+    .unwrap();
+    let pq = dir.path().join("nested.parquet");
+    write_batch(&pq, &batch);
+    let jl = dir.path().join("nested.jsonl");
+    let lines: String = rows
+        .iter()
+        .map(|(id, text)| {
+            serde_json::json!({"id": id, "doc": {"body": text, "lang": "en"}}).to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(&jl, lines).unwrap();
+    for input in [&pq, &jl] {
+        let (kp, kj) = (dir.path().join("k.parquet"), dir.path().join("k.jsonl"));
+        for out in [&kp, &kj] {
+            doublet()
+                .args(["dedup", "-q", "--text-field", "doc.body", "-o"])
+                .arg(out)
+                .arg(input)
+                .assert()
+                .success();
+        }
+        let (schema, _) = read_parquet(&kp);
+        let DataType::Struct(children) = schema.field_with_name("doc").unwrap().data_type() else {
+            panic!("{schema:?}");
+        };
+        let names: Vec<_> = children.iter().map(|f| f.name().as_str()).collect();
+        assert_eq!(names, ["body", "lang"], "{}", input.display());
+        let first = std::fs::read_to_string(&kj).unwrap();
+        let first = first.lines().next().unwrap();
+        assert!(
+            first.starts_with("{\"id\":") && first.find("\"body\"") < first.find("\"lang\""),
+            "{first}"
+        );
+    }
+}
+
+/// Time zones by name (`UTC`, `America/New_York`, as pandas and Spark
+/// write them) pass through: to JSON Lines as times with their offset, to
+/// Parquet with their type, and `--time-field` reads them. Before, any
+/// run that passed such a column through was refused.
+#[test]
+fn named_time_zones_pass_through() {
+    use arrow_array::{TimestampMicrosecondArray, TimestampMillisecondArray};
+    let dir = tempfile::tempdir().unwrap();
+    let pq = dir.path().join("tz.parquet");
+    let at = TimestampMillisecondArray::from(vec![1_700_000_000_000, 1_700_000_001_000])
+        .with_timezone("America/New_York");
+    let utc = TimestampMicrosecondArray::from(vec![0, 1_000_000]).with_timezone("UTC");
+    write_batch(
+        &pq,
+        &shard("t", vec![("at", Arc::new(at)), ("utc", Arc::new(utc))]),
+    );
+    let (kp, kj) = (dir.path().join("k.parquet"), dir.path().join("k.jsonl"));
+    for out in [&kp, &kj] {
+        doublet()
+            .args(["dedup", "-q", "-o"])
+            .arg(out)
+            .arg(&pq)
+            .assert()
+            .success();
+    }
+    let rows = read_jsonl(&kj);
+    assert_eq!(rows[0]["at"], "2023-11-14T17:13:20-05:00");
+    assert_eq!(rows[0]["utc"], "1970-01-01T00:00:00Z");
+    let (schema, _) = read_parquet(&kp);
+    assert_eq!(
+        schema
+            .field_with_name("at")
+            .unwrap()
+            .data_type()
+            .to_string(),
+        "Timestamp(ms, \"America/New_York\")"
+    );
+    let ix = dir.path().join("ix");
+    doublet()
+        .args(["index", "create"])
+        .arg(&ix)
+        .assert()
+        .success();
+    doublet()
+        .args(["index", "add", "-q", "--time-field", "at"])
+        .arg(&ix)
+        .arg(&pq)
+        .assert()
+        .success();
+}
+
+/// The Parquet file of `write_parquet` with byte `at` of its footer (from
+/// the end) changed: each of these made the parquet or arrow-ipc crate
+/// panic before (`compare --input` exited 101, the other commands printed
+/// the panic and "the reader thread panicked" without naming the file).
+/// Footer bytes (from the end of `write_parquet`'s file) and the bits
+/// flipped in them that made the parquet crate (and, in the stored Arrow
+/// schema, arrow-ipc) panic, found by trying every byte.
+const DAMAGED_FOOTERS: [(usize, u8); 6] = [
+    (106, 0x01),
+    (399, 0x01),
+    (824, 0xFF),
+    (1202, 0xFF),
+    (1414, 0x01),
+    (1525, 0x80),
+];
+
+fn damaged(dir: &Path, from_end: usize, mask: u8) -> std::path::PathBuf {
+    let good = dir.join("good.parquet");
+    write_parquet(&good, &rows_of(&seeds()), 2);
+    let mut bytes = std::fs::read(&good).unwrap();
+    let at = bytes.len() - from_end;
+    bytes[at] ^= mask;
+    let bad = dir.join(format!("bad-{from_end}-{mask}.parquet"));
+    std::fs::write(&bad, bytes).unwrap();
+    bad
+}
+
+/// A damaged footer is one error naming the file, exit 2, in every
+/// command, and no panic.
+#[test]
+fn damaged_footers_are_one_error_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    for (from_end, mask) in DAMAGED_FOOTERS {
+        let bad = damaged(dir.path(), from_end, mask);
+        let name = bad.file_name().unwrap().to_str().unwrap().to_owned();
+        let runs: Vec<Vec<std::ffi::OsString>> = vec![
+            vec!["scan".into(), bad.clone().into()],
+            vec![
+                "dedup".into(),
+                "-o".into(),
+                dir.path().join("k.parquet").into(),
+                bad.clone().into(),
+            ],
+            vec![
+                "compare".into(),
+                "a".into(),
+                "b".into(),
+                "--input".into(),
+                bad.clone().into(),
+            ],
+        ];
+        for args in runs {
+            let msg = stderr_of(doublet().args(&args).assert());
+            // In the footer, or (for a change the footer's checks cannot
+            // see) in the row group it describes.
+            assert!(
+                msg.contains(&format!("{name}: not a readable Parquet file: "))
+                    || msg.contains(&format!("{name}: row ")) && msg.contains("cannot be read"),
+                "{args:?}: {msg}"
+            );
+        }
+    }
+}
+
+/// A damaged data page is reported in its row group, at the row reached,
+/// not at row 0 of the file.
+#[test]
+fn a_damaged_page_is_placed_at_the_row_reached() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.parquet");
+    let rows: Vec<(String, Option<String>)> = (0..3000)
+        .map(|i| {
+            (
+                format!("d{i}"),
+                Some(format!("text number {i} of the corpus")),
+            )
+        })
+        .collect();
+    write_parquet(&good, &rows, 1000);
+    let mut bytes = std::fs::read(&good).unwrap();
+    let meta = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&good).unwrap())
+        .unwrap()
+        .metadata()
+        .clone();
+    // The text column (2) of row group 2: its first page's header.
+    let chunk = meta.row_group(2).column(2);
+    let page = chunk
+        .dictionary_page_offset()
+        .unwrap_or(chunk.data_page_offset()) as usize;
+    for b in &mut bytes[page..page + 6] {
+        *b ^= 0x5A;
+    }
+    let bad = dir.path().join("page.parquet");
+    std::fs::write(&bad, bytes).unwrap();
+    let msg = stderr_of(doublet().args(["scan", "-q"]).arg(&bad).assert());
+    assert!(
+        msg.contains("page.parquet: row 2000: row group 2 (rows 2000 to 2999) cannot be read"),
+        "{msg}"
+    );
+}
