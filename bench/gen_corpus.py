@@ -30,8 +30,12 @@ do: every original draws on average ``--reuse`` whole paragraphs from one
 shared pool (every prose paragraph of the documentation pages, about 12,000),
 so each pool paragraph sits in about ``0.8 * docs * reuse / 12,000``
 unrelated originals (8 at 100k documents, 80 at 1M). About one in seven
-originals is a compilation, mostly pool paragraphs around one or two short
-paragraphs of their own. Those paragraphs are content: a deduplicator that
+originals (``--compilations``) is a compilation, mostly pool paragraphs
+around one or two short paragraphs of their own. The heavy-reuse corpus
+(``--compilations 0.9 --reuse 2.2 --pool 87000``) makes nine originals in
+ten compilations and grows the pool with chain-made paragraphs, so that each
+pool paragraph sits in about 7 unrelated originals at 100k documents, 70 at
+1M and 700 at 10M. Those paragraphs are content: a deduplicator that
 calls them furniture compares what is left, a sentence, and deletes
 articles.
 
@@ -193,20 +197,19 @@ def sentences_of(paragraphs):
 REAL_SHARE = 0.25
 
 
-COMPILATION_SHARE = 0.15
-
-
-def article(rng, markov, topic, pool, reuse):
+def article(rng, markov, topic, pool, reuse, compilations):
     """Paragraphs of one original: real sentences of its topic page mixed
     into new text from the chain, and whole paragraphs from the shared pool
-    at random places. Most originals hold few pool paragraphs; a
-    ``COMPILATION_SHARE`` of them (round-ups, explainers, pages quoting
+    at random places. Most originals hold few pool paragraphs; a share
+    ``compilations`` of them (round-ups, explainers, pages quoting
     documentation) are mostly pool paragraphs around one or two short
     paragraphs of their own, which is what a cleaner that strips shared
-    paragraphs reduces to a sentence. Either way the mean is ``reuse``."""
-    compilation = reuse > 0 and rng.random() < COMPILATION_SHARE
+    paragraphs reduces to a sentence. A compilation holds ``4 * reuse``
+    pool paragraphs on average, any other original ``reuse * 0.5 / 0.85``
+    (so that at the default share, 0.15, the mean is about ``reuse``)."""
+    compilation = reuse > 0 and rng.random() < compilations
     own, pooled = ((rng.randint(1, 2), 4 * reuse) if compilation
-                   else (rng.randint(6, 14), reuse * 0.5 / (1 - COMPILATION_SHARE)))
+                   else (rng.randint(6, 14), reuse * 0.5 / (1 - 0.15)))
     paras = []
     for _ in range(own):
         n = rng.randint(1, 2) if compilation else rng.randint(2, 4)
@@ -301,6 +304,13 @@ def main():
     ap.add_argument("--repeat-rate", type=float, default=0.15, help="share of pages that repeat paragraphs")
     ap.add_argument("--reuse", type=float, default=1.2,
                     help="mean number of shared-pool paragraphs in each original (0: none)")
+    ap.add_argument("--compilations", type=float, default=0.15,
+                    help="share of originals that are mostly pool paragraphs (0.9 with --reuse 2.2 "
+                         "and --pool 87000, about 8 pool paragraphs an original: the heavy-reuse corpus, each pool paragraph in about "
+                         "70 originals at 1M documents)")
+    ap.add_argument("--pool", type=int, default=0,
+                    help="grow the shared pool to this many paragraphs with paragraphs of 2 to 5 "
+                         "sentences from the word chain (0: the real paragraphs only, about 12,000)")
     ap.add_argument("--out", default="bench/out/corpus")
     args = ap.parse_args()
 
@@ -309,6 +319,11 @@ def main():
     markov = Markov([p for page in pages for p in page] + prose_paragraphs())
     topics = [sentences_of(page) for page in pages]
     shared = sorted({p for page in pages for p in page})
+    # The chain-made paragraphs come from their own generator, so that the
+    # real pool and every document of a run without --pool stay as they were.
+    grow = random.Random(f"pool-{args.seed}")
+    while len(shared) < args.pool:
+        shared.append(" ".join(markov.sentence(grow) for _ in range(grow.randint(2, 5))))
     sites = [make_site(i, rng, markov) for i in range(args.sites)]
     os.makedirs(args.out, exist_ok=True)
     originals = []  # (id, root, paragraphs)
@@ -340,7 +355,7 @@ def main():
                     originals.append((doc_id, root, paras))
             else:
                 kind, source = "original", None
-                paras = article(rng, markov, rng.choice(topics), shared, args.reuse)
+                paras = article(rng, markov, rng.choice(topics), shared, args.reuse, args.compilations)
                 root = doc_id
                 originals.append((doc_id, root, paras))
                 text, spans = page(site, paras, rng, markov, args.repeat_rate)
