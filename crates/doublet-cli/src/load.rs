@@ -280,13 +280,23 @@ impl Inputs {
 
 /// Gives a repeated id a suffix, `#2` for its second use, `#3` for its
 /// third, skipping any name already taken (by the inputs, or outside them).
-struct Renamer {
+/// `compare --input` renames with it too, so that it finds documents by the
+/// names the corpus commands gave them.
+pub(crate) struct Renamer {
     seen: HashMap<String, u32>,
     taken: Option<Taken>,
 }
 
 impl Renamer {
-    fn rename(&mut self, record: &mut doublet_io::Record) {
+    /// A renamer of ids repeated in the inputs alone.
+    pub(crate) fn new() -> Renamer {
+        Renamer {
+            seen: HashMap::new(),
+            taken: None,
+        }
+    }
+
+    pub(crate) fn rename(&mut self, record: &mut doublet_io::Record) {
         let Some(uses) = self.seen.get_mut(&record.id) else {
             self.seen.insert(record.id.clone(), 1);
             return;
