@@ -71,6 +71,7 @@ fn from_input(
 pub fn run(args: CompareArgs, color: ColorWhen) -> Result<()> {
     let config = settings::config(&args.tuning)?;
     let max_record = settings::max_record(args.max_memory);
+    memory::advice(memory::Advice::TwoDocuments);
     if let Some(bytes) = args.max_memory {
         memory::limit(usize::try_from(bytes).unwrap_or(usize::MAX));
     }
