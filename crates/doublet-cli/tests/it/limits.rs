@@ -278,8 +278,12 @@ fn unwritable_output_locations_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/folder");
     assert_unwritable(&missing.join("out.jsonl"), &missing);
-    // A folder cannot be replaced by a file.
-    assert_unwritable(dir.path(), Path::new("/nonexistent"));
+    // A folder cannot be replaced by a file. It is named as an output, since
+    // a name doublet does not write (the temporary folder's `.tmpXXXX`) is
+    // refused before this, as a usage error.
+    let folder = dir.path().join("folder.jsonl");
+    std::fs::create_dir(&folder).unwrap();
+    assert_unwritable(&folder, Path::new("/nonexistent"));
     // procfs refuses new files to everyone, root included.
     assert_unwritable(
         Path::new("/proc/doublet-out.jsonl"),
