@@ -24,7 +24,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
-use crate::memory::Phase;
+use crate::memory::{Advice, Phase};
 
 /// Heap bytes in use (requested sizes of live allocations).
 static LIVE: AtomicUsize = AtomicUsize::new(0);
@@ -32,6 +32,8 @@ static LIVE: AtomicUsize = AtomicUsize::new(0);
 static LIMIT: AtomicUsize = AtomicUsize::new(usize::MAX);
 /// What the run is doing, for the message when the bound is reached.
 static PHASE: AtomicU8 = AtomicU8::new(Phase::Starting as u8);
+/// What the message advises.
+static ADVICE: AtomicU8 = AtomicU8::new(Advice::Corpus as u8);
 
 /// Bound the heap to `bytes` from now on.
 pub fn limit(bytes: usize) {
@@ -41,6 +43,18 @@ pub fn limit(bytes: usize) {
 /// Record what the run is doing now.
 pub fn phase(p: Phase) {
     PHASE.store(p as u8, Ordering::Relaxed);
+}
+
+/// Record what a failure advises.
+pub fn advice(a: Advice) {
+    ADVICE.store(a as u8, Ordering::Relaxed);
+}
+
+fn current_advice() -> Advice {
+    Advice::ALL
+        .get(ADVICE.load(Ordering::Relaxed) as usize)
+        .copied()
+        .unwrap_or(Advice::Corpus)
 }
 
 /// Count `bytes` more in use, or refuse if that passes the limit.
@@ -120,7 +134,9 @@ fn out_of_memory(bytes: usize) -> ! {
     fail(&[
         b"doublet: out of memory (could not allocate ",
         decimal(bytes, &mut [0u8; 20]),
-        b" bytes); set --max-memory lower or split the input\n",
+        b" bytes)",
+        current_advice().out_of_memory(),
+        b"\n",
     ])
 }
 
@@ -140,7 +156,9 @@ fn over_limit(bytes: usize) -> ! {
         human(LIVE.load(Ordering::Relaxed), &mut [0u8; 24]),
         b" in use, ",
         human(bytes, &mut [0u8; 24]),
-        b" more needed); raise --max-memory or split the input\n",
+        b" more needed)",
+        current_advice().over_limit(),
+        b"\n",
     ])
 }
 

@@ -313,6 +313,11 @@ pub struct CompareArgs {
     /// Field (JSON Lines) or column (Parquet) holding the document text.
     #[arg(long, default_value = "text", value_name = "NAME")]
     pub text_field: String,
+    /// With --input: a repeated id is renamed `<id>#2`, `<id>#3`, ... as the
+    /// corpus commands rename it (so ids from their reports are found),
+    /// instead of refused.
+    #[arg(long, requires = "input")]
+    pub allow_duplicate_ids: bool,
     /// Print JSON instead of the side-by-side view.
     #[arg(long)]
     pub json: bool,

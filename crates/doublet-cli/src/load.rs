@@ -280,13 +280,23 @@ impl Inputs {
 
 /// Gives a repeated id a suffix, `#2` for its second use, `#3` for its
 /// third, skipping any name already taken (by the inputs, or outside them).
-struct Renamer {
+/// `compare --input` renames with it too, so that it finds documents by the
+/// names the corpus commands gave them.
+pub(crate) struct Renamer {
     seen: HashMap<String, u32>,
     taken: Option<Taken>,
 }
 
 impl Renamer {
-    fn rename(&mut self, record: &mut doublet_io::Record) {
+    /// A renamer of ids repeated in the inputs alone.
+    pub(crate) fn new() -> Renamer {
+        Renamer {
+            seen: HashMap::new(),
+            taken: None,
+        }
+    }
+
+    pub(crate) fn rename(&mut self, record: &mut doublet_io::Record) {
         let Some(uses) = self.seen.get_mut(&record.id) else {
             self.seen.insert(record.id.clone(), 1);
             return;
@@ -451,6 +461,34 @@ impl Batch {
     }
 }
 
+/// What reads a corpus, for the advice of a refused memory budget.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reading {
+    /// `scan`, `dedup`, `eval`: the settings are the command's flags.
+    Corpus,
+    /// `index add` and `index query`: a batch decided against an index,
+    /// whose settings are fixed (its settings flags are refused).
+    IndexBatch,
+}
+
+/// What the refusal of a memory budget advises: only what lowers the
+/// run's peak and what the command accepts. Shared passages cost per
+/// document, so turning them off is advised where they are on and
+/// `--min-passage` is accepted: not when they are off already (given `0`,
+/// `dedup`'s default), nor for an index (no passages, and the flag is
+/// refused); a batch for an index is better given in parts, which decide
+/// as the whole batch would.
+fn budget_advice(reading: Reading, config: &Config) -> &'static str {
+    match reading {
+        Reading::IndexBatch => "Raise --max-memory, or give the documents in smaller batches",
+        Reading::Corpus if config.min_passage > 0 => {
+            "Raise --max-memory, split the corpus, or lower the cost per document \
+             with --min-passage 0 (no shared passages)"
+        }
+        Reading::Corpus => "Raise --max-memory or split the corpus",
+    }
+}
+
 /// Read every input into a scanner and produce the report.
 ///
 /// A reader thread parses records into batches while the scanner analyses
@@ -458,19 +496,23 @@ impl Batch {
 /// batches, so memory stays bounded by the batch size.
 pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
     let scanner = Scanner::new(config)?;
-    scan_with(inputs, scanner, resources, None, |s, _| Ok(s.finish()?))
+    scan_with(inputs, scanner, resources, None, Reading::Corpus, |s, _| {
+        Ok(s.finish()?)
+    })
 }
 
 /// Read every input into `scanner` and let `finish` produce the report
 /// from it (the `doublet index` commands decide against an index there),
 /// with each document's value of `time_field` as Unix seconds, in input
 /// order, when one is named (a record whose field is missing or not a
-/// time stops the run, naming it).
+/// time stops the run, naming it); `reading` says what a refusal of the
+/// memory budget can advise.
 pub fn scan_with(
     inputs: &Inputs,
     mut scanner: Scanner,
     resources: &Resources,
     time_field: Option<&str>,
+    reading: Reading,
     finish: impl FnOnce(Scanner, Vec<Option<i64>>) -> Result<Report>,
 ) -> Result<Report> {
     crate::memory::phase(Phase::Reading);
@@ -647,15 +689,14 @@ pub fn scan_with(
                     per_document,
                 } => anyhow::anyhow!(
                     "--max-memory {} is not enough: after {documents} documents ({}) \
-                     doublet would need about {} at its peak, {} per document. \
-                     Raise --max-memory, split the corpus, or lower the cost per \
-                     document with --min-passage 0 (no shared passages)",
+                     doublet would need about {} at its peak, {} per document. {}",
                     size(budget),
                     origins
                         .last()
                         .map_or_else(String::new, |o| format!("up to {o}")),
                     size(needed),
-                    size(per_document)
+                    size(per_document),
+                    budget_advice(reading, scanner.config())
                 ),
                 other => other.into(),
             })?;

@@ -38,6 +38,49 @@ impl Phase {
     }
 }
 
+/// What the one line advises when the bound is reached or the system
+/// refuses memory: only what the command can do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Advice {
+    /// The corpus commands: more memory, or less input at a time.
+    Corpus,
+    /// `compare`: two documents, which no split makes smaller.
+    TwoDocuments,
+}
+
+impl Advice {
+    /// Every advice, indexed by its `u8` value.
+    pub const ALL: [Advice; 2] = [Advice::Corpus, Advice::TwoDocuments];
+
+    /// The end of the line when `--max-memory` is reached.
+    pub fn over_limit(self) -> &'static [u8] {
+        match self {
+            Advice::Corpus => b"; raise --max-memory or split the input",
+            Advice::TwoDocuments => b"; raise --max-memory",
+        }
+    }
+
+    /// The end of the line when the system refuses memory.
+    pub fn out_of_memory(self) -> &'static [u8] {
+        match self {
+            Advice::Corpus => b"; set --max-memory lower or split the input",
+            Advice::TwoDocuments => {
+                b"; the machine cannot hold the comparison of these two documents"
+            }
+        }
+    }
+}
+
+/// What a failure of memory advises from now on ([`Advice::Corpus`] until
+/// set).
+pub fn advice(a: Advice) {
+    #[cfg(unix)]
+    crate::alloc::advice(a);
+    #[cfg(not(unix))]
+    let _ = a;
+}
+
 /// Bound the process's heap to `bytes` (`--max-memory`).
 pub fn limit(bytes: usize) {
     #[cfg(unix)]

@@ -10,6 +10,24 @@
 //! A CSV file with a header row (naming `id`/`cluster` or `id_a`/`id_b`) is
 //! recognised; without one, the format must be given and columns are
 //! positional.
+//!
+//! The rules, each a refusal naming the file and line(s) rather than a
+//! guess, since a score computed on a truth that says two things measures
+//! nothing:
+//!
+//! * the scores compare partitions, so a pair file's positives are linked
+//!   transitively; a negative between two ids its positives link (through
+//!   any chain) contradicts them and is refused, naming its line and the
+//!   lines of the shortest chain of positives linking the two;
+//! * one pair labelled both ways (in either order) is refused, naming both
+//!   lines; so is an id in two clusters;
+//! * a file with no labelled pair or cluster is refused (scores over
+//!   nothing would read as perfect);
+//! * a cluster label (or a pair's label) that is a number is compared by
+//!   its exact decimal value ([`number_key`]): `1`, `1.0`, `1e0` and `"1"`
+//!   are one cluster, `0.5` and `0.50` another; nothing is rounded to
+//!   binary floating point, so `0.1` and `0.10000000000000001` stay apart
+//!   and integers of any length stay exact.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -47,6 +65,120 @@ pub fn scalar(v: &Value) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         Value::Bool(b) => Some(b.to_string()),
         _ => None,
+    }
+}
+
+/// Labels are written out in full up to this many zeros before or after
+/// their digits; past that as `<digits>e<exponent>`, so that `1e400` is
+/// not four hundred zeros.
+const PLAIN_ZEROS: i64 = 40;
+
+/// The key a number written as `text` is compared by, or `None` when
+/// `text` is not a number in JSON's grammar (with an exponent only when
+/// `exponent` is true).
+///
+/// Equal values give equal keys and different values different keys,
+/// exactly, whatever their length: the key is the number's significant
+/// digits and the power of ten they are scaled by, written plainly (`1`,
+/// `-2.5`, `0.001`, `18446744073709551616`) unless that needs more than
+/// [`PLAIN_ZEROS`] zeros (`1e400`, `1.5e-60`). So `1`, `1.0`, `1e0` and
+/// `10e-1` are `1`; `0.5` and `0.50` are `0.5`; `-0` is `0`.
+pub fn number_key(text: &str, exponent: bool) -> Option<String> {
+    let b = text.as_bytes();
+    let digits_from = |mut i: usize| {
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        i
+    };
+    let negative = b.first() == Some(&b'-');
+    let start = usize::from(negative);
+    let mut i = digits_from(start);
+    let int = &text[start..i];
+    // JSON's grammar: no leading zeros, digits on both sides of a point.
+    if int.is_empty() || (int.len() > 1 && int.starts_with('0')) {
+        return None;
+    }
+    let mut frac = "";
+    if b.get(i) == Some(&b'.') {
+        let end = digits_from(i + 1);
+        frac = &text[i + 1..end];
+        i = end;
+        if frac.is_empty() {
+            return None;
+        }
+    }
+    let mut power: i64 = 0;
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        if !exponent {
+            return None;
+        }
+        i += 1;
+        let minus = b.get(i) == Some(&b'-');
+        if matches!(b.get(i), Some(b'-' | b'+')) {
+            i += 1;
+        }
+        let end = digits_from(i);
+        let written = text[i..end].trim_start_matches('0');
+        // More than fifteen digits of exponent would not fit the sums
+        // below: such a number is compared as written.
+        if end == i || written.len() > 15 {
+            return None;
+        }
+        power = written.parse().unwrap_or(0);
+        if minus {
+            power = -power;
+        }
+        i = end;
+    }
+    if i != b.len() {
+        return None;
+    }
+    let frac_len = i64::try_from(frac.len()).ok()?;
+    let all = [int, frac].concat();
+    let digits = all.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some("0".to_owned());
+    }
+    let significant = digits.trim_end_matches('0');
+    let len = i64::try_from(significant.len()).ok()?;
+    // The value is `significant` × 10^scale.
+    let scale = power - frac_len + i64::try_from(digits.len()).ok()? - len;
+    let sign = if negative { "-" } else { "" };
+    let zeros = |n: i64| "0".repeat(usize::try_from(n).unwrap_or(0));
+    Some(if (0..=PLAIN_ZEROS).contains(&scale) {
+        format!("{sign}{significant}{}", zeros(scale))
+    } else if scale < 0 && -scale < len {
+        let (whole, part) = significant.split_at(usize::try_from(len + scale).ok()?);
+        format!("{sign}{whole}.{part}")
+    } else if scale < 0 && -scale - len <= PLAIN_ZEROS {
+        format!("{sign}0.{}{significant}", zeros(-scale - len))
+    } else {
+        let (first, rest) = significant.split_at(1);
+        let point = if rest.is_empty() { "" } else { "." };
+        format!("{sign}{first}{point}{rest}e{}", scale + len - 1)
+    })
+}
+
+/// A label written as text (a CSV field, a JSON string) as compared: by
+/// its value when it is a number in plain decimal notation (`1`, `1.0`,
+/// `-2.50`), else as written. Text with an exponent (`0e5`, `1e3`) stays
+/// text, since hexadecimal digests look like that and are not numbers.
+fn text_key(text: &str) -> String {
+    number_key(text, false).unwrap_or_else(|| text.to_owned())
+}
+
+/// A JSON label as compared: a number by its value ([`number_key`]), a
+/// string as [`text_key`] reads it, `true` and `false` as words; `None`
+/// for null, arrays and objects.
+fn label_key(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => {
+            let written = n.to_string();
+            Some(number_key(&written, true).unwrap_or(written))
+        }
+        Value::String(s) => Some(text_key(s)),
+        other => scalar(other),
     }
 }
 
@@ -123,10 +255,25 @@ fn assign(
     Ok(())
 }
 
+/// Pair labels that mark a non-duplicate (compared in lower case, after
+/// [`text_key`], so `0.0` and `False` are negatives too).
 const NEGATIVE: &[&str] = &["0", "false", "no", "negative", "unrelated", "different"];
 
 /// Read a truth file.
 pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
+    let truth = read_lines(path, format)?;
+    if truth.cluster.is_empty() {
+        return Err(Error::Unsupported {
+            path: path.to_owned(),
+            message: "no labelled pairs or clusters (the file is empty or holds only a header): \
+                      there is nothing to score against"
+                .into(),
+        });
+    }
+    Ok(truth)
+}
+
+fn read_lines(path: &Path, format: TruthFormat) -> Result<Truth> {
     let err = |line: u64, message: String| Error::Line {
         path: path.to_owned(),
         line,
@@ -154,7 +301,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
                 .ok_or_else(|| err(n, "missing field `id`".into()))?;
             let cluster = v
                 .get("cluster")
-                .and_then(scalar)
+                .and_then(label_key)
                 .ok_or_else(|| err(n, "missing field `cluster`".into()))?;
             if let Some(label) = v.get("label").or_else(|| v.get("kind")).and_then(scalar) {
                 truth.label.insert(id.clone(), label);
@@ -204,18 +351,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
     if pairs {
         let (ca, cb) = (need(&["id_a"], "id_a")?, need(&["id_b"], "id_b")?);
         let cl = col(&["label", "kind"]);
-        let mut parent: HashMap<String, String> = HashMap::new();
-        fn find(parent: &mut HashMap<String, String>, x: &str) -> String {
-            let mut root = x.to_owned();
-            while let Some(p) = parent.get(&root) {
-                if *p == root {
-                    break;
-                }
-                root = p.clone();
-            }
-            parent.insert(x.to_owned(), root.clone());
-            root
-        }
+        let mut labelled = Vec::with_capacity(body.len());
         for (n, line) in body {
             let f = split_csv(line);
             let get = |i: usize| {
@@ -224,24 +360,17 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
                     .cloned()
                     .ok_or_else(|| err(*n, format!("missing column {}", i + 1)))
             };
-            let (a, b) = (get(ca)?, get(cb)?);
-            parent.entry(a.clone()).or_insert_with(|| a.clone());
-            parent.entry(b.clone()).or_insert_with(|| b.clone());
             let negative = cl
                 .and_then(|i| f.get(i))
-                .is_some_and(|l| NEGATIVE.contains(&l.to_ascii_lowercase().as_str()));
-            if !negative {
-                let (ra, rb) = (find(&mut parent, &a), find(&mut parent, &b));
-                // The smaller root wins, so the result does not depend on line order.
-                let (lo, hi) = if ra <= rb { (ra, rb) } else { (rb, ra) };
-                parent.insert(hi, lo);
-            }
+                .is_some_and(|l| NEGATIVE.contains(&text_key(l).to_ascii_lowercase().as_str()));
+            labelled.push(Labelled {
+                line: *n,
+                a: get(ca)?,
+                b: get(cb)?,
+                negative,
+            });
         }
-        let ids: Vec<String> = parent.keys().cloned().collect();
-        for id in ids {
-            let root = find(&mut parent, &id);
-            truth.cluster.insert(id, root);
-        }
+        truth.cluster = components(&labelled).map_err(|(line, message)| err(line, message))?;
     } else {
         let (ci, cc) = (need(&["id"], "id")?, need(&["cluster"], "cluster")?);
         let cl = col(&["label", "kind"]);
@@ -255,7 +384,7 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
             let cluster = f
                 .get(cc)
                 .filter(|s| !s.is_empty())
-                .cloned()
+                .map(|c| text_key(c))
                 .ok_or_else(|| err(*n, "missing cluster".into()))?;
             if let Some(label) = cl.and_then(|i| f.get(i)).filter(|s| !s.is_empty()) {
                 truth.label.insert(id.clone(), label.clone());
@@ -264,6 +393,166 @@ pub fn read_truth(path: &Path, format: TruthFormat) -> Result<Truth> {
         }
     }
     Ok(truth)
+}
+
+/// One line of a pair file.
+struct Labelled {
+    line: u64,
+    a: String,
+    b: String,
+    /// Marked not a duplicate.
+    negative: bool,
+}
+
+/// How a pair is described in messages.
+fn marked(negative: bool) -> &'static str {
+    if negative {
+        "not duplicates"
+    } else {
+        "duplicates"
+    }
+}
+
+/// The cluster of every id a pair file names: the connected components of
+/// its positive pairs, each named by its smallest id (so the result does
+/// not depend on line order). Refuses, as `(line, message)`, a pair
+/// labelled both ways, and a negative between two ids that its positives
+/// link: the scores compare partitions, in which duplicates are grouped
+/// transitively, so such a file says two things.
+fn components(pairs: &[Labelled]) -> std::result::Result<HashMap<String, String>, (u64, String)> {
+    let mut first: HashMap<(&str, &str), (u64, bool)> = HashMap::new();
+    for p in pairs {
+        if p.negative && p.a == p.b {
+            return Err((
+                p.line,
+                format!(
+                    "id {} is paired with itself and marked not a duplicate",
+                    crate::quoted(&p.a)
+                ),
+            ));
+        }
+        let key = if p.a <= p.b {
+            (p.a.as_str(), p.b.as_str())
+        } else {
+            (p.b.as_str(), p.a.as_str())
+        };
+        match first.get(&key) {
+            Some(&(line, negative)) if negative != p.negative => {
+                return Err((
+                    p.line,
+                    format!(
+                        "ids {} and {} are marked {} here but {} on line {line}",
+                        crate::quoted(&p.a),
+                        crate::quoted(&p.b),
+                        marked(p.negative),
+                        marked(negative)
+                    ),
+                ))
+            }
+            Some(_) => {}
+            None => {
+                first.insert(key, (p.line, p.negative));
+            }
+        }
+    }
+    let mut parent: HashMap<&str, &str> = HashMap::new();
+    fn find<'a>(parent: &mut HashMap<&'a str, &'a str>, x: &'a str) -> &'a str {
+        let mut root = x;
+        while let Some(&p) = parent.get(root) {
+            if p == root {
+                break;
+            }
+            root = p;
+        }
+        parent.insert(x, root);
+        root
+    }
+    for p in pairs {
+        parent.entry(p.a.as_str()).or_insert(&p.a);
+        parent.entry(p.b.as_str()).or_insert(&p.b);
+        if !p.negative {
+            let (ra, rb) = (find(&mut parent, &p.a), find(&mut parent, &p.b));
+            // The smaller root wins, so the result does not depend on line order.
+            let (lo, hi) = if ra <= rb { (ra, rb) } else { (rb, ra) };
+            parent.insert(hi, lo);
+        }
+    }
+    for p in pairs.iter().filter(|p| p.negative) {
+        if find(&mut parent, &p.a) == find(&mut parent, &p.b) {
+            let (lines, ids) = chain(pairs, &p.a, &p.b);
+            let through = if ids.len() <= 6 {
+                let ids: Vec<String> = ids.iter().map(|id| crate::quoted(id)).collect();
+                format!(" ({})", ids.join(" ~ "))
+            } else {
+                String::new()
+            };
+            return Err((
+                p.line,
+                format!(
+                    "ids {} and {} are marked not duplicates here, but the duplicates on {}{through} \
+                     link them, and duplicates are grouped transitively: one of these lines is wrong",
+                    crate::quoted(&p.a),
+                    crate::quoted(&p.b),
+                    line_list(&lines)
+                ),
+            ));
+        }
+    }
+    let ids: Vec<&str> = parent.keys().copied().collect();
+    Ok(ids
+        .into_iter()
+        .map(|id| (id.to_owned(), find(&mut parent, id).to_owned()))
+        .collect())
+}
+
+/// The lines of the shortest chain of positive pairs from `a` to `b` (the
+/// earliest lines among equally short ones), in line order, and the ids
+/// along it from `a` to `b`.
+fn chain<'a>(pairs: &'a [Labelled], a: &'a str, b: &'a str) -> (Vec<u64>, Vec<&'a str>) {
+    let mut next: HashMap<&str, Vec<(&str, u64)>> = HashMap::new();
+    for p in pairs.iter().filter(|p| !p.negative) {
+        next.entry(p.a.as_str()).or_default().push((&p.b, p.line));
+        next.entry(p.b.as_str()).or_default().push((&p.a, p.line));
+    }
+    let mut came_from: HashMap<&str, (&str, u64)> = HashMap::new();
+    let mut queue = std::collections::VecDeque::from([a]);
+    while let Some(at) = queue.pop_front() {
+        if at == b {
+            break;
+        }
+        for &(to, line) in next.get(at).map_or(&[][..], Vec::as_slice) {
+            if to != a && !came_from.contains_key(to) {
+                came_from.insert(to, (at, line));
+                queue.push_back(to);
+            }
+        }
+    }
+    let (mut lines, mut ids) = (Vec::new(), vec![b]);
+    let mut at = b;
+    while let Some(&(from, line)) = came_from.get(at) {
+        lines.push(line);
+        ids.push(from);
+        at = from;
+    }
+    lines.sort_unstable();
+    ids.reverse();
+    (lines, ids)
+}
+
+/// `line 4`, `lines 2 and 3`, `lines 2, 3 and 7`; past six, the first five
+/// and the last with the count.
+fn line_list(lines: &[u64]) -> String {
+    let text: Vec<String> = lines.iter().map(u64::to_string).collect();
+    match text.as_slice() {
+        [one] => format!("line {one}"),
+        [init @ .., last] if text.len() <= 6 => format!("lines {} and {last}", init.join(", ")),
+        [init @ .., last] => format!(
+            "lines {}, … {last} ({} lines)",
+            init[..5].join(", "),
+            text.len()
+        ),
+        [] => "no line".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -341,5 +630,113 @@ mod tests {
         let (_d, p) = write("p.csv", "a,b\n");
         let e = read_truth(&p, TruthFormat::Auto).unwrap_err().to_string();
         assert!(e.contains("p.csv:1:") && e.contains("header"), "{e}");
+    }
+
+    #[test]
+    fn numbers_are_keyed_by_their_exact_value() {
+        let key = |t: &str| number_key(t, true);
+        for one in ["1", "1.0", "1e0", "10e-1", "0.1e1", "1.000E+0"] {
+            assert_eq!(key(one).as_deref(), Some("1"), "{one}");
+        }
+        assert_eq!(key("-0").as_deref(), Some("0"));
+        assert_eq!(key("0.50"), key("5e-1"));
+        assert_eq!(key("0.5").as_deref(), Some("0.5"));
+        assert_eq!(key("-2.50").as_deref(), Some("-2.5"));
+        assert_eq!(key("1200").as_deref(), Some("1200"));
+        assert_eq!(key("0.001").as_deref(), Some("0.001"));
+        // Exact: no rounding through a double, no limit on length.
+        assert_ne!(key("0.1"), key("0.10000000000000001"));
+        assert_ne!(key("18446744073709551616"), key("18446744073709551617"));
+        let long = "123456789012345678901234567890";
+        assert_eq!(key(long).as_deref(), Some(long));
+        assert_eq!(key("1e400").as_deref(), Some("1e400"));
+        assert_eq!(key("10e399"), key("1e400"));
+        assert_eq!(key("1.5e-60").as_deref(), Some("1.5e-60"));
+        assert_ne!(key("1e400"), key("1e401"));
+        for not in [
+            "01", "1.", ".5", "1e", "--1", "1x", "", "-", "0x10", "1_000",
+        ] {
+            assert_eq!(key(not), None, "{not}");
+        }
+        // Text with an exponent is text (digests look like `0e5123…`).
+        assert_eq!(number_key("0e5", false), None);
+        assert_eq!(text_key("0e5"), "0e5");
+        assert_eq!(text_key("1.0"), "1");
+        assert_eq!(text_key("007"), "007");
+    }
+
+    /// The truth a file named `name` holding `text` gives, or its refusal.
+    fn truth_of(name: &str, text: &str) -> std::result::Result<Truth, String> {
+        let (_d, p) = write(name, text);
+        read_truth(&p, TruthFormat::Auto).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn numeric_cluster_labels_are_one_label_by_value() {
+        let t = truth_of(
+            "t.jsonl",
+            "{\"id\":\"a\",\"cluster\":1}\n{\"id\":\"b\",\"cluster\":1.0}\n\
+             {\"id\":\"c\",\"cluster\":\"1\"}\n{\"id\":\"d\",\"cluster\":1.5}\n\
+             {\"id\":\"e\",\"cluster\":18446744073709551617}\n\
+             {\"id\":\"f\",\"cluster\":18446744073709551616}\n",
+        )
+        .unwrap();
+        assert_eq!(t.cluster["a"], t.cluster["b"]);
+        assert_eq!(t.cluster["a"], t.cluster["c"]);
+        assert_ne!(t.cluster["a"], t.cluster["d"]);
+        assert_ne!(t.cluster["e"], t.cluster["f"]);
+        // The same id given as 1 and 1.0 is one cluster, not a conflict.
+        let t = truth_of("t.csv", "id,cluster\na,1\na,1.0\nb,1.00\n").unwrap();
+        assert_eq!(t.cluster["a"], t.cluster["b"]);
+    }
+
+    #[test]
+    fn contradictions_in_pair_files_are_refused_naming_both_lines() {
+        let e = truth_of("p.csv", "id_a,id_b,label\na,b,1\nc,d,1\nb,a,0\n").unwrap_err();
+        assert!(e.contains("p.csv:4:") && e.contains("on line 2"), "{e}");
+        // A negative inside a chain of positives: the chain's lines are named.
+        let e = truth_of(
+            "p.csv",
+            "id_a,id_b,label\na,b,1\nx,y,1\nb,c,1\nc,d,1\na,d,0.0\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("p.csv:6:") && e.contains("lines 2, 4 and 5"),
+            "{e}"
+        );
+        assert!(e.contains("\"a\" ~ \"b\" ~ \"c\" ~ \"d\""), "{e}");
+        let e = truth_of("p.csv", "id_a,id_b,label\na,a,no\n").unwrap_err();
+        assert!(e.contains("with itself"), "{e}");
+        // Negatives between components, repeated labels that agree: fine.
+        let t = truth_of(
+            "p.csv",
+            "id_a,id_b,label\na,b,1\nb,a,yes\nc,d\na,c,0\nd,b,false\n",
+        )
+        .unwrap();
+        assert_eq!(t.cluster["a"], t.cluster["b"]);
+        assert_eq!(t.cluster["c"], t.cluster["d"]);
+        assert_ne!(t.cluster["a"], t.cluster["c"]);
+    }
+
+    #[test]
+    fn long_chains_are_cut_in_the_message() {
+        assert_eq!(line_list(&[4]), "line 4");
+        assert_eq!(line_list(&[2, 3]), "lines 2 and 3");
+        assert_eq!(
+            line_list(&[2, 3, 4, 5, 6, 7, 9]),
+            "lines 2, 3, 4, 5, 6, … 9 (7 lines)"
+        );
+    }
+
+    #[test]
+    fn an_empty_truth_is_refused() {
+        for (name, text) in [
+            ("t.jsonl", ""),
+            ("t.csv", "id_a,id_b,label\n"),
+            ("t.csv", "\n\n"),
+        ] {
+            let e = truth_of(name, text).unwrap_err();
+            assert!(e.contains("no labelled pairs or clusters"), "{e}");
+        }
     }
 }

@@ -8,6 +8,7 @@ use doublet::Document;
 use doublet_io::{quoted, records, Fields, Input, Record};
 
 use crate::args::{ColorWhen, CompareArgs};
+use crate::load::Renamer;
 use crate::memory::{self, Phase};
 use crate::{printers, settings};
 
@@ -20,31 +21,57 @@ fn warn_replaced(record: &Record) {
     }
 }
 
-/// Find the two ids in a JSON Lines file, reading no further than needed.
-fn from_jsonl(path: &str, a: &str, b: &str, fields: Fields) -> Result<(Record, Record)> {
-    let mut found: (Option<Record>, Option<Record>) = (None, None);
+/// Find the two ids in a JSON Lines or Parquet file.
+///
+/// An id the file holds twice is ambiguous, so, as in the corpus commands,
+/// a repeated A or B is refused naming both places, which takes reading the
+/// whole file; with `allow_duplicate_ids` repeated ids are renamed as the
+/// corpus commands rename them (`<id>#2`, ...), and reading stops once
+/// both are found, since a name depends only on the records before it.
+fn from_input(
+    path: &str,
+    ids: [&str; 2],
+    fields: Fields,
+    allow_duplicate_ids: bool,
+) -> Result<(Record, Record)> {
+    let mut renamer = allow_duplicate_ids.then(Renamer::new);
+    let mut found: [Option<Record>; 2] = [None, None];
     for record in records(vec![Input::parse(path)?], fields) {
-        let record = record?;
-        if found.0.is_none() && record.id == a {
-            found.0 = Some(record.clone());
+        let mut record = record?;
+        if let Some(renamer) = renamer.as_mut() {
+            renamer.rename(&mut record);
         }
-        if found.1.is_none() && record.id == b {
-            found.1 = Some(record);
+        for (id, slot) in ids.iter().zip(found.iter_mut()) {
+            if record.id != *id {
+                continue;
+            }
+            match slot {
+                Some(first) => bail!(
+                    "duplicate document id {}: {} and {} (--allow-duplicate-ids names the \
+                     later ones {}, ... as the corpus commands do)",
+                    quoted(id),
+                    first.origin,
+                    record.origin,
+                    quoted(&format!("{id}#2"))
+                ),
+                None => *slot = Some(record.clone()),
+            }
         }
-        if found.0.is_some() && found.1.is_some() {
+        if renamer.is_some() && found.iter().all(Option::is_some) {
             break;
         }
     }
     match found {
-        (Some(x), Some(y)) => Ok((x, y)),
-        (None, _) => bail!("{path}: no document with id {}", quoted(a)),
-        (_, None) => bail!("{path}: no document with id {}", quoted(b)),
+        [Some(x), Some(y)] => Ok((x, y)),
+        [None, _] => bail!("{path}: no document with id {}", quoted(ids[0])),
+        [_, None] => bail!("{path}: no document with id {}", quoted(ids[1])),
     }
 }
 
 pub fn run(args: CompareArgs, color: ColorWhen) -> Result<()> {
     let config = settings::config(&args.tuning)?;
     let max_record = settings::max_record(args.max_memory);
+    memory::advice(memory::Advice::TwoDocuments);
     if let Some(bytes) = args.max_memory {
         memory::limit(usize::try_from(bytes).unwrap_or(usize::MAX));
     }
@@ -58,7 +85,7 @@ pub fn run(args: CompareArgs, color: ColorWhen) -> Result<()> {
                 select: None,
                 only: Some(Vec::new()),
             };
-            from_jsonl(path, &args.a, &args.b, fields)?
+            from_input(path, [&args.a, &args.b], fields, args.allow_duplicate_ids)?
         }
         None => {
             let read = |p: &str| {

@@ -207,9 +207,14 @@ fn decide(
     }));
     let scanner = index.scanner()?;
     super::with_threads(&resources, || {
-        load::scan_with(&inputs, scanner, &resources, time_field, |s, times| {
-            decide(index, s, times).map_err(anyhow::Error::from)
-        })
+        load::scan_with(
+            &inputs,
+            scanner,
+            &resources,
+            time_field,
+            load::Reading::IndexBatch,
+            |s, times| decide(index, s, times).map_err(anyhow::Error::from),
+        )
     })
 }
 

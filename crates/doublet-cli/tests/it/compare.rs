@@ -1,6 +1,6 @@
 //! `doublet compare`: two documents side by side.
 
-use crate::{doublet, json, news, seeds_jsonl, StdoutOk};
+use crate::{doublet, json, news, seeds_jsonl, stderr_of, StdoutOk};
 
 const S000: &str = "000_f100c1059ce78ca9.txt";
 const S002: &str = "002_139156a821428acc.txt";
@@ -107,6 +107,60 @@ fn ids_can_come_from_a_jsonl_file() {
         .code(2);
     let msg = String::from_utf8(e.get_output().stderr.clone()).unwrap();
     assert!(msg.contains("no document with id \"nope\""), "{msg}");
+}
+
+/// An id twice in `--input` is refused as the corpus commands refuse it
+/// (before, the first was taken without a word), and with
+/// `--allow-duplicate-ids` renamed as they rename it.
+#[test]
+fn a_repeated_id_in_the_input_is_refused_or_renamed_as_in_scan() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("dups.jsonl");
+    let seeds = seeds_jsonl();
+    let third = seeds.lines().nth(3).unwrap();
+    // The seeds, then 003's record again under 002's id.
+    let again = third.replace("003_e9cfeb803afa4857", "002_139156a821428acc");
+    std::fs::write(&f, format!("{seeds}{again}\n")).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args([
+                "compare",
+                "002_139156a821428acc",
+                "004_9b52153850c921e1",
+                "--input",
+            ])
+            .arg(&f)
+            .assert(),
+    );
+    assert!(
+        msg.contains("duplicate document id \"002_139156a821428acc\"")
+            && msg.contains("dups.jsonl:3 and ")
+            && msg.contains("dups.jsonl:6"),
+        "{msg}"
+    );
+    assert!(msg.contains("--allow-duplicate-ids"), "{msg}");
+    // The later one is `<id>#2`, as `scan --allow-duplicate-ids` names it.
+    let r = json(
+        &doublet()
+            .args([
+                "compare",
+                "002_139156a821428acc#2",
+                "003_e9cfeb803afa4857",
+                "--json",
+                "--allow-duplicate-ids",
+                "--input",
+            ])
+            .arg(&f)
+            .stdout_ok(),
+    );
+    assert_eq!(r["relation"], "exact");
+    let scanned = json(
+        &doublet()
+            .args(["scan", "--json", "--allow-duplicate-ids"])
+            .arg(&f)
+            .stdout_ok(),
+    );
+    assert!(crate::document_ids(&scanned).contains(&"002_139156a821428acc#2"));
 }
 
 #[test]

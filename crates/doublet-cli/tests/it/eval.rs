@@ -1,6 +1,6 @@
 //! `doublet eval` against labelled truth.
 
-use crate::{doublet, json, news, StdoutOk};
+use crate::{doublet, json, news, stderr_of, StdoutOk};
 
 const S: [&str; 5] = [
     "000_f100c1059ce78ca9.txt",
@@ -105,4 +105,103 @@ fn truth_errors_name_the_file_and_line() {
         .code(2);
     let msg = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(msg.contains("t.jsonl:1: missing field `cluster`"), "{msg}");
+}
+
+/// A pair file with a header, one line per `(a, b, label)` of the seeds.
+fn pair_file(rows: &[(usize, usize, &str)]) -> String {
+    let mut text = String::from("id_a,id_b,label\n");
+    for (a, b, label) in rows {
+        text += &format!("{},{},{label}\n", S[*a], S[*b]);
+    }
+    text
+}
+
+/// The refusal of `eval --truth FILE` on the news seeds, FILE holding `text`.
+fn truth_refused(name: &str, text: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join(name);
+    std::fs::write(&truth, text).unwrap();
+    let msg = stderr_of(
+        doublet()
+            .args(["eval", "--truth"])
+            .arg(&truth)
+            .arg(news())
+            .assert(),
+    );
+    let shown = format!("{}:", truth.display());
+    assert!(msg.contains(&shown), "names the file: {msg}");
+    msg
+}
+
+#[test]
+fn a_negative_inside_a_chain_of_positives_is_refused_naming_the_lines() {
+    // 000~001 and 001~002 put 000 and 002 in one cluster; line 4 says they
+    // are not duplicates. Before, the negative was ignored and 000 and 002
+    // scored as one cluster.
+    let msg = truth_refused(
+        "pairs.csv",
+        &pair_file(&[(0, 1, "1"), (1, 2, "1"), (2, 0, "0")]),
+    );
+    assert!(msg.contains("pairs.csv:4:"), "{msg}");
+    assert!(msg.contains("not duplicates"), "{msg}");
+    assert!(msg.contains("lines 2 and 3"), "{msg}");
+    assert!(msg.contains("grouped transitively"), "{msg}");
+}
+
+#[test]
+fn a_pair_labelled_both_ways_is_refused_naming_both_lines() {
+    let msg = truth_refused(
+        "pairs.csv",
+        &pair_file(&[(0, 1, "yes"), (2, 3, "1"), (1, 0, "false")]),
+    );
+    assert!(msg.contains("pairs.csv:4:"), "{msg}");
+    assert!(
+        msg.contains("not duplicates here but duplicates on line 2"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn an_empty_truth_is_refused() {
+    for (name, text) in [
+        ("truth.jsonl", ""),
+        ("pairs.csv", "id_a,id_b,label\n"),
+        ("clusters.csv", "id,cluster\n\n"),
+    ] {
+        let msg = truth_refused(name, text);
+        assert!(
+            msg.contains("no labelled pairs or clusters"),
+            "{name}: {msg}"
+        );
+    }
+}
+
+#[test]
+fn numeric_cluster_labels_are_compared_by_value() {
+    // 1.0 and "1" are one cluster, 2 and 2.00 another (before, 1.0 and 2.00
+    // were clusters of their own, while 1 and "1" were one).
+    let dir = tempfile::tempdir().unwrap();
+    let truth = dir.path().join("truth.jsonl");
+    let lines = [
+        (S[0], "1.0"),
+        (S[1], "\"1\""),
+        (S[2], "2"),
+        (S[3], "2.00"),
+        (S[4], "0.5"),
+    ]
+    .iter()
+    .map(|(id, c)| format!("{{\"id\":\"{id}\",\"cluster\":{c}}}\n"))
+    .collect::<String>();
+    std::fs::write(&truth, lines).unwrap();
+    let r = json(
+        &doublet()
+            .args(["eval", "--json", "--truth"])
+            .arg(&truth)
+            .arg(news())
+            .stdout_ok(),
+    );
+    let p = &r["metrics"]["pairs"];
+    assert_eq!(p["precision"], 1.0, "{p}");
+    assert_eq!(p["recall"], 1.0, "{p}");
+    assert_eq!(r["metrics"]["adjusted_rand_index"], 1.0);
 }

@@ -278,8 +278,9 @@ fn unwritable_output_locations_are_named() {
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no/such/folder");
     assert_unwritable(&missing.join("out.jsonl"), &missing);
-    // A folder cannot be replaced by a file (named as an output may be,
-    // so that the name is not what is refused).
+    // A folder cannot be replaced by a file. It is named as an output, since
+    // a name doublet does not write (the temporary folder's `.tmpXXXX`) is
+    // refused before this, as a usage error.
     let folder = dir.path().join("folder.jsonl");
     std::fs::create_dir(&folder).unwrap();
     assert_unwritable(&folder, Path::new("/nonexistent"));
@@ -423,6 +424,11 @@ fn compare_is_bounded_by_max_memory() {
         msg.contains("--max-memory 30.0 MB reached while comparing the documents"),
         "{msg}"
     );
+    // Two documents: nothing to split.
+    assert!(
+        msg.trim_end().ends_with("more needed); raise --max-memory"),
+        "{msg}"
+    );
     doublet()
         .args(["compare", "--json", "--max-memory", "2GB"])
         .arg(&a)
@@ -431,17 +437,25 @@ fn compare_is_bounded_by_max_memory() {
         .success();
 }
 
+/// `count` documents of 2,000 words, as `long.jsonl` in `dir`: a corpus
+/// whose projected peak passes 20 MB before the heap does (after about 800
+/// documents with shared passages, 2,400 without).
+fn long_documents(dir: &Path, count: usize) -> std::path::PathBuf {
+    let f = dir.join("long.jsonl");
+    let text = serde_json::to_string(&prose(2_000, 11)).unwrap();
+    let lines: String = (0..count)
+        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":{text}}}\n"))
+        .collect();
+    std::fs::write(&f, lines).unwrap();
+    f
+}
+
 /// On documents of a real size the engine's projection of the run's peak
 /// passes the budget before the heap does, and says what a document costs.
 #[test]
 fn the_projected_peak_is_refused_before_it_is_spent() {
     let dir = tempfile::tempdir().unwrap();
-    let f = dir.path().join("long.jsonl");
-    let text = serde_json::to_string(&prose(2_000, 11)).unwrap();
-    let lines: String = (0..1_500)
-        .map(|i| format!("{{\"id\":\"d{i}\",\"text\":{text}}}\n"))
-        .collect();
-    std::fs::write(&f, lines).unwrap();
+    let f = long_documents(dir.path(), 1_500);
     let msg = stderr_of(
         doublet()
             .args(["scan", "--batch-size", "64", "--max-memory", "20MB"])
@@ -450,6 +464,59 @@ fn the_projected_peak_is_refused_before_it_is_spent() {
     );
     assert!(msg.contains("--max-memory 20.0 MB is not enough"), "{msg}");
     assert!(msg.contains("per document"), "{msg}");
+}
+
+/// The refusal of the projected peak advises only what would help and what
+/// the command accepts: `--min-passage 0` where passages are on (before, it
+/// was advised where it was given already, to `dedup`, whose passages are
+/// off, and to `index add`, which refuses the flag).
+#[test]
+fn the_memory_advice_fits_what_was_given_and_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = long_documents(dir.path(), 4_000);
+    let refused = |args: &[&str]| {
+        let msg = stderr_of(
+            doublet()
+                .args(args)
+                .args(["--batch-size", "64", "--max-memory", "20MB"])
+                .arg(&f)
+                .assert(),
+        );
+        assert!(msg.contains("--max-memory 20.0 MB is not enough"), "{msg}");
+        msg
+    };
+    let msg = refused(&["scan"]);
+    assert!(msg.contains("--min-passage 0"), "{msg}");
+    let truth = dir.path().join("truth.csv");
+    std::fs::write(&truth, "id,cluster\nd0,1\n").unwrap();
+    let out = dir.path().join("out.jsonl");
+    for given in [
+        &["scan", "--min-passage", "0"][..],
+        &[
+            "eval",
+            "--min-passage",
+            "0",
+            "--truth",
+            truth.to_str().unwrap(),
+        ],
+        &["dedup", "-o", out.to_str().unwrap()],
+    ] {
+        let msg = refused(given);
+        assert!(!msg.contains("--min-passage"), "{given:?}: {msg}");
+        assert!(
+            msg.contains("Raise --max-memory or split the corpus"),
+            "{msg}"
+        );
+    }
+    let index = dir.path().join("index");
+    doublet()
+        .args(["index", "create"])
+        .arg(&index)
+        .assert()
+        .success();
+    let msg = refused(&["index", "add", index.to_str().unwrap()]);
+    assert!(!msg.contains("--min-passage"), "{msg}");
+    assert!(msg.contains("smaller batches"), "{msg}");
 }
 
 /// `--max-memory` bounds every structure, not only what the engine projects
