@@ -245,21 +245,53 @@ pub fn anchor_pairs(
         let ((ta, ha), (tb, hb)) = (anchors_of(a), anchors_of(b));
         plausible_anchors((ta, ha), (tb, hb), threshold)
     };
-    // Each document probes with its prefix: the anchors up to its cut in
-    // (document frequency, hash) order. Its partners are gathered, made
-    // distinct and checked on the spot, so no list of every proposal is
-    // ever held; a pair both documents propose is checked twice and kept
-    // once.
+    // Where each document's prefix ends, and each posting marked (in the
+    // top bit of its document) when the anchor is in its document's prefix.
+    let cuts: Vec<(u32, u64)> = docs
+        .par_iter()
+        .map(|&(_, a)| {
+            prefix_of(a, |h| dfs.of(h), threshold, tau_global)
+                .iter()
+                .map(|&(df, h, _)| (df, h))
+                .max()
+                .unwrap_or((0, 0))
+        })
+        .collect();
+    let mut cut: Vec<(u32, u64)> = vec![(0, 0); size];
+    for (&(d, _), &c) in docs.iter().zip(&cuts) {
+        cut[d as usize] = c;
+    }
+    drop(cuts);
+    assert!(
+        size <= IN_PREFIX as usize,
+        "anchor_pairs: too many documents"
+    );
+    postings.par_iter_mut().for_each(|(h, d)| {
+        let (df, _) = dfs.of(*h);
+        if (df, *h) <= cut[*d as usize] {
+            *d |= IN_PREFIX;
+        }
+    });
+    drop(cut);
+    // Each document probes with its prefix. A partner met through an
+    // anchor that is also in the partner's prefix meets this document in
+    // turn, so of the two only the smaller one checks the pair: every pair
+    // is still checked at least once, and checks are about halved. Partners
+    // are gathered, made distinct and checked on the spot, so no list of
+    // every proposal is ever held.
     let out: Vec<u64> = docs
         .par_iter()
         .filter(|(_, a)| !a.hashes.is_empty())
         .map_init(Vec::new, |partners: &mut Vec<u32>, &(d, a)| {
             partners.clear();
-            let prefix = prefix_of(a, |h| dfs.of(h), threshold, tau_global);
-            for (df, _, at) in prefix {
+            for (df, _, at) in prefix_of(a, |h| dfs.of(h), threshold, tau_global) {
                 if df >= 2 && df as usize <= max_df {
                     let run = &postings[at as usize..(at + df) as usize];
-                    partners.extend(run.iter().map(|e| e.1).filter(|&e| e != d));
+                    partners.extend(run.iter().filter_map(|e| {
+                        let other = e.1 & !IN_PREFIX;
+                        let met_there = e.1 & IN_PREFIX != 0 && other < d;
+                        (other != d && !met_there).then_some(other)
+                    }));
                 }
             }
             partners.sort_unstable();
@@ -274,6 +306,10 @@ pub fn anchor_pairs(
         .collect();
     finish(out)
 }
+
+/// The mark of a posting whose anchor is in its document's prefix (the
+/// top bit of the document's position).
+const IN_PREFIX: u32 = 1 << 31;
 
 /// Whether two documents' anchors `(tau, sorted hashes)` share enough below
 /// both thresholds to be consistent with `threshold` containment of either
@@ -596,6 +632,65 @@ mod tests {
         }
         assert!(!want.is_empty());
         assert_eq!(got, want);
+    }
+
+    /// Documents sampled at the global threshold and short ones sampled
+    /// above it (whose prefix is every anchor), over a small vocabulary, so
+    /// that most pairs meet through anchors in both prefixes: checking only
+    /// from the smaller side of such a meeting finds exactly the pairs that
+    /// checking every pair finds.
+    #[test]
+    fn each_pair_is_found_whichever_side_checks_it() {
+        let tau_global = u64::MAX / 16;
+        for seed in 0..20u64 {
+            let mut state = seed;
+            let mut next = || {
+                state = crate::text::shingle::mix64(state.wrapping_add(1));
+                state
+            };
+            let vocab: Vec<u64> = (0..120).map(|_| next() >> 4).collect();
+            let docs: Vec<Anchors> = (0..50)
+                .map(|_| {
+                    let n = 3 + (next() % 30) as usize;
+                    let start = (next() % 80) as usize;
+                    let mut h: Vec<u64> = (0..n)
+                        .map(|i| {
+                            if next() % 4 == 0 {
+                                vocab[(next() % 120) as usize]
+                            } else {
+                                vocab[(start + i) % 120]
+                            }
+                        })
+                        .collect();
+                    h.sort_unstable();
+                    h.dedup();
+                    // A short document keeps hashes above the global
+                    // threshold too.
+                    let tau = if h.len() < 12 {
+                        h.push(tau_global + (next() >> 8));
+                        h.sort_unstable();
+                        u64::MAX
+                    } else {
+                        tau_global
+                    };
+                    Anchors { hashes: h, tau }
+                })
+                .collect();
+            let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
+            for threshold in [0.5, 0.8] {
+                let got = anchor_pairs(&with, 1000, threshold, tau_global);
+                let mut want = Vec::new();
+                for i in 0..docs.len() {
+                    for j in i + 1..docs.len() {
+                        let (a, b) = (&docs[i], &docs[j]);
+                        if plausible_anchors((a.tau, &a.hashes), (b.tau, &b.hashes), threshold) {
+                            want.push((i as u32, j as u32));
+                        }
+                    }
+                }
+                assert_eq!(got, want, "seed {seed}, threshold {threshold}");
+            }
+        }
     }
 
     #[test]
