@@ -65,11 +65,17 @@ def run_floor(corpus, threads):
     return line["seconds"], int(kb) * 1024
 
 
-def ensure_corpus(docs):
-    out = os.path.join(ROOT, "bench/out", f"g{docs}")
+# The heavy-reuse corpus of issue 30: nine originals in ten are compilations
+# of pool paragraphs, each pool paragraph in about 74 originals at 1M.
+HEAVY = ["--compilations", "0.9", "--reuse", "2.2", "--pool", "87000"]
+
+
+def ensure_corpus(docs, heavy=False, root=None):
+    out = os.path.join(root or os.path.join(ROOT, "bench/out"), f"{'h' if heavy else 'g'}{docs}")
     corpus = os.path.join(out, "corpus.jsonl")
     if not os.path.exists(corpus):
-        sh([sys.executable, os.path.join(ROOT, "bench/gen_corpus.py"), "--docs", str(docs), "--out", out])
+        sh([sys.executable, os.path.join(ROOT, "bench/gen_corpus.py"), "--docs", str(docs), "--out", out]
+           + (HEAVY if heavy else []))
     return out, corpus, os.path.join(out, "truth.jsonl")
 
 
@@ -89,6 +95,9 @@ def main():
     ap.add_argument("--peers-up-to", type=int, default=100000, help="largest size the peers run on")
     ap.add_argument("--passages-up-to", type=int, default=10**9,
                     help="largest size doublet also runs with shared passages on")
+    ap.add_argument("--heavy", action="store_true",
+                    help="the heavy-reuse corpus (gen_corpus.py " + " ".join(HEAVY) + "), in hN folders")
+    ap.add_argument("--corpora", help="folder of the corpora (default bench/out)")
     ap.add_argument("--quality", action="store_true", help="also print grouping quality per transformation")
     args = ap.parse_args()
 
@@ -101,7 +110,7 @@ def main():
     reps = [int(r) for r in args.reps.split(",")]
     print(f"{os.cpu_count()} cores; {platform.platform()}; {time.strftime('%Y-%m-%d %H:%M')}")
     for i, docs in enumerate(sizes):
-        out, corpus, truth = ensure_corpus(docs)
+        out, corpus, truth = ensure_corpus(docs, args.heavy, args.corpora)
         size = os.path.getsize(corpus)
         n_reps = reps[min(i, len(reps) - 1)]
         tools = ["doublet --min-passage 0", "floor 1t", "floor 2t"]
