@@ -311,6 +311,12 @@ def main():
     ap.add_argument("--pool", type=int, default=0,
                     help="grow the shared pool to this many paragraphs with paragraphs of 2 to 5 "
                          "sentences from the word chain (0: the real paragraphs only, about 12,000)")
+    ap.add_argument("--pool-seed", type=int,
+                    help="seed of the chain-made pool paragraphs (default --seed); shards of one "
+                         "corpus share it, so that they share the pool")
+    ap.add_argument("--first-id", type=int, default=0,
+                    help="number of the first document (doc-NNNNNNN), so that shards made with "
+                         "different seeds have distinct ids")
     ap.add_argument("--out", default="bench/out/corpus")
     args = ap.parse_args()
 
@@ -321,7 +327,7 @@ def main():
     shared = sorted({p for page in pages for p in page})
     # The chain-made paragraphs come from their own generator, so that the
     # real pool and every document of a run without --pool stay as they were.
-    grow = random.Random(f"pool-{args.seed}")
+    grow = random.Random(f"pool-{args.seed if args.pool_seed is None else args.pool_seed}")
     while len(shared) < args.pool:
         shared.append(" ".join(markov.sentence(grow) for _ in range(grow.randint(2, 5))))
     sites = [make_site(i, rng, markov) for i in range(args.sites)]
@@ -330,7 +336,7 @@ def main():
     kinds = ["syndicated", "truncated", "edited", "reflowed", "reordered", "copy_of_copy"]
     with open(os.path.join(args.out, "corpus.jsonl"), "w") as corpus, open(os.path.join(args.out, "truth.jsonl"), "w") as truth:
         for n in range(args.docs):
-            doc_id = f"doc-{n:07d}"
+            doc_id = f"doc-{args.first_id + n:07d}"
             site = rng.choice(sites)
             copies = [o for o in originals if o[1] != o[0]]
             if originals and rng.random() < args.dup_rate:
