@@ -398,6 +398,12 @@ fn prose(seed: u64, n: usize) -> String {
         .join(" ")
 }
 
+/// The report's entry for document `id`.
+fn by_id<'r>(report: &'r serde_json::Value, id: &str) -> &'r serde_json::Value {
+    let docs = report["documents"].as_array().unwrap();
+    docs.iter().find(|d| d["id"] == id).unwrap()
+}
+
 #[test]
 fn a_match_that_rests_on_what_cleaning_removed_keeps_the_document() {
     // A register of lines that many unrelated documents carry at their
@@ -418,12 +424,7 @@ fn a_match_that_rests_on_what_cleaning_removed_keeps_the_document() {
         format!("{}\n{register}", excerpt.trim_end()),
     ));
     let r = scan(&docs, &[]);
-    let reprint = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == "reprint")
-        .unwrap();
+    let reprint = by_id(&r, "reprint");
     assert!(
         reprint["cleaned"]["corpus"].as_u64().unwrap() > 0,
         "{reprint}"
@@ -436,11 +437,6 @@ fn a_match_that_rests_on_what_cleaning_removed_keeps_the_document() {
     let cfg = dir.path().join("cfg.json");
     std::fs::write(&cfg, r#"{"written_margin": 0.79}"#).unwrap();
     let r = scan(&docs, &["--config", cfg.to_str().unwrap()]);
-    let reprint = r["documents"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["id"] == "reprint")
-        .unwrap();
+    let reprint = by_id(&r, "reprint");
     assert_eq!(reprint["duplicate_of"], "original", "{reprint}");
 }

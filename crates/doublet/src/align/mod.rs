@@ -283,6 +283,17 @@ const VERBATIM_WEIGHT: usize = 1 << 40;
 /// document, in the other, for the weaker to be taken as part of it.
 const ABSORB_GAP: usize = 40;
 
+/// Whether two ranges lie within [`ABSORB_GAP`] of each other.
+fn near(x: &Range<usize>, y: &Range<usize>) -> bool {
+    x.start <= y.end + ABSORB_GAP && y.start <= x.end + ABSORB_GAP
+}
+
+/// Whether `y` overlaps `x` at its edge only: on less than half of `x`.
+fn edge(x: &Range<usize>, y: &Range<usize>) -> bool {
+    let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
+    2 * shared < x.len()
+}
+
 fn overlaps(x: &Range<usize>, y: &Range<usize>) -> bool {
     x.start < y.end && y.start < x.end
 }
@@ -386,13 +397,6 @@ fn settle(found: Vec<(TokenPassage, usize)>) -> Vec<TokenPassage> {
             }
             // Overlapping at the edge on one side (less than half of it)
             // and next to it on the other: a piece of the same reuse.
-            let near = |x: &Range<usize>, y: &Range<usize>| {
-                x.start <= y.end + ABSORB_GAP && y.start <= x.end + ABSORB_GAP
-            };
-            let edge = |x: &Range<usize>, y: &Range<usize>| {
-                let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
-                2 * shared < x.len()
-            };
             if (on_a && !on_b && edge(&t.a, &k_range.0) && near(&t.b, &k_range.1))
                 || (on_b && !on_a && edge(&t.b, &k_range.1) && near(&t.a, &k_range.0))
             {
@@ -909,15 +913,6 @@ mod tests {
                 if !on_a && !on_b {
                     continue;
                 }
-                // Overlapping at the edge on one side (less than half of it)
-                // and next to it on the other: a piece of the same reuse.
-                let near = |x: &Range<usize>, y: &Range<usize>| {
-                    x.start <= y.end + ABSORB_GAP && y.start <= x.end + ABSORB_GAP
-                };
-                let edge = |x: &Range<usize>, y: &Range<usize>| {
-                    let shared = x.end.min(y.end).saturating_sub(x.start.max(y.start));
-                    2 * shared < x.len()
-                };
                 if (on_a && !on_b && edge(&t.a, &k.a) && near(&t.b, &k.b))
                     || (on_b && !on_a && edge(&t.b, &k.b) && near(&t.a, &k.a))
                 {
