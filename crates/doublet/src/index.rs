@@ -29,6 +29,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::sketch::Signature;
+use crate::text::shingle::mix64;
 
 /// A candidate pair `(a, b)` with `a < b` (document positions), packed.
 pub type Pair = (u32, u32);
@@ -177,7 +178,7 @@ pub fn needed(sampled: usize, threshold: f64) -> usize {
     let n = sampled as f64;
     let mean = n * threshold;
     let sd = (n * threshold * (1.0 - threshold)).sqrt();
-    (mean - 3.0 * sd - 1.0).max(1.0).ceil() as usize
+    (mean - 3.0 * sd - 1.0).max(2.0).ceil() as usize
 }
 
 /// Whether `shared` of `sampled` anchors is consistent with a containment of
@@ -187,45 +188,238 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
 }
 
 /// Candidate pairs from shared anchors that could reach `threshold`
-/// containment in either direction.
+/// containment in either direction: exactly the pairs [`plausible_anchors`]
+/// accepts, as long as no anchor (or pair of anchor classes, below) that
+/// must propose a pair is held by more than `max_df` documents.
 ///
-/// **Prefix filtering** (Chaudhuri, Ganti & Kaushik, "A primitive operator
-/// for similarity joins", ICDE 2006; Bayardo, Ma & Srikant, WWW 2007): order
-/// each document's `n` anchors rarest first (by how many documents hold
-/// them). A document that shares at least [`needed`]`(n)` of its anchors with
-/// another shares at least one of its `n − needed(n) + 1` rarest, so only
-/// those *prefix* anchors propose pairs, and every proposed pair is then
-/// checked on its full shared count. Paragraphs that many unrelated
-/// documents reuse hold the most frequent anchors, so they fall outside
-/// nearly every prefix: candidate volume stays linear in the corpus instead
-/// of growing with the square of the reuse. A document sampled above the
-/// global threshold `tau_global` (a short one that keeps its `anchor_min`
-/// smallest hashes) may be compared below its own threshold, so its prefix
-/// is all of its anchors. Anchors held by more than `max_df` documents
-/// propose nothing.
+/// **Prefix filtering** (Chaudhuri, Ganti & Kaushik, ICDE 2006; Bayardo,
+/// Ma & Srikant, WWW 2007): a document that must share `t =`
+/// [`needed`]`(n)` of its `n` anchors with another shares one of any
+/// `n − t + 1` of them, so only its rarest `n − t + 1` need look for
+/// partners. That keeps candidates linear while the rarest anchors are
+/// rare. It stops doing so when paragraphs recur: a page assembled from
+/// paragraphs that each sit in hundreds of unrelated documents has no rare
+/// anchors to spare, and every holder of every paragraph becomes a partner
+/// to check, so the cost grows with the square of the reuse.
+///
+/// So anchors are first grouped into **classes**. A class is a function
+/// of the anchor alone, so two documents agree on it; any such function
+/// keeps the argument below exact, and the one chosen puts the anchors of
+/// one recurring paragraph together: the two smallest hashes of the
+/// documents that hold the anchor, which a few copies that edited one of
+/// them away rarely change. A class counts as held by as many documents
+/// as its most widely held anchor (`df`), and weighs as many of a
+/// document's anchors as it holds. A document's classes, rarest first,
+/// are then split at `rare_df`:
+///
+/// * while its `n − t + 1` prefix (by weight) is all rare classes, each of
+///   their anchors proposes its holders, as before;
+/// * otherwise its rare prefix classes propose their holders, and a partner
+///   that shares none of their anchors must share its `t` anchors from the
+///   frequent classes `C` (weight `|C|`). Of those, the rarest run `P`
+///   whose weight reaches `|C| − t + 1 + max weight in P` cannot leave a
+///   partner that shares anchors of only one of its classes with `t`
+///   anchors (it shares at most that class's weight and what lies beyond
+///   `P`), so a partner shares anchors of *two* classes of `P`: each pair of
+///   `P`'s classes is a key, and the documents holding both classes of a
+///   key are its partners. Two paragraphs that recur independently are held
+///   together by their copies only, so a key has few holders however often
+///   each paragraph recurs, and the candidates stay flat (when no such run
+///   exists, `P` is all of `C`, and a class weighing `t` or more alone
+///   proposes its holders; past [`MAX_PROBE_CLASSES`] classes, the frequent
+///   classes of the prefix propose their holders as rare ones do).
+///
+/// A key's holders are found in two passes: every document names the keys
+/// it probes with; then every document lists the pairs of its own frequent
+/// classes that someone probes, and each key's run pairs its probers with
+/// its holders.
+///
+/// A document sampled above `tau_global` (a short one that keeps its
+/// `anchor_min` smallest hashes) meets a long one below `tau_global`, with
+/// the anchors it has there, which is what the classes count; against
+/// another short document the two compare above it, so each short
+/// document also proposes every short document that shares any anchor.
 pub fn anchor_pairs(
     docs: &[(u32, &Anchors)],
     max_df: usize,
     threshold: f64,
     tau_global: u64,
 ) -> Vec<Pair> {
-    let mut postings: Vec<(u64, u32)> = docs
-        .par_iter()
-        .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d)))
+    anchor_pairs_with(docs, max_df, threshold, tau_global, RARE_DF)
+}
+
+/// Classes held by at most this many documents propose their holders
+/// directly (see [`anchor_pairs`]).
+pub const RARE_DF: usize = 16;
+
+/// A document probes with pair keys only while its frequent prefix has at
+/// most this many classes (120 keys); past it the frequent classes propose
+/// their holders as single anchors do.
+const MAX_PROBE_CLASSES: usize = 16;
+
+/// One class of a document's anchors: the most documents any anchor of
+/// the class sits in, the class, how many of the document's anchors it holds, and
+/// the range of their posting runs in [`Classes::runs`].
+#[derive(Clone, Copy)]
+struct Class {
+    df: u32,
+    id: u64,
+    weight: u32,
+    runs: (u32, u32),
+}
+
+/// A document's classes, rarest first, and the posting runs `(at, df)` of
+/// their anchors.
+struct Classes {
+    classes: Vec<Class>,
+    runs: Vec<(u32, u32)>,
+}
+
+impl Classes {
+    fn runs_of(&self, c: &Class) -> &[(u32, u32)] {
+        &self.runs[c.runs.0 as usize..(c.runs.0 + c.runs.1) as usize]
+    }
+}
+/// What one document asks of the postings: the posting runs `(at, df)`
+/// whose holders are its partners, and the pair keys it probes with.
+#[derive(Default)]
+struct Probe {
+    runs: Vec<(u32, u32)>,
+    keys: Vec<u64>,
+    /// The document's frequent classes, which probers pair.
+    frequent: Vec<u64>,
+}
+
+fn pair_key(x: u64, y: u64) -> u64 {
+    let (x, y) = if x < y { (x, y) } else { (y, x) };
+    mix64(x ^ mix64(y).rotate_left(17))
+}
+
+/// A document's classes (anchors no other document holds left out).
+fn classes_of(hashes: &[u64], table: &Postings) -> Classes {
+    let mut anchors: Vec<(u64, u32, u32, u32)> = hashes
+        .iter()
+        .filter_map(|&h| {
+            let e = table.find(h)?;
+            let (df, at) = table.run(e);
+            (df >= 2).then_some((table.classes[e], table.class_df[e], at, df))
+        })
         .collect();
-    postings.par_sort_unstable();
-    // Every distinct anchor: its document frequency and where its run of
-    // postings starts.
-    let mut start = 0u32;
-    let dfs = Frequencies::new(
-        postings
-            .chunk_by(|x, y| x.0 == y.0)
-            .map(|run| {
-                let e = (run[0].0, run.len() as u32, start);
-                start += run.len() as u32;
-                e
-            })
-            .collect(),
+    anchors.sort_unstable();
+    let mut classes = Vec::new();
+    let mut runs = Vec::with_capacity(anchors.len());
+    for group in anchors.chunk_by(|x, y| x.0 == y.0) {
+        let start = runs.len() as u32;
+        runs.extend(group.iter().map(|&(_, _, at, df)| (at, df)));
+        classes.push(Class {
+            df: group[0].1,
+            id: group[0].0,
+            weight: group.len() as u32,
+            runs: (start, group.len() as u32),
+        });
+    }
+    classes.sort_unstable_by_key(|c| (c.df, c.id));
+    Classes { classes, runs }
+}
+
+/// What a document with `n` comparable anchors, of which `classes` are
+/// held by others, probes with (see [`anchor_pairs`]).
+fn probe_of(of: &Classes, n: usize, threshold: f64, rare_df: usize, max_df: usize) -> Probe {
+    let classes = &of.classes;
+    let mut probe = Probe::default();
+    let t = needed(n, threshold);
+    let total: usize = classes.iter().map(|c| c.weight as usize).sum();
+    if n == 0 || total < t {
+        return probe;
+    }
+    let proposes = |c: &&Class| c.df as usize <= max_df;
+    let run = |c: &Class| of.runs_of(c).iter().copied();
+    // The ℓ = 1 prefix.
+    let mut weight = 0;
+    let mut end = 0;
+    while weight < total - t + 1 {
+        weight += classes[end].weight as usize;
+        end += 1;
+    }
+    let rare = classes[..end]
+        .iter()
+        .take_while(|c| c.df as usize <= rare_df)
+        .count();
+    probe
+        .runs
+        .extend(classes[..rare].iter().filter(proposes).flat_map(run));
+    if rare == end {
+        return probe;
+    }
+    // A partner holding none of the rare prefix classes takes its `t`
+    // anchors from the rest.
+    let rest = &classes[rare..];
+    let left: usize = rest.iter().map(|c| c.weight as usize).sum();
+    if left < t {
+        return probe;
+    }
+    let (mut weight, mut heaviest) = (0, 0);
+    let mut pairs_end = rest.len();
+    for (i, c) in rest.iter().enumerate() {
+        weight += c.weight as usize;
+        heaviest = heaviest.max(c.weight as usize);
+        if weight > left - t + heaviest {
+            pairs_end = i + 1;
+            break;
+        }
+    }
+    let paired = &rest[..pairs_end];
+    if paired.len() > MAX_PROBE_CLASSES {
+        // Too many keys: the frequent classes of the ℓ = 1 prefix propose
+        // their holders instead.
+        probe
+            .runs
+            .extend(classes[rare..end].iter().filter(proposes).flat_map(run));
+        return probe;
+    }
+    if pairs_end == rest.len() {
+        // No run of classes rules out a partner holding one class only:
+        // one heavy enough to hold `t` anchors alone proposes its holders.
+        probe.runs.extend(
+            rest.iter()
+                .filter(|c| c.weight as usize >= t)
+                .filter(proposes)
+                .flat_map(run),
+        );
+    }
+    for (i, x) in paired.iter().enumerate() {
+        for y in &paired[i + 1..] {
+            probe.keys.push(pair_key(x.id, y.id));
+        }
+    }
+    probe
+}
+
+/// The anchors of `a` below `tau`.
+fn below(a: &Anchors, tau: u64) -> &[u64] {
+    &a.hashes[..a.count_below(tau)]
+}
+
+fn anchor_pairs_with(
+    docs: &[(u32, &Anchors)],
+    max_df: usize,
+    threshold: f64,
+    tau_global: u64,
+    rare_df: usize,
+) -> Vec<Pair> {
+    // Every document's anchors below the global threshold, which every
+    // document holding the shingle samples, so a run of these postings is
+    // every holder of its shingle.
+    let table = postings_of(
+        docs.par_iter()
+            .flat_map_iter(|&(d, a)| below(a, tau_global).iter().map(move |&h| (h, d))),
+    );
+    // Short documents' anchors, all of them: what two short documents
+    // compare above the global threshold.
+    let short = postings_of(
+        docs.par_iter()
+            .filter(|(_, a)| a.tau > tau_global)
+            .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     // Every document's anchors in one flat array, with its threshold and
@@ -241,75 +435,110 @@ pub fn anchor_pairs(
         let (tau, start, len) = meta[d as usize];
         (tau, &flat[start..start + len as usize])
     };
-    let plausible_pair = |a: u32, b: u32| {
-        let ((ta, ha), (tb, hb)) = (anchors_of(a), anchors_of(b));
-        plausible_anchors((ta, ha), (tb, hb), threshold)
-    };
-    // Where each document's prefix ends, and each posting marked (in the
-    // top bit of its document) when the anchor is in its document's prefix.
-    let cuts: Vec<(u32, u64)> = docs
+    let plausible_pair =
+        |a: u32, b: u32| plausible_anchors(anchors_of(a), anchors_of(b), threshold);
+    let probes: Vec<Probe> = docs
         .par_iter()
         .map(|&(_, a)| {
-            prefix_of(a, |h| dfs.of(h), threshold, tau_global)
+            let comparable = below(a, tau_global);
+            let classes = classes_of(comparable, &table);
+            let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
+            // The classes a prober may pair this document's with.
+            probe.frequent = classes
+                .classes
                 .iter()
-                .map(|&(df, h, _)| (df, h))
-                .max()
-                .unwrap_or((0, 0))
+                .filter(|c| c.df as usize > rare_df)
+                .map(|c| c.id)
+                .collect();
+            probe
         })
         .collect();
-    let mut cut: Vec<(u32, u64)> = vec![(0, 0); size];
-    for (&(d, _), &c) in docs.iter().zip(&cuts) {
-        cut[d as usize] = c;
-    }
-    drop(cuts);
-    assert!(
-        size <= IN_PREFIX as usize,
-        "anchor_pairs: too many documents"
-    );
-    postings.par_iter_mut().for_each(|(h, d)| {
-        let (df, _) = dfs.of(*h);
-        if (df, *h) <= cut[*d as usize] {
-            *d |= IN_PREFIX;
-        }
-    });
-    drop(cut);
-    // Each document probes with its prefix. A partner met through an
-    // anchor that is also in the partner's prefix meets this document in
-    // turn, so of the two only the smaller one checks the pair: every pair
-    // is still checked at least once, and checks are about halved. Partners
-    // are gathered, made distinct and checked on the spot, so no list of
-    // every proposal is ever held.
-    let out: Vec<u64> = docs
+    // Each document's single runs: partners gathered, made distinct and
+    // checked on the spot, so no list of every proposal is held.
+    let mut out: Vec<u64> = docs
         .par_iter()
-        .filter(|(_, a)| !a.hashes.is_empty())
-        .map_init(Vec::new, |partners: &mut Vec<u32>, &(d, a)| {
+        .zip(&probes)
+        .map_init(Vec::new, |partners: &mut Vec<u32>, (&(d, a), probe)| {
             partners.clear();
-            for (df, _, at) in prefix_of(a, |h| dfs.of(h), threshold, tau_global) {
-                if df >= 2 && df as usize <= max_df {
-                    let run = &postings[at as usize..(at + df) as usize];
-                    partners.extend(run.iter().filter_map(|e| {
-                        let other = e.1 & !IN_PREFIX;
-                        let met_there = e.1 & IN_PREFIX != 0 && other < d;
-                        (other != d && !met_there).then_some(other)
-                    }));
+            for &(at, df) in &probe.runs {
+                partners.extend(table.holders(at, df));
+            }
+            if a.tau > tau_global {
+                for &h in &a.hashes {
+                    if let Some(e) = short.find(h) {
+                        let (df, at) = short.run(e);
+                        if df >= 2 && df as usize <= max_df {
+                            partners.extend(short.holders(at, df));
+                        }
+                    }
                 }
             }
             partners.sort_unstable();
             partners.dedup();
             partners
                 .iter()
-                .filter(|&&e| plausible_pair(d, e))
+                .filter(|&&e| e != d && plausible_pair(d, e))
                 .map(|&e| pack(d, e))
                 .collect::<Vec<u64>>()
         })
         .flatten_iter()
         .collect();
+    // Pair keys: the keys someone probes with, then each document's pairs
+    // of frequent classes among them (probers marked in the top bit).
+    let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys.iter().copied()).collect();
+    if !probed.is_empty() {
+        probed.par_sort_unstable();
+        probed.dedup();
+        let probed = KeySet::new(probed);
+        assert!(size <= PROBER as usize, "anchor_pairs: too many documents");
+        let mut held: Vec<(u64, u32)> = docs
+            .par_iter()
+            .zip(&probes)
+            .flat_map_iter(|(&(d, _), probe)| {
+                let frequent = &probe.frequent;
+                let mut keys: Vec<(u64, u32)> = Vec::new();
+                for (i, &x) in frequent.iter().enumerate() {
+                    for &y in &frequent[i + 1..] {
+                        let k = pair_key(x, y);
+                        if probed.contains(k) {
+                            let mark = if probe.keys.contains(&k) { PROBER } else { 0 };
+                            keys.push((k, d | mark));
+                        }
+                    }
+                }
+                keys
+            })
+            .collect();
+        held.par_sort_unstable();
+        held.dedup();
+        let mut proposed: Vec<u64> = Vec::new();
+        for run in held.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() < 2 || run.len() > max_df {
+                continue;
+            }
+            for p in run.iter().filter(|e| e.1 & PROBER != 0) {
+                let a = p.1 & !PROBER;
+                proposed.extend(
+                    run.iter()
+                        .map(|e| e.1 & !PROBER)
+                        .filter(|&b| b != a)
+                        .map(|b| pack(a, b)),
+                );
+            }
+        }
+        proposed.par_sort_unstable();
+        proposed.dedup();
+        out.par_extend(proposed.into_par_iter().filter(|&p| {
+            let (a, b) = unpack(p);
+            plausible_pair(a, b)
+        }));
+    }
     finish(out)
 }
 
-/// The mark of a posting whose anchor is in its document's prefix (the
-/// top bit of the document's position).
-const IN_PREFIX: u32 = 1 << 31;
+/// The mark of a pair-key holder that probes with the key (the top bit of
+/// its document's position).
+const PROBER: u32 = 1 << 31;
 
 /// Whether two documents' anchors `(tau, sorted hashes)` share enough below
 /// both thresholds to be consistent with `threshold` containment of either
@@ -371,45 +600,178 @@ pub fn anchor_prefix(
     out
 }
 
-/// Document frequencies of distinct anchors, sorted by hash, with a table
-/// of where each bucket of leading hash bits starts: anchors are uniform
-/// hashes, so a lookup reads one bucket of a few entries instead of
-/// binary-searching the whole table (a cache miss per step at a million
-/// documents).
-struct Frequencies {
-    /// (hash, document frequency, first posting).
-    entries: Vec<(u64, u32, u32)>,
+/// Where each bucket of leading hash bits starts in a sorted list of
+/// uniform 64-bit hashes: a lookup reads one bucket of a few entries
+/// instead of binary-searching the whole list (a cache miss per step at a
+/// million documents).
+struct Buckets {
     /// `starts[b]`: the first entry whose hash has leading bits `>= b`.
     starts: Vec<usize>,
     bits: u32,
 }
 
-impl Frequencies {
-    fn new(entries: Vec<(u64, u32, u32)>) -> Self {
+impl Buckets {
+    fn new(sorted: impl ExactSizeIterator<Item = u64>) -> Self {
         // About four entries a bucket.
-        let bits = entries.len().max(1).ilog2().saturating_sub(2).min(32);
-        let bucket = |h: u64| h.checked_shr(64 - bits).unwrap_or(0) as usize;
+        let bits = sorted.len().max(1).ilog2().saturating_sub(2).min(32);
         let mut starts = Vec::with_capacity((1 << bits) + 1);
+        starts.push(0);
         let mut i = 0;
-        for b in 0..=(1usize << bits) {
-            while i < entries.len() && bucket(entries[i].0) < b {
-                i += 1;
+        for h in sorted {
+            let b = Self::bucket(bits, h);
+            while starts.len() <= b {
+                starts.push(i);
             }
+            i += 1;
+        }
+        while starts.len() <= 1 << bits {
             starts.push(i);
         }
-        Frequencies {
-            entries,
-            starts,
-            bits,
-        }
+        Buckets { starts, bits }
+    }
+
+    fn bucket(bits: u32, h: u64) -> usize {
+        h.checked_shr(64 - bits).unwrap_or(0) as usize
+    }
+
+    /// The entries that may hold `h`.
+    fn range(&self, h: u64) -> std::ops::Range<usize> {
+        let b = Self::bucket(self.bits, h);
+        self.starts[b]..self.starts[b + 1]
+    }
+}
+
+/// A sorted set of uniform 64-bit keys with a bucketed lookup.
+struct KeySet {
+    keys: Vec<u64>,
+    buckets: Buckets,
+}
+
+impl KeySet {
+    fn new(keys: Vec<u64>) -> Self {
+        let buckets = Buckets::new(keys.iter().copied());
+        KeySet { keys, buckets }
+    }
+
+    fn contains(&self, k: u64) -> bool {
+        self.keys[self.buckets.range(k)].contains(&k)
+    }
+}
+
+/// Document frequencies of distinct anchors, sorted by hash, with a
+/// bucketed lookup ([`Buckets`]).
+struct Frequencies {
+    /// (hash, document frequency, first posting).
+    entries: Vec<(u64, u32, u32)>,
+    buckets: Buckets,
+}
+
+impl Frequencies {
+    fn new(entries: Vec<(u64, u32, u32)>) -> Self {
+        let buckets = Buckets::new(entries.iter().map(|e| e.0));
+        Frequencies { entries, buckets }
+    }
+
+    /// The entry of `h`, if any document holds it.
+    fn find(&self, h: u64) -> Option<usize> {
+        let r = self.buckets.range(h);
+        let start = r.start;
+        self.entries[r]
+            .iter()
+            .position(|e| e.0 == h)
+            .map(|i| start + i)
     }
 
     /// The document frequency of `h` and its first posting ((1, 0) if it
     /// is not in the table).
+    #[cfg(test)]
     fn of(&self, h: u64) -> (u32, u32) {
-        let b = h.checked_shr(64 - self.bits).unwrap_or(0) as usize;
-        let run = &self.entries[self.starts[b]..self.starts[b + 1]];
-        run.iter().find(|e| e.0 == h).map_or((1, 0), |e| (e.1, e.2))
+        self.find(h)
+            .map_or((1, 0), |e| (self.entries[e].1, self.entries[e].2))
+    }
+}
+
+/// Mixed into document positions before their two smallest hashes name
+/// an anchor's class.
+const CLASS_SEED: u64 = 0x6a09_e667_f3bc_c909;
+
+/// Anchor postings `(hash, document)` sorted, their runs
+/// ([`Frequencies`]), and each run's class: a hash of the documents that
+/// hold it, so that anchors held by the same documents share a class.
+struct Postings {
+    postings: Vec<(u64, u32)>,
+    freq: Frequencies,
+    classes: Vec<u64>,
+    /// Per run, the document frequency of its class.
+    class_df: Vec<u32>,
+}
+
+impl Postings {
+    fn find(&self, h: u64) -> Option<usize> {
+        self.freq.find(h)
+    }
+
+    /// `(document frequency, first posting)` of entry `e`.
+    fn run(&self, e: usize) -> (u32, u32) {
+        let (_, df, at) = self.freq.entries[e];
+        (df, at)
+    }
+
+    /// The documents of a run.
+    fn holders(&self, at: u32, df: u32) -> impl Iterator<Item = u32> + '_ {
+        self.postings[at as usize..(at + df) as usize]
+            .iter()
+            .map(|e| e.1)
+    }
+}
+
+fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>) -> Postings {
+    let mut postings: Vec<(u64, u32)> = postings.collect();
+    postings.par_sort_unstable();
+    postings.dedup();
+    let mut runs: Vec<(u64, u32, u32)> = Vec::new();
+    let mut start = 0u32;
+    for run in postings.chunk_by(|x, y| x.0 == y.0) {
+        runs.push((run[0].0, run.len() as u32, start));
+        start += run.len() as u32;
+    }
+    let classes = runs
+        .par_iter()
+        .map(|&(_, df, at)| {
+            let (mut first, mut second) = (u64::MAX, u64::MAX);
+            for e in &postings[at as usize..(at + df) as usize] {
+                let h = mix64(u64::from(e.1) ^ CLASS_SEED);
+                if h < first {
+                    (first, second) = (h, first);
+                } else if h < second {
+                    second = h;
+                }
+            }
+            mix64(first ^ second.rotate_left(29))
+        })
+        .collect::<Vec<u64>>();
+    // A class's document frequency is the most documents any of its
+    // anchors sits in, the same whichever of them a document holds.
+    let mut by_class: Vec<(u64, u32, u32)> = classes
+        .iter()
+        .zip(&runs)
+        .zip(0..)
+        .map(|((&c, &(_, df, _)), e)| (c, df, e))
+        .collect();
+    by_class.par_sort_unstable();
+    let mut class_df = vec![0u32; runs.len()];
+    for group in by_class.chunk_by(|x, y| x.0 == y.0) {
+        let most = group.iter().map(|g| g.1).max().unwrap_or(0);
+        for g in group {
+            class_df[g.2 as usize] = most;
+        }
+    }
+    drop(by_class);
+    Postings {
+        postings,
+        freq: Frequencies::new(runs),
+        classes,
+        class_df,
     }
 }
 
@@ -618,7 +980,6 @@ mod tests {
             .enumerate()
             .map(|(i, a)| (i as u32, a))
             .collect();
-        let got = anchor_pairs(&with, 1000, 0.8, u64::MAX / 16);
         let mut want = Vec::new();
         for i in 0..docs.len() {
             for j in i + 1..docs.len() {
@@ -631,7 +992,35 @@ mod tests {
             }
         }
         assert!(!want.is_empty());
-        assert_eq!(got, want);
+        assert_eq!(anchor_pairs(&with, 1000, 0.8, u64::MAX / 16), want);
+        // Every class frequent: pairs met through pair keys only.
+        for rare_df in [1, 2, 4] {
+            let got = anchor_pairs_with(&with, 1000, 0.8, u64::MAX / 16, rare_df);
+            assert_eq!(got, want, "rare_df {rare_df}");
+        }
+    }
+
+    /// A seeded stream of hashes.
+    fn numbers(seed: u64) -> impl FnMut() -> u64 {
+        let mut state = seed;
+        move || {
+            state = crate::text::shingle::mix64(state.wrapping_add(1));
+            state
+        }
+    }
+
+    /// Every pair [`plausible_anchors`] accepts, by checking them all.
+    fn all_pairs(docs: &[Anchors], threshold: f64) -> Vec<Pair> {
+        let mut want = Vec::new();
+        for i in 0..docs.len() {
+            for j in i + 1..docs.len() {
+                let (a, b) = (&docs[i], &docs[j]);
+                if plausible_anchors((a.tau, &a.hashes), (b.tau, &b.hashes), threshold) {
+                    want.push((i as u32, j as u32));
+                }
+            }
+        }
+        want
     }
 
     /// Documents sampled at the global threshold and short ones sampled
@@ -643,11 +1032,7 @@ mod tests {
     fn each_pair_is_found_whichever_side_checks_it() {
         let tau_global = u64::MAX / 16;
         for seed in 0..20u64 {
-            let mut state = seed;
-            let mut next = || {
-                state = crate::text::shingle::mix64(state.wrapping_add(1));
-                state
-            };
+            let mut next = numbers(seed);
             let vocab: Vec<u64> = (0..120).map(|_| next() >> 4).collect();
             let docs: Vec<Anchors> = (0..50)
                 .map(|_| {
@@ -655,7 +1040,7 @@ mod tests {
                     let start = (next() % 80) as usize;
                     let mut h: Vec<u64> = (0..n)
                         .map(|i| {
-                            if next() % 4 == 0 {
+                            if next().is_multiple_of(4) {
                                 vocab[(next() % 120) as usize]
                             } else {
                                 vocab[(start + i) % 120]
@@ -677,18 +1062,87 @@ mod tests {
                 })
                 .collect();
             let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
-            for threshold in [0.5, 0.8] {
-                let got = anchor_pairs(&with, 1000, threshold, tau_global);
-                let mut want = Vec::new();
-                for i in 0..docs.len() {
-                    for j in i + 1..docs.len() {
-                        let (a, b) = (&docs[i], &docs[j]);
-                        if plausible_anchors((a.tau, &a.hashes), (b.tau, &b.hashes), threshold) {
-                            want.push((i as u32, j as u32));
-                        }
+            for (threshold, rare_df) in
+                [(0.5, RARE_DF), (0.8, RARE_DF), (0.5, 1), (0.8, 1), (0.8, 3)]
+            {
+                let got = anchor_pairs_with(&with, 1000, threshold, tau_global, rare_df);
+                let want = all_pairs(&docs, threshold);
+                assert_eq!(
+                    got, want,
+                    "seed {seed}, threshold {threshold}, rare_df {rare_df}"
+                );
+            }
+        }
+    }
+
+    /// Documents assembled from recurring paragraphs (runs of anchors that
+    /// sit together in many documents) with a few anchors of their own,
+    /// their truncated and edited copies: what the pair keys are for. With
+    /// the paragraphs' classes frequent, most documents probe with pair
+    /// keys, and the pairs are still exactly the all-pairs answer.
+    #[test]
+    fn recurring_paragraphs_meet_through_pair_keys() {
+        let tau_global = u64::MAX / 16;
+        for seed in 0..12u64 {
+            let mut next = numbers(seed);
+            let paragraphs: Vec<Vec<u64>> = (0..30)
+                .map(|_| (0..2 + next() % 6).map(|_| next() >> 5).collect())
+                .collect();
+            let mut docs: Vec<Vec<u64>> = Vec::new();
+            for i in 0..80 {
+                let h: Vec<u64> = if i > 10 && next().is_multiple_of(3) {
+                    // A copy: truncated, or with an anchor edited away.
+                    let source = &docs[(next() % docs.len() as u64) as usize];
+                    let mut h = source.clone();
+                    if next().is_multiple_of(2) {
+                        h.truncate(h.len() * 3 / 5);
+                    } else {
+                        let at = (next() % h.len() as u64) as usize;
+                        h[at] = next() >> 5;
                     }
-                }
-                assert_eq!(got, want, "seed {seed}, threshold {threshold}");
+                    h
+                } else {
+                    let mut h: Vec<u64> = (0..1 + next() % 3).map(|_| next() >> 5).collect();
+                    for _ in 0..2 + next() % 5 {
+                        h.extend(&paragraphs[(next() % 30) as usize]);
+                    }
+                    h
+                };
+                docs.push(h);
+            }
+            let docs: Vec<Anchors> = docs
+                .into_iter()
+                .map(|mut h| {
+                    h.sort_unstable();
+                    h.dedup();
+                    Anchors {
+                        hashes: h,
+                        tau: tau_global,
+                    }
+                })
+                .collect();
+            let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
+            let want = all_pairs(&docs, 0.8);
+            let table = postings_of(
+                with.par_iter()
+                    .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
+            );
+            for rare_df in [1, 2, 3] {
+                let keyed = docs
+                    .iter()
+                    .filter(|a| {
+                        let classes = classes_of(&a.hashes, &table);
+                        !probe_of(&classes, a.hashes.len(), 0.8, rare_df, 1000)
+                            .keys
+                            .is_empty()
+                    })
+                    .count();
+                assert!(
+                    keyed > docs.len() / 4,
+                    "seed {seed}: {keyed} probe with keys"
+                );
+                let got = anchor_pairs_with(&with, 1000, 0.8, tau_global, rare_df);
+                assert_eq!(got, want, "seed {seed}, rare_df {rare_df}");
             }
         }
     }
