@@ -231,8 +231,10 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
 ///
 /// A key's holders are found in two passes: every document names the keys
 /// it probes with; then every document lists the pairs of its own frequent
-/// classes that someone probes, and each key's run pairs its probers with
-/// its holders.
+/// classes that someone probes (a document with more than
+/// [`MAX_PAIRED_CLASSES`] of them looks up, class by class, the probed
+/// pairs that hold each, so no document costs the square of its length),
+/// and each key's run pairs its probers with its holders.
 ///
 /// A document sampled above `tau_global` (a short one that keeps its
 /// `anchor_min` smallest hashes) meets a long one below `tau_global`, with
@@ -245,7 +247,14 @@ pub fn anchor_pairs(
     threshold: f64,
     tau_global: u64,
 ) -> Vec<Pair> {
-    anchor_pairs_with(docs, max_df, threshold, tau_global, RARE_DF)
+    anchor_pairs_with(
+        docs,
+        max_df,
+        threshold,
+        tau_global,
+        RARE_DF,
+        MAX_PAIRED_CLASSES,
+    )
 }
 
 /// Classes held by at most this many documents propose their holders
@@ -256,6 +265,11 @@ pub const RARE_DF: usize = 16;
 /// most this many classes (120 keys); past it the frequent classes propose
 /// their holders as single anchors do.
 const MAX_PROBE_CLASSES: usize = 16;
+
+/// A document with at most this many frequent classes lists every pair of
+/// them to find the keys it holds; one with more looks them up class by
+/// class (see [`anchor_pairs`]).
+pub const MAX_PAIRED_CLASSES: usize = 256;
 
 /// One class of a document's anchors: the most documents any anchor of
 /// the class sits in, the class, how many of the document's anchors it holds, and
@@ -285,13 +299,22 @@ impl Classes {
 #[derive(Default)]
 struct Probe {
     runs: Vec<(u32, u32)>,
-    keys: Vec<u64>,
+    /// Pairs of classes `(x, y)`, `x < y`.
+    keys: Vec<(u64, u64)>,
     /// The document's frequent classes, which probers pair.
     frequent: Vec<u64>,
 }
 
-fn pair_key(x: u64, y: u64) -> u64 {
-    let (x, y) = if x < y { (x, y) } else { (y, x) };
+/// Two classes in order.
+fn ordered(x: u64, y: u64) -> (u64, u64) {
+    if x < y {
+        (x, y)
+    } else {
+        (y, x)
+    }
+}
+
+fn pair_key((x, y): (u64, u64)) -> u64 {
     mix64(x ^ mix64(y).rotate_left(17))
 }
 
@@ -389,7 +412,7 @@ fn probe_of(of: &Classes, n: usize, threshold: f64, rare_df: usize, max_df: usiz
     }
     for (i, x) in paired.iter().enumerate() {
         for y in &paired[i + 1..] {
-            probe.keys.push(pair_key(x.id, y.id));
+            probe.keys.push(ordered(x.id, y.id));
         }
     }
     probe
@@ -406,6 +429,7 @@ fn anchor_pairs_with(
     threshold: f64,
     tau_global: u64,
     rare_df: usize,
+    paired_max: usize,
 ) -> Vec<Pair> {
     // Every document's anchors below the global threshold, which every
     // document holding the shingle samples, so a run of these postings is
@@ -485,11 +509,29 @@ fn anchor_pairs_with(
         .collect();
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
-    let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys.iter().copied()).collect();
+    let mut probed: Vec<u64> = probes
+        .iter()
+        .flat_map(|p| p.keys.iter().map(|&k| pair_key(k)))
+        .collect();
     if !probed.is_empty() {
         probed.par_sort_unstable();
         probed.dedup();
         let probed = KeySet::new(probed);
+        // A document with more frequent classes than `paired_max` would
+        // list too many pairs of them; it looks up, for each of its
+        // classes, the probed pairs that hold it instead, so its cost
+        // stays linear in its classes.
+        let by_class: Vec<(u64, u64)> = if probes.iter().any(|p| p.frequent.len() > paired_max) {
+            let mut v: Vec<(u64, u64)> = probes
+                .iter()
+                .flat_map(|p| p.keys.iter().flat_map(|&(x, y)| [(x, y), (y, x)]))
+                .collect();
+            v.par_sort_unstable();
+            v.dedup();
+            v
+        } else {
+            Vec::new()
+        };
         assert!(size <= PROBER as usize, "anchor_pairs: too many documents");
         let mut held: Vec<(u64, u32)> = docs
             .par_iter()
@@ -497,12 +539,32 @@ fn anchor_pairs_with(
             .flat_map_iter(|(&(d, _), probe)| {
                 let frequent = &probe.frequent;
                 let mut keys: Vec<(u64, u32)> = Vec::new();
-                for (i, &x) in frequent.iter().enumerate() {
-                    for &y in &frequent[i + 1..] {
-                        let k = pair_key(x, y);
-                        if probed.contains(k) {
-                            let mark = if probe.keys.contains(&k) { PROBER } else { 0 };
-                            keys.push((k, d | mark));
+                let mut hold = |pair: (u64, u64)| {
+                    let mark = if probe.keys.contains(&pair) {
+                        PROBER
+                    } else {
+                        0
+                    };
+                    keys.push((pair_key(pair), d | mark));
+                };
+                if frequent.len() <= paired_max {
+                    for (i, &x) in frequent.iter().enumerate() {
+                        for &y in &frequent[i + 1..] {
+                            let pair = ordered(x, y);
+                            if probed.contains(pair_key(pair)) {
+                                hold(pair);
+                            }
+                        }
+                    }
+                } else {
+                    let mut own = frequent.clone();
+                    own.sort_unstable();
+                    for &x in &own {
+                        let from = by_class.partition_point(|e| e.0 < x);
+                        for &(_, y) in by_class[from..].iter().take_while(|e| e.0 == x) {
+                            if x < y && own.binary_search(&y).is_ok() {
+                                hold((x, y));
+                            }
                         }
                     }
                 }
@@ -995,7 +1057,7 @@ mod tests {
         assert_eq!(anchor_pairs(&with, 1000, 0.8, u64::MAX / 16), want);
         // Every class frequent: pairs met through pair keys only.
         for rare_df in [1, 2, 4] {
-            let got = anchor_pairs_with(&with, 1000, 0.8, u64::MAX / 16, rare_df);
+            let got = anchor_pairs_with(&with, 1000, 0.8, u64::MAX / 16, rare_df, 1);
             assert_eq!(got, want, "rare_df {rare_df}");
         }
     }
@@ -1065,7 +1127,14 @@ mod tests {
             for (threshold, rare_df) in
                 [(0.5, RARE_DF), (0.8, RARE_DF), (0.5, 1), (0.8, 1), (0.8, 3)]
             {
-                let got = anchor_pairs_with(&with, 1000, threshold, tau_global, rare_df);
+                let got = anchor_pairs_with(
+                    &with,
+                    1000,
+                    threshold,
+                    tau_global,
+                    rare_df,
+                    MAX_PAIRED_CLASSES,
+                );
                 let want = all_pairs(&docs, threshold);
                 assert_eq!(
                     got, want,
@@ -1141,8 +1210,11 @@ mod tests {
                     keyed > docs.len() / 4,
                     "seed {seed}: {keyed} probe with keys"
                 );
-                let got = anchor_pairs_with(&with, 1000, 0.8, tau_global, rare_df);
-                assert_eq!(got, want, "seed {seed}, rare_df {rare_df}");
+                // Pairs of classes listed, or looked up class by class.
+                for paired_max in [MAX_PAIRED_CLASSES, 2] {
+                    let got = anchor_pairs_with(&with, 1000, 0.8, tau_global, rare_df, paired_max);
+                    assert_eq!(got, want, "seed {seed}, rare_df {rare_df}, {paired_max}");
+                }
             }
         }
     }
