@@ -294,6 +294,7 @@ impl Classes {
         &self.runs[c.runs.0 as usize..(c.runs.0 + c.runs.1) as usize]
     }
 }
+
 /// What one document asks of the postings: the posting runs `(at, df)`
 /// whose holders are its partners, and the pair keys it probes with.
 #[derive(Default)]
@@ -437,6 +438,7 @@ fn anchor_pairs_with(
     let table = postings_of(
         docs.par_iter()
             .flat_map_iter(|&(d, a)| below(a, tau_global).iter().map(move |&h| (h, d))),
+        true,
     );
     // Short documents' anchors, all of them: what two short documents
     // compare above the global threshold.
@@ -444,6 +446,7 @@ fn anchor_pairs_with(
         docs.par_iter()
             .filter(|(_, a)| a.tau > tau_global)
             .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
+        false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     // Every document's anchors in one flat array, with its threshold and
@@ -467,7 +470,7 @@ fn anchor_pairs_with(
             let comparable = below(a, tau_global);
             let classes = classes_of(comparable, &table);
             let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
-            // The classes a prober may pair this document's with.
+            // The frequent classes, which probers pair.
             probe.frequent = classes
                 .classes
                 .iter()
@@ -787,7 +790,9 @@ impl Postings {
     }
 }
 
-fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>) -> Postings {
+/// `classified`: whether runs get classes (only the postings the classes
+/// are counted over need them).
+fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>, classified: bool) -> Postings {
     let mut postings: Vec<(u64, u32)> = postings.collect();
     postings.par_sort_unstable();
     postings.dedup();
@@ -797,6 +802,23 @@ fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>) -> Postings {
         runs.push((run[0].0, run.len() as u32, start));
         start += run.len() as u32;
     }
+    let (classes, class_df) = if classified {
+        classes_of_runs(&postings, &runs)
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Postings {
+        postings,
+        freq: Frequencies::new(runs),
+        classes,
+        class_df,
+    }
+}
+
+/// Each run's class (the two smallest hashes of its documents) and the
+/// class's document frequency (the most documents any of its anchors sits
+/// in, the same whichever of them a document holds).
+fn classes_of_runs(postings: &[(u64, u32)], runs: &[(u64, u32, u32)]) -> (Vec<u64>, Vec<u32>) {
     let classes = runs
         .par_iter()
         .map(|&(_, df, at)| {
@@ -812,11 +834,9 @@ fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>) -> Postings {
             mix64(first ^ second.rotate_left(29))
         })
         .collect::<Vec<u64>>();
-    // A class's document frequency is the most documents any of its
-    // anchors sits in, the same whichever of them a document holds.
     let mut by_class: Vec<(u64, u32, u32)> = classes
         .iter()
-        .zip(&runs)
+        .zip(runs)
         .zip(0..)
         .map(|((&c, &(_, df, _)), e)| (c, df, e))
         .collect();
@@ -828,13 +848,7 @@ fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>) -> Postings {
             class_df[g.2 as usize] = most;
         }
     }
-    drop(by_class);
-    Postings {
-        postings,
-        freq: Frequencies::new(runs),
-        classes,
-        class_df,
-    }
+    (classes, class_df)
 }
 
 /// Winnowing (Schleimer, Wilkerson & Aiken, "Winnowing: local algorithms for
@@ -1195,6 +1209,7 @@ mod tests {
             let table = postings_of(
                 with.par_iter()
                     .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
+                true,
             );
             for rare_df in [1, 2, 3] {
                 let keyed = docs
