@@ -40,6 +40,11 @@ pub fn limit(bytes: usize) {
     LIMIT.store(bytes, Ordering::Relaxed);
 }
 
+/// Heap bytes in use now.
+pub fn live() -> usize {
+    LIVE.load(Ordering::Relaxed)
+}
+
 /// Record what the run is doing now.
 pub fn phase(p: Phase) {
     PHASE.store(p as u8, Ordering::Relaxed);

@@ -538,7 +538,8 @@ pub fn scan_with(
     if timings {
         scanner = scanner.with_stage_observer(move |stage| {
             let at = started.elapsed().as_secs_f64();
-            eprintln!("doublet: {at:9.2} s  {}", stage.describe());
+            let memory = crate::memory::standing();
+            eprintln!("doublet: {at:9.2} s  {}  ({memory})", stage.describe());
         });
     }
     let batch_size = resources.batch_size;
@@ -722,7 +723,8 @@ pub fn scan_with(
     let mut report = finish(scanner, times)?;
     if timings {
         let at = started.elapsed().as_secs_f64();
-        eprintln!("doublet: {at:9.2} s  report built");
+        let memory = crate::memory::standing();
+        eprintln!("doublet: {at:9.2} s  report built  ({memory})");
     }
     drop(poller);
     bar.finish_and_clear();

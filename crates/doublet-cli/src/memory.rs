@@ -97,6 +97,25 @@ pub fn unbounded_for_commit() {
     limit(usize::MAX);
 }
 
+/// Where the run's memory stands, for the `DOUBLET_TIMINGS` lines: heap
+/// bytes in use (Unix, from the accounting allocator) and the process's
+/// peak resident size so far (Linux, from `/proc/self/status`).
+pub fn standing() -> String {
+    #[cfg(unix)]
+    let heap = format!("heap {:.2} GB", crate::alloc::live() as f64 / 1e9);
+    #[cfg(not(unix))]
+    let heap = String::new();
+    let peak = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!(", peak RSS {:.2} GB", kb * 1024.0 / 1e9))
+        })
+        .unwrap_or_default();
+    heap + &peak
+}
+
 /// What the run is doing now, named if the bound is reached.
 pub fn phase(p: Phase) {
     #[cfg(unix)]

@@ -182,7 +182,7 @@ pub fn host_of(url: &str) -> Option<String> {
 
 /// Let `scanner` keep documents' word tokens, past a set size, in an
 /// unlinked temporary file in the temporary folder (`$TMPDIR`): past an
-/// eighth of `max_memory`, or a quarter of the machine's memory without it
+/// eighth of `max_memory`, or without it an eighth of [`default_budget`]
 /// (see [`Scanner::with_spill`]). Fails, naming the folder, when no file can
 /// be made there.
 pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Result<Scanner> {
@@ -195,8 +195,14 @@ pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Resul
             ),
         )
     })?;
-    let after = max_memory.map_or_else(|| physical_memory() / 4, |m| m / 8);
+    let after = max_memory.unwrap_or_else(default_budget) / 8;
     Ok(scanner.with_spill(file, after))
+}
+
+/// The memory a run plans for when `--max-memory` is not given: 2 GB, or a
+/// quarter of the machine's memory when that is less.
+pub fn default_budget() -> usize {
+    (physical_memory() / 4).min(2_000_000_000)
 }
 
 /// The machine's physical memory in bytes (4 GiB when it cannot be told).

@@ -77,6 +77,70 @@ impl Source for Bands {
     }
 }
 
+/// Near-duplicates from band keys computed when the documents were signed
+/// (see [`BandKeys::of`]), so that the 128 bin values of every signature
+/// need not be held until the candidates are found: the same pairs as
+/// [`Bands`] over the signatures the keys came from.
+#[derive(Clone, Debug, Default)]
+pub struct BandKeys {
+    /// `bands` keys for each position that has a signature, in order.
+    keys: Vec<u64>,
+    /// Where each position's keys start in `keys` (`u32::MAX`: no
+    /// signature).
+    at: Vec<u32>,
+    bands: usize,
+    max_bucket: usize,
+}
+
+impl BandKeys {
+    /// Room for the keys of `n` positions under `plan`.
+    pub fn new(plan: &Plan, n: usize) -> BandKeys {
+        BandKeys {
+            keys: Vec::new(),
+            at: vec![u32::MAX; n],
+            bands: plan.bands,
+            max_bucket: plan.config.max_bucket,
+        }
+    }
+
+    /// The band keys of one signature under `plan`.
+    pub fn of<'a>(
+        plan: &Plan,
+        signature: &'a crate::sketch::Signature,
+    ) -> impl Iterator<Item = u64> + 'a {
+        let (bands, rows) = (plan.bands, plan.rows);
+        (0..bands).map(move |b| signature.band_key(b, rows))
+    }
+
+    /// Record position `d`'s keys (`bands` of them, from [`BandKeys::of`]).
+    pub fn set(&mut self, d: u32, keys: impl Iterator<Item = u64>) {
+        let at = self.keys.len();
+        self.keys.extend(keys);
+        assert_eq!(self.keys.len() - at, self.bands, "one key a band");
+        self.at[d as usize] = u32::try_from(at / self.bands).expect("positions are 32-bit");
+    }
+}
+
+impl Source for BandKeys {
+    fn name(&self) -> &'static str {
+        "bands"
+    }
+
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+        use rayon::prelude::*;
+        let keys: Vec<(u64, u32)> = docs
+            .par_iter()
+            .filter(|&&(d, _)| self.at.get(d as usize).is_some_and(|&a| a != u32::MAX))
+            .flat_map_iter(|&(d, _)| {
+                let at = self.at[d as usize] as usize * self.bands;
+                self.keys[at..at + self.bands].iter().map(move |&k| (k, d))
+            })
+            .collect();
+        let order = docs.iter().map(|&(d, s)| (d, s.exact.unwrap_or(0)));
+        index::pairs_of_band_keys(keys, order, self.max_bucket)
+    }
+}
+
 /// Containment: shared anchors that could reach the containment threshold
 /// ([`index::anchor_pairs`]).
 #[derive(Clone, Copy, Debug)]
@@ -208,5 +272,52 @@ mod tests {
             agree: |_: u32, _: u32, _: &[(u32, u32)]| true,
         };
         assert!(none.propose(&refs).is_empty());
+    }
+
+    #[test]
+    fn band_keys_propose_what_the_signatures_propose() {
+        let mut config = Config::default();
+        // Small enough that the family of twenty copies is a giant bucket.
+        config.max_bucket = 6;
+        let plan = Plan::new(config).unwrap();
+        let mut texts: Vec<String> = Vec::new();
+        for family in 0..12 {
+            let words: Vec<String> = (0..120).map(|i| format!("f{family}w{i}")).collect();
+            for copy in 0..(2 + family * 3 / 2) {
+                let mut w = words.clone();
+                w[(copy * 37) % 120] = format!("edit{copy}");
+                texts.push(w.join(" "));
+            }
+        }
+        texts.push(String::new());
+        let docs: Vec<DocSketch> = texts.iter().map(|t| sketch(&plan, t)).collect();
+        // Positions with gaps, in an order other than their numbers.
+        let refs: Vec<(u32, &DocSketch)> = docs
+            .iter()
+            .zip(0u32..)
+            .map(|(s, i)| ((i * 7919) % 1009 * 3, s))
+            .collect();
+        let mut keys = BandKeys::new(&plan, 3 * 1009);
+        for &(d, s) in &refs {
+            if let Some(sig) = &s.signature {
+                keys.set(d, BandKeys::of(&plan, sig));
+            }
+        }
+        let stripped: Vec<(u32, DocSketch)> = refs
+            .iter()
+            .map(|&(d, s)| {
+                let mut s = s.clone();
+                s.signature = None;
+                (d, s)
+            })
+            .collect();
+        let stripped: Vec<(u32, &DocSketch)> = stripped.iter().map(|(d, s)| (*d, s)).collect();
+        let from_signatures = Bands::new(&plan).propose(&refs);
+        assert!(from_signatures.len() > 100, "{}", from_signatures.len());
+        assert_eq!(keys.propose(&stripped), from_signatures);
+        // A subset proposes only among itself, as the signatures do.
+        let half: Vec<(u32, &DocSketch)> = stripped.iter().copied().step_by(2).collect();
+        let half_signed: Vec<(u32, &DocSketch)> = refs.iter().copied().step_by(2).collect();
+        assert_eq!(keys.propose(&half), Bands::new(&plan).propose(&half_signed));
     }
 }

@@ -100,18 +100,29 @@ pub fn band_pairs(
     rows: usize,
     max_bucket: usize,
 ) -> Vec<Pair> {
-    let mut keys: Vec<(u64, u32)> = docs
+    let keys: Vec<(u64, u32)> = docs
         .par_iter()
         .flat_map_iter(|&(d, sig, _)| (0..bands).map(move |b| (sig.band_key(b, rows), d)))
         .collect();
+    pairs_of_band_keys(keys, docs.iter().map(|&(d, _, k)| (d, k)), max_bucket)
+}
+
+/// Candidate pairs from band keys `(key, position)` already computed
+/// ([`Signature::band_key`]), with each position's order key (see
+/// [`band_pairs`]).
+pub fn pairs_of_band_keys(
+    mut keys: Vec<(u64, u32)>,
+    order_keys: impl Iterator<Item = (u32, u128)> + Clone,
+    max_bucket: usize,
+) -> Vec<Pair> {
     keys.par_sort_unstable();
-    let size = docs
-        .iter()
-        .map(|&(d, _, _)| d as usize + 1)
+    let size = order_keys
+        .clone()
+        .map(|(d, _)| d as usize + 1)
         .max()
         .unwrap_or(0);
     let mut order = vec![0u128; size];
-    for &(d, _, k) in docs {
+    for (d, k) in order_keys {
         order[d as usize] = k;
     }
     let mut out = Vec::new();
@@ -510,6 +521,7 @@ fn anchor_pairs_with(
         })
         .flatten_iter()
         .collect();
+    drop((table, short));
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
     let mut probed: Vec<u64> = probes
@@ -574,29 +586,57 @@ fn anchor_pairs_with(
                 keys
             })
             .collect();
+        drop((probes, probed, by_class));
         held.par_sort_unstable();
         held.dedup();
-        let mut proposed: Vec<u64> = Vec::new();
+        assert!(
+            held.len() <= u32::MAX as usize,
+            "anchor_pairs: too many keys"
+        );
+        // Each prober's key runs, gathered per prober, so that its partners
+        // are made distinct and checked on the spot (as the single runs
+        // are) and no list of every proposal is held.
+        let mut by_prober: Vec<(u32, u32, u32)> = Vec::new();
+        let mut start = 0usize;
         for run in held.chunk_by(|x, y| x.0 == y.0) {
-            if run.len() < 2 || run.len() > max_df {
-                continue;
-            }
-            for p in run.iter().filter(|e| e.1 & PROBER != 0) {
-                let a = p.1 & !PROBER;
-                proposed.extend(
+            if run.len() >= 2 && run.len() <= max_df {
+                by_prober.extend(
                     run.iter()
-                        .map(|e| e.1 & !PROBER)
-                        .filter(|&b| b != a)
-                        .map(|b| pack(a, b)),
+                        .filter(|e| e.1 & PROBER != 0)
+                        .map(|e| (e.1 & !PROBER, start as u32, run.len() as u32)),
                 );
             }
+            start += run.len();
         }
-        proposed.par_sort_unstable();
-        proposed.dedup();
-        out.par_extend(proposed.into_par_iter().filter(|&p| {
-            let (a, b) = unpack(p);
-            plausible_pair(a, b)
-        }));
+        by_prober.par_sort_unstable();
+        let mut groups: Vec<(usize, usize)> = Vec::new();
+        let mut at = 0;
+        for g in by_prober.chunk_by(|x, y| x.0 == y.0) {
+            groups.push((at, g.len()));
+            at += g.len();
+        }
+        let held = &held;
+        out.par_extend(
+            groups
+                .par_iter()
+                .map_init(Vec::new, |partners: &mut Vec<u32>, &(at, len)| {
+                    let runs = &by_prober[at..at + len];
+                    let a = runs[0].0;
+                    partners.clear();
+                    for &(_, start, n) in runs {
+                        let run = &held[start as usize..(start + n) as usize];
+                        partners.extend(run.iter().map(|e| e.1 & !PROBER).filter(|&b| b != a));
+                    }
+                    partners.sort_unstable();
+                    partners.dedup();
+                    partners
+                        .iter()
+                        .filter(|&&b| plausible_pair(a, b))
+                        .map(|&b| pack(a, b))
+                        .collect::<Vec<u64>>()
+                })
+                .flatten_iter(),
+        );
     }
     finish(out)
 }

@@ -441,7 +441,15 @@ impl Scanner {
         }
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(cfg)).collect();
         self.enter(Stage::Signing);
-        let mut sketches: Vec<DocSketch> = self.sketch_all();
+        // Against an index the signatures are stored and looked up; in a
+        // scan only the candidates read them, through their band keys.
+        let (mut sketches, band_keys) = match prior {
+            None => {
+                let (sketches, keys) = self.sketch_banded();
+                (sketches, Some(keys))
+            }
+            Some(_) => (self.sketch_all(), None),
+        };
         // A document with too little content left to judge takes part only
         // as an exact copy of its whole text (every word, cleaned or not):
         // its exact key is then taken over all its tokens, in a space of
@@ -489,14 +497,13 @@ impl Scanner {
         let signed: Vec<(u32, &DocSketch)> =
             reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
         self.enter(Stage::Candidates);
-        let candidates = candidates::propose(
-            &[
-                &candidates::Bands::new(&plan),
-                &candidates::Anchored::new(&plan),
-            ],
-            &signed,
-        );
-        drop(signed);
+        let bands = candidates::Bands::new(&plan);
+        let near: &dyn candidates::Source = match &band_keys {
+            Some(keys) => keys,
+            None => &bands,
+        };
+        let candidates = candidates::propose(&[near, &candidates::Anchored::new(&plan)], &signed);
+        drop((signed, band_keys));
 
         self.enter(Stage::Verifying);
         let mut verified = self.verify(&candidates);

@@ -4,6 +4,7 @@
 
 use rayon::prelude::*;
 
+use crate::candidates;
 use crate::config::Config;
 use crate::seeds::Seeds;
 use crate::sign::{DocSketch, Signer};
@@ -30,6 +31,46 @@ impl Scanner {
                 },
             )
             .collect()
+    }
+
+    /// Every document signed as [`sketch_all`](Self::sketch_all) signs it,
+    /// with its signature replaced by its band keys: the candidates read
+    /// nothing else of it, and the keys take a seventh of the room.
+    pub(super) fn sketch_banded(&self) -> (Vec<DocSketch>, candidates::BandKeys) {
+        let plan = &self.plan;
+        let signed: Vec<(DocSketch, Option<Vec<u64>>)> = self
+            .docs
+            .par_iter()
+            .enumerate()
+            .map_init(
+                || (Signer::new(plan), Vec::new(), Vec::new()),
+                |(signer, all, tokens), (i, d)| {
+                    self.content_tokens(i as u32, all, tokens);
+                    let mut sketch = if plan.winnow.is_some() {
+                        signer.sign(tokens, Some(&d.content_positions()))
+                    } else {
+                        signer.sign(tokens, None)
+                    };
+                    let keys = sketch
+                        .signature
+                        .take()
+                        .map(|s| candidates::BandKeys::of(plan, &s).collect());
+                    (sketch, keys)
+                },
+            )
+            .collect();
+        let mut bands = candidates::BandKeys::new(plan, signed.len());
+        let sketches = signed
+            .into_iter()
+            .enumerate()
+            .map(|(d, (sketch, keys))| {
+                if let Some(keys) = keys {
+                    bands.set(d as u32, keys.into_iter());
+                }
+                sketch
+            })
+            .collect();
+        (sketches, bands)
     }
 }
 
