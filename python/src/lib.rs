@@ -269,7 +269,7 @@ struct Feed {
 }
 
 impl Feed {
-    /// Word tokens past a quarter of the machine's memory wait in an
+    /// Word tokens past an eighth of the default memory budget wait in an
     /// unlinked temporary file, as the command line keeps them.
     fn new(config: Config) -> Result<Feed, Failure> {
         let scanner = Scanner::new(config).map_err(engine)?;

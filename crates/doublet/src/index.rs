@@ -488,6 +488,10 @@ fn anchor_pairs_with(
                 .filter(|c| c.df as usize > rare_df)
                 .map(|c| c.id)
                 .collect();
+            // Held for every document until the keys are matched.
+            probe.frequent.shrink_to_fit();
+            probe.keys.shrink_to_fit();
+            probe.runs.shrink_to_fit();
             probe
         })
         .collect();
@@ -800,11 +804,13 @@ impl Frequencies {
 /// an anchor's class.
 const CLASS_SEED: u64 = 0x6a09_e667_f3bc_c909;
 
-/// Anchor postings `(hash, document)` sorted, their runs
-/// ([`Frequencies`]), and each run's class: a hash of the documents that
-/// hold it, so that anchors held by the same documents share a class.
+/// Anchor postings sorted by `(hash, document)`, their runs
+/// ([`Frequencies`], which hold the hashes), and each run's class: a hash
+/// of the documents that hold it, so that anchors held by the same
+/// documents share a class.
 struct Postings {
-    postings: Vec<(u64, u32)>,
+    /// The documents of the postings, run after run.
+    postings: Vec<u32>,
     freq: Frequencies,
     classes: Vec<u64>,
     /// Per run, the document frequency of its class.
@@ -826,7 +832,7 @@ impl Postings {
     fn holders(&self, at: u32, df: u32) -> impl Iterator<Item = u32> + '_ {
         self.postings[at as usize..(at + df) as usize]
             .iter()
-            .map(|e| e.1)
+            .copied()
     }
 }
 
@@ -842,6 +848,12 @@ fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>, classified: b
         runs.push((run[0].0, run.len() as u32, start));
         start += run.len() as u32;
     }
+    // The runs keep the hashes: a posting needs only its document (a
+    // quarter of the room at a million documents).
+    let mut docs = Vec::with_capacity(postings.len());
+    docs.extend(postings.iter().map(|e| e.1));
+    drop(postings);
+    let postings = docs;
     let (classes, class_df) = if classified {
         classes_of_runs(&postings, &runs)
     } else {
@@ -858,13 +870,13 @@ fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>, classified: b
 /// Each run's class (the two smallest hashes of its documents) and the
 /// class's document frequency (the most documents any of its anchors sits
 /// in, the same whichever of them a document holds).
-fn classes_of_runs(postings: &[(u64, u32)], runs: &[(u64, u32, u32)]) -> (Vec<u64>, Vec<u32>) {
+fn classes_of_runs(postings: &[u32], runs: &[(u64, u32, u32)]) -> (Vec<u64>, Vec<u32>) {
     let classes = runs
         .par_iter()
         .map(|&(_, df, at)| {
             let (mut first, mut second) = (u64::MAX, u64::MAX);
-            for e in &postings[at as usize..(at + df) as usize] {
-                let h = mix64(u64::from(e.1) ^ CLASS_SEED);
+            for &d in &postings[at as usize..(at + df) as usize] {
+                let h = mix64(u64::from(d) ^ CLASS_SEED);
                 if h < first {
                     (first, second) = (h, first);
                 } else if h < second {
