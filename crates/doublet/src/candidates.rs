@@ -276,9 +276,11 @@ mod tests {
 
     #[test]
     fn band_keys_propose_what_the_signatures_propose() {
-        let mut config = Config::default();
         // Small enough that the family of twenty copies is a giant bucket.
-        config.max_bucket = 6;
+        let config = Config {
+            max_bucket: 6,
+            ..Config::default()
+        };
         let plan = Plan::new(config).unwrap();
         let mut texts: Vec<String> = Vec::new();
         for family in 0..12 {
