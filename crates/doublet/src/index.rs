@@ -460,21 +460,7 @@ fn anchor_pairs_with(
         false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
-    // Every document's anchors in one flat array, with its threshold and
-    // range in one record: checking a pair then touches two records and
-    // two short runs of memory instead of chasing a pointer per document.
-    let mut meta: Vec<(u64, usize, u32)> = vec![(0, 0, 0); size];
-    let mut flat: Vec<u64> = Vec::with_capacity(docs.iter().map(|(_, a)| a.hashes.len()).sum());
-    for &(d, a) in docs {
-        meta[d as usize] = (a.tau, flat.len(), a.hashes.len() as u32);
-        flat.extend_from_slice(&a.hashes);
-    }
-    let anchors_of = |d: u32| {
-        let (tau, start, len) = meta[d as usize];
-        (tau, &flat[start..start + len as usize])
-    };
-    let plausible_pair =
-        |a: u32, b: u32| plausible_anchors(anchors_of(a), anchors_of(b), threshold);
+    let flat = FlatAnchors::new(docs, size);
     let probes: Vec<Probe> = docs
         .par_iter()
         .map(|&(_, a)| {
@@ -519,13 +505,15 @@ fn anchor_pairs_with(
             partners.dedup();
             partners
                 .iter()
-                .filter(|&&e| e != d && plausible_pair(d, e))
+                .filter(|&&e| e != d && flat.plausible(d, e, threshold))
                 .map(|&e| pack(d, e))
                 .collect::<Vec<u64>>()
         })
         .flatten_iter()
         .collect();
-    drop((table, short));
+    // The flat copy of the anchors waits out the pair keys' pass, the
+    // stage's peak, and is made again for their checks.
+    drop((table, short, flat));
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
     let mut probed: Vec<u64> = probes
@@ -597,6 +585,7 @@ fn anchor_pairs_with(
             held.len() <= u32::MAX as usize,
             "anchor_pairs: too many keys"
         );
+        let flat = FlatAnchors::new(docs, size);
         // Each prober's key runs, gathered per prober, so that its partners
         // are made distinct and checked on the spot (as the single runs
         // are) and no list of every proposal is held.
@@ -635,7 +624,7 @@ fn anchor_pairs_with(
                     partners.dedup();
                     partners
                         .iter()
-                        .filter(|&&b| plausible_pair(a, b))
+                        .filter(|&&b| flat.plausible(a, b, threshold))
                         .map(|&b| pack(a, b))
                         .collect::<Vec<u64>>()
                 })
@@ -643,6 +632,37 @@ fn anchor_pairs_with(
         );
     }
     finish(out)
+}
+
+/// Every document's anchors in one flat array, with its threshold and
+/// range in one record: checking a pair then touches two records and two
+/// short runs of memory instead of chasing a pointer per document.
+struct FlatAnchors {
+    /// Per position: threshold, start in `flat`, count.
+    meta: Vec<(u64, usize, u32)>,
+    flat: Vec<u64>,
+}
+
+impl FlatAnchors {
+    fn new(docs: &[(u32, &Anchors)], size: usize) -> Self {
+        let mut meta: Vec<(u64, usize, u32)> = vec![(0, 0, 0); size];
+        let mut flat: Vec<u64> = Vec::with_capacity(docs.iter().map(|(_, a)| a.hashes.len()).sum());
+        for &(d, a) in docs {
+            meta[d as usize] = (a.tau, flat.len(), a.hashes.len() as u32);
+            flat.extend_from_slice(&a.hashes);
+        }
+        FlatAnchors { meta, flat }
+    }
+
+    fn anchors_of(&self, d: u32) -> (u64, &[u64]) {
+        let (tau, start, len) = self.meta[d as usize];
+        (tau, &self.flat[start..start + len as usize])
+    }
+
+    /// [`plausible_anchors`] for the documents at `a` and `b`.
+    fn plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
+        plausible_anchors(self.anchors_of(a), self.anchors_of(b), threshold)
+    }
 }
 
 /// The mark of a pair-key holder that probes with the key (the top bit of
