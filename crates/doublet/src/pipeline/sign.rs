@@ -21,16 +21,26 @@ impl Scanner {
             .enumerate()
             .map_init(
                 || (Signer::new(plan), Vec::new(), Vec::new()),
-                |(signer, all, tokens), (i, d)| {
-                    self.content_tokens(i as u32, all, tokens);
-                    if plan.winnow.is_some() {
-                        signer.sign(tokens, Some(&d.content_positions()))
-                    } else {
-                        signer.sign(tokens, None)
-                    }
-                },
+                |(signer, all, tokens), (i, _)| self.sign_one(i as u32, signer, all, tokens),
             )
             .collect()
+    }
+
+    /// Document `d` signed on its final content (`all` and `tokens` are
+    /// buffers).
+    fn sign_one(
+        &self,
+        d: u32,
+        signer: &mut Signer,
+        all: &mut Vec<u32>,
+        tokens: &mut Vec<u32>,
+    ) -> DocSketch {
+        self.content_tokens(d, all, tokens);
+        if self.plan.winnow.is_some() {
+            signer.sign(tokens, Some(&self.docs[d as usize].content_positions()))
+        } else {
+            signer.sign(tokens, None)
+        }
     }
 
     /// Every document signed as [`sketch_all`](Self::sketch_all) signs it,
@@ -44,13 +54,8 @@ impl Scanner {
             .enumerate()
             .map_init(
                 || (Signer::new(plan), Vec::new(), Vec::new()),
-                |(signer, all, tokens), (i, d)| {
-                    self.content_tokens(i as u32, all, tokens);
-                    let mut sketch = if plan.winnow.is_some() {
-                        signer.sign(tokens, Some(&d.content_positions()))
-                    } else {
-                        signer.sign(tokens, None)
-                    };
+                |(signer, all, tokens), (i, _)| {
+                    let mut sketch = self.sign_one(i as u32, signer, all, tokens);
                     let keys = sketch
                         .signature
                         .take()
