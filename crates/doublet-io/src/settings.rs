@@ -183,7 +183,9 @@ pub fn host_of(url: &str) -> Option<String> {
 /// Let `scanner` keep documents' word tokens, past a set size, in an
 /// unlinked temporary file in the temporary folder (`$TMPDIR`): past an
 /// eighth of `max_memory`, or without it an eighth of [`default_budget`]
-/// (see [`Scanner::with_spill`]). Fails, naming the folder, when no file can
+/// (see [`Scanner::with_spill`]); each keyed sort of the corpus-wide stages
+/// writes sorted runs there past the same size
+/// ([`Scanner::with_sort_spill`]). Fails, naming the folder, when no file can
 /// be made there.
 pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Result<Scanner> {
     let file = tempfile::tempfile().map_err(|e| {
@@ -196,7 +198,9 @@ pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Resul
         )
     })?;
     let after = max_memory.unwrap_or_else(default_budget) / 8;
-    Ok(scanner.with_spill(file, after))
+    Ok(scanner
+        .with_spill(file, after)
+        .with_sort_spill(doublet::keyed::Spill::past(after)))
 }
 
 /// The memory a run plans for when `--max-memory` is not given: 2 GB, or a

@@ -6,6 +6,7 @@
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use doublet::clean::{boilerplate, BlockFeatures};
 use doublet::index::{self, Anchors};
+use doublet::keyed::Spill;
 use doublet::sketch::Sketcher;
 
 use doublet::text::{normalise, segment, shingle};
@@ -196,11 +197,15 @@ fn stages(c: &mut Criterion) {
         b.iter(|| index::band_pairs(&with_sig, 9, 13, 1000).len())
     });
     g.bench_function("containment anchors", |b| {
-        b.iter(|| index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16).len())
+        b.iter(|| {
+            index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16, &Spill::in_memory())
+                .unwrap()
+                .len()
+        })
     });
     let pairs = index::merge([
         index::band_pairs(&with_sig, 9, 13, 1000),
-        index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16),
+        index::anchor_pairs(&with_anchors, 256, 0.8, u64::MAX / 16, &Spill::in_memory()).unwrap(),
     ]);
     g.finish();
 

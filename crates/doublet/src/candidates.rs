@@ -17,8 +17,10 @@
 //! Each returns its pairs sorted and once each, with the smaller position
 //! first; [`propose`] merges several.
 
+use crate::error::{Error, Result};
 use crate::index;
 pub use crate::index::{exact_groups, Pair};
+use crate::keyed::Spill;
 use crate::plan::Plan;
 use crate::sign::DocSketch;
 
@@ -29,12 +31,18 @@ pub trait Source: Sync {
 
     /// Candidate pairs among `docs` (a document position and its sketch),
     /// sorted and without repeats, each as `(smaller, larger)` position.
-    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair>;
+    /// Fails only when a keyed step's spill file cannot be written or read
+    /// ([`crate::keyed`]).
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>>;
 }
 
 /// Every pair any of `sources` proposes, merged: sorted, once each.
-pub fn propose(sources: &[&dyn Source], docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
-    index::merge(sources.iter().map(|s| s.propose(docs)))
+pub fn propose(sources: &[&dyn Source], docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
+    let lists = sources
+        .iter()
+        .map(|s| s.propose(docs))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(index::merge(lists))
 }
 
 /// Near-duplicates: MinHash LSH bands ([`index::band_pairs`]).
@@ -65,7 +73,7 @@ impl Source for Bands {
         "bands"
     }
 
-    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         let signed: Vec<_> = docs
             .iter()
             .filter_map(|&(d, s)| {
@@ -73,7 +81,12 @@ impl Source for Bands {
                 Some((d, sig, s.exact.unwrap_or(0)))
             })
             .collect();
-        index::band_pairs(&signed, self.bands, self.rows, self.max_bucket)
+        Ok(index::band_pairs(
+            &signed,
+            self.bands,
+            self.rows,
+            self.max_bucket,
+        ))
     }
 }
 
@@ -126,7 +139,7 @@ impl Source for BandKeys {
         "bands"
     }
 
-    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         use rayon::prelude::*;
         let keys: Vec<(u64, u32)> = docs
             .par_iter()
@@ -137,13 +150,13 @@ impl Source for BandKeys {
             })
             .collect();
         let order = docs.iter().map(|&(d, s)| (d, s.exact.unwrap_or(0)));
-        index::pairs_of_band_keys(keys, order, self.max_bucket)
+        Ok(index::pairs_of_band_keys(keys, order, self.max_bucket))
     }
 }
 
 /// Containment: shared anchors that could reach the containment threshold
 /// ([`index::anchor_pairs`]).
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Anchored {
     /// Anchors held by more documents propose nothing.
     pub max_df: usize,
@@ -151,6 +164,8 @@ pub struct Anchored {
     pub containment: f64,
     /// The global anchor sampling threshold.
     pub tau: u64,
+    /// Where the pair keys' sorts put what passes their budget.
+    pub spill: Spill,
 }
 
 impl Anchored {
@@ -160,7 +175,13 @@ impl Anchored {
             max_df: plan.config.anchor_max_df,
             containment: plan.config.containment,
             tau: plan.anchor_tau,
+            spill: Spill::in_memory(),
         }
+    }
+
+    /// The same source, its sorts spilling as `spill` says.
+    pub fn spilling(self, spill: Spill) -> Anchored {
+        Anchored { spill, ..self }
     }
 }
 
@@ -169,9 +190,16 @@ impl Source for Anchored {
         "anchors"
     }
 
-    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         let anchors: Vec<_> = docs.iter().map(|&(d, s)| (d, &s.anchors)).collect();
-        index::anchor_pairs(&anchors, self.max_df, self.containment, self.tau)
+        index::anchor_pairs(
+            &anchors,
+            self.max_df,
+            self.containment,
+            self.tau,
+            &self.spill,
+        )
+        .map_err(Error::Spill)
     }
 }
 
@@ -199,7 +227,7 @@ where
         "fingerprints"
     }
 
-    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Vec<Pair> {
+    fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         use rayon::prelude::*;
         let kept: Vec<(u32, Vec<(u64, u32)>)> = docs
             .par_iter()
@@ -215,7 +243,7 @@ where
             .collect();
         let lists: Vec<(u32, &[(u64, u32)])> =
             kept.iter().map(|(d, f)| (*d, f.as_slice())).collect();
-        index::passage_pairs(&lists, self.max_df, &self.agree)
+        Ok(index::passage_pairs(&lists, self.max_df, &self.agree))
     }
 }
 
@@ -251,12 +279,12 @@ mod tests {
             sketch(&plan, &other),
         ];
         let refs: Vec<(u32, &DocSketch)> = docs.iter().zip(0..).map(|(s, i)| (i, s)).collect();
-        let bands = Bands::new(&plan).propose(&refs);
+        let bands = Bands::new(&plan).propose(&refs).unwrap();
         assert_eq!(bands, [(0, 1)]);
-        let anchored = Anchored::new(&plan).propose(&refs);
+        let anchored = Anchored::new(&plan).propose(&refs).unwrap();
         assert!(anchored.contains(&(0, 2)) && anchored.contains(&(1, 2)));
         assert!(anchored.iter().all(|&(_, b)| b != 3));
-        let all = propose(&[&Bands::new(&plan), &Anchored::new(&plan)], &refs);
+        let all = propose(&[&Bands::new(&plan), &Anchored::new(&plan)], &refs).unwrap();
         assert!(all.windows(2).all(|w| w[0] < w[1]));
         assert!(all.contains(&(0, 1)) && all.contains(&(0, 2)));
         let fp = Fingerprints {
@@ -264,14 +292,14 @@ mod tests {
             keep: |_, _| true,
             agree: |_: u32, _: u32, _: &[(u32, u32)]| true,
         };
-        let shared = fp.propose(&refs);
+        let shared = fp.propose(&refs).unwrap();
         assert!(shared.contains(&(0, 2)) && !shared.iter().any(|&(_, b)| b == 3));
         let none = Fingerprints {
             max_df: 64,
             keep: |_, _| false,
             agree: |_: u32, _: u32, _: &[(u32, u32)]| true,
         };
-        assert!(none.propose(&refs).is_empty());
+        assert!(none.propose(&refs).unwrap().is_empty());
     }
 
     #[test]
@@ -314,12 +342,15 @@ mod tests {
             })
             .collect();
         let stripped: Vec<(u32, &DocSketch)> = stripped.iter().map(|(d, s)| (*d, s)).collect();
-        let from_signatures = Bands::new(&plan).propose(&refs);
+        let from_signatures = Bands::new(&plan).propose(&refs).unwrap();
         assert!(from_signatures.len() > 100, "{}", from_signatures.len());
-        assert_eq!(keys.propose(&stripped), from_signatures);
+        assert_eq!(keys.propose(&stripped).unwrap(), from_signatures);
         // A subset proposes only among itself, as the signatures do.
         let half: Vec<(u32, &DocSketch)> = stripped.iter().copied().step_by(2).collect();
         let half_signed: Vec<(u32, &DocSketch)> = refs.iter().copied().step_by(2).collect();
-        assert_eq!(keys.propose(&half), Bands::new(&plan).propose(&half_signed));
+        assert_eq!(
+            keys.propose(&half).unwrap(),
+            Bands::new(&plan).propose(&half_signed).unwrap()
+        );
     }
 }

@@ -28,6 +28,7 @@
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::keyed::{Sorter, Spill};
 use crate::sketch::Signature;
 use crate::text::shingle::mix64;
 
@@ -257,7 +258,8 @@ pub fn anchor_pairs(
     max_df: usize,
     threshold: f64,
     tau_global: u64,
-) -> Vec<Pair> {
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
     anchor_pairs_with(
         docs,
         max_df,
@@ -265,6 +267,7 @@ pub fn anchor_pairs(
         tau_global,
         RARE_DF,
         MAX_PAIRED_CLASSES,
+        spill,
     )
 }
 
@@ -442,7 +445,8 @@ fn anchor_pairs_with(
     tau_global: u64,
     rare_df: usize,
     paired_max: usize,
-) -> Vec<Pair> {
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
     // Every document's anchors below the global threshold, which every
     // document holding the shingle samples, so a run of these postings is
     // every holder of its shingle.
@@ -540,98 +544,90 @@ fn anchor_pairs_with(
             Vec::new()
         };
         assert!(size <= PROBER as usize, "anchor_pairs: too many documents");
-        let mut held: Vec<(u64, u32)> = docs
-            .par_iter()
-            .zip(&probes)
-            .flat_map_iter(|(&(d, _), probe)| {
-                let frequent = &probe.frequent;
-                let mut keys: Vec<(u64, u32)> = Vec::new();
-                let mut hold = |pair: (u64, u64)| {
-                    let mark = if probe.keys.contains(&pair) {
-                        PROBER
-                    } else {
-                        0
-                    };
-                    keys.push((pair_key(pair), d | mark));
-                };
-                if frequent.len() <= paired_max {
-                    for (i, &x) in frequent.iter().enumerate() {
-                        for &y in &frequent[i + 1..] {
-                            let pair = ordered(x, y);
-                            if probed.contains(pair_key(pair)) {
-                                hold(pair);
-                            }
-                        }
-                    }
+        // Every document's pairs of frequent classes that someone probes,
+        // as (key, document | mark) records sorted by key.
+        let held: Sorter<[u64; 2]> = Sorter::new(spill);
+        held.emit(docs.par_iter().zip(&probes), |(&(d, _), probe), out| {
+            let frequent = &probe.frequent;
+            let mut hold = |pair: (u64, u64)| {
+                let mark = if probe.keys.contains(&pair) {
+                    PROBER
                 } else {
-                    let mut own = frequent.clone();
-                    own.sort_unstable();
-                    for &x in &own {
-                        let from = by_class.partition_point(|e| e.0 < x);
-                        for &(_, y) in by_class[from..].iter().take_while(|e| e.0 == x) {
-                            if x < y && own.binary_search(&y).is_ok() {
-                                hold((x, y));
-                            }
+                    0
+                };
+                out.push([pair_key(pair), u64::from(d | mark)]);
+            };
+            if frequent.len() <= paired_max {
+                for (i, &x) in frequent.iter().enumerate() {
+                    for &y in &frequent[i + 1..] {
+                        let pair = ordered(x, y);
+                        if probed.contains(pair_key(pair)) {
+                            hold(pair);
                         }
                     }
                 }
-                keys
-            })
-            .collect();
-        drop((probes, probed, by_class));
-        held.par_sort_unstable();
-        held.dedup();
-        assert!(
-            held.len() <= u32::MAX as usize,
-            "anchor_pairs: too many keys"
-        );
-        let flat = FlatAnchors::new(docs, size);
-        // Each prober's key runs, gathered per prober, so that its partners
-        // are made distinct and checked on the spot (as the single runs
-        // are) and no list of every proposal is held.
-        let mut by_prober: Vec<(u32, u32, u32)> = Vec::new();
-        let mut start = 0usize;
-        for run in held.chunk_by(|x, y| x.0 == y.0) {
-            if run.len() >= 2 && run.len() <= max_df {
-                by_prober.extend(
-                    run.iter()
-                        .filter(|e| e.1 & PROBER != 0)
-                        .map(|e| (e.1 & !PROBER, start as u32, run.len() as u32)),
-                );
-            }
-            start += run.len();
-        }
-        by_prober.par_sort_unstable();
-        let mut groups: Vec<(usize, usize)> = Vec::new();
-        let mut at = 0;
-        for g in by_prober.chunk_by(|x, y| x.0 == y.0) {
-            groups.push((at, g.len()));
-            at += g.len();
-        }
-        let held = &held;
-        out.par_extend(
-            groups
-                .par_iter()
-                .map_init(Vec::new, |partners: &mut Vec<u32>, &(at, len)| {
-                    let runs = &by_prober[at..at + len];
-                    let a = runs[0].0;
-                    partners.clear();
-                    for &(_, start, n) in runs {
-                        let run = &held[start as usize..(start + n) as usize];
-                        partners.extend(run.iter().map(|e| e.1 & !PROBER).filter(|&b| b != a));
+            } else {
+                let mut own = frequent.clone();
+                own.sort_unstable();
+                for &x in &own {
+                    let from = by_class.partition_point(|e| e.0 < x);
+                    for &(_, y) in by_class[from..].iter().take_while(|e| e.0 == x) {
+                        if x < y && own.binary_search(&y).is_ok() {
+                            hold((x, y));
+                        }
                     }
-                    partners.sort_unstable();
-                    partners.dedup();
-                    partners
-                        .iter()
-                        .filter(|&&b| flat.plausible(a, b, threshold))
-                        .map(|&b| pack(a, b))
-                        .collect::<Vec<u64>>()
-                })
-                .flatten_iter(),
-        );
+                }
+            }
+        });
+        drop((probes, probed, by_class));
+        let mut held = held.finish()?;
+        // Each key's run pairs its probers with its holders: (prober,
+        // holder) records, sorted, so that each pair is checked once.
+        let proposed: Sorter<u64> = Sorter::new(spill);
+        loop {
+            let batch = held.batch(1 << 20, |r| r[0]);
+            if batch.is_empty() {
+                break;
+            }
+            let runs: Vec<&[[u64; 2]]> = batch.chunk_by(|x, y| x[0] == y[0]).collect();
+            proposed.emit(runs.par_iter(), |run, out| {
+                let mut members: Vec<u32> = run.iter().map(|r| r[1] as u32).collect();
+                members.dedup();
+                if members.len() < 2 || members.len() > max_df {
+                    return;
+                }
+                for &p in members.iter().filter(|&&m| m & PROBER != 0) {
+                    let a = p & !PROBER;
+                    out.extend(
+                        members
+                            .iter()
+                            .map(|&m| m & !PROBER)
+                            .filter(|&b| b != a)
+                            .map(|b| (u64::from(a) << 32) | u64::from(b)),
+                    );
+                }
+            });
+        }
+        held.check()?;
+        let mut proposed = proposed.finish()?;
+        let flat = FlatAnchors::new(docs, size);
+        loop {
+            let mut batch = proposed.batch(1 << 20, |&p| p);
+            if batch.is_empty() {
+                break;
+            }
+            batch.dedup();
+            out.par_extend(
+                batch
+                    .par_iter()
+                    .map(|&p| ((p >> 32) as u32, p as u32))
+                    .filter(|&(a, b)| flat.plausible(a, b, threshold))
+                    .map(|(a, b)| pack(a, b)),
+            );
+        }
+        proposed.check()?;
     }
-    finish(out)
+    Ok(finish(out))
 }
 
 /// Every document's anchors in one flat array, with its threshold and
@@ -1140,10 +1136,22 @@ mod tests {
             }
         }
         assert!(!want.is_empty());
-        assert_eq!(anchor_pairs(&with, 1000, 0.8, u64::MAX / 16), want);
+        assert_eq!(
+            anchor_pairs(&with, 1000, 0.8, u64::MAX / 16, &Spill::in_memory()).unwrap(),
+            want
+        );
         // Every class frequent: pairs met through pair keys only.
         for rare_df in [1, 2, 4] {
-            let got = anchor_pairs_with(&with, 1000, 0.8, u64::MAX / 16, rare_df, 1);
+            let got = anchor_pairs_with(
+                &with,
+                1000,
+                0.8,
+                u64::MAX / 16,
+                rare_df,
+                1,
+                &Spill::in_memory(),
+            )
+            .unwrap();
             assert_eq!(got, want, "rare_df {rare_df}");
         }
     }
@@ -1220,7 +1228,9 @@ mod tests {
                     tau_global,
                     rare_df,
                     MAX_PAIRED_CLASSES,
-                );
+                    &Spill::in_memory(),
+                )
+                .unwrap();
                 let want = all_pairs(&docs, threshold);
                 assert_eq!(
                     got, want,
@@ -1298,9 +1308,16 @@ mod tests {
                     "seed {seed}: {keyed} probe with keys"
                 );
                 // Pairs of classes listed, or looked up class by class.
+                // Pairs of classes listed, or looked up class by class; the
+                // keyed sorts in memory, or spilling a few records at a time.
                 for paired_max in [MAX_PAIRED_CLASSES, 2] {
-                    let got = anchor_pairs_with(&with, 1000, 0.8, tau_global, rare_df, paired_max);
-                    assert_eq!(got, want, "seed {seed}, rare_df {rare_df}, {paired_max}");
+                    for spill in [Spill::in_memory(), Spill::past(64)] {
+                        let got = anchor_pairs_with(
+                            &with, 1000, 0.8, tau_global, rare_df, paired_max, &spill,
+                        )
+                        .unwrap();
+                        assert_eq!(got, want, "seed {seed}, rare_df {rare_df}, {paired_max}");
+                    }
                 }
             }
         }

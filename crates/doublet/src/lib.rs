@@ -49,6 +49,7 @@ pub mod error;
 pub mod eval;
 pub mod group;
 pub mod index;
+pub mod keyed;
 pub mod pipeline;
 pub mod plan;
 pub mod report;

@@ -80,6 +80,8 @@ pub struct Scanner {
     docs: Vec<Analysed>,
     /// Every document's tokens and byte ranges, in memory or spilled.
     store: store::Store,
+    /// Where the corpus-wide stages' keyed sorts spill ([`crate::keyed`]).
+    sorts: crate::keyed::Spill,
     ids: HashMap<String, usize>,
     /// Site names, in order of first appearance (indices into this).
     sites: HashMap<String, u32>,
@@ -217,6 +219,7 @@ impl Scanner {
             plan: Plan::new(config)?,
             docs: Vec::new(),
             store: store::Store::default(),
+            sorts: crate::keyed::Spill::in_memory(),
             ids: HashMap::new(),
             sites: HashMap::new(),
             footprint: 0,
@@ -261,6 +264,15 @@ impl Scanner {
             "with_spill comes before the first push"
         );
         self.store.spill_to(file, after);
+        self
+    }
+
+    /// Let the corpus-wide stages' keyed sorts (the pair keys documents
+    /// hold, their proposals) keep at most `spill`'s budget in memory each
+    /// and write the rest as sorted runs to unlinked temporary files
+    /// ([`crate::keyed`]). Results do not depend on it.
+    pub fn with_sort_spill(mut self, spill: crate::keyed::Spill) -> Self {
+        self.sorts = spill;
         self
     }
 
@@ -502,7 +514,8 @@ impl Scanner {
             Some(keys) => keys,
             None => &bands,
         };
-        let candidates = candidates::propose(&[near, &candidates::Anchored::new(&plan)], &signed);
+        let anchored = candidates::Anchored::new(&plan).spilling(self.sorts.clone());
+        let candidates = candidates::propose(&[near, &anchored], &signed)?;
         drop((signed, band_keys));
 
         self.enter(Stage::Verifying);
@@ -591,7 +604,7 @@ impl Scanner {
             passages::Clusters::default()
         };
         let reuse = if cfg.min_passage > 0 {
-            self.shared_passages(&sketches, &decisions, &related, &clusters)
+            self.shared_passages(&sketches, &decisions, &related, &clusters)?
         } else {
             Vec::new()
         };
@@ -768,7 +781,9 @@ mod tests {
         let mut s = Scanner::new(Config::default()).unwrap();
         if spill {
             s.store.limit_chunks(0);
-            s = s.with_spill(tempfile::tempfile().unwrap(), 0);
+            s = s
+                .with_spill(tempfile::tempfile().unwrap(), 0)
+                .with_sort_spill(crate::keyed::Spill::past(64));
         }
         for batch in corpus().chunks(37) {
             s.push(batch.to_vec()).unwrap();
@@ -829,7 +844,7 @@ mod tests {
     }
 
     #[test]
-    fn spilling_words_to_a_file_changes_nothing() {
+    fn spilling_words_and_sorted_runs_to_files_changes_nothing() {
         let (held, spilled) = (report(false), report(true));
         assert!(
             held.contains("\"reuse\":[{"),

@@ -23,7 +23,7 @@ impl Scanner {
         decisions: &[group::Decision],
         related: &[Verified],
         clusters: &Clusters,
-    ) -> Vec<Reuse> {
+    ) -> crate::Result<Vec<Reuse>> {
         let cfg = &self.plan.config;
         let reused = &clusters.ranges;
         // Fingerprints inside a paragraph that a reuse cluster reports
@@ -95,7 +95,7 @@ impl Scanner {
             agree,
         };
         let candidates: Vec<(u32, u32)> =
-            index::merge([source.propose(&kept), clusters.pairs.clone()])
+            index::merge([source.propose(&kept)?, clusters.pairs.clone()])
                 .into_iter()
                 .filter(|p| known.binary_search(p).is_err())
                 .collect();
@@ -154,7 +154,7 @@ impl Scanner {
             (&self.docs[x.a as usize].id, &self.docs[x.b as usize].id)
                 .cmp(&(&self.docs[y.a as usize].id, &self.docs[y.b as usize].id))
         });
-        found
+        Ok(found)
     }
 
     /// Passages that three or more kept documents hold word for word (at

@@ -1,0 +1,453 @@
+//! Keyed steps: records emitted by parallel producers, sorted by key, and
+//! read back in key order, within a memory budget.
+//!
+//! A corpus-wide step that would hold something for every document (the
+//! pair keys each document holds, every proposal of a candidate source)
+//! instead emits fixed-width records into a [`Sorter`]. Each thread fills
+//! its own buffer; a full buffer is sorted and written as one *run* to an
+//! unlinked temporary file (nothing is left behind, whatever stops the
+//! process); [`Sorter::finish`] merges the runs (and what the buffers still
+//! hold) back into one stream in order. When everything fits the budget
+//! nothing touches the disk and the stream is one in-memory sort.
+//!
+//! A record is any plain-old-data type ([`bytemuck::Pod`]) whose order is
+//! its key order, such as `u64` or `[u64; 2]`. The order is total and a
+//! record is its bytes, so the stream is the same whatever the budget, the
+//! thread count or the order records were emitted in: runs only decide
+//! where the sorting happens. (The `extsort` crate sorts by segment count,
+//! pushes from one thread and names its segment files in a temporary
+//! folder, which a killed run leaves on disk; doublet promises it leaves
+//! nothing, and its producers are rayon's threads.)
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use bytemuck::Pod;
+use rayon::prelude::*;
+
+/// Where a [`Sorter`] may put what does not fit its budget.
+#[derive(Clone, Debug, Default)]
+pub struct Spill {
+    /// Bytes of records one sorter holds in memory before writing runs
+    /// (`None`: all of them, never touching the disk).
+    budget: Option<usize>,
+    /// The folder of the runs' temporary files (`None`: the system's
+    /// temporary folder, `$TMPDIR`).
+    dir: Option<PathBuf>,
+}
+
+impl Spill {
+    /// Everything in memory.
+    pub fn in_memory() -> Spill {
+        Spill::default()
+    }
+
+    /// Runs past `budget` bytes of records in the system's temporary folder.
+    pub fn past(budget: usize) -> Spill {
+        Spill {
+            budget: Some(budget),
+            dir: None,
+        }
+    }
+
+    /// Runs written in `dir` instead of the system's temporary folder.
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Spill {
+        self.dir = Some(dir.into());
+        self
+    }
+
+    /// The budget in bytes, when there is one.
+    pub fn budget(&self) -> Option<usize> {
+        self.budget
+    }
+
+    fn file(&self) -> io::Result<File> {
+        match &self.dir {
+            Some(dir) => tempfile::tempfile_in(dir),
+            None => tempfile::tempfile(),
+        }
+    }
+}
+
+/// Runs merged at once; more are merged in passes of this many.
+const FAN_IN: usize = 64;
+
+/// Bytes read from a run at a time while merging.
+const READ_BLOCK: usize = 1 << 16;
+
+/// One sorted run on disk: its file and record count.
+struct Run {
+    file: File,
+    len: usize,
+}
+
+/// Sorts records of type `T` emitted from any number of rayon threads,
+/// spilling sorted runs past its budget (see the module's documentation).
+pub struct Sorter<T> {
+    spill: Spill,
+    /// Records a buffer holds before it is written as a run.
+    cap: usize,
+    /// One buffer per rayon thread, and one for any other thread.
+    buffers: Vec<Mutex<Vec<T>>>,
+    runs: Mutex<Vec<Run>>,
+    error: Mutex<Option<io::Error>>,
+}
+
+impl<T: Pod + Ord + Send + Sync> Sorter<T> {
+    /// An empty sorter spilling as `spill` says.
+    pub fn new(spill: &Spill) -> Self {
+        let threads = rayon::current_num_threads() + 1;
+        let cap = match spill.budget {
+            Some(b) => (b / std::mem::size_of::<T>().max(1) / threads).max(1),
+            None => usize::MAX,
+        };
+        Sorter {
+            spill: spill.clone(),
+            cap,
+            buffers: (0..threads).map(|_| Mutex::new(Vec::new())).collect(),
+            runs: Mutex::new(Vec::new()),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Calls `emit` for every item, in parallel; each call pushes its
+    /// records onto the vector it is given.
+    pub fn emit<I, F>(&self, items: I, emit: F)
+    where
+        I: IntoParallelIterator,
+        F: Fn(I::Item, &mut Vec<T>) + Sync + Send,
+    {
+        items
+            .into_par_iter()
+            .for_each_init(Vec::new, |local: &mut Vec<T>, item| {
+                emit(item, local);
+                self.take(local);
+            });
+    }
+
+    /// Pushes records from the calling thread.
+    pub fn extend(&self, records: impl IntoIterator<Item = T>) {
+        let mut local: Vec<T> = records.into_iter().collect();
+        self.take(&mut local);
+    }
+
+    /// Moves `local` into this thread's buffer, writing the buffer as a run
+    /// once it is full.
+    fn take(&self, local: &mut Vec<T>) {
+        if local.is_empty() {
+            return;
+        }
+        let at = rayon::current_thread_index()
+            .map_or(self.buffers.len() - 1, |i| i.min(self.buffers.len() - 2));
+        let mut buffer = self.buffers[at].lock().unwrap_or_else(|e| e.into_inner());
+        buffer.append(local);
+        if buffer.len() >= self.cap {
+            buffer.sort_unstable();
+            let written = self.write_run(&buffer);
+            buffer.clear();
+            if let Err(e) = written {
+                self.error
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .get_or_insert(e);
+            }
+        }
+    }
+
+    fn write_run(&self, sorted: &[T]) -> io::Result<()> {
+        let mut file = self.spill.file()?;
+        file.write_all(bytemuck::cast_slice(sorted))?;
+        file.seek(SeekFrom::Start(0))?;
+        self.runs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Run {
+                file,
+                len: sorted.len(),
+            });
+        Ok(())
+    }
+
+    /// Every record emitted, in order (equal records kept).
+    pub fn finish(self) -> io::Result<Sorted<T>> {
+        if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            return Err(e);
+        }
+        let mut runs = self.runs.into_inner().unwrap_or_else(|e| e.into_inner());
+        let buffers: Vec<Vec<T>> = self
+            .buffers
+            .into_iter()
+            .map(|b| b.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .filter(|b| !b.is_empty())
+            .collect();
+        if runs.is_empty() {
+            // All in memory: one sort.
+            let total: usize = buffers.iter().map(Vec::len).sum();
+            let mut buffers = buffers.into_iter();
+            let mut all: Vec<T> = buffers.next().unwrap_or_default();
+            all.reserve_exact(total - all.len());
+            for b in buffers {
+                all.extend_from_slice(&b);
+            }
+            all.par_sort_unstable();
+            return Ok(Sorted::memory(all));
+        }
+        let mut memory: Vec<Vec<T>> = buffers;
+        memory.par_iter_mut().for_each(|b| b.sort_unstable());
+        // Too many runs to read at once: merge them in passes.
+        while runs.len() + memory.len() > FAN_IN {
+            let take = FAN_IN.min(runs.len());
+            let batch: Vec<Run> = runs.drain(..take).collect();
+            let mut merged: Sorted<T> = Sorted::merging(batch, Vec::new())?;
+            let mut file = self.spill.file()?;
+            let mut len = 0;
+            let mut block: Vec<T> =
+                Vec::with_capacity(READ_BLOCK / std::mem::size_of::<T>().max(1));
+            loop {
+                block.clear();
+                block.extend(merged.by_ref().take(block.capacity().max(1)));
+                if block.is_empty() {
+                    break;
+                }
+                len += block.len();
+                file.write_all(bytemuck::cast_slice(&block))?;
+            }
+            merged.check()?;
+            file.seek(SeekFrom::Start(0))?;
+            runs.push(Run { file, len });
+        }
+        Sorted::merging(runs, memory)
+    }
+}
+
+/// One source of a merge: a run on disk read a block at a time, or a
+/// sorted buffer.
+struct Source<T> {
+    file: Option<File>,
+    /// Records of the run not yet read into `block`.
+    left: usize,
+    block: Vec<T>,
+    at: usize,
+}
+
+impl<T: Pod> Source<T> {
+    fn refill(&mut self) -> io::Result<()> {
+        let Some(file) = self.file.as_mut() else {
+            return Ok(());
+        };
+        let per = (READ_BLOCK / std::mem::size_of::<T>().max(1)).max(1);
+        let n = per.min(self.left);
+        self.block.clear();
+        self.block.resize(n, T::zeroed());
+        file.read_exact(bytemuck::cast_slice_mut(&mut self.block))?;
+        self.left -= n;
+        self.at = 0;
+        Ok(())
+    }
+
+    fn next(&mut self) -> io::Result<Option<T>> {
+        if self.at == self.block.len() {
+            if self.left == 0 {
+                return Ok(None);
+            }
+            self.refill()?;
+        }
+        let r = self.block[self.at];
+        self.at += 1;
+        Ok(Some(r))
+    }
+}
+
+/// The records of a [`Sorter`], in order. A read of a run that fails ends
+/// the stream; [`Sorted::check`] then returns the error, so a consumer
+/// calls it once the stream is read.
+pub struct Sorted<T> {
+    sources: Vec<Source<T>>,
+    heap: BinaryHeap<Reverse<(T, usize)>>,
+    /// The one in-memory sort, when nothing spilled.
+    memory: std::vec::IntoIter<T>,
+    error: Option<io::Error>,
+}
+
+impl<T: Pod + Ord> Sorted<T> {
+    fn memory(all: Vec<T>) -> Self {
+        Sorted {
+            sources: Vec::new(),
+            heap: BinaryHeap::new(),
+            memory: all.into_iter(),
+            error: None,
+        }
+    }
+
+    fn merging(runs: Vec<Run>, memory: Vec<Vec<T>>) -> io::Result<Self> {
+        let mut sources: Vec<Source<T>> = runs
+            .into_iter()
+            .map(|r| Source {
+                file: Some(r.file),
+                left: r.len,
+                block: Vec::new(),
+                at: 0,
+            })
+            .collect();
+        sources.extend(memory.into_iter().map(|block| Source {
+            file: None,
+            left: 0,
+            block,
+            at: 0,
+        }));
+        let mut heap = BinaryHeap::with_capacity(sources.len());
+        for (i, s) in sources.iter_mut().enumerate() {
+            if let Some(r) = s.next()? {
+                heap.push(Reverse((r, i)));
+            }
+        }
+        Ok(Sorted {
+            sources,
+            heap,
+            memory: Vec::new().into_iter(),
+            error: None,
+        })
+    }
+
+    /// The error that ended the stream early, if any.
+    pub fn check(&mut self) -> io::Result<()> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    /// The next records up to at least `min` of them, ending where the key
+    /// `key` changes, so that no key's records are split between two
+    /// batches (a batch is empty at the end of the stream).
+    pub fn batch<K: PartialEq>(&mut self, min: usize, key: impl Fn(&T) -> K) -> Vec<T> {
+        let mut out: Vec<T> = Vec::with_capacity(min.min(1 << 20));
+        out.extend(self.by_ref().take(min));
+        if let Some(last) = out.last().map(&key) {
+            while let Some(r) = self.peek() {
+                if key(&r) != last {
+                    break;
+                }
+                out.push(r);
+                self.next();
+            }
+        }
+        out
+    }
+
+    fn peek(&self) -> Option<T> {
+        if self.sources.is_empty() {
+            self.memory.as_slice().first().copied()
+        } else {
+            self.heap.peek().map(|Reverse((r, _))| *r)
+        }
+    }
+}
+
+impl<T: Pod + Ord> Iterator for Sorted<T> {
+    type Item = T;
+
+    fn next(&mut self) -> Option<T> {
+        if self.sources.is_empty() {
+            return self.memory.next();
+        }
+        let Reverse((r, i)) = self.heap.pop()?;
+        match self.sources[i].next() {
+            Ok(Some(next)) => self.heap.push(Reverse((next, i))),
+            Ok(None) => {}
+            Err(e) => {
+                self.error = Some(e);
+                self.heap.clear();
+            }
+        }
+        Some(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn sorted_with(records: &[[u64; 2]], spill: &Spill, threads: usize) -> Vec<[u64; 2]> {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let sorter = Sorter::new(spill);
+            sorter.emit(records.par_chunks(7), |chunk, out| {
+                out.extend_from_slice(chunk)
+            });
+            let mut s = sorter.finish().unwrap();
+            let v: Vec<_> = s.by_ref().collect();
+            s.check().unwrap();
+            v
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+        /// Whatever the budget (so however many runs, and merge passes) and
+        /// the thread count, the stream is the sorted input.
+        #[test]
+        fn the_stream_is_the_sort_whatever_the_budget(
+            records in proptest::collection::vec((0u64..50, any::<u64>()), 0..3000),
+            budget in 1usize..4096,
+            threads in 1usize..4,
+        ) {
+            let records: Vec<[u64; 2]> = records.into_iter().map(|(a, b)| [a, b]).collect();
+            let mut want = records.clone();
+            want.sort_unstable();
+            prop_assert_eq!(&sorted_with(&records, &Spill::in_memory(), threads), &want);
+            prop_assert_eq!(&sorted_with(&records, &Spill::past(budget), threads), &want);
+        }
+    }
+
+    #[test]
+    fn a_small_budget_spills_and_merges_in_passes() {
+        let records: Vec<u64> = (0..200_000u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        let sorter = Sorter::new(&Spill::past(8 * 1000));
+        sorter.emit(records.par_chunks(100), |c, out| out.extend_from_slice(c));
+        assert!(
+            sorter.runs.lock().unwrap().len() > FAN_IN,
+            "the budget must force many runs"
+        );
+        let mut s = sorter.finish().unwrap();
+        let got: Vec<u64> = s.by_ref().collect();
+        s.check().unwrap();
+        let mut want = records;
+        want.sort_unstable();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn batches_do_not_split_a_key() {
+        let sorter = Sorter::new(&Spill::past(64));
+        let records: Vec<[u64; 2]> = (0..1000u64).map(|i| [i % 37, i]).collect();
+        sorter.extend(records.iter().copied());
+        let mut s = sorter.finish().unwrap();
+        let mut seen = Vec::new();
+        loop {
+            let b = s.batch(10, |r| r[0]);
+            if b.is_empty() {
+                break;
+            }
+            let first = b[0][0];
+            assert!(
+                seen.last().is_none_or(|&l| l < first),
+                "a key split between batches"
+            );
+            seen.extend(b.iter().map(|r| r[0]));
+            seen.dedup();
+        }
+        s.check().unwrap();
+        assert_eq!(seen, (0..37).collect::<Vec<_>>());
+    }
+}
