@@ -236,10 +236,28 @@ pub fn chrome(block: &str, words: usize, sentence: bool) -> Option<Chrome> {
         return Some(Chrome::Price);
     }
     let lower = block.to_lowercase();
+    // One pass finds which phrases occur at all; only those are checked
+    // for word boundaries, in order.
+    let mut present = 0u64;
+    for m in phrases().find_overlapping_iter(&lower) {
+        present |= 1 << m.pattern().as_usize();
+    }
     CHROME_PHRASES
         .iter()
-        .position(|p| has_phrase(&lower, p))
-        .map(|i| Chrome::Phrase(i as u8))
+        .enumerate()
+        .filter(|&(i, _)| present & (1 << i) != 0)
+        .find(|&(_, p)| has_phrase(&lower, p))
+        .map(|(i, _)| Chrome::Phrase(i as u8))
+}
+
+/// An automaton of [`CHROME_PHRASES`], built once.
+fn phrases() -> &'static aho_corasick::AhoCorasick {
+    static PHRASES: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    const _: () = assert!(CHROME_PHRASES.len() <= 64, "one bit a phrase");
+    PHRASES.get_or_init(|| {
+        aho_corasick::AhoCorasick::new(CHROME_PHRASES)
+            .expect("the chrome phrases are few and short")
+    })
 }
 
 /// Counts a document's chrome: every menu, price and template, and each

@@ -44,11 +44,19 @@ pub fn normalise(text: &str) -> String {
 pub fn normalise_into(text: &str, out: &mut String) {
     if text.is_ascii() {
         // ASCII is NFKC already; only case, backticks and spacing change.
-        out.extend(text.bytes().map(|b| match b {
-            b'`' => '\'',
-            b if b.is_ascii_whitespace() => ' ',
-            b => b.to_ascii_lowercase() as char,
-        }));
+        // A word has neither backticks nor spaces: it is copied and lower
+        // cased in place.
+        if text.bytes().any(|b| b == b'`' || b.is_ascii_whitespace()) {
+            out.extend(text.bytes().map(|b| match b {
+                b'`' => '\'',
+                b if b.is_ascii_whitespace() => ' ',
+                b => b.to_ascii_lowercase() as char,
+            }));
+        } else {
+            let start = out.len();
+            out.push_str(text);
+            out[start..].make_ascii_lowercase();
+        }
         return;
     }
     let start = out.len();
@@ -113,6 +121,25 @@ enum Class {
     Other,
 }
 
+/// [`simple_class`] of every ASCII byte, looked up instead of decoded.
+const ASCII_CLASS: [Class; 128] = {
+    let mut table = [Class::Other; 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'a'..=b'z' | b'A'..=b'Z' => Class::Letter,
+            b'0'..=b'9' => Class::Digit,
+            b'_' => Class::Connector,
+            b':' => Class::MidLetter,
+            b'.' | b'\'' => Class::MidNumLet,
+            b',' | b';' => Class::MidNum,
+            _ => Class::Other,
+        };
+        b += 1;
+    }
+    table
+};
+
 fn simple_class(c: char) -> Option<Class> {
     Some(match c {
         'a'..='z' | 'A'..='Z' => Class::Letter,
@@ -138,16 +165,19 @@ fn simple_class(c: char) -> Option<Class> {
 /// character (the general path then runs). A property test holds it equal
 /// to `unicode-segmentation` on text drawn from every class.
 fn simple_word_indices(text: &str, f: &mut impl FnMut(usize, &str)) -> bool {
-    if !text.chars().all(|c| simple_class(c).is_some()) {
+    if !text.is_ascii() && !text.chars().all(|c| simple_class(c).is_some()) {
         return false;
     }
     // The class and width of the character at byte `at` (every character
-    // has a class, checked above).
-    let at = |i: usize| {
-        text[i..]
+    // has a class, checked above): ASCII from a table, the rest decoded.
+    let bytes = text.as_bytes();
+    let at = |i: usize| match bytes.get(i) {
+        None => None,
+        Some(&b) if b < 0x80 => Some((ASCII_CLASS[b as usize], 1)),
+        Some(_) => text[i..]
             .chars()
             .next()
-            .map(|c| (simple_class(c).unwrap_or(Class::Other), c.len_utf8()))
+            .map(|c| (simple_class(c).unwrap_or(Class::Other), c.len_utf8())),
     };
     let word = |k: Class| matches!(k, Class::Letter | Class::Digit | Class::Connector);
     let mut i = 0;
@@ -238,6 +268,31 @@ mod tests {
         text.unicode_word_indices()
             .map(|(i, w)| (i, w.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_ascii_table_is_the_class_of_each_byte() {
+        for b in 0u8..128 {
+            assert!(
+                simple_class(b as char) == Some(ASCII_CLASS[b as usize]),
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn ascii_words_and_lines_normalise_alike_on_either_path() {
+        for text in ["MiXeD_Case42", "it`s", "a\tb  C", "plain", ""] {
+            let slow: String = text
+                .bytes()
+                .map(|b| match b {
+                    b'`' => '\'',
+                    b if b.is_ascii_whitespace() => ' ',
+                    b => b.to_ascii_lowercase() as char,
+                })
+                .collect();
+            assert_eq!(normalise(text), slow);
+        }
     }
 
     #[test]
