@@ -533,14 +533,8 @@ pub fn scan_with(
     // (and how far they have got), and with DOUBLET_TIMINGS set, name
     // themselves on stderr with the seconds since the start.
     let poller = Poller::start(&bar, scanner.progress());
-    let timings = std::env::var_os("DOUBLET_TIMINGS").is_some();
-    let started = std::time::Instant::now();
-    if timings {
-        scanner = scanner.with_stage_observer(move |stage| {
-            let at = started.elapsed().as_secs_f64();
-            let memory = crate::memory::standing();
-            eprintln!("doublet: {at:9.2} s  {}  ({memory})", stage.describe());
-        });
+    if std::env::var_os("DOUBLET_TIMINGS").is_some() {
+        scanner = scanner.with_stage_observer(|stage| crate::memory::timing(stage.describe()));
     }
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
@@ -721,11 +715,7 @@ pub fn scan_with(
     })?;
     crate::memory::phase(Phase::Comparing);
     let mut report = finish(scanner, times)?;
-    if timings {
-        let at = started.elapsed().as_secs_f64();
-        let memory = crate::memory::standing();
-        eprintln!("doublet: {at:9.2} s  report built  ({memory})");
-    }
+    crate::memory::timing("report built");
     drop(poller);
     bar.finish_and_clear();
     if !skipped.is_empty() {

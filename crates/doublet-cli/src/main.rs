@@ -37,6 +37,7 @@ fn run() -> anyhow::Result<()> {
 }
 
 fn main() -> ExitCode {
+    memory::start_clock();
     // Outputs are written under temporary names and renamed when complete;
     // on a signal, delete the unfinished ones before exiting.
     let _ = ctrlc::set_handler(|| {

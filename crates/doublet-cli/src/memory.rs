@@ -97,6 +97,28 @@ pub fn unbounded_for_commit() {
     limit(usize::MAX);
 }
 
+/// When the process started, for the `DOUBLET_TIMINGS` lines.
+static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Start the clock of the `DOUBLET_TIMINGS` lines (at the top of `main`).
+pub fn start_clock() {
+    STARTED.get_or_init(std::time::Instant::now);
+}
+
+/// With `DOUBLET_TIMINGS` set, one line on standard error: the seconds
+/// since the start, what the run begins or has done, and where its memory
+/// stands.
+pub fn timing(what: &str) {
+    if std::env::var_os("DOUBLET_TIMINGS").is_none() {
+        return;
+    }
+    let at = STARTED
+        .get_or_init(std::time::Instant::now)
+        .elapsed()
+        .as_secs_f64();
+    eprintln!("doublet: {at:9.2} s  {what}  ({})", standing());
+}
+
 /// Where the run's memory stands, for the `DOUBLET_TIMINGS` lines: heap
 /// bytes in use (Unix, from the accounting allocator) and the process's
 /// peak resident size so far (Linux, from `/proc/self/status`).

@@ -153,12 +153,15 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if seen != report.documents.len() {
         bail!("input changed while doublet was reading it: {} documents on the second pass, {} on the first", seen, report.documents.len());
     }
+    memory::timing("kept documents written");
     let mut outputs = vec![output.finish()?];
     if let Some(removed) = removed {
         outputs.push(removed.finish()?);
     }
+    memory::timing("kept documents synced");
     if let Some(path) = &args.report {
         outputs.push(super::report_output(path, &report)?);
+        memory::timing("report written and synced");
     }
     hold_for_tests();
     // All of them, or none.

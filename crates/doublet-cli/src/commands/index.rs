@@ -222,7 +222,7 @@ fn print(report: &Report, json: bool) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if json {
-        serde_json::to_writer_pretty(&mut out, report)?;
+        super::write_pretty(&mut out, report)?;
         writeln!(out)?;
     } else {
         printers::summary::print(report, printers::summary::LIMIT, None, &mut out)?;

@@ -37,10 +37,106 @@ pub fn with_threads<T: Send>(
 /// committed.
 pub fn report_output(path: &Path, report: &Report) -> Result<Output> {
     let mut out = Output::create(path)?;
-    serde_json::to_writer_pretty(&mut out, report).with_context(|| path.display().to_string())?;
+    write_pretty(&mut out, report).with_context(|| path.display().to_string())?;
     out.write_all(b"\n")
         .with_context(|| path.display().to_string())?;
     Ok(out)
+}
+
+/// `report` exactly as `serde_json::to_writer_pretty` writes it, with the
+/// long lists (documents, clusters, pairs, reuse clusters) formatted on all
+/// threads, a bounded batch of entries at a time, and written in order.
+pub fn write_pretty(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
+    out.write_all(b"{")?;
+    let mut first = true;
+    let mut key = |out: &mut dyn Write, name: &str| -> std::io::Result<()> {
+        out.write_all(if first { b"\n  " } else { b",\n  " })?;
+        first = false;
+        serde_json::to_writer(&mut *out, name)?;
+        out.write_all(b": ")
+    };
+    let value = |out: &mut dyn Write, v: &dyn erased::Pretty| -> std::io::Result<()> {
+        let mut buf = Vec::new();
+        v.indented(b"  ", &mut buf)?;
+        out.write_all(&buf)
+    };
+    key(out, "schema")?;
+    value(out, &report.schema)?;
+    key(out, "version")?;
+    value(out, &report.version)?;
+    key(out, "config")?;
+    value(out, &report.config)?;
+    key(out, "stats")?;
+    value(out, &report.stats)?;
+    key(out, "documents")?;
+    pretty_list(out, &report.documents)?;
+    key(out, "clusters")?;
+    pretty_list(out, &report.clusters)?;
+    key(out, "pairs")?;
+    pretty_list(out, &report.pairs)?;
+    key(out, "reuse")?;
+    pretty_list(out, &report.reuse)?;
+    key(out, "skipped")?;
+    pretty_list(out, &report.skipped)?;
+    out.write_all(b"\n}")
+}
+
+/// A list that is the value of a top-level field, as the pretty printer
+/// writes it there: each entry on its own lines, indented two levels.
+fn pretty_list<T: serde::Serialize + Sync>(
+    out: &mut impl Write,
+    items: &[T],
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    if items.is_empty() {
+        return out.write_all(b"[]");
+    }
+    use erased::Pretty;
+    out.write_all(b"[")?;
+    // Entries formatted 64 at a time on each thread, 64 such parts held at once.
+    const PART: usize = 64;
+    for (b, batch) in items.chunks(PART * 64).enumerate() {
+        let parts: Vec<Vec<u8>> = batch
+            .par_chunks(PART)
+            .enumerate()
+            .map(|(p, part)| {
+                let mut buf = Vec::new();
+                for (i, item) in part.iter().enumerate() {
+                    let first = b == 0 && p == 0 && i == 0;
+                    buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+                    item.indented(b"    ", &mut buf)?;
+                }
+                Ok(buf)
+            })
+            .collect::<std::io::Result<_>>()?;
+        for part in &parts {
+            out.write_all(part)?;
+        }
+    }
+    out.write_all(b"\n  ]")
+}
+
+mod erased {
+    /// A value written by the pretty printer at some depth: its lines after
+    /// the first indented by `indent`.
+    pub trait Pretty {
+        fn indented(&self, indent: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()>;
+    }
+
+    impl<T: serde::Serialize + ?Sized> Pretty for T {
+        fn indented(&self, indent: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()> {
+            let flat = serde_json::to_vec_pretty(self)?;
+            // A JSON string holds no raw line break, so every one is the
+            // printer's own.
+            for &b in &flat {
+                buf.push(b);
+                if b == b'\n' {
+                    buf.extend_from_slice(indent);
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 /// The output plan, before any input is read: no output may be an input
@@ -70,4 +166,54 @@ pub fn check_outputs(
         doublet_io::check_writable(path)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use doublet::report::Skipped;
+    use doublet::{Config, Document, Scanner};
+
+    fn words(seed: usize, n: usize) -> String {
+        (0..n)
+            .map(|i| format!("w{}", (seed * 7919 + i * 104_729) % 100_003))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    #[test]
+    fn the_report_is_written_as_serde_json_pretty_prints_it() {
+        // Over one batch of entries, with copies, containment, a passage
+        // three documents share, and ids that need escaping.
+        let shared = words(1, 60);
+        let mut docs = Vec::new();
+        for i in 0..4200 {
+            let own = words(i + 10, 80);
+            let text = match i % 7 {
+                0..=2 => format!("{own}\n\n{shared}"),
+                _ => own,
+            };
+            docs.push(Document::new(format!("doc \"{i}\"\n\u{e9}"), text));
+        }
+        docs.push(Document::new("copy", docs[5].text.clone()));
+        docs.push(Document::new("part", docs[8].text[..200].to_string()));
+        let mut scanner = Scanner::new(Config::default()).unwrap();
+        scanner.push(docs).unwrap();
+        let mut report = scanner.finish().unwrap();
+        assert!(report.documents.len() > 4096 && !report.pairs.is_empty());
+        assert!(!report.reuse.is_empty());
+        for skipped in [false, true] {
+            if skipped {
+                report.skipped.push(Skipped {
+                    source: "in.jsonl".into(),
+                    line: 3,
+                    row: None,
+                    reason: "not JSON".into(),
+                });
+            }
+            let mut ours = Vec::new();
+            super::write_pretty(&mut ours, &report).unwrap();
+            let theirs = serde_json::to_vec_pretty(&report).unwrap();
+            assert!(ours == theirs, "the two differ");
+        }
+    }
 }

@@ -48,7 +48,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        super::write_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
         printers::summary::print(&report, args.limit, args.report.as_deref(), &mut out)?;
