@@ -1,7 +1,6 @@
-//! The binary's allocator: mimalloc (10 % faster than glibc's malloc on
-//! the 100k and 1M heavy-reuse benchmark runs, the same peak within 5 %),
-//! with an account of the heap in use, so that `--max-memory` is a bound
-//! rather than an estimate, and with running out of memory turned into an error like any other (exit status 2
+//! The binary's allocator: the system one, with an account of the heap in
+//! use, so that `--max-memory` is a bound rather than an estimate, and with
+//! running out of memory turned into an error like any other (exit status 2
 //! and one line, not an abort with a backtrace).
 //!
 //! Every allocation, reallocation and release adjusts one counter of live
@@ -9,7 +8,7 @@
 //! allocation that would take the count past it is refused before the system
 //! is asked, wherever it happens: reading, the corpus-wide stages, the pair
 //! lists, the HTML page, the outputs. The count is of bytes requested; what
-//! the process holds besides (the program, thread stacks, the
+//! the process holds besides (the program, thread stacks, the system
 //! allocator's own slack) is outside it and is measured in BENCHMARKS.md.
 //!
 //! The standard library's answer to a failed allocation is
@@ -22,9 +21,7 @@
 //! flushing, no atexit handlers that could allocate), and the temporaries are
 //! deleted by [`doublet_io::remove_unfinished_in_place`], which only unlinks.
 
-use std::alloc::{GlobalAlloc, Layout};
-
-use mimalloc::MiMalloc;
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 
 use crate::memory::{Advice, Phase};
@@ -82,18 +79,18 @@ fn release(bytes: usize) {
     LIVE.fetch_sub(bytes, Ordering::Relaxed);
 }
 
-/// [`MiMalloc`], with an account of the heap in use and failure turned into
+/// [`System`], with an account of the heap in use and failure turned into
 /// exit status 2.
 pub struct Accounted;
 
-// SAFETY: every method forwards to `MiMalloc` with the same arguments; the
+// SAFETY: every method forwards to `System` with the same arguments; the
 // additions only count sizes, and the failure paths never return.
 unsafe impl GlobalAlloc for Accounted {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         if !reserve(layout.size()) {
             over_limit(layout.size());
         }
-        let p = unsafe { MiMalloc.alloc(layout) };
+        let p = unsafe { System.alloc(layout) };
         if p.is_null() {
             out_of_memory(layout.size());
         }
@@ -104,7 +101,7 @@ unsafe impl GlobalAlloc for Accounted {
         if !reserve(layout.size()) {
             over_limit(layout.size());
         }
-        let p = unsafe { MiMalloc.alloc_zeroed(layout) };
+        let p = unsafe { System.alloc_zeroed(layout) };
         if p.is_null() {
             out_of_memory(layout.size());
         }
@@ -116,7 +113,7 @@ unsafe impl GlobalAlloc for Accounted {
         if new_size > old && !reserve(new_size - old) {
             over_limit(new_size - old);
         }
-        let p = unsafe { MiMalloc.realloc(ptr, layout, new_size) };
+        let p = unsafe { System.realloc(ptr, layout, new_size) };
         if p.is_null() {
             out_of_memory(new_size);
         }
@@ -127,7 +124,7 @@ unsafe impl GlobalAlloc for Accounted {
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        unsafe { MiMalloc.dealloc(ptr, layout) };
+        unsafe { System.dealloc(ptr, layout) };
         release(layout.size());
     }
 }
