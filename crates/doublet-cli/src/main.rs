@@ -36,17 +36,30 @@ fn run() -> anyhow::Result<()> {
     }
 }
 
+/// Set by the signal handler before it removes the unfinished outputs.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 fn main() -> ExitCode {
     memory::start_clock();
     // Outputs are written under temporary names and renamed when complete;
     // on a signal, delete the unfinished ones before exiting.
     let _ = ctrlc::set_handler(|| {
+        INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
         commands::index::on_interrupt();
         doublet_io::remove_unfinished();
         eprintln!("doublet: interrupted; unfinished outputs removed");
         std::process::exit(130);
     });
-    match run() {
+    let result = run();
+    // Once interrupted, the handler's exit (130) is the run's end: the
+    // outputs it removes may make the run fail on its own, and that
+    // failure must not exit first with another status.
+    if INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst) {
+        loop {
+            std::thread::park();
+        }
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             // A closed pipe (`doublet scan ... | head`) is not an error.
