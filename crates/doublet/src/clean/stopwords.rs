@@ -37,6 +37,12 @@ pub type StopTokens = HashSet<u32, FxBuildHasher>;
 #[derive(Debug)]
 pub struct Lexicon {
     words: HashMap<String, LangMask, FxBuildHasher>,
+    /// The same by each word's [`shingle::word_hash`], so that reading
+    /// hashes a word once for its token and its languages. Two words share
+    /// a 64-bit hash with odds of about one in 10^15 over a billion
+    /// distinct words against this lexicon, and the outcome is the same on
+    /// every run.
+    by_hash: HashMap<u64, LangMask, FxBuildHasher>,
     languages: Vec<&'static str>,
     /// Per language (by bit), its stop words as tokens, made when first asked.
     tokens: Vec<OnceLock<StopTokens>>,
@@ -71,9 +77,14 @@ impl Lexicon {
                 }
             }
         }
+        let by_hash = map
+            .iter()
+            .map(|(w, &m)| (shingle::word_hash(w), m))
+            .collect();
         Lexicon {
             tokens: languages.iter().map(|_| OnceLock::new()).collect(),
             words: map,
+            by_hash,
             languages,
         }
     }
@@ -99,6 +110,12 @@ impl Lexicon {
     #[inline]
     pub fn mask(&self, word: &str) -> LangMask {
         self.words.get(word).copied().unwrap_or(0)
+    }
+
+    /// [`mask`](Self::mask) of the word whose [`shingle::word_hash`] is `h`.
+    #[inline]
+    pub fn mask_of(&self, h: u64) -> LangMask {
+        self.by_hash.get(&h).copied().unwrap_or(0)
     }
 
     /// The language code of bit `bit`.
@@ -142,6 +159,22 @@ pub fn detect(masks: &[LangMask]) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_word_hash_finds_what_the_word_finds() {
+        let lex = Lexicon::get();
+        assert_eq!(
+            lex.by_hash.len(),
+            lex.words.len(),
+            "two stop words share a hash"
+        );
+        for (w, &m) in &lex.words {
+            assert_eq!(lex.mask_of(shingle::word_hash(w)), m, "{w}");
+        }
+        for w in ["doublet", "wire", "zzz"] {
+            assert_eq!(lex.mask_of(shingle::word_hash(w)), lex.mask(w), "{w}");
+        }
+    }
 
     fn lang_of(text: &str) -> &'static str {
         let lex = Lexicon::get();

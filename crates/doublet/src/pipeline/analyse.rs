@@ -250,8 +250,9 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         let original = &text[span.start..span.end];
         let start = tokens.len() as u32;
         normalise::for_each_word(original, &mut buf, |s, e, w| {
-            tokens.push(shingle::token(w));
-            masks.push(lex.mask(w));
+            let h = shingle::word_hash(w);
+            tokens.push(shingle::token_of(h));
+            masks.push(lex.mask_of(h));
             if record_offsets {
                 offsets.push((span.start + s) as u32, (span.start + e) as u32);
             }

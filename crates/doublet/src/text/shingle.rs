@@ -13,8 +13,21 @@ use xxhash_rust::xxh3::xxh3_64;
 /// Hash one (normalised) word to its 32-bit token.
 #[inline]
 pub fn token(word: &str) -> u32 {
+    token_of(word_hash(word))
+}
+
+/// The 64-bit hash of one (normalised) word, from which its token is
+/// folded ([`token_of`]) and its stop-word languages looked up
+/// ([`crate::clean::stopwords::Lexicon::mask_of`]).
+#[inline]
+pub fn word_hash(word: &str) -> u64 {
+    xxh3_64(word.as_bytes())
+}
+
+/// A word's 32-bit token from its [`word_hash`].
+#[inline]
+pub fn token_of(h: u64) -> u32 {
     // Folding the 64-bit hash keeps entropy from both halves.
-    let h = xxh3_64(word.as_bytes());
     (h ^ (h >> 32)) as u32
 }
 
