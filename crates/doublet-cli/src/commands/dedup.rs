@@ -160,7 +160,9 @@ pub fn run(args: DedupArgs) -> Result<()> {
     }
     memory::timing("kept documents synced");
     if let Some(path) = &args.report {
-        outputs.push(super::report_output(path, &report)?);
+        outputs.push(super::with_threads(&resources, || {
+            super::report_output(path, &report)
+        })?);
         memory::timing("report written and synced");
     }
     hold_for_tests();

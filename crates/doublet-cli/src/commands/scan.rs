@@ -41,7 +41,9 @@ pub fn run(args: ScanArgs) -> Result<()> {
     }
     memory::phase(Phase::Writing);
     if let Some(path) = &args.report {
-        outputs.push(super::report_output(path, &report)?);
+        outputs.push(super::with_threads(&resources, || {
+            super::report_output(path, &report)
+        })?);
     }
     memory::unbounded_for_commit();
     doublet_io::commit(outputs)?;
