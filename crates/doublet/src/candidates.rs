@@ -156,7 +156,7 @@ impl Source for BandKeys {
 
 /// Containment: shared anchors that could reach the containment threshold
 /// ([`index::anchor_pairs`]).
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub struct Anchored {
     /// Anchors held by more documents propose nothing.
     pub max_df: usize,

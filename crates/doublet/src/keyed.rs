@@ -23,21 +23,18 @@ use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 use bytemuck::Pod;
 use rayon::prelude::*;
 
-/// Where a [`Sorter`] may put what does not fit its budget.
-#[derive(Clone, Debug, Default)]
+/// How much a [`Sorter`] holds before it writes sorted runs to unlinked
+/// files in the system's temporary folder (`$TMPDIR`).
+#[derive(Clone, Copy, Debug, Default)]
 pub struct Spill {
-    /// Bytes of records one sorter holds in memory before writing runs
-    /// (`None`: all of them, never touching the disk).
+    /// Bytes of records one sorter holds in memory (`None`: all of them,
+    /// never touching the disk).
     budget: Option<usize>,
-    /// The folder of the runs' temporary files (`None`: the system's
-    /// temporary folder, `$TMPDIR`).
-    dir: Option<PathBuf>,
 }
 
 impl Spill {
@@ -46,30 +43,15 @@ impl Spill {
         Spill::default()
     }
 
-    /// Runs past `budget` bytes of records in the system's temporary folder.
+    /// Runs past `budget` bytes of records.
     pub fn past(budget: usize) -> Spill {
         Spill {
             budget: Some(budget),
-            dir: None,
         }
-    }
-
-    /// Runs written in `dir` instead of the system's temporary folder.
-    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Spill {
-        self.dir = Some(dir.into());
-        self
-    }
-
-    /// The budget in bytes, when there is one.
-    pub fn budget(&self) -> Option<usize> {
-        self.budget
     }
 
     fn file(&self) -> io::Result<File> {
-        match &self.dir {
-            Some(dir) => tempfile::tempfile_in(dir),
-            None => tempfile::tempfile(),
-        }
+        tempfile::tempfile()
     }
 }
 
@@ -106,7 +88,7 @@ impl<T: Pod + Ord + Send + Sync> Sorter<T> {
             None => usize::MAX,
         };
         Sorter {
-            spill: spill.clone(),
+            spill: *spill,
             cap,
             buffers: (0..threads).map(|_| Mutex::new(Vec::new())).collect(),
             runs: Mutex::new(Vec::new()),

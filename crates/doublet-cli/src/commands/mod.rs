@@ -45,53 +45,62 @@ pub fn report_output(path: &Path, report: &Report) -> Result<Output> {
 
 /// `report` exactly as `serde_json::to_writer_pretty` writes it, with the
 /// long lists (documents, clusters, pairs, reuse clusters) formatted on all
-/// threads, a bounded batch of entries at a time, and written in order.
-pub fn write_pretty(out: &mut impl Write, report: &Report) -> std::io::Result<()> {
-    out.write_all(b"{")?;
-    let mut first = true;
-    let mut key = |out: &mut dyn Write, name: &str| -> std::io::Result<()> {
-        out.write_all(if first { b"\n  " } else { b",\n  " })?;
-        first = false;
+/// threads, a bounded batch of entries at a time, and written in order. A
+/// test holds the bytes equal, so a field added to `Report` and not here
+/// fails it.
+pub fn write_pretty(out: &mut dyn Write, report: &Report) -> std::io::Result<()> {
+    type Field<'a> = (
+        &'static str,
+        &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+    );
+    let fields: [Field; 9] = [
+        ("schema", &|o| pretty(o, &report.schema, b"  ")),
+        ("version", &|o| pretty(o, &report.version, b"  ")),
+        ("config", &|o| pretty(o, &report.config, b"  ")),
+        ("stats", &|o| pretty(o, &report.stats, b"  ")),
+        ("documents", &|o| pretty_list(o, &report.documents)),
+        ("clusters", &|o| pretty_list(o, &report.clusters)),
+        ("pairs", &|o| pretty_list(o, &report.pairs)),
+        ("reuse", &|o| pretty_list(o, &report.reuse)),
+        ("skipped", &|o| pretty_list(o, &report.skipped)),
+    ];
+    for (i, (name, value)) in fields.iter().enumerate() {
+        out.write_all(if i == 0 { b"{\n  " } else { b",\n  " })?;
         serde_json::to_writer(&mut *out, name)?;
-        out.write_all(b": ")
-    };
-    let value = |out: &mut dyn Write, v: &dyn erased::Pretty| -> std::io::Result<()> {
-        let mut buf = Vec::new();
-        v.indented(b"  ", &mut buf)?;
-        out.write_all(&buf)
-    };
-    key(out, "schema")?;
-    value(out, &report.schema)?;
-    key(out, "version")?;
-    value(out, &report.version)?;
-    key(out, "config")?;
-    value(out, &report.config)?;
-    key(out, "stats")?;
-    value(out, &report.stats)?;
-    key(out, "documents")?;
-    pretty_list(out, &report.documents)?;
-    key(out, "clusters")?;
-    pretty_list(out, &report.clusters)?;
-    key(out, "pairs")?;
-    pretty_list(out, &report.pairs)?;
-    key(out, "reuse")?;
-    pretty_list(out, &report.reuse)?;
-    key(out, "skipped")?;
-    pretty_list(out, &report.skipped)?;
+        out.write_all(b": ")?;
+        value(out)?;
+    }
     out.write_all(b"\n}")
+}
+
+/// `value` as the pretty printer writes it, its lines after the first
+/// indented by `indent` (where it sits in the whole).
+fn pretty(
+    out: &mut (impl Write + ?Sized),
+    value: &impl serde::Serialize,
+    indent: &[u8],
+) -> std::io::Result<()> {
+    let flat = serde_json::to_vec_pretty(value)?;
+    // A JSON string holds no raw line break, so every one is the printer's.
+    for line in flat.split_inclusive(|&b| b == b'\n') {
+        out.write_all(line)?;
+        if line.ends_with(b"\n") {
+            out.write_all(indent)?;
+        }
+    }
+    Ok(())
 }
 
 /// A list that is the value of a top-level field, as the pretty printer
 /// writes it there: each entry on its own lines, indented two levels.
 fn pretty_list<T: serde::Serialize + Sync>(
-    out: &mut impl Write,
+    out: &mut dyn Write,
     items: &[T],
 ) -> std::io::Result<()> {
     use rayon::prelude::*;
     if items.is_empty() {
         return out.write_all(b"[]");
     }
-    use erased::Pretty;
     out.write_all(b"[")?;
     // Entries formatted 64 at a time on each thread, 64 such parts held at once.
     const PART: usize = 64;
@@ -104,7 +113,7 @@ fn pretty_list<T: serde::Serialize + Sync>(
                 for (i, item) in part.iter().enumerate() {
                     let first = b == 0 && p == 0 && i == 0;
                     buf.extend_from_slice(if first { b"\n    " } else { b",\n    " });
-                    item.indented(b"    ", &mut buf)?;
+                    pretty(&mut buf, item, b"    ")?;
                 }
                 Ok(buf)
             })
@@ -114,29 +123,6 @@ fn pretty_list<T: serde::Serialize + Sync>(
         }
     }
     out.write_all(b"\n  ]")
-}
-
-mod erased {
-    /// A value written by the pretty printer at some depth: its lines after
-    /// the first indented by `indent`.
-    pub trait Pretty {
-        fn indented(&self, indent: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()>;
-    }
-
-    impl<T: serde::Serialize + ?Sized> Pretty for T {
-        fn indented(&self, indent: &[u8], buf: &mut Vec<u8>) -> std::io::Result<()> {
-            let flat = serde_json::to_vec_pretty(self)?;
-            // A JSON string holds no raw line break, so every one is the
-            // printer's own.
-            for &b in &flat {
-                buf.push(b);
-                if b == b'\n' {
-                    buf.extend_from_slice(indent);
-                }
-            }
-            Ok(())
-        }
-    }
 }
 
 /// The output plan, before any input is read: no output may be an input

@@ -36,13 +36,12 @@ pub type StopTokens = HashSet<u32, FxBuildHasher>;
 /// Stop words of every available language.
 #[derive(Debug)]
 pub struct Lexicon {
-    words: HashMap<String, LangMask, FxBuildHasher>,
-    /// The same by each word's [`shingle::word_hash`], so that reading
-    /// hashes a word once for its token and its languages. Two words share
-    /// a 64-bit hash with odds of about one in 10^15 over a billion
-    /// distinct words against this lexicon, and the outcome is the same on
-    /// every run.
-    by_hash: HashMap<u64, LangMask, FxBuildHasher>,
+    /// Each stop word's languages, by the word's [`shingle::word_hash`], so
+    /// that reading hashes a word once for its token and its languages. No
+    /// two stop words share a hash (`tests`); a word outside the lexicon
+    /// meets one with odds of about one in 10^15 over a billion distinct
+    /// words, and the outcome is the same on every run.
+    words: HashMap<u64, LangMask, FxBuildHasher>,
     languages: Vec<&'static str>,
     /// Per language (by bit), its stop words as tokens, made when first asked.
     tokens: Vec<OnceLock<StopTokens>>,
@@ -56,35 +55,13 @@ impl Lexicon {
     }
 
     fn build() -> Lexicon {
-        let mut languages: Vec<&'static str> = stop_words::available_languages().to_vec();
-        languages.sort_unstable();
-        languages.truncate(LangMask::BITS as usize);
-        let mut map: HashMap<String, LangMask, FxBuildHasher> = HashMap::default();
-        for (bit, code) in languages.iter().enumerate() {
-            let Some(list) = stop_words::lookup(code) else {
-                continue;
-            };
-            let extra = SUPPLEMENT
-                .iter()
-                .filter(|(c, _)| c == code)
-                .flat_map(|(_, w)| w.split_whitespace());
-            for w in list.iter().map(|w| w.as_ref()).chain(extra) {
-                let norm = normalise(w);
-                let mut it = words(&norm);
-                // Multi-word entries cannot match a single token; skip them.
-                if let (Some(one), None) = (it.next(), it.next()) {
-                    *map.entry(one.to_owned()).or_default() |= 1 << bit;
-                }
-            }
-        }
-        let by_hash = map
-            .iter()
-            .map(|(w, &m)| (shingle::word_hash(w), m))
-            .collect();
+        let languages = languages();
         Lexicon {
             tokens: languages.iter().map(|_| OnceLock::new()).collect(),
-            words: map,
-            by_hash,
+            words: stop_words_of(&languages)
+                .into_iter()
+                .map(|(w, m)| (shingle::word_hash(&w), m))
+                .collect(),
             languages,
         }
     }
@@ -101,7 +78,7 @@ impl Lexicon {
             self.words
                 .iter()
                 .filter(|(_, &m)| m & mask != 0)
-                .map(|(w, _)| shingle::token(w))
+                .map(|(&h, _)| shingle::token_of(h))
                 .collect()
         })
     }
@@ -109,13 +86,13 @@ impl Lexicon {
     /// The languages whose stop-word lists contain `word` (normalised).
     #[inline]
     pub fn mask(&self, word: &str) -> LangMask {
-        self.words.get(word).copied().unwrap_or(0)
+        self.mask_of(shingle::word_hash(word))
     }
 
     /// [`mask`](Self::mask) of the word whose [`shingle::word_hash`] is `h`.
     #[inline]
     pub fn mask_of(&self, h: u64) -> LangMask {
-        self.by_hash.get(&h).copied().unwrap_or(0)
+        self.words.get(&h).copied().unwrap_or(0)
     }
 
     /// The language code of bit `bit`.
@@ -130,6 +107,38 @@ impl Lexicon {
             .position(|&c| c == code)
             .map(|p| p as u32)
     }
+}
+
+/// The languages with stop-word lists, in bit order.
+fn languages() -> Vec<&'static str> {
+    let mut languages: Vec<&'static str> = stop_words::available_languages().to_vec();
+    languages.sort_unstable();
+    languages.truncate(LangMask::BITS as usize);
+    languages
+}
+
+/// Every single-word stop word of `languages` (normalised), with the
+/// languages (bits) that list it.
+fn stop_words_of(languages: &[&'static str]) -> HashMap<String, LangMask, FxBuildHasher> {
+    let mut map: HashMap<String, LangMask, FxBuildHasher> = HashMap::default();
+    for (bit, code) in languages.iter().enumerate() {
+        let Some(list) = stop_words::lookup(code) else {
+            continue;
+        };
+        let extra = SUPPLEMENT
+            .iter()
+            .filter(|(c, _)| c == code)
+            .flat_map(|(_, w)| w.split_whitespace());
+        for w in list.iter().map(|w| w.as_ref()).chain(extra) {
+            let norm = normalise(w);
+            let mut it = words(&norm);
+            // Multi-word entries cannot match a single token; skip them.
+            if let (Some(one), None) = (it.next(), it.next()) {
+                *map.entry(one.to_owned()).or_default() |= 1 << bit;
+            }
+        }
+    }
+    map
 }
 
 /// Pick the language whose stop words occur most often among `masks`
@@ -161,18 +170,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_word_hash_finds_what_the_word_finds() {
+    fn each_stop_word_is_found_by_its_hash_alone() {
         let lex = Lexicon::get();
-        assert_eq!(
-            lex.by_hash.len(),
-            lex.words.len(),
-            "two stop words share a hash"
-        );
-        for (w, &m) in &lex.words {
-            assert_eq!(lex.mask_of(shingle::word_hash(w)), m, "{w}");
+        let words = stop_words_of(&languages());
+        assert_eq!(lex.words.len(), words.len(), "two stop words share a hash");
+        for (w, &m) in &words {
+            assert_eq!(lex.mask(w), m, "{w}");
         }
         for w in ["doublet", "wire", "zzz"] {
-            assert_eq!(lex.mask_of(shingle::word_hash(w)), lex.mask(w), "{w}");
+            assert_eq!(lex.mask(w), 0, "{w}");
         }
     }
 

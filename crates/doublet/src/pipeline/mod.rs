@@ -514,7 +514,7 @@ impl Scanner {
             Some(keys) => keys,
             None => &bands,
         };
-        let anchored = candidates::Anchored::new(&plan).spilling(self.sorts.clone());
+        let anchored = candidates::Anchored::new(&plan).spilling(self.sorts);
         let candidates = candidates::propose(&[near, &anchored], &signed)?;
         drop((signed, band_keys));
 
