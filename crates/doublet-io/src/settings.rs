@@ -183,23 +183,27 @@ pub fn host_of(url: &str) -> Option<String> {
 /// Let `scanner` keep documents' word tokens, past a set size, in an
 /// unlinked temporary file in the temporary folder (`$TMPDIR`): past an
 /// eighth of `max_memory`, or without it an eighth of [`default_budget`]
-/// (see [`Scanner::with_spill`]); each keyed sort of the corpus-wide stages
-/// writes sorted runs there past the same size
+/// (see [`Scanner::with_spill`]); their block tables in another, past a
+/// quarter of that ([`Scanner::with_table_spill`]); each keyed sort of the
+/// corpus-wide stages writes sorted runs there past the eighth
 /// ([`Scanner::with_sort_spill`]). Fails, naming the folder, when no file can
 /// be made there.
 pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Result<Scanner> {
-    let file = tempfile::tempfile().map_err(|e| {
-        std::io::Error::new(
-            e.kind(),
-            format!(
-                "cannot make a temporary file in {} (set TMPDIR to a writable folder): {e}",
-                std::env::temp_dir().display()
-            ),
-        )
-    })?;
+    let temporary = || {
+        tempfile::tempfile().map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!(
+                    "cannot make a temporary file in {} (set TMPDIR to a writable folder): {e}",
+                    std::env::temp_dir().display()
+                ),
+            )
+        })
+    };
     let after = max_memory.unwrap_or_else(default_budget) / 8;
     Ok(scanner
-        .with_spill(file, after)
+        .with_spill(temporary()?, after)
+        .with_table_spill(temporary()?, after / 4)
         .with_sort_spill(doublet::keyed::Spill::past(after)))
 }
 

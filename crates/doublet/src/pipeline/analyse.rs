@@ -14,7 +14,7 @@ use crate::sign::DocSketch;
 use super::offsets::Offsets;
 
 /// One block of an analysed document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub(super) struct Block {
     pub(super) span: Span,
     /// Token range `start..end` in the document's token vector.
@@ -27,7 +27,10 @@ pub(super) struct Block {
     pub(super) status: Status,
 }
 
-/// What is kept of a document after it is read.
+/// What the scanner keeps of a document on the heap after it is read; its
+/// block table goes to the [`Store`](super::store::Store) with its tokens
+/// ([`Words`]), and what the corpus-wide stages read of it every time, where
+/// its content is, stays here as runs of token positions.
 #[derive(Clone, Debug)]
 pub(super) struct Analysed {
     pub(super) id: String,
@@ -35,7 +38,6 @@ pub(super) struct Analysed {
     pub(super) language: Option<&'static str>,
     /// Its word count (all tokens, cleaned or not).
     pub(super) words: u32,
-    pub(super) blocks: Vec<Block>,
     /// Words that are not its owner's text as written: the later copies of
     /// paragraphs it repeats, and the blocks the classifier took from a page
     /// that showed a web page's chrome (its menus, paywall and footer).
@@ -44,28 +46,64 @@ pub(super) struct Analysed {
     pub(super) kind: Option<Kind>,
     /// The site it comes from (an index into the scanner's site names).
     pub(super) site: u32,
+    /// Cleaning removed no block: its content is its every token.
+    uncleaned: bool,
+    /// Its content when cleaned: the token ranges of its runs of
+    /// consecutive content blocks, in order, none empty (empty when
+    /// `uncleaned`).
+    runs: Box<[(u32, u32)]>,
 }
 
-/// A document's words: what the scanner keeps in its [`Store`](super::store::Store).
+/// A document's words and block table: what the scanner keeps of it in its
+/// [`Store`](super::store::Store).
 #[derive(Clone, Debug, Default)]
 pub(super) struct Words {
     pub(super) tokens: Vec<u32>,
     /// Byte range of every token in the original text (empty when shared
     /// passages are off).
     pub(super) offsets: Offsets,
+    /// Its blocks, with what cleaning decided of each.
+    pub(super) blocks: Vec<Block>,
 }
 
 /// No site given.
 pub(super) const NO_SITE: u32 = u32::MAX;
 
 impl Analysed {
-    /// Content tokens with their byte ranges in the original text.
+    /// Record where its content is after cleaning decided `blocks` (its
+    /// block table).
+    pub(super) fn set_content(&mut self, blocks: &[Block]) {
+        self.uncleaned = blocks.iter().all(|b| b.status.is_content());
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        if !self.uncleaned {
+            let mut open: Option<(u32, u32)> = None;
+            for b in blocks {
+                match (&mut open, b.status.is_content()) {
+                    (Some(run), true) => run.1 = b.end,
+                    (None, true) => open = Some((b.start, b.end)),
+                    (_, false) => runs.extend(open.take()),
+                }
+            }
+            runs.extend(open);
+            runs.retain(|r| r.1 > r.0);
+        }
+        self.runs = runs.into_boxed_slice();
+    }
+
+    /// Its content as token ranges: its runs of consecutive content blocks.
+    fn content_runs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        let whole = (self.uncleaned && self.words > 0).then_some((0, self.words));
+        whole.into_iter().chain(self.runs.iter().copied())
+    }
+
+    /// Content tokens with their byte ranges in the original text, from its
+    /// `words` (tokens, byte ranges and block table).
     pub(super) fn content_with_offsets(&self, words: &Words) -> Content {
         let mut c = Content {
             language: self.language,
             ..Content::default()
         };
-        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
+        for b in words.blocks.iter().filter(|b| b.status.is_content()) {
             let range = b.start as usize..b.end as usize;
             c.tokens.extend_from_slice(&words.tokens[range.clone()]);
             if words.offsets.len() == words.tokens.len() {
@@ -79,45 +117,33 @@ impl Analysed {
     /// The full-sequence token range of the run of consecutive content
     /// blocks that holds position `p` (empty at `p` when `p` is not content).
     pub(super) fn content_run(&self, p: u32) -> (u32, u32) {
-        let blocks = &self.blocks;
-        let i = blocks.partition_point(|b| b.end <= p);
-        if i == blocks.len() || blocks[i].start > p || !blocks[i].status.is_content() {
-            return (p, p);
-        }
-        let (mut lo, mut hi) = (i, i);
-        while lo > 0 && blocks[lo - 1].status.is_content() {
-            lo -= 1;
-        }
-        while hi + 1 < blocks.len() && blocks[hi + 1].status.is_content() {
-            hi += 1;
-        }
-        (blocks[lo].start, blocks[hi].end)
+        self.content_runs()
+            .find(|r| r.0 <= p && p < r.1)
+            .unwrap_or((p, p))
     }
 
     /// For each content token, its position in the full token sequence.
     pub(super) fn content_positions(&self) -> Vec<u32> {
-        self.blocks
-            .iter()
-            .filter(|b| b.status.is_content())
-            .flat_map(|b| b.start..b.end)
-            .collect()
+        self.content_runs().flat_map(|(s, e)| s..e).collect()
     }
 
     /// What this document costs at the run's peak, in bytes: what it holds
     /// now plus its share of the corpus-wide stages (see
-    /// [`Scanner::with_memory_budget`]). Its words are counted only when
-    /// they stay in memory (`words_held`: no spill file).
+    /// [`Scanner::with_memory_budget`]). Its words and block table are
+    /// counted only when they stay in memory (`words_held`: no spill file).
     pub(super) fn footprint(&self, cfg: &Config, words: &Words, words_held: bool) -> usize {
         use std::mem::size_of;
         let tokens = self.words as usize;
         let held = size_of::<Self>()
             + self.id.capacity()
+            + self.runs.len() * size_of::<(u32, u32)>()
             + if words_held {
-                tokens * size_of::<u32>() + words.offsets.encoded_len()
+                tokens * size_of::<u32>()
+                    + words.offsets.encoded_len()
+                    + super::table::encoded_len(&words.blocks)
             } else {
                 0
-            }
-            + self.blocks.capacity() * size_of::<Block>();
+            };
         // Anchors (and their postings: hash, document), the signature and
         // its band keys.
         let anchors = tokens / cfg.anchor_rate as usize + cfg.anchor_min;
@@ -134,17 +160,13 @@ impl Analysed {
             0
         };
         // The report: one entry per document, a span per block.
-        let report = 160 + self.id.len() * 2 + self.blocks.len() * 48;
+        let report = 160 + self.id.len() * 2 + words.blocks.len() * 48;
         held + sketch + passages + report
     }
 
     /// Words of content after all cleaning.
     pub(super) fn content_words(&self) -> usize {
-        self.blocks
-            .iter()
-            .filter(|b| b.status.is_content())
-            .map(|b| (b.end - b.start) as usize)
-            .sum()
+        self.content_runs().map(|(s, e)| (e - s) as usize).sum()
     }
 
     /// Its words as written: what its owner wrote, each paragraph it
@@ -179,15 +201,15 @@ impl Analysed {
     /// True when cleaning removed nothing: the content is the whole text
     /// (its content key is then its whole-text key).
     pub(super) fn uncleaned(&self) -> bool {
-        self.blocks.iter().all(|b| b.status.is_content())
+        self.uncleaned
     }
 
     /// Replace `buf` with the content tokens among `all` (the document's
     /// every token).
     pub(super) fn content_tokens(&self, all: &[u32], buf: &mut Vec<u32>) {
         buf.clear();
-        for b in self.blocks.iter().filter(|b| b.status.is_content()) {
-            buf.extend_from_slice(&all[b.start as usize..b.end as usize]);
+        for (s, e) in self.content_runs() {
+            buf.extend_from_slice(&all[s as usize..e as usize]);
         }
     }
 }
@@ -345,17 +367,24 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
             };
         }
     }
-    let analysed = Analysed {
+    let mut analysed = Analysed {
         id: doc.id.clone(),
         bytes: text.len(),
         language: lang_bit.map(|b| lex.language(b)),
         words: tokens.len() as u32,
-        blocks,
         unwritten_words,
         kind,
         site: NO_SITE,
+        uncleaned: true,
+        runs: Box::default(),
     };
-    (analysed, Words { tokens, offsets })
+    analysed.set_content(&blocks);
+    let words = Words {
+        tokens,
+        offsets,
+        blocks,
+    };
+    (analysed, words)
 }
 
 /// A document's content tokens, their byte ranges, and paragraph ends.

@@ -1,5 +1,7 @@
 //! The report, from what the corpus-wide stages found.
 
+use rayon::prelude::*;
+
 use crate::clean::{Evidence, Status};
 use crate::config::Config;
 use crate::group::Verified;
@@ -12,7 +14,7 @@ use super::passages::Reuse;
 use crate::sign::DocSketch;
 
 impl Scanner {
-    pub(super) fn build_report(self, config: Config, f: Findings) -> Report {
+    pub(super) fn build_report(&self, config: Config, f: Findings) -> Report {
         let Findings {
             sketches,
             judged,
@@ -24,7 +26,7 @@ impl Scanner {
             candidate_pairs,
             earlier,
         } = f;
-        let docs = self.docs;
+        let docs = &self.docs;
         let n = docs.len();
         // Positions from `n` on are documents decided before these
         // (`Scanner::finish_with`): kept, and in a cluster here only when a
@@ -177,13 +179,14 @@ impl Scanner {
             .iter()
             .map(|dec| dec.duplicate_of.map(|k| name(k as usize).to_string()))
             .collect();
-        let documents: Vec<DocumentReport> = docs
-            .into_iter()
-            .enumerate()
-            .map(|(d, doc)| {
+        let documents: Vec<DocumentReport> = self
+            .all_blocks()
+            .map(|(d, blocks)| {
+                let d = d as usize;
+                let doc = &docs[d];
                 let dec = decisions[d];
                 let mut report = DocumentReport {
-                    id: doc.id,
+                    id: doc.id.clone(),
                     cluster: cluster(d),
                     kept: dec.kept(),
                     duplicate_of: None,
@@ -204,7 +207,7 @@ impl Scanner {
                     language: doc.language,
                     content: Vec::new(),
                 };
-                for b in doc.blocks {
+                for b in blocks {
                     match b.status {
                         Status::Content => report.content.push(b.span),
                         Status::Removed(evidence) => {

@@ -80,11 +80,7 @@ impl Scanner {
         // document's own content (content that does not recur). A document
         // made mostly of recurring content (a compilation of shared
         // paragraphs) has no meaningful middle, so it abstains.
-        let mut votes: Vec<(u64, Option<bool>, Form)> = docs
-            .par_iter()
-            .flat_map_iter(|doc| doc.furniture_votes(recurs))
-            .collect();
-        votes.par_sort_unstable_by_key(|v| v.0);
+        let votes = self.furniture_votes(recurs);
         let clean = &cfg.clean;
         let furniture: HashMap<u64, Evidence> = votes
             .chunk_by(|a, b| a.0 == b.0)
@@ -103,9 +99,7 @@ impl Scanner {
             })
             .collect();
         drop(votes);
-        self.docs
-            .par_iter_mut()
-            .for_each(|doc| doc.remove_furniture(|k| furniture.get(&k)));
+        self.remove_furniture(furniture);
     }
 }
 
@@ -113,13 +107,53 @@ impl Scanner {
     /// Every document's counted block keys as `(key, document)`, sorted.
     pub(super) fn block_postings(&self) -> Vec<(u64, u32)> {
         let mut postings: Vec<(u64, u32)> = self
-            .docs
-            .par_iter()
-            .enumerate()
-            .flat_map_iter(|(d, doc)| doc.block_keys().into_iter().map(move |k| (k, d as u32)))
+            .all_blocks()
+            .flat_map_iter(|(d, blocks)| {
+                let keys = Analysed::block_keys(&blocks);
+                keys.into_iter().map(move |k| (k, d))
+            })
             .collect();
         postings.par_sort_unstable();
         postings
+    }
+
+    /// Every document's [votes](Analysed::furniture_votes) on where the
+    /// blocks that `recurs` says recur sit, sorted by key.
+    pub(super) fn furniture_votes(
+        &self,
+        recurs: impl Fn(u64) -> bool + Sync,
+    ) -> Vec<(u64, Option<bool>, Form)> {
+        let docs = &self.docs;
+        let mut votes: Vec<(u64, Option<bool>, Form)> = self
+            .all_blocks()
+            .flat_map_iter(|(d, blocks)| docs[d as usize].furniture_votes(&blocks, &recurs))
+            .collect();
+        votes.par_sort_unstable_by_key(|v| v.0);
+        votes
+    }
+
+    /// Remove the furniture that `evidence` (by block key) names from every
+    /// document's content, and keep the evidence: every later read of a
+    /// block table ([`Scanner::blocks`]) applies it again.
+    pub(super) fn remove_furniture(&mut self, evidence: HashMap<u64, Evidence>) {
+        if evidence.is_empty() {
+            return;
+        }
+        let tables = &self.tables;
+        let batch = super::TABLE_BATCH as usize;
+        self.docs
+            .par_chunks_mut(batch)
+            .enumerate()
+            .for_each(|(g, docs)| {
+                let lo = (g * batch) as u32;
+                let read = tables.range(lo..lo + docs.len() as u32);
+                for (doc, mut blocks) in docs.iter_mut().zip(read) {
+                    if doc.remove_furniture(&mut blocks, |k| evidence.get(&k)) {
+                        doc.set_content(&blocks);
+                    }
+                }
+            });
+        self.furniture = evidence;
     }
 }
 
@@ -131,11 +165,10 @@ impl Analysed {
             && !matches!(&b.status, Status::Removed(e) if matches!(**e, Evidence::Repeated { .. }))
     }
 
-    /// The document's counted block keys, sorted and distinct: its
-    /// postings for corpus-wide cleaning.
-    pub(super) fn block_keys(&self) -> Vec<u64> {
-        let mut keys: Vec<u64> = self
-            .blocks
+    /// The counted keys of `blocks` (a document's), sorted and distinct:
+    /// its postings for corpus-wide cleaning.
+    pub(super) fn block_keys(blocks: &[Block]) -> Vec<u64> {
+        let mut keys: Vec<u64> = blocks
             .iter()
             .filter(|b| Self::counted(b))
             .map(|b| b.key)
@@ -153,11 +186,12 @@ impl Analysed {
     /// abstains (`None`). The first occurrence speaks for the document.
     pub(super) fn furniture_votes(
         &self,
+        blocks: &[Block],
         recurs: impl Fn(u64) -> bool,
     ) -> Vec<(u64, Option<bool>, Form)> {
         let own = |b: &Block| b.status.is_content() && b.end > b.start && !recurs(b.key);
         let words = |own: bool| -> u32 {
-            self.blocks
+            blocks
                 .iter()
                 .filter(|b| b.status.is_content() && recurs(b.key) != own)
                 .map(|b| b.end - b.start)
@@ -166,10 +200,9 @@ impl Analysed {
         // A plain document has no page around it: its head and tail say
         // nothing of where a site puts its furniture.
         let votes = words(true) >= words(false) && self.kind != Some(Kind::Plain);
-        let first = self.blocks.iter().position(own);
-        let last = self.blocks.iter().rposition(own);
-        let mut out: Vec<(u64, Option<bool>, Form)> = self
-            .blocks
+        let first = blocks.iter().position(own);
+        let last = blocks.iter().rposition(own);
+        let mut out: Vec<(u64, Option<bool>, Form)> = blocks
             .iter()
             .enumerate()
             .filter(|(_, b)| Self::counted(b) && recurs(b.key))
@@ -191,17 +224,24 @@ impl Analysed {
     /// at its very head or tail, and only when content of its own is left
     /// between (`crate::clean::profile`): a sentence or paragraph that
     /// recurs is shared text, and a document made of recurring text alone
-    /// (a licence) is all content.
-    pub(super) fn remove_furniture<'e>(&mut self, evidence: impl Fn(u64) -> Option<&'e Evidence>) {
+    /// (a licence) is all content. Marks `blocks`, the document's, and
+    /// says whether it marked any.
+    pub(super) fn remove_furniture<'e>(
+        &self,
+        blocks: &mut [Block],
+        evidence: impl Fn(u64) -> Option<&'e Evidence>,
+    ) -> bool {
         if self.kind != Some(Kind::Plain) {
-            for b in self.blocks.iter_mut() {
+            let mut marked = false;
+            for b in blocks.iter_mut() {
                 if b.status.is_content() {
                     if let Some(e) = evidence(b.key) {
                         b.status = Status::Removed(Box::new(e.clone()));
+                        marked = true;
                     }
                 }
             }
-            return;
+            return marked;
         }
         let furniture = |b: &Block| {
             (b.form == Form::Formulaic)
@@ -219,12 +259,14 @@ impl Analysed {
             }
             None // nothing of its own: keep everything
         };
-        let Some(head) = run(&mut self.blocks.iter().enumerate()) else {
-            return;
+        let Some(head) = run(&mut blocks.iter().enumerate()) else {
+            return false;
         };
-        let tail = run(&mut self.blocks.iter().enumerate().rev()).unwrap_or_default();
+        let tail = run(&mut blocks.iter().enumerate().rev()).unwrap_or_default();
+        let marked = !head.is_empty() || !tail.is_empty();
         for (i, e) in head.into_iter().chain(tail) {
-            self.blocks[i].status = Status::Removed(Box::new(e));
+            blocks[i].status = Status::Removed(Box::new(e));
         }
+        marked
     }
 }

@@ -50,9 +50,11 @@ pub mod prior;
 mod resolve;
 mod sign;
 mod store;
+mod table;
 
+use crate::clean::{Evidence, Status};
 use crate::sign::{DocSketch, Signer};
-use analyse::{analyse, Analysed, Content, Words};
+use analyse::{analyse, Analysed, Block, Content, Words};
 use build::Findings;
 use passages::passages_between;
 use prior::{BlockEvidence, Decided, Prior};
@@ -80,6 +82,15 @@ pub struct Scanner {
     docs: Vec<Analysed>,
     /// Every document's tokens and byte ranges, in memory or spilled.
     store: store::Store,
+    /// Every document's block table as analysis left it, in memory or
+    /// spilled.
+    tables: store::Tables,
+    /// Corpus-wide furniture by block key, once found: what it removes from
+    /// a block table read from the store ([`Scanner::blocks`]).
+    furniture: HashMap<u64, Evidence>,
+    /// Paragraphs removed as duplicates of another kept document's, once
+    /// found: (document, block, evidence), sorted.
+    paragraphs: Vec<(u32, u32, Evidence)>,
     /// Where the corpus-wide stages' keyed sorts spill ([`crate::keyed`]).
     sorts: crate::keyed::Spill,
     ids: HashMap<String, usize>,
@@ -219,6 +230,9 @@ impl Scanner {
             plan: Plan::new(config)?,
             docs: Vec::new(),
             store: store::Store::default(),
+            tables: store::Tables::default(),
+            furniture: HashMap::new(),
+            paragraphs: Vec::new(),
             sorts: crate::keyed::Spill::in_memory(),
             ids: HashMap::new(),
             sites: HashMap::new(),
@@ -263,7 +277,24 @@ impl Scanner {
             self.docs.is_empty(),
             "with_spill comes before the first push"
         );
-        self.store.spill_to(file, after);
+        self.store.stream.spill_to(file, after);
+        self
+    }
+
+    /// Keep documents' block tables (their paragraphs' spans, keys and what
+    /// cleaning decided of each, about 27 bytes a paragraph) in `file`
+    /// instead of memory once more than `after` bytes of them are held, as
+    /// [`with_spill`](Self::with_spill) does for their words. The stages
+    /// that read every table (corpus-wide cleaning, the report) read them
+    /// back a batch of documents at a time. `file` should be a new, empty
+    /// temporary file, another than `with_spill`'s. Set before the first
+    /// [`push`](Self::push); results do not change.
+    pub fn with_table_spill(mut self, file: std::fs::File, after: usize) -> Self {
+        assert!(
+            self.docs.is_empty(),
+            "with_table_spill comes before the first push"
+        );
+        self.tables.stream.spill_to(file, after);
         self
     }
 
@@ -298,8 +329,9 @@ impl Scanner {
     /// passages depend on the corpus and are not foreseen (BENCHMARKS.md).
     pub fn with_memory_budget(mut self, bytes: usize) -> Self {
         self.budget = Some(bytes);
-        // The spill file's chunk in memory takes a small share of it.
-        self.store.limit_chunks(bytes / 32);
+        // The spill files' chunks in memory take a small share of it.
+        self.store.stream.limit_chunks(bytes / 32);
+        self.tables.stream.limit_chunks(bytes / 32);
         self
     }
 
@@ -307,12 +339,17 @@ impl Scanner {
     /// plus four batches of text in flight (one being read, two queued, one
     /// being analysed, as the `doublet` command reads).
     pub fn footprint(&self) -> usize {
-        let store = if self.store.spills() {
-            self.store.projected_spilling()
-        } else {
-            0
+        let projected = |s: &store::Stream| {
+            if s.spills() {
+                s.projected_spilling()
+            } else {
+                0
+            }
         };
-        self.footprint + 4 * self.largest_batch + store
+        self.footprint
+            + 4 * self.largest_batch
+            + projected(&self.store.stream)
+            + projected(&self.tables.stream)
     }
 
     /// Replace `out` with document `d`'s content tokens (`all` is a buffer).
@@ -326,14 +363,63 @@ impl Scanner {
         }
     }
 
-    /// Document `d`'s words: its tokens and their byte ranges.
+    /// Document `d`'s words: its tokens, their byte ranges and its blocks.
     fn words(&self, d: u32) -> Words {
         let mut tokens = Vec::new();
         self.store.tokens(d, &mut tokens);
         Words {
             tokens,
             offsets: self.store.offsets(d),
+            blocks: self.blocks(d),
         }
+    }
+
+    /// Document `d`'s block table with what every stage of cleaning so far
+    /// decided: analysis (in the store), corpus-wide furniture and
+    /// paragraphs removed as duplicates.
+    fn blocks(&self, d: u32) -> Vec<Block> {
+        let mut blocks = self.tables.get(d);
+        self.decided(d, &mut blocks);
+        blocks
+    }
+
+    /// Apply to `blocks`, document `d`'s table as analysis left it, what
+    /// the corpus-wide stages decided since: furniture and paragraphs
+    /// removed as duplicates.
+    fn decided(&self, d: u32, blocks: &mut [Block]) {
+        if !self.furniture.is_empty() {
+            let doc = &self.docs[d as usize];
+            doc.remove_furniture(blocks, |k| self.furniture.get(&k));
+        }
+        let from = self.paragraphs.partition_point(|p| p.0 < d);
+        for (_, b, evidence) in self.paragraphs[from..].iter().take_while(|p| p.0 == d) {
+            if let Some(block) = blocks.get_mut(*b as usize) {
+                block.status = Status::Removed(Box::new(evidence.clone()));
+            }
+        }
+    }
+
+    /// Every document's block table as [`blocks`](Self::blocks) gives it,
+    /// in order, as `(document, table)`. Each task visits a run of at least
+    /// [`TABLE_BATCH`] consecutive documents and reads their tables a batch
+    /// at a time, with one read.
+    fn all_blocks(&self) -> impl IndexedParallelIterator<Item = (u32, Vec<Block>)> + '_ {
+        let n = self.docs.len() as u32;
+        (0..n)
+            .into_par_iter()
+            .with_min_len(TABLE_BATCH as usize)
+            .map_init(
+                || (0u32, Vec::new()),
+                move |(lo, batch): &mut (u32, Vec<Vec<Block>>), d| {
+                    if !(*lo..*lo + batch.len() as u32).contains(&d) {
+                        *lo = d - d % TABLE_BATCH;
+                        *batch = self.tables.range(*lo..n.min(*lo + TABLE_BATCH));
+                    }
+                    let mut blocks = std::mem::take(&mut batch[(d - *lo) as usize]);
+                    self.decided(d, &mut blocks);
+                    (d, blocks)
+                },
+            )
     }
 
     /// Document `d`'s content tokens with their byte ranges.
@@ -390,16 +476,15 @@ impl Scanner {
         }
         let cfg = &self.plan.config;
         let analysed: Vec<(Analysed, Words)> = batch.par_iter().map(|d| analyse(d, cfg)).collect();
-        let held = !self.store.spills();
+        let held = !self.store.stream.spills();
         for ((mut a, words), d) in analysed.into_iter().zip(&batch) {
             if let Some(site) = &d.site {
                 let next = self.sites.len() as u32;
                 a.site = *self.sites.entry(site.clone()).or_insert(next);
             }
             self.footprint += a.footprint(cfg, &words, held);
-            self.store
-                .push(&words.tokens, &words.offsets)
-                .map_err(Error::Spill)?;
+            self.store.push(&words).map_err(Error::Spill)?;
+            self.tables.push(&words.blocks).map_err(Error::Spill)?;
             self.docs.push(a);
         }
         self.largest_batch = self
@@ -626,18 +711,24 @@ impl Scanner {
             candidate_pairs,
             earlier: &earlier,
         };
-        if let Some(e) = self.store.failure() {
+        self.enter(Stage::Report);
+        let report = self.build_report(plan.config.clone(), findings);
+        // Every read of the spill files is over: any that failed fails the
+        // run.
+        if let Some(e) = self.store.failure().or_else(|| self.tables.failure()) {
             return Err(Error::Spill(e));
         }
-        self.enter(Stage::Report);
         blocks.sort_by_key(|b: &BlockEvidence| b.key);
         Ok(Decided {
-            report: self.build_report(plan.config.clone(), findings),
+            report,
             entries,
             blocks,
         })
     }
 }
+
+/// Documents whose block tables [`Scanner::all_blocks`] reads at a time.
+const TABLE_BATCH: u32 = 512;
 
 /// Batch documents measured against the earlier ones at a time (for
 /// progress only: the results do not depend on it).
@@ -780,9 +871,11 @@ mod tests {
     fn report(spill: bool) -> String {
         let mut s = Scanner::new(Config::default()).unwrap();
         if spill {
-            s.store.limit_chunks(0);
+            s.store.stream.limit_chunks(0);
+            s.tables.stream.limit_chunks(0);
             s = s
                 .with_spill(tempfile::tempfile().unwrap(), 0)
+                .with_table_spill(tempfile::tempfile().unwrap(), 0)
                 .with_sort_spill(crate::keyed::Spill::past(64));
         }
         for batch in corpus().chunks(37) {

@@ -65,7 +65,7 @@ impl Analysis {
     /// Its counted block keys (blocks with words that are not repeats
     /// within the document), sorted and distinct.
     pub fn block_keys(&self) -> Vec<u64> {
-        self.analysed.block_keys()
+        Analysed::block_keys(&self.words.blocks)
     }
 
     /// Its signature and size before corpus-wide cleaning, to tell
@@ -81,12 +81,17 @@ impl Analysis {
     /// sorted by key, the vote true at a page edge, `None` when the
     /// document abstains.
     pub fn furniture_votes(&self, recurs: impl Fn(u64) -> bool) -> Vec<(u64, Option<bool>, Form)> {
-        self.analysed.furniture_votes(recurs)
+        self.analysed.furniture_votes(&self.words.blocks, recurs)
     }
 
     /// Remove every content block that `evidence` names as furniture.
     pub fn remove_furniture<'e>(&mut self, evidence: impl Fn(u64) -> Option<&'e Evidence>) {
-        self.analysed.remove_furniture(evidence);
+        if self
+            .analysed
+            .remove_furniture(&mut self.words.blocks, evidence)
+        {
+            self.analysed.set_content(&self.words.blocks);
+        }
     }
 
     /// Whether cleaning left enough to judge the document on.
@@ -107,7 +112,7 @@ impl Analysis {
     pub fn cleaned_text(&self, original: &str, cfg: &Config) -> String {
         let whole = !self.analysed.judged(cfg);
         let content: Vec<crate::Span> = self
-            .analysed
+            .words
             .blocks
             .iter()
             .filter(|b| whole || b.status.is_content())

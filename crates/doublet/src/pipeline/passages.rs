@@ -4,13 +4,13 @@
 use rayon::prelude::*;
 
 use crate::align::AlignParams;
-use crate::clean::{Evidence, Status};
+use crate::clean::Evidence;
 use crate::group::Verified;
 use crate::report::{Holder, Passage, ReuseCluster};
 use crate::text::shingle;
 use crate::{align, group, index, verify, Scanner, Span};
 
-use super::analyse::Content;
+use super::analyse::{Analysed, Content};
 use super::store::Cache;
 use crate::candidates::{Fingerprints, Source};
 use crate::sign::DocSketch;
@@ -224,42 +224,41 @@ impl Scanner {
     ) -> Vec<Vec<(u32, Clustered)>> {
         let cfg = &self.plan.config;
         let docs = &self.docs;
-        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
-            .into_par_iter()
-            .filter(|&d| decisions[d].kept() && sketches[d].exact.is_some())
-            .flat_map_iter(|d| {
-                let mut own: Vec<(u64, u32, u32)> = docs[d]
-                    .blocks
-                    .iter()
+        // (key, document, block, where it is), one holding per document:
+        // its first copy.
+        let mut postings: Vec<(u64, u32, u32, Clustered)> = self
+            .all_blocks()
+            .filter(|(d, _)| {
+                let d = *d as usize;
+                decisions[d].kept() && sketches[d].exact.is_some()
+            })
+            .flat_map_iter(|(d, blocks)| {
+                let mut own: Vec<(u64, u32, u32, Clustered)> = blocks
+                    .into_iter()
                     .enumerate()
                     .filter(|(_, b)| {
                         b.status.is_content() && (b.end - b.start) as usize >= cfg.min_passage
                     })
-                    .map(|(i, b)| (b.key, d as u32, i as u32))
-                    .collect();
-                // One holding per document: its first copy.
-                own.sort_unstable();
-                own.dedup_by_key(|e| e.0);
-                own
-            })
-            .collect();
-        postings.par_sort_unstable();
-        postings
-            .chunk_by(|x, y| x.0 == y.0)
-            .filter(|run| run.len() >= REUSE_MIN_HOLDERS)
-            .map(|run| {
-                let mut holders: Vec<(u32, Clustered)> = run
-                    .iter()
-                    .map(|e| {
-                        let b = &docs[e.1 as usize].blocks[e.2 as usize];
+                    .map(|(i, b)| {
                         let held = Clustered {
                             start: b.start,
                             end: b.end,
                             span: b.span,
                         };
-                        (e.1, held)
+                        (b.key, d, i as u32, held)
                     })
                     .collect();
+                own.sort_unstable_by_key(|e| (e.0, e.2));
+                own.dedup_by_key(|e| e.0);
+                own
+            })
+            .collect();
+        postings.par_sort_unstable_by_key(|e| (e.0, e.1, e.2));
+        postings
+            .chunk_by(|x, y| x.0 == y.0)
+            .filter(|run| run.len() >= REUSE_MIN_HOLDERS)
+            .map(|run| {
+                let mut holders: Vec<(u32, Clustered)> = run.iter().map(|e| (e.1, e.3)).collect();
                 holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
                 holders
             })
@@ -458,41 +457,52 @@ impl Scanner {
         for (p, &d) in order.iter().enumerate() {
             rank[d as usize] = p as u32;
         }
-        // (key, rank of the document, block) of every eligible paragraph.
-        let docs = &self.docs;
-        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len())
-            .into_par_iter()
-            .filter(|&d| decisions[d].kept())
-            .flat_map_iter(|d| {
-                let rank = rank[d];
-                docs[d]
-                    .blocks
-                    .iter()
+        // (key, rank of the document, block, its span) of every eligible
+        // paragraph.
+        let mut postings: Vec<(u64, u32, u32, Span)> = self
+            .all_blocks()
+            .filter(|(d, _)| decisions[*d as usize].kept())
+            .flat_map_iter(|(d, blocks)| {
+                let rank = rank[d as usize];
+                blocks
+                    .into_iter()
                     .enumerate()
                     .filter(|(_, b)| b.status.is_content() && (b.end - b.start) as usize >= min)
-                    .map(move |(i, b)| (b.key, rank, i as u32))
+                    .map(move |(i, b)| (b.key, rank, i as u32, b.span))
             })
             .collect();
-        postings.par_sort_unstable();
+        postings.par_sort_unstable_by_key(|e| (e.0, e.1, e.2));
         let mut later: Vec<(u32, u32, Evidence)> = Vec::new();
         for run in postings.chunk_by(|x, y| x.0 == y.0) {
-            let (first_rank, first_block) = (run[0].1, run[0].2);
+            let (first_rank, first_span) = (run[0].1, run[0].3);
             let keeper = order[first_rank as usize] as usize;
             for e in run.iter().filter(|e| e.1 != first_rank) {
-                let holder = &docs[keeper];
                 later.push((
                     order[e.1 as usize],
                     e.2,
                     Evidence::DuplicateParagraph {
-                        of: holder.id.clone(),
-                        first: holder.blocks[first_block as usize].span,
+                        of: self.docs[keeper].id.clone(),
+                        first: first_span,
                     },
                 ));
             }
         }
         drop(postings);
-        for (d, b, evidence) in later {
-            self.docs[d as usize].blocks[b as usize].status = Status::Removed(Box::new(evidence));
+        later.sort_unstable_by_key(|e| (e.0, e.1));
+        self.paragraphs = later;
+        // What is left of each document's content.
+        let mut touched: Vec<u32> = self.paragraphs.iter().map(|e| e.0).collect();
+        touched.dedup();
+        let content: Vec<(u32, Analysed)> = touched
+            .par_iter()
+            .map(|&d| {
+                let mut doc = self.docs[d as usize].clone();
+                doc.set_content(&self.blocks(d));
+                (d, doc)
+            })
+            .collect();
+        for (d, doc) in content {
+            self.docs[d as usize] = doc;
         }
     }
 }

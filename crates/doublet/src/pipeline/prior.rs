@@ -12,6 +12,8 @@
 //! batch with the earlier documents as extra members: each one already
 //! kept, ahead of the whole batch in keep order.
 
+use std::collections::HashMap;
+
 use rayon::prelude::*;
 
 use super::analyse::NO_SITE;
@@ -373,11 +375,7 @@ impl Scanner {
             runs.binary_search_by_key(&k, |r| r[0].0)
                 .is_ok_and(|i| merged[i].votes.documents >= 2)
         };
-        let mut votes: Vec<(u64, Option<bool>, Form)> = docs
-            .par_iter()
-            .flat_map_iter(|doc| doc.furniture_votes(seen))
-            .collect();
-        votes.par_sort_unstable_by_key(|v| v.0);
+        let votes = self.furniture_votes(seen);
         for run in votes.chunk_by(|a, b| a.0 == b.0) {
             let Ok(i) = runs.binary_search_by_key(&run[0].0, |r| r[0].0) else {
                 continue;
@@ -387,19 +385,15 @@ impl Scanner {
             t.at_edge += run.iter().filter(|v| v.1 == Some(true)).count() as u64;
             t.form = run.iter().map(|v| v.2).chain(t.form).max();
         }
+        drop(votes);
         let clean = &cfg.clean;
-        let evidence: Vec<Option<Evidence>> = merged
-            .iter()
-            .map(|h| recurrence_of(h, min_docs).evidence(clean))
-            .collect();
         let keys: Vec<u64> = runs.iter().map(|r| r[0].0).collect();
-        self.docs.par_iter_mut().for_each(|doc| {
-            doc.remove_furniture(|k| {
-                keys.binary_search(&k)
-                    .ok()
-                    .and_then(|i| evidence[i].as_ref())
-            })
-        });
+        let furniture: HashMap<u64, Evidence> = keys
+            .iter()
+            .zip(&merged)
+            .filter_map(|(&k, h)| Some((k, recurrence_of(h, min_docs).evidence(clean)?)))
+            .collect();
+        self.remove_furniture(furniture);
         // Batch documents named as holders keep their gists.
         let mut holder = vec![false; n];
         for h in &merged {

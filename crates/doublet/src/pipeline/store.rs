@@ -1,41 +1,40 @@
-//! What verification and alignment read of a document, kept off the heap.
+//! What the corpus-wide stages read of a document, kept off the heap.
 //!
 //! A document's 32-bit tokens (in native byte order: the file lives and
 //! dies with the process) and their byte ranges are the largest part of
-//! what the scanner keeps of it (about six bytes a word, against a few
-//! hundred bytes of sketch and paragraph table). They are written, in
-//! push order, into chunks of [`CHUNK`] bytes. With a spill file
-//! ([`crate::Scanner::with_spill`]), once the chunks pass a given size every
-//! full chunk is written to the file at its place in the stream and
-//! dropped, so the heap holds that size and one chunk whatever the corpus; the stages after signing read back what they need
-//! (a document's tokens, a range of them, its byte ranges) with positioned
-//! reads, which any number of threads can make at once. Without a spill
-//! file the chunks stay in memory. A record never straddles two chunks.
+//! what the scanner keeps of it (about six bytes a word); its block table
+//! ([`super::table`], about 27 bytes a block) comes next. Each kind goes
+//! into a [`Stream`] of its own, in push order, in chunks of [`CHUNK`]
+//! bytes: the [`Store`] of words, read a document or a range of tokens at
+//! a time, and the [`Tables`] of blocks, read mostly in passes over every
+//! document, a batch of consecutive documents with one read. With a spill
+//! file ([`crate::Scanner::with_spill`], [`crate::Scanner::with_table_spill`]),
+//! once a stream's chunks pass a given size every full chunk is written to
+//! the file at its place in the stream and dropped, so the heap holds that
+//! size and one chunk whatever the corpus; the stages read back what they
+//! need with positioned reads, which any number of threads can make at
+//! once. Without a spill file the chunks stay in memory. A record never
+//! straddles two chunks, and the stream has no gaps: consecutive records
+//! are consecutive bytes.
 //!
 //! A read of the spill file that fails is recorded rather than returned at
 //! every call site (the stages read from inside parallel loops); the read
-//! yields zero tokens, and [`Store::failure`] turns the run into an error
-//! before any result leaves the scanner.
+//! yields nothing, and [`Store::failure`] or [`Tables::failure`] turns the
+//! run into an error before any result leaves the scanner.
 
 use std::fs::File;
 use std::io;
+use std::ops::Range;
 use std::sync::Mutex;
 
+use super::analyse::{Block, Words};
 use super::offsets::Offsets;
+use super::table;
 
 /// Bytes a chunk holds before the next one starts, unless set smaller
-/// ([`Store::limit_chunks`]); a record larger than a chunk has one of its
+/// ([`Stream::limit_chunks`]); a record larger than a chunk has one of its
 /// own.
 pub(super) const CHUNK: usize = 16 << 20;
-
-/// Where one document's record is: tokens (four bytes each) then the binary
-/// form of its byte ranges.
-#[derive(Clone, Copy, Debug)]
-struct Slot {
-    at: u64,
-    words: u32,
-    offset_bytes: u32,
-}
 
 #[derive(Debug)]
 struct Chunk {
@@ -45,10 +44,10 @@ struct Chunk {
     bytes: Vec<u8>,
 }
 
-/// Every document's tokens and byte ranges (see the module documentation).
+/// Records appended in order, in chunks held in memory or spilled (see the
+/// module documentation).
 #[derive(Debug, Default)]
-pub(super) struct Store {
-    slots: Vec<Slot>,
+pub(super) struct Stream {
     chunks: Vec<Chunk>,
     /// Stream length: where the next record goes.
     end: u64,
@@ -62,7 +61,7 @@ pub(super) struct Store {
     failure: Mutex<Option<io::Error>>,
 }
 
-impl Store {
+impl Stream {
     /// Write full chunks to `file` (at their stream positions) once more
     /// than `after` bytes of them are held.
     pub(super) fn spill_to(&mut self, file: File, after: usize) {
@@ -76,7 +75,7 @@ impl Store {
     }
 
     /// Bytes a new chunk holds.
-    pub(super) fn chunk_bytes(&self) -> usize {
+    fn chunk_bytes(&self) -> usize {
         if self.chunk == 0 {
             CHUNK
         } else {
@@ -95,16 +94,9 @@ impl Store {
         self.spill.is_some()
     }
 
-    /// Heap bytes held for records (chunks not yet spilled, and the slots).
-    #[cfg(test)]
-    pub(super) fn heap_bytes(&self) -> usize {
-        self.held + self.slots.capacity() * std::mem::size_of::<Slot>()
-    }
-
-    /// Append the next document's record.
-    pub(super) fn push(&mut self, tokens: &[u32], offsets: &Offsets) -> io::Result<()> {
-        let offset_bytes = offsets.encoded_len();
-        let len = 4 * tokens.len() + offset_bytes;
+    /// Append a record of `len` bytes, which `write` appends to the buffer
+    /// it is given; returns its stream position.
+    fn append(&mut self, len: usize, write: impl FnOnce(&mut Vec<u8>)) -> io::Result<u64> {
         let fits = self
             .chunks
             .last()
@@ -122,15 +114,12 @@ impl Store {
         let Some(chunk) = self.chunks.last_mut() else {
             unreachable!("a chunk was just opened");
         };
-        chunk.bytes.extend_from_slice(bytemuck::cast_slice(tokens));
-        offsets.write(&mut chunk.bytes);
-        self.slots.push(Slot {
-            at: self.end,
-            words: tokens.len() as u32,
-            offset_bytes: offset_bytes as u32,
-        });
+        let before = chunk.bytes.len();
+        write(&mut chunk.bytes);
+        debug_assert_eq!(chunk.bytes.len() - before, len);
+        let at = self.end;
         self.end += len as u64;
-        Ok(())
+        Ok(at)
     }
 
     /// Once more than `spill_after` bytes are held, write every full chunk
@@ -150,24 +139,29 @@ impl Store {
         Ok(())
     }
 
-    /// Fill `out` with the bytes at stream position `at`.
-    fn read(&self, at: u64, out: &mut [u8]) -> bool {
-        if out.is_empty() {
-            return true;
-        }
-        let i = self.chunks.partition_point(|c| c.start <= at) - 1;
-        let chunk = &self.chunks[i];
-        if chunk.bytes.is_empty() {
-            let Some(file) = &self.spill else {
-                return false;
-            };
-            if let Err(e) = read_at(file, out, at) {
-                self.fail(e);
-                return false;
+    /// Fill `out` with the bytes from stream position `at` on, across
+    /// chunks when it spans more than one.
+    fn read(&self, mut at: u64, mut out: &mut [u8]) -> bool {
+        while !out.is_empty() {
+            let i = self.chunks.partition_point(|c| c.start <= at) - 1;
+            let chunk = &self.chunks[i];
+            let chunk_end = self.chunks.get(i + 1).map_or(self.end, |next| next.start);
+            let n = out.len().min((chunk_end - at) as usize);
+            let (here, rest) = out.split_at_mut(n);
+            if chunk.bytes.is_empty() {
+                let Some(file) = &self.spill else {
+                    return false;
+                };
+                if let Err(e) = read_at(file, here, at) {
+                    self.fail(e);
+                    return false;
+                }
+            } else {
+                let from = (at - chunk.start) as usize;
+                here.copy_from_slice(&chunk.bytes[from..from + n]);
             }
-        } else {
-            let from = (at - chunk.start) as usize;
-            out.copy_from_slice(&chunk.bytes[from..from + out.len()]);
+            at += n as u64;
+            out = rest;
         }
         true
     }
@@ -175,6 +169,62 @@ impl Store {
     fn fail(&self, e: io::Error) {
         let mut first = self.failure.lock().unwrap_or_else(|p| p.into_inner());
         first.get_or_insert(e);
+    }
+
+    fn damaged(&self) {
+        self.fail(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "the spill file does not read back as written",
+        ));
+    }
+
+    /// The first read of the spill file that failed, if any.
+    fn failure(&self) -> Option<io::Error> {
+        self.failure
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+/// Where one document's words are: tokens (four bytes each), then the
+/// binary form of their byte ranges.
+#[derive(Clone, Copy, Debug)]
+struct Slot {
+    at: u64,
+    words: u32,
+    offset_bytes: u32,
+}
+
+/// Every document's tokens and byte ranges (see the module documentation).
+#[derive(Debug, Default)]
+pub(super) struct Store {
+    slots: Vec<Slot>,
+    pub(super) stream: Stream,
+}
+
+impl Store {
+    /// Heap bytes held for records (chunks not yet spilled, and the slots).
+    #[cfg(test)]
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.stream.held + self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
+    /// Append the next document's tokens and byte ranges.
+    pub(super) fn push(&mut self, words: &Words) -> io::Result<()> {
+        let (tokens, offsets) = (&words.tokens, &words.offsets);
+        let offset_bytes = offsets.encoded_len();
+        let len = 4 * tokens.len() + offset_bytes;
+        let at = self.stream.append(len, |out| {
+            out.extend_from_slice(bytemuck::cast_slice(tokens));
+            offsets.write(out);
+        })?;
+        self.slots.push(Slot {
+            at,
+            words: tokens.len() as u32,
+            offset_bytes: offset_bytes as u32,
+        });
+        Ok(())
     }
 
     /// Replace `out` with tokens `from..to` of document `d` (clamped to its
@@ -187,7 +237,10 @@ impl Store {
             return;
         }
         out.resize(to - from, 0);
-        if !self.read(slot.at + 4 * from as u64, bytemuck::cast_slice_mut(out)) {
+        if !self
+            .stream
+            .read(slot.at + 4 * from as u64, bytemuck::cast_slice_mut(out))
+        {
             out.clear();
         }
     }
@@ -201,24 +254,81 @@ impl Store {
     pub(super) fn offsets(&self, d: u32) -> Offsets {
         let slot = self.slots[d as usize];
         let mut bytes = vec![0; slot.offset_bytes as usize];
-        if !self.read(slot.at + 4 * u64::from(slot.words), &mut bytes) {
+        if !self
+            .stream
+            .read(slot.at + 4 * u64::from(slot.words), &mut bytes)
+        {
             return Offsets::default();
         }
         Offsets::read(&bytes, slot.words as usize).unwrap_or_else(|| {
-            self.fail(io::Error::new(
-                io::ErrorKind::InvalidData,
-                "the spill file does not read back as written",
-            ));
+            self.stream.damaged();
             Offsets::default()
         })
     }
 
     /// The first read of the spill file that failed, if any.
     pub(super) fn failure(&self) -> Option<io::Error> {
-        self.failure
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take()
+        self.stream.failure()
+    }
+}
+
+/// Every document's block table as analysis left it (see the module
+/// documentation).
+#[derive(Debug, Default)]
+pub(super) struct Tables {
+    /// Where each document's table ends in the stream (it starts where the
+    /// one before ends).
+    ends: Vec<u64>,
+    pub(super) stream: Stream,
+}
+
+impl Tables {
+    /// Append the next document's block table.
+    pub(super) fn push(&mut self, blocks: &[Block]) -> io::Result<()> {
+        let len = table::encoded_len(blocks);
+        let at = self.stream.append(len, |out| table::write(blocks, out))?;
+        self.ends.push(at + len as u64);
+        Ok(())
+    }
+
+    fn start(&self, d: u32) -> u64 {
+        match d {
+            0 => 0,
+            _ => self.ends[d as usize - 1],
+        }
+    }
+
+    /// Document `d`'s block table (empty when it cannot be read back,
+    /// which is recorded as a failure).
+    pub(super) fn get(&self, d: u32) -> Vec<Block> {
+        self.range(d..d + 1).pop().unwrap_or_default()
+    }
+
+    /// The block tables of documents `docs`, in order, read with one read
+    /// (each empty when they cannot be read back, which is recorded).
+    pub(super) fn range(&self, docs: Range<u32>) -> Vec<Vec<Block>> {
+        let n = docs.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let from = self.start(docs.start);
+        let mut bytes = vec![0; (self.ends[docs.end as usize - 1] - from) as usize];
+        if !self.stream.read(from, &mut bytes) {
+            return vec![Vec::new(); n];
+        }
+        docs.map(|d| {
+            let (s, e) = (self.start(d) - from, self.ends[d as usize] - from);
+            table::read(&bytes[s as usize..e as usize]).unwrap_or_else(|| {
+                self.stream.damaged();
+                Vec::new()
+            })
+        })
+        .collect()
+    }
+
+    /// The first read of the spill file that failed, if any.
+    pub(super) fn failure(&self) -> Option<io::Error> {
+        self.stream.failure()
     }
 }
 
@@ -315,7 +425,31 @@ mod tests {
         o
     }
 
-    fn fill(store: &mut Store) -> Vec<Vec<u32>> {
+    /// A block table of one block per hundred tokens, every third removed.
+    fn blocks_of(n: u32) -> Vec<Block> {
+        use crate::clean::{Evidence, Form, Status};
+        (0..n.div_ceil(100))
+            .map(|i| Block {
+                span: crate::Span {
+                    start: 600 * i as usize,
+                    end: (6 * (100 * i + 100).min(n)) as usize,
+                },
+                start: 100 * i,
+                end: (100 * i + 100).min(n),
+                key: u64::from(i ^ n),
+                form: Form::Paragraph,
+                status: if i % 3 == 2 {
+                    Status::Removed(Box::new(Evidence::Repeated {
+                        first: crate::Span { start: 0, end: 5 },
+                    }))
+                } else {
+                    Status::Content
+                },
+            })
+            .collect()
+    }
+
+    fn fill(store: &mut Store, tables: &mut Tables) -> Vec<Vec<u32>> {
         // Records of every size up to past a chunk, so that chunks fill,
         // spill and hold an oversized record alone.
         let sizes = [0usize, 1, 700, 3, CHUNK / 4 + 5, 64, CHUNK / 3, 9, 65];
@@ -324,13 +458,26 @@ mod tests {
             let tokens: Vec<u32> = (0..n as u32)
                 .map(|i| i.wrapping_mul(2654435761) ^ k as u32)
                 .collect();
-            store.push(&tokens, &offsets_of(n as u32)).unwrap();
+            let words = Words {
+                tokens: tokens.clone(),
+                offsets: offsets_of(n as u32),
+                blocks: blocks_of(n as u32),
+            };
+            store.push(&words).unwrap();
+            tables.push(&words.blocks).unwrap();
             docs.push(tokens);
         }
         docs
     }
 
-    fn check(store: &Store, docs: &[Vec<u32>]) {
+    fn check(store: &Store, tables: &Tables, docs: &[Vec<u32>]) {
+        let all = tables.range(0..docs.len() as u32);
+        assert_eq!(all.len(), docs.len());
+        for (d, want) in docs.iter().enumerate() {
+            assert_eq!(all[d], blocks_of(want.len() as u32), "document {d}");
+            let some = tables.range(d as u32..(d + 3).min(docs.len()) as u32);
+            assert_eq!(some[0], all[d]);
+        }
         let mut buf = Vec::new();
         for (d, want) in docs.iter().enumerate() {
             let d32 = d as u32;
@@ -338,6 +485,7 @@ mod tests {
             assert_eq!(&buf, want, "document {d}");
             let o = store.offsets(d32);
             assert_eq!(o.len(), want.len());
+            assert_eq!(tables.get(d32), blocks_of(want.len() as u32));
             if !want.is_empty() {
                 assert_eq!(
                     o.get(want.len() - 1),
@@ -354,25 +502,28 @@ mod tests {
             }
         }
         assert!(store.failure().is_none());
+        assert!(tables.failure().is_none());
     }
 
     #[test]
     fn records_read_back_from_memory() {
-        let mut store = Store::default();
-        let docs = fill(&mut store);
-        check(&store, &docs);
+        let (mut store, mut tables) = (Store::default(), Tables::default());
+        let docs = fill(&mut store, &mut tables);
+        check(&store, &tables, &docs);
     }
 
     #[test]
     fn records_read_back_from_the_spill_file_holding_one_chunk() {
-        let mut store = Store::default();
-        store.spill_to(tempfile::tempfile().unwrap(), 0);
-        let docs = fill(&mut store);
+        let (mut store, mut tables) = (Store::default(), Tables::default());
+        store.stream.spill_to(tempfile::tempfile().unwrap(), 0);
+        tables.stream.spill_to(tempfile::tempfile().unwrap(), 0);
+        tables.stream.limit_chunks(0);
+        let docs = fill(&mut store, &mut tables);
         assert!(
             store.heap_bytes() < 2 * CHUNK,
             "{} bytes held",
             store.heap_bytes()
         );
-        check(&store, &docs);
+        check(&store, &tables, &docs);
     }
 }
