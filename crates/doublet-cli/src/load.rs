@@ -533,9 +533,12 @@ pub fn scan_with(
     // (and how far they have got), and with DOUBLET_TIMINGS set, name
     // themselves on stderr with the seconds since the start.
     let poller = Poller::start(&bar, scanner.progress());
-    if std::env::var_os("DOUBLET_TIMINGS").is_some() {
-        scanner = scanner.with_stage_observer(|stage| crate::memory::timing(stage.describe()));
-    }
+    // Between stages the memory the stage before freed goes back to the
+    // system, so that the next one's large allocations do not add to it.
+    scanner = scanner.with_stage_observer(|stage| {
+        crate::memory::give_back();
+        crate::memory::timing(stage.describe());
+    });
     let batch_size = resources.batch_size;
     let (tx, rx) = std::sync::mpsc::sync_channel::<doublet_io::Result<Batch>>(2);
     let mut skipped: Vec<Skipped> = Vec::new();
@@ -715,6 +718,7 @@ pub fn scan_with(
     })?;
     crate::memory::phase(Phase::Comparing);
     let mut report = finish(scanner, times)?;
+    crate::memory::give_back();
     crate::memory::timing("report built");
     drop(poller);
     bar.finish_and_clear();

@@ -129,18 +129,28 @@ impl Analysed {
 
     /// What this document costs at the run's peak, in bytes: what it holds
     /// now plus its share of the corpus-wide stages (see
-    /// [`Scanner::with_memory_budget`]). Its words and block table are
-    /// counted only when they stay in memory (`words_held`: no spill file).
-    pub(super) fn footprint(&self, cfg: &Config, words: &Words, words_held: bool) -> usize {
+    /// [`Scanner::with_memory_budget`]). Its words and its block table are
+    /// counted only when they stay in memory (`words_held`, `table_held`:
+    /// no spill file for them).
+    pub(super) fn footprint(
+        &self,
+        cfg: &Config,
+        words: &Words,
+        words_held: bool,
+        table_held: bool,
+    ) -> usize {
         use std::mem::size_of;
         let tokens = self.words as usize;
         let held = size_of::<Self>()
             + self.id.capacity()
             + self.runs.len() * size_of::<(u32, u32)>()
             + if words_held {
-                tokens * size_of::<u32>()
-                    + words.offsets.encoded_len()
-                    + super::table::encoded_len(&words.blocks)
+                tokens * size_of::<u32>() + words.offsets.encoded_len()
+            } else {
+                0
+            }
+            + if table_held {
+                super::table::encoded_len(&words.blocks)
             } else {
                 0
             };

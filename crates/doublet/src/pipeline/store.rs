@@ -284,10 +284,20 @@ pub(super) struct Tables {
 
 impl Tables {
     /// Append the next document's block table.
+    #[cfg(test)]
     pub(super) fn push(&mut self, blocks: &[Block]) -> io::Result<()> {
-        let len = table::encoded_len(blocks);
-        let at = self.stream.append(len, |out| table::write(blocks, out))?;
-        self.ends.push(at + len as u64);
+        let mut bytes = Vec::new();
+        table::write(blocks, &mut bytes);
+        self.push_encoded(&bytes)
+    }
+
+    /// Append the next document's block table in its binary form
+    /// ([`table::write`]).
+    pub(super) fn push_encoded(&mut self, bytes: &[u8]) -> io::Result<()> {
+        let at = self
+            .stream
+            .append(bytes.len(), |out| out.extend_from_slice(bytes))?;
+        self.ends.push(at + bytes.len() as u64);
         Ok(())
     }
 
