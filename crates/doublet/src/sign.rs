@@ -191,7 +191,7 @@ impl DocSketch {
     /// another format, a truncated or over-long buffer, and lists that
     /// break the sketch's invariants (unsorted anchors or fingerprints).
     pub fn from_bytes(bytes: &[u8]) -> Result<DocSketch> {
-        let mut r = Reader { bytes, at: 0 };
+        let mut r = Reader::new(bytes);
         if r.take(4)? != MAGIC {
             return Err(malformed("not a doublet sketch"));
         }
@@ -248,13 +248,25 @@ fn malformed(reason: impl Into<String>) -> Error {
     Error::Sketch(reason.into())
 }
 
-struct Reader<'a> {
+/// Little-endian fields read in order from a byte buffer, refusing to run
+/// past its end: what the binary forms of sketches and of the scanner's
+/// block tables are read with.
+pub(crate) struct Reader<'a> {
     bytes: &'a [u8],
     at: usize,
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Reader { bytes, at: 0 }
+    }
+
+    /// Whether every byte was read.
+    pub(crate) fn done(&self) -> bool {
+        self.at == self.bytes.len()
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Result<&'a [u8]> {
         let end = self
             .at
             .checked_add(n)
@@ -264,7 +276,11 @@ impl<'a> Reader<'a> {
         self.at = end;
         Ok(s)
     }
-    fn flag(&mut self) -> Result<bool> {
+    pub(crate) fn u8(&mut self) -> Result<u8> {
+        Ok(self.take(1)?[0])
+    }
+
+    pub(crate) fn flag(&mut self) -> Result<bool> {
         match self.take(1)?[0] {
             0 => Ok(false),
             1 => Ok(true),
@@ -274,15 +290,15 @@ impl<'a> Reader<'a> {
             ))),
         }
     }
-    fn u32(&mut self) -> Result<u32> {
+    pub(crate) fn u32(&mut self) -> Result<u32> {
         Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
     }
-    fn u64(&mut self) -> Result<u64> {
+    pub(crate) fn u64(&mut self) -> Result<u64> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap()))
     }
     /// A list length, checked against the bytes left so that a corrupt
     /// length cannot ask for a huge allocation.
-    fn len(&mut self, item: usize) -> Result<usize> {
+    pub(crate) fn len(&mut self, item: usize) -> Result<usize> {
         let n = self.u32()? as usize;
         if n.saturating_mul(item) > self.bytes.len() - self.at {
             return Err(malformed(format!(

@@ -28,9 +28,9 @@ pub(super) struct Block {
 }
 
 /// What the scanner keeps of a document on the heap after it is read; its
-/// block table goes to the [`Store`](super::store::Store) with its tokens
-/// ([`Words`]), and what the corpus-wide stages read of it every time, where
-/// its content is, stays here as runs of token positions.
+/// tokens go to the [`Store`](super::store::Store) and its block table to
+/// the [`Tables`](super::store::Tables), and what the corpus-wide stages
+/// read of it every time, where its content is, stays here.
 #[derive(Clone, Debug)]
 pub(super) struct Analysed {
     pub(super) id: String,
@@ -46,12 +46,41 @@ pub(super) struct Analysed {
     pub(super) kind: Option<Kind>,
     /// The site it comes from (an index into the scanner's site names).
     pub(super) site: u32,
-    /// Cleaning removed no block: its content is its every token.
+    /// Where its content is.
+    pub(super) content: ContentRuns,
+}
+
+/// Where a document's content is, from its block table: whether cleaning
+/// removed no block (its content is then its every token), and otherwise
+/// the token ranges of its runs of consecutive content blocks, in order,
+/// none empty.
+#[derive(Clone, Debug, Default)]
+pub(super) struct ContentRuns {
     uncleaned: bool,
-    /// Its content when cleaned: the token ranges of its runs of
-    /// consecutive content blocks, in order, none empty (empty when
-    /// `uncleaned`).
     runs: Box<[(u32, u32)]>,
+}
+
+impl ContentRuns {
+    pub(super) fn of(blocks: &[Block]) -> ContentRuns {
+        let uncleaned = blocks.iter().all(|b| b.status.is_content());
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        if !uncleaned {
+            let mut open: Option<(u32, u32)> = None;
+            for b in blocks {
+                match (&mut open, b.status.is_content()) {
+                    (Some(run), true) => run.1 = b.end,
+                    (None, true) => open = Some((b.start, b.end)),
+                    (_, false) => runs.extend(open.take()),
+                }
+            }
+            runs.extend(open);
+            runs.retain(|r| r.1 > r.0);
+        }
+        ContentRuns {
+            uncleaned,
+            runs: runs.into_boxed_slice(),
+        }
+    }
 }
 
 /// A document's words and block table: what the scanner keeps of it in its
@@ -70,30 +99,11 @@ pub(super) struct Words {
 pub(super) const NO_SITE: u32 = u32::MAX;
 
 impl Analysed {
-    /// Record where its content is after cleaning decided `blocks` (its
-    /// block table).
-    pub(super) fn set_content(&mut self, blocks: &[Block]) {
-        self.uncleaned = blocks.iter().all(|b| b.status.is_content());
-        let mut runs: Vec<(u32, u32)> = Vec::new();
-        if !self.uncleaned {
-            let mut open: Option<(u32, u32)> = None;
-            for b in blocks {
-                match (&mut open, b.status.is_content()) {
-                    (Some(run), true) => run.1 = b.end,
-                    (None, true) => open = Some((b.start, b.end)),
-                    (_, false) => runs.extend(open.take()),
-                }
-            }
-            runs.extend(open);
-            runs.retain(|r| r.1 > r.0);
-        }
-        self.runs = runs.into_boxed_slice();
-    }
-
     /// Its content as token ranges: its runs of consecutive content blocks.
     fn content_runs(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
-        let whole = (self.uncleaned && self.words > 0).then_some((0, self.words));
-        whole.into_iter().chain(self.runs.iter().copied())
+        let c = &self.content;
+        let whole = (c.uncleaned && self.words > 0).then_some((0, self.words));
+        whole.into_iter().chain(c.runs.iter().copied())
     }
 
     /// Content tokens with their byte ranges in the original text, from its
@@ -143,7 +153,7 @@ impl Analysed {
         let tokens = self.words as usize;
         let held = size_of::<Self>()
             + self.id.capacity()
-            + self.runs.len() * size_of::<(u32, u32)>()
+            + self.content.runs.len() * size_of::<(u32, u32)>()
             + if words_held {
                 tokens * size_of::<u32>() + words.offsets.encoded_len()
             } else {
@@ -211,7 +221,7 @@ impl Analysed {
     /// True when cleaning removed nothing: the content is the whole text
     /// (its content key is then its whole-text key).
     pub(super) fn uncleaned(&self) -> bool {
-        self.uncleaned
+        self.content.uncleaned
     }
 
     /// Replace `buf` with the content tokens among `all` (the document's
@@ -377,7 +387,7 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
             };
         }
     }
-    let mut analysed = Analysed {
+    let analysed = Analysed {
         id: doc.id.clone(),
         bytes: text.len(),
         language: lang_bit.map(|b| lex.language(b)),
@@ -385,10 +395,8 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         unwritten_words,
         kind,
         site: NO_SITE,
-        uncleaned: true,
-        runs: Box::default(),
+        content: ContentRuns::of(&blocks),
     };
-    analysed.set_content(&blocks);
     let words = Words {
         tokens,
         offsets,

@@ -1,16 +1,15 @@
 //! Corpus-wide cleaning: the evidence for page furniture (see
 //! [`crate::clean::furniture`] for the rule).
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::clean::furniture::Recurrence;
 use crate::clean::{Evidence, Form, Kind, Status};
 use crate::sketch::Sketcher;
 use crate::{parts, Scanner};
 
-use super::analyse::{Analysed, Block, NO_SITE};
+use super::analyse::{Analysed, Block, ContentRuns, NO_SITE};
 use super::sign::{gist_of, related_docs, Gist};
 
 impl Scanner {
@@ -82,7 +81,7 @@ impl Scanner {
         // paragraphs) has no meaningful middle, so it abstains.
         let votes = self.furniture_votes(recurs);
         let clean = &cfg.clean;
-        let furniture: HashMap<u64, Evidence> = votes
+        let furniture: FxHashMap<u64, Evidence> = votes
             .chunk_by(|a, b| a.0 == b.0)
             .filter_map(|run| {
                 let key = run[0].0;
@@ -135,24 +134,19 @@ impl Scanner {
     /// Remove the furniture that `evidence` (by block key) names from every
     /// document's content, and keep the evidence: every later read of a
     /// block table ([`Scanner::blocks`]) applies it again.
-    pub(super) fn remove_furniture(&mut self, evidence: HashMap<u64, Evidence>) {
+    pub(super) fn remove_furniture(&mut self, evidence: FxHashMap<u64, Evidence>) {
         if evidence.is_empty() {
             return;
         }
-        let tables = &self.tables;
-        let batch = super::TABLE_BATCH as usize;
-        self.docs
-            .par_chunks_mut(batch)
-            .enumerate()
-            .for_each(|(g, docs)| {
-                let lo = (g * batch) as u32;
-                let read = tables.range(lo..lo + docs.len() as u32);
-                for (doc, mut blocks) in docs.iter_mut().zip(read) {
-                    if doc.remove_furniture(&mut blocks, |k| evidence.get(&k)) {
-                        doc.set_content(&blocks);
-                    }
-                }
-            });
+        let docs = &self.docs;
+        let changed: Vec<(u32, ContentRuns)> = self
+            .all_blocks()
+            .filter_map(|(d, mut blocks)| {
+                let marked = docs[d as usize].remove_furniture(&mut blocks, |k| evidence.get(&k));
+                marked.then(|| (d, ContentRuns::of(&blocks)))
+            })
+            .collect();
+        self.set_contents(changed);
         self.furniture = evidence;
     }
 }

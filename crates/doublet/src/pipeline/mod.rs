@@ -87,7 +87,7 @@ pub struct Scanner {
     tables: store::Tables,
     /// Corpus-wide furniture by block key, once found: what it removes from
     /// a block table read from the store ([`Scanner::blocks`]).
-    furniture: HashMap<u64, Evidence>,
+    furniture: rustc_hash::FxHashMap<u64, Evidence>,
     /// Paragraphs removed as duplicates of another kept document's, once
     /// found: (document, block, evidence), sorted.
     paragraphs: Vec<(u32, u32, Evidence)>,
@@ -231,7 +231,7 @@ impl Scanner {
             docs: Vec::new(),
             store: store::Store::default(),
             tables: store::Tables::default(),
-            furniture: HashMap::new(),
+            furniture: rustc_hash::FxHashMap::default(),
             paragraphs: Vec::new(),
             sorts: crate::keyed::Spill::in_memory(),
             ids: HashMap::new(),
@@ -420,6 +420,13 @@ impl Scanner {
                     (d, blocks)
                 },
             )
+    }
+
+    /// Record where the content of each document in `changed` now is.
+    fn set_contents(&mut self, changed: Vec<(u32, analyse::ContentRuns)>) {
+        for (d, content) in changed {
+            self.docs[d as usize].content = content;
+        }
     }
 
     /// Document `d`'s content tokens with their byte ranges.
@@ -886,7 +893,7 @@ mod tests {
         let mut s = Scanner::new(Config::default()).unwrap();
         if spill {
             s.store.stream.limit_chunks(0);
-            s.tables.stream.limit_chunks(0);
+            s.tables.stream.tiny_chunks();
             s = s
                 .with_spill(tempfile::tempfile().unwrap(), 0)
                 .with_table_spill(tempfile::tempfile().unwrap(), 0)
@@ -897,6 +904,11 @@ mod tests {
         }
         if spill {
             assert!(s.store.heap_bytes() < 1 << 20, "{}", s.store.heap_bytes());
+            assert!(
+                s.tables.heap_bytes() < 16 << 10,
+                "{}",
+                s.tables.heap_bytes()
+            );
         }
         serde_json::to_string(&s.finish().unwrap()).unwrap()
     }
@@ -948,6 +960,24 @@ mod tests {
             && s.count.is_none()));
         let last = progress.step().unwrap();
         assert_eq!((last.stage, last.count), (Stage::Report, None));
+    }
+
+    #[test]
+    fn block_tables_that_do_not_read_back_fail_the_run() {
+        let file = tempfile::tempfile().unwrap();
+        let damage = file.try_clone().unwrap();
+        let mut s = Scanner::new(Config::default()).unwrap();
+        s.tables.stream.tiny_chunks();
+        s = s.with_table_spill(file, 0);
+        for batch in corpus().chunks(37) {
+            s.push(batch.to_vec()).unwrap();
+        }
+        // The spilled tables are cut short under the scanner.
+        damage.set_len(0).unwrap();
+        match s.finish() {
+            Err(Error::Spill(e)) => assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof),
+            other => panic!("{:?}", other.map(|r| r.stats)),
+        }
     }
 
     #[test]

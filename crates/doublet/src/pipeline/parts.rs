@@ -41,7 +41,7 @@ use crate::sketch::Sketcher;
 use crate::text::{shingle, Document};
 use crate::verify::Overlap;
 
-use super::analyse::{analyse_with, Analysed, Words};
+use super::analyse::{analyse_with, Analysed, ContentRuns, Words};
 pub use super::sign::Gist;
 use super::whole_text_key;
 use crate::index;
@@ -90,7 +90,7 @@ impl Analysis {
             .analysed
             .remove_furniture(&mut self.words.blocks, evidence)
         {
-            self.analysed.set_content(&self.words.blocks);
+            self.analysed.content = ContentRuns::of(&self.words.blocks);
         }
     }
 

@@ -10,7 +10,7 @@ use crate::report::{Holder, Passage, ReuseCluster};
 use crate::text::shingle;
 use crate::{align, group, index, verify, Scanner, Span};
 
-use super::analyse::{Analysed, Content};
+use super::analyse::{Content, ContentRuns};
 use super::store::Cache;
 use crate::candidates::{Fingerprints, Source};
 use crate::sign::DocSketch;
@@ -493,17 +493,11 @@ impl Scanner {
         // What is left of each document's content.
         let mut touched: Vec<u32> = self.paragraphs.iter().map(|e| e.0).collect();
         touched.dedup();
-        let content: Vec<(u32, Analysed)> = touched
+        let changed: Vec<(u32, ContentRuns)> = touched
             .par_iter()
-            .map(|&d| {
-                let mut doc = self.docs[d as usize].clone();
-                doc.set_content(&self.blocks(d));
-                (d, doc)
-            })
+            .map(|&d| (d, ContentRuns::of(&self.blocks(d))))
             .collect();
-        for (d, doc) in content {
-            self.docs[d as usize] = doc;
-        }
+        self.set_contents(changed);
     }
 }
 

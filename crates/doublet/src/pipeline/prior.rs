@@ -12,8 +12,6 @@
 //! batch with the earlier documents as extra members: each one already
 //! kept, ahead of the whole batch in keep order.
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use super::analyse::NO_SITE;
@@ -388,7 +386,7 @@ impl Scanner {
         drop(votes);
         let clean = &cfg.clean;
         let keys: Vec<u64> = runs.iter().map(|r| r[0].0).collect();
-        let furniture: HashMap<u64, Evidence> = keys
+        let furniture: rustc_hash::FxHashMap<u64, Evidence> = keys
             .iter()
             .zip(&merged)
             .filter_map(|(&k, h)| Some((k, recurrence_of(h, min_docs).evidence(clean)?)))

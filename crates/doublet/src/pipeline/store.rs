@@ -74,6 +74,13 @@ impl Stream {
         self.chunk = bytes.clamp(64 << 10, CHUNK);
     }
 
+    /// Make chunks of 4 KiB, smaller than [`limit_chunks`](Self::limit_chunks)
+    /// allows, so that a test's small corpus spills.
+    #[cfg(test)]
+    pub(super) fn tiny_chunks(&mut self) {
+        self.chunk = 4 << 10;
+    }
+
     /// Bytes a new chunk holds.
     fn chunk_bytes(&self) -> usize {
         if self.chunk == 0 {
@@ -283,6 +290,12 @@ pub(super) struct Tables {
 }
 
 impl Tables {
+    /// Heap bytes held for tables (chunks not yet spilled, and the ends).
+    #[cfg(test)]
+    pub(super) fn heap_bytes(&self) -> usize {
+        self.stream.held + self.ends.capacity() * std::mem::size_of::<u64>()
+    }
+
     /// Append the next document's block table.
     #[cfg(test)]
     pub(super) fn push(&mut self, blocks: &[Block]) -> io::Result<()> {

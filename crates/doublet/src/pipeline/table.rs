@@ -16,6 +16,8 @@
 //! (it refuses a document of 4 GiB or more).
 
 use crate::clean::{Class, Evidence, Form, Status};
+use crate::error::{Error, Result};
+use crate::sign::Reader;
 use crate::text::Span;
 
 use super::analyse::Block;
@@ -130,93 +132,68 @@ fn put_option(out: &mut Vec<u8>, x: Option<f64>) {
 /// The blocks [`write`] wrote; `None` when `bytes` is not such a table (the
 /// scanner reads back only what it wrote).
 pub(super) fn read(bytes: &[u8]) -> Option<Vec<Block>> {
-    let mut r = Reader { bytes, at: 0 };
-    let n = r.u32()? as usize;
-    // Every block takes at least 26 bytes: a count past that is damage.
-    if n > bytes.len() / 26 {
-        return None;
-    }
+    read_with(&mut Reader::new(bytes)).ok()
+}
+
+fn read_with(r: &mut Reader) -> Result<Vec<Block>> {
+    let bad = || Error::Sketch("not a block table".into());
+    let span = |r: &mut Reader| -> Result<Span> {
+        Ok(Span {
+            start: r.u32()? as usize,
+            end: r.u32()? as usize,
+        })
+    };
+    let form = |r: &mut Reader| FORMS.get(r.u8()? as usize).copied().ok_or_else(bad);
+    // Every block takes at least 26 bytes.
+    let n = r.len(26)?;
     let mut blocks = Vec::with_capacity(n);
     for _ in 0..n {
-        let span = r.span()?;
+        let span_ = span(r)?;
         let (start, end) = (r.u32()?, r.u32()?);
         let key = r.u64()?;
-        let form = *FORMS.get(r.u8()? as usize)?;
+        let form_ = form(r)?;
         let status = match r.u8()? {
             CONTENT => Status::Content,
             tag => Status::Removed(Box::new(match tag {
-                REPEATED => Evidence::Repeated { first: r.span()? },
+                REPEATED => Evidence::Repeated { first: span(r)? },
                 CLASSIFIER => Evidence::Classifier {
-                    class: *CLASSES.get(r.u8()? as usize)?,
+                    class: CLASSES.get(r.u8()? as usize).copied().ok_or_else(bad)?,
                     words: r.u32()?,
-                    stopword_density: r.option()?,
+                    stopword_density: match r.flag()? {
+                        true => Some(f64::from_bits(r.u64()?)),
+                        false => None,
+                    },
                 },
                 CORPUS => Evidence::Corpus {
-                    documents: usize::try_from(r.u64()?).ok()?,
-                    form: *FORMS.get(r.u8()? as usize)?,
+                    documents: usize::try_from(r.u64()?).map_err(|_| bad())?,
+                    form: form(r)?,
                     edge_share: f64::from_bits(r.u64()?),
-                    within_site: r.u8()? == 1,
+                    within_site: r.flag()?,
                 },
                 DUPLICATE_PARAGRAPH => {
-                    let len = r.u32()? as usize;
-                    let of = String::from_utf8(r.take(len)?.to_vec()).ok()?;
+                    let len = r.len(1)?;
+                    let of = String::from_utf8(r.take(len)?.to_vec()).map_err(|_| bad())?;
                     Evidence::DuplicateParagraph {
                         of,
-                        first: r.span()?,
+                        first: span(r)?,
                     }
                 }
-                _ => return None,
+                _ => return Err(bad()),
             })),
         };
         blocks.push(Block {
-            span,
+            span: span_,
             start,
             end,
             key,
-            form,
+            form: form_,
             status,
         });
     }
-    (r.at == bytes.len()).then_some(blocks)
-}
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-    at: usize,
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
-        let s = self.bytes.get(self.at..self.at.checked_add(n)?)?;
-        self.at += n;
-        Some(s)
-    }
-
-    fn u8(&mut self) -> Option<u8> {
-        Some(self.take(1)?[0])
-    }
-
-    fn u32(&mut self) -> Option<u32> {
-        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
-    }
-
-    fn u64(&mut self) -> Option<u64> {
-        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
-    }
-
-    fn span(&mut self) -> Option<Span> {
-        Some(Span {
-            start: self.u32()? as usize,
-            end: self.u32()? as usize,
-        })
-    }
-
-    fn option(&mut self) -> Option<Option<f64>> {
-        match self.u8()? {
-            0 => Some(None),
-            1 => Some(Some(f64::from_bits(self.u64()?))),
-            _ => None,
-        }
+    if r.done() {
+        Ok(blocks)
+    } else {
+        Err(bad())
     }
 }
 
