@@ -612,7 +612,8 @@ fn dedup_paths(
                 if doc.kept {
                     let text = output_text(&s, doc, record.text.clone());
                     let added = if s.annotate {
-                        doublet_io::sinks::annotations(doc, &sizes)
+                        let size = sizes.get(&doc.cluster).copied().unwrap_or(1);
+                        doublet_io::sinks::annotations(doc.cluster, size)
                     } else {
                         Vec::new()
                     };

@@ -11,7 +11,7 @@ use std::time::Duration;
 use anyhow::Result;
 use doublet::pipeline::Progress;
 use doublet::report::Skipped;
-use doublet::{Config, Document, Report, Scanner};
+use doublet::{Config, Document, Outcome, Report, Scanner};
 use doublet_io::readers::{input_records_counting, Consumed};
 use doublet_io::schema::{Plan, Planner};
 use doublet_io::settings::site_of;
@@ -494,11 +494,39 @@ fn budget_advice(reading: Reading, config: &Config) -> &'static str {
 /// A reader thread parses records into batches while the scanner analyses
 /// the previous batch on the worker pool; the channel holds at most two
 /// batches, so memory stays bounded by the batch size.
-pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Report> {
+pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Outcome> {
     let scanner = Scanner::new(config)?;
     scan_with(inputs, scanner, resources, None, Reading::Corpus, |s, _| {
-        Ok(s.finish()?)
+        Ok(s.finish_outcome()?)
     })
+}
+
+/// What a scan's `finish` produces: a whole report, or an outcome whose
+/// documents and clusters are made as they are written.
+pub trait Scanned {
+    /// Documents in it.
+    fn document_count(&self) -> usize;
+    /// Record the input records left out.
+    fn set_skipped(&mut self, skipped: Vec<Skipped>);
+}
+
+impl Scanned for Report {
+    fn document_count(&self) -> usize {
+        self.documents.len()
+    }
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        self.stats.skipped = skipped.len();
+        self.skipped = skipped;
+    }
+}
+
+impl Scanned for Outcome {
+    fn document_count(&self) -> usize {
+        Outcome::document_count(self)
+    }
+    fn set_skipped(&mut self, skipped: Vec<Skipped>) {
+        Outcome::set_skipped(self, skipped);
+    }
 }
 
 /// Read every input into `scanner` and let `finish` produce the report
@@ -507,14 +535,14 @@ pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Re
 /// order, when one is named (a record whose field is missing or not a
 /// time stops the run, naming it); `reading` says what a refusal of the
 /// memory budget can advise.
-pub fn scan_with(
+pub fn scan_with<T: Scanned>(
     inputs: &Inputs,
     mut scanner: Scanner,
     resources: &Resources,
     time_field: Option<&str>,
     reading: Reading,
-    finish: impl FnOnce(Scanner, Vec<Option<i64>>) -> Result<Report>,
-) -> Result<Report> {
+    finish: impl FnOnce(Scanner, Vec<Option<i64>>) -> Result<T>,
+) -> Result<T> {
     crate::memory::phase(Phase::Reading);
     // Tokens and byte ranges wait for the corpus-wide stages in memory up
     // to an eighth of the memory budget (of the default budget without
@@ -735,7 +763,7 @@ pub fn scan_with(
             first.reason
         );
     }
-    if report.stats.documents == 0 {
+    if report.document_count() == 0 {
         eprintln!(
             "doublet: warning: the input{} held no documents",
             if inputs.inputs.len() == 1 { "" } else { "s" }
@@ -756,7 +784,6 @@ pub fn scan_with(
                 .map_or_else(String::new, |(id, _)| quoted(id)),
         );
     }
-    report.stats.skipped = skipped.len();
-    report.skipped = skipped;
+    report.set_skipped(skipped);
     Ok(report)
 }

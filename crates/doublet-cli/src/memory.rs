@@ -120,6 +120,10 @@ static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::n
 /// Start the clock of the `DOUBLET_TIMINGS` lines (at the top of `main`).
 pub fn start_clock() {
     STARTED.get_or_init(std::time::Instant::now);
+    #[cfg(unix)]
+    if std::env::var_os("DOUBLET_TIMINGS").is_some() {
+        heap_max_since();
+    }
 }
 
 /// With `DOUBLET_TIMINGS` set, one line on standard error: the seconds
@@ -136,12 +140,36 @@ pub fn timing(what: &str) {
     eprintln!("doublet: {at:9.2} s  {what}  ({})", standing());
 }
 
+/// The most heap in use since the last `DOUBLET_TIMINGS` line, sampled
+/// every 10 ms by a thread of its own (started by the first line).
+#[cfg(unix)]
+static HEAP_MAX: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// The sampled maximum since the last call, which starts the next period.
+#[cfg(unix)]
+fn heap_max_since() -> usize {
+    use std::sync::atomic::Ordering;
+    static SAMPLER: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    SAMPLER.get_or_init(|| {
+        std::thread::spawn(|| loop {
+            HEAP_MAX.fetch_max(crate::alloc::live(), Ordering::Relaxed);
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        });
+    });
+    let live = crate::alloc::live();
+    HEAP_MAX.swap(live, Ordering::Relaxed).max(live)
+}
+
 /// Where the run's memory stands, for the `DOUBLET_TIMINGS` lines: heap
 /// bytes in use (Unix, from the accounting allocator) and the process's
 /// peak resident size so far (Linux, from `/proc/self/status`).
 pub fn standing() -> String {
     #[cfg(unix)]
-    let heap = format!("heap {:.2} GB", crate::alloc::live() as f64 / 1e9);
+    let heap = format!(
+        "heap {:.2} GB, at most {:.2} GB since the line before",
+        crate::alloc::live() as f64 / 1e9,
+        heap_max_since() as f64 / 1e9
+    );
     #[cfg(not(unix))]
     let heap = String::new();
     let peak = std::fs::read_to_string("/proc/self/status")

@@ -587,15 +587,9 @@ pub fn cluster_sizes(report: &doublet::Report) -> std::collections::HashMap<usiz
 
 /// The fields `dedup --annotate` adds to a kept document: its cluster and
 /// the cluster's size (1 for a document without duplicates).
-pub fn annotations(
-    doc: &doublet::report::DocumentReport,
-    sizes: &std::collections::HashMap<usize, u64>,
-) -> Vec<(&'static str, Value)> {
+pub fn annotations(cluster: usize, size: u64) -> Vec<(&'static str, Value)> {
     vec![
-        ("cluster", Value::UInt(doc.cluster as u64)),
-        (
-            "cluster_size",
-            Value::UInt(sizes.get(&doc.cluster).copied().unwrap_or(1)),
-        ),
+        ("cluster", Value::UInt(cluster as u64)),
+        ("cluster_size", Value::UInt(size)),
     ]
 }

@@ -62,7 +62,7 @@ pub mod verify;
 pub use config::{CleanConfig, Config, KeepPolicy};
 pub use error::{Error, Result};
 pub use group::Relation;
-pub use pipeline::{compare, parts, sign_document, Scanner, Stage};
+pub use pipeline::{compare, parts, sign_document, Outcome, Scanner, Stage};
 pub use plan::Plan;
 pub use report::{Comparison, PairRelation, Report};
 pub use sign::{DocSketch, Signer};

@@ -72,7 +72,7 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let truth = read_truth(&truth_path, format)?;
     let inputs = Inputs::parse(&args.common, true)?;
     let report = super::with_threads(&resources, || {
-        load::scan(&inputs, config.clone(), &resources)
+        Ok(load::scan(&inputs, config.clone(), &resources)?.into_report()?)
     })?;
     let evaluation = super::with_threads(&resources, || {
         assess(

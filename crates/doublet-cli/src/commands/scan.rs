@@ -23,7 +23,9 @@ pub fn run(args: ScanArgs) -> Result<()> {
         ],
     )?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
-    let mut report = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+    let mut report = super::with_threads(&resources, || {
+        Ok(load::scan(&inputs, config, &resources)?.into_report()?)
+    })?;
     if inputs.rereadable() {
         memory::phase(Phase::PassageTexts);
         fill_passage_texts(&mut report, &inputs)?;

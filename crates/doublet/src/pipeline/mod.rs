@@ -56,6 +56,7 @@ use crate::clean::{Evidence, Status};
 use crate::sign::{DocSketch, Signer};
 use analyse::{analyse, Analysed, Block, Content, Words};
 use build::Findings;
+pub use build::Outcome;
 use passages::passages_between;
 use prior::{BlockEvidence, Decided, Prior};
 
@@ -404,8 +405,16 @@ impl Scanner {
     /// [`TABLE_BATCH`] consecutive documents and reads their tables a batch
     /// at a time, with one read.
     fn all_blocks(&self) -> impl IndexedParallelIterator<Item = (u32, Vec<Block>)> + '_ {
+        self.blocks_in(0..self.docs.len() as u32)
+    }
+
+    /// The same for the documents in `range`.
+    fn blocks_in(
+        &self,
+        range: std::ops::Range<u32>,
+    ) -> impl IndexedParallelIterator<Item = (u32, Vec<Block>)> + '_ {
         let n = self.docs.len() as u32;
-        (0..n)
+        range
             .into_par_iter()
             .with_min_len(TABLE_BATCH as usize)
             .map_init(
@@ -528,7 +537,18 @@ impl Scanner {
     /// Fails only when the spill file ([`with_spill`](Self::with_spill))
     /// cannot be read back.
     pub fn finish(self) -> Result<Report> {
-        self.run(None).map(|d| d.report)
+        self.finish_outcome()?.into_report()
+    }
+
+    /// Run the corpus-wide stages, and leave the report's documents and
+    /// clusters to be made a range at a time as they are written
+    /// ([`Outcome`]): the same report as [`finish`](Self::finish), without
+    /// holding it whole.
+    ///
+    /// Fails only when the spill file ([`with_spill`](Self::with_spill))
+    /// cannot be read back.
+    pub fn finish_outcome(self) -> Result<Outcome> {
+        self.run(None).map(|(outcome, _, _)| outcome)
     }
 
     /// Decide the documents pushed (a batch) against documents decided
@@ -540,13 +560,25 @@ impl Scanner {
     /// passages, which the earlier documents cannot take part in.
     pub fn finish_with(self, prior: &dyn Prior, first_seq: u64) -> Result<Decided> {
         prior::check(&self)?;
-        self.run(Some((prior, first_seq)))
+        let (outcome, entries, blocks) = self.run(Some((prior, first_seq)))?;
+        Ok(Decided {
+            report: outcome.into_report()?,
+            entries,
+            blocks,
+        })
     }
 
-    fn run(mut self, prior: Option<(&dyn Prior, u64)>) -> Result<Decided> {
+    /// The corpus-wide stages: the outcome, and against an index, what to
+    /// store of each document and of each block it holds.
+    fn run(
+        mut self,
+        prior: Option<(&dyn Prior, u64)>,
+    ) -> Result<(Outcome, Vec<prior::Entry>, Vec<BlockEvidence>)> {
         let plan = self.plan.clone();
         let cfg = &plan.config;
         let n = self.docs.len();
+        // Ids were checked as documents were pushed; no stage looks one up.
+        self.ids = HashMap::new();
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
         let (mut blocks, mut gists) = (Vec::new(), Vec::new());
@@ -721,30 +753,25 @@ impl Scanner {
             Some(_) => self.entries(&sketches, &judged, &rep, &decisions, gists),
             None => Vec::new(),
         };
+        let content_words = sketches.iter().map(|s| s.words).collect();
+        drop(sketches);
         let findings = Findings {
-            sketches: &sketches,
-            judged: &judged,
+            content_words,
+            judged,
             rep: &rep,
-            decisions: &decisions,
+            decisions,
             related: &related,
             reuse: &reuse,
             reuse_clusters: clusters.report,
             candidate_pairs,
-            earlier: &earlier,
+            earlier,
         };
         self.enter(Stage::Report);
-        let report = self.build_report(plan.config.clone(), findings);
-        // Every read of the spill files is over: any that failed fails the
-        // run.
-        if let Some(e) = self.store.failure().or_else(|| self.tables.failure()) {
-            return Err(Error::Spill(e));
-        }
         blocks.sort_by_key(|b: &BlockEvidence| b.key);
-        Ok(Decided {
-            report,
-            entries,
-            blocks,
-        })
+        // Every read of the spill files up to the totals is checked there;
+        // each range of documents made later checks its own.
+        let outcome = self.outcome(plan.config.clone(), findings)?;
+        Ok((outcome, entries, blocks))
     }
 }
 
