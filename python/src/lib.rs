@@ -269,8 +269,8 @@ struct Feed {
 }
 
 impl Feed {
-    /// Word tokens past an eighth of the default memory budget wait in an
-    /// unlinked temporary file, as the command line keeps them.
+    /// Word tokens past a thirty-second of the default memory budget wait
+    /// in an unlinked temporary file, as the command line keeps them.
     fn new(config: Config) -> Result<Feed, Failure> {
         let scanner = Scanner::new(config).map_err(engine)?;
         Ok(Feed {

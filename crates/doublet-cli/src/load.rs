@@ -545,8 +545,8 @@ pub fn scan_with<T: Scanned>(
 ) -> Result<T> {
     crate::memory::phase(Phase::Reading);
     // Tokens and byte ranges wait for the corpus-wide stages in memory up
-    // to an eighth of the memory budget (of the default budget without
-    // one), and past that in an unlinked temporary file.
+    // to a thirty-second of the memory budget (of the default budget
+    // without one), and past that in an unlinked temporary file.
     scanner = doublet_io::settings::with_spill(scanner, resources.max_memory)?;
     if let Some(budget) = resources.max_memory {
         scanner = scanner.with_memory_budget(budget);

@@ -181,13 +181,15 @@ pub fn host_of(url: &str) -> Option<String> {
 }
 
 /// Let `scanner` keep documents' word tokens, past a set size, in an
-/// unlinked temporary file in the temporary folder (`$TMPDIR`): past an
-/// eighth of `max_memory`, or without it an eighth of [`default_budget`]
-/// (see [`Scanner::with_spill`]); their block tables in another, past a
-/// quarter of that ([`Scanner::with_table_spill`]); each keyed sort of the
-/// corpus-wide stages writes sorted runs there past the eighth
-/// ([`Scanner::with_sort_spill`]). Fails, naming the folder, when no file can
-/// be made there.
+/// unlinked temporary file in the temporary folder (`$TMPDIR`): past a
+/// thirty-second of `max_memory`, or without it of [`default_budget`] (see
+/// [`Scanner::with_spill`]); their block tables in another, past half of
+/// that ([`Scanner::with_table_spill`]); each keyed sort of the corpus-wide
+/// stages writes sorted runs there past an eighth
+/// ([`Scanner::with_sort_spill`]). The stores are read back in order, a
+/// chunk at a time, so spilling them early costs little, and the heap they
+/// leave free is what the corpus-wide stages use. Fails, naming the folder,
+/// when no file can be made there.
 pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Result<Scanner> {
     let temporary = || {
         tempfile::tempfile().map_err(|e| {
@@ -200,11 +202,11 @@ pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Resul
             )
         })
     };
-    let after = max_memory.unwrap_or_else(default_budget) / 8;
+    let budget = max_memory.unwrap_or_else(default_budget);
     Ok(scanner
-        .with_spill(temporary()?, after)
-        .with_table_spill(temporary()?, after / 4)
-        .with_sort_spill(doublet::keyed::Spill::past(after)))
+        .with_spill(temporary()?, budget / 32)
+        .with_table_spill(temporary()?, budget / 64)
+        .with_sort_spill(doublet::keyed::Spill::past(budget / 8)))
 }
 
 /// The memory a run plans for when `--max-memory` is not given: 2 GB, or a

@@ -450,17 +450,14 @@ fn anchor_pairs_with(
     // Every document's anchors below the global threshold, which every
     // document holding the shingle samples, so a run of these postings is
     // every holder of its shingle.
-    let table = postings_of(
-        docs.par_iter()
-            .flat_map_iter(|&(d, a)| below(a, tau_global).iter().map(move |&h| (h, d))),
-        true,
-    );
+    let table = postings_of(pairs_of(docs, |a| below(a, tau_global)), true);
     // Short documents' anchors, all of them: what two short documents
     // compare above the global threshold.
     let short = postings_of(
-        docs.par_iter()
-            .filter(|(_, a)| a.tau > tau_global)
-            .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
+        pairs_of(docs, |a| match a.tau > tau_global {
+            true => &a.hashes[..],
+            false => &[],
+        }),
         false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
@@ -854,8 +851,33 @@ impl Postings {
 
 /// `classified`: whether runs get classes (only the postings the classes
 /// are counted over need them).
-fn postings_of(postings: impl ParallelIterator<Item = (u64, u32)>, classified: bool) -> Postings {
-    let mut postings: Vec<(u64, u32)> = postings.collect();
+/// `(hash, document)` for each of the hashes `of` gives of each document's
+/// anchors, in a vector of exactly their number filled on all threads (a
+/// collected parallel iterator of unknown length would hold them twice
+/// while it joins its parts: the candidate stage's peak).
+fn pairs_of<'a>(
+    docs: &[(u32, &'a Anchors)],
+    of: impl Fn(&'a Anchors) -> &'a [u64] + Sync,
+) -> Vec<(u64, u32)> {
+    let total = docs.iter().map(|&(_, a)| of(a).len()).sum();
+    let mut pairs = vec![(0u64, 0u32); total];
+    let mut parts = Vec::with_capacity(docs.len());
+    let mut rest = pairs.as_mut_slice();
+    for &(d, a) in docs {
+        let (part, tail) = rest.split_at_mut(of(a).len());
+        parts.push((d, a, part));
+        rest = tail;
+    }
+    parts.into_par_iter().for_each(|(d, a, part)| {
+        for (slot, &h) in part.iter_mut().zip(of(a)) {
+            *slot = (h, d);
+        }
+    });
+    pairs
+}
+
+/// The postings of `(hash, document)` pairs.
+fn postings_of(mut postings: Vec<(u64, u32)>, classified: bool) -> Postings {
     postings.par_sort_unstable();
     postings.dedup();
     let mut runs: Vec<(u64, u32, u32)> = Vec::new();
@@ -1288,11 +1310,7 @@ mod tests {
                 .collect();
             let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
             let want = all_pairs(&docs, 0.8);
-            let table = postings_of(
-                with.par_iter()
-                    .flat_map_iter(|&(d, a)| a.hashes.iter().map(move |&h| (h, d))),
-                true,
-            );
+            let table = postings_of(pairs_of(&with, |a| &a.hashes[..]), true);
             for rare_df in [1, 2, 3] {
                 let keyed = docs
                     .iter()
