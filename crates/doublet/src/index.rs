@@ -314,10 +314,34 @@ impl Classes {
 #[derive(Default)]
 struct Probe {
     runs: Vec<(u32, u32)>,
-    /// Pairs of classes `(x, y)`, `x < y`.
-    keys: Vec<(u64, u64)>,
-    /// The document's frequent classes, which probers pair.
+    /// The document's frequent classes, rarest first, which probers pair.
     frequent: Vec<u64>,
+    /// The pair keys it probes with are every pair of its first `paired`
+    /// frequent classes (made when needed: at a million documents they
+    /// would hold ten times the room of the classes).
+    paired: usize,
+}
+
+impl Probe {
+    /// Whether it probes with pair keys.
+    #[cfg(test)]
+    fn has_keys(&self) -> bool {
+        self.paired >= 2
+    }
+
+    /// The pairs of classes it probes with, `(x, y)`, `x < y`.
+    fn keys(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        let paired = &self.frequent[..self.paired];
+        paired
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, &x)| paired[i + 1..].iter().map(move |&y| ordered(x, y)))
+    }
+
+    /// Whether it probes with the pair of frequent classes `i < j`.
+    fn probes_with(&self, j: usize) -> bool {
+        j < self.paired
+    }
 }
 
 /// Two classes in order.
@@ -425,11 +449,9 @@ fn probe_of(of: &Classes, n: usize, threshold: f64, rare_df: usize, max_df: usiz
                 .flat_map(run),
         );
     }
-    for (i, x) in paired.iter().enumerate() {
-        for y in &paired[i + 1..] {
-            probe.keys.push(ordered(x.id, y.id));
-        }
-    }
+    // The keys are every pair of `paired`: the first of the document's
+    // frequent classes, since the rare ones are all before `rare`.
+    probe.paired = paired.len();
     probe
 }
 
@@ -461,23 +483,24 @@ fn anchor_pairs_with(
         false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
-    let flat = FlatAnchors::new(docs, size);
+    let by_position = ByPosition::new(docs, size);
     let probes: Vec<Probe> = docs
         .par_iter()
         .map(|&(_, a)| {
             let comparable = below(a, tau_global);
             let classes = classes_of(comparable, &table);
             let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
-            // The frequent classes, which probers pair.
+            // The frequent classes, which probers pair; the paired ones
+            // lead them, in the same order.
             probe.frequent = classes
                 .classes
                 .iter()
                 .filter(|c| c.df as usize > rare_df)
                 .map(|c| c.id)
                 .collect();
+            debug_assert!(probe.paired <= probe.frequent.len());
             // Held for every document until the keys are matched.
             probe.frequent.shrink_to_fit();
-            probe.keys.shrink_to_fit();
             probe.runs.shrink_to_fit();
             probe
         })
@@ -506,21 +529,16 @@ fn anchor_pairs_with(
             partners.dedup();
             partners
                 .iter()
-                .filter(|&&e| e != d && flat.plausible(d, e, threshold))
+                .filter(|&&e| e != d && by_position.plausible(d, e, threshold))
                 .map(|&e| pack(d, e))
                 .collect::<Vec<u64>>()
         })
         .flatten_iter()
         .collect();
-    // The flat copy of the anchors waits out the pair keys' pass, the
-    // stage's peak, and is made again for their checks.
-    drop((table, short, flat));
+    drop((table, short));
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
-    let mut probed: Vec<u64> = probes
-        .iter()
-        .flat_map(|p| p.keys.iter().map(|&k| pair_key(k)))
-        .collect();
+    let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys().map(pair_key)).collect();
     if !probed.is_empty() {
         probed.par_sort_unstable();
         probed.dedup();
@@ -532,7 +550,7 @@ fn anchor_pairs_with(
         let by_class: Vec<(u64, u64)> = if probes.iter().any(|p| p.frequent.len() > paired_max) {
             let mut v: Vec<(u64, u64)> = probes
                 .iter()
-                .flat_map(|p| p.keys.iter().flat_map(|&(x, y)| [(x, y), (y, x)]))
+                .flat_map(|p| p.keys().flat_map(|(x, y)| [(x, y), (y, x)]))
                 .collect();
             v.par_sort_unstable();
             v.dedup();
@@ -546,31 +564,28 @@ fn anchor_pairs_with(
         let held: Sorter<[u64; 2]> = Sorter::new(spill);
         held.emit(docs.par_iter().zip(&probes), |(&(d, _), probe), out| {
             let frequent = &probe.frequent;
-            let mut hold = |pair: (u64, u64)| {
-                let mark = if probe.keys.contains(&pair) {
-                    PROBER
-                } else {
-                    0
-                };
+            let mut hold = |pair: (u64, u64), prober: bool| {
+                let mark = if prober { PROBER } else { 0 };
                 out.push([pair_key(pair), u64::from(d | mark)]);
             };
             if frequent.len() <= paired_max {
                 for (i, &x) in frequent.iter().enumerate() {
-                    for &y in &frequent[i + 1..] {
+                    for (j, &y) in frequent.iter().enumerate().skip(i + 1) {
                         let pair = ordered(x, y);
                         if probed.contains(pair_key(pair)) {
-                            hold(pair);
+                            hold(pair, probe.probes_with(j));
                         }
                     }
                 }
             } else {
+                let paired = &frequent[..probe.paired];
                 let mut own = frequent.clone();
                 own.sort_unstable();
                 for &x in &own {
                     let from = by_class.partition_point(|e| e.0 < x);
                     for &(_, y) in by_class[from..].iter().take_while(|e| e.0 == x) {
                         if x < y && own.binary_search(&y).is_ok() {
-                            hold((x, y));
+                            hold((x, y), paired.contains(&x) && paired.contains(&y));
                         }
                     }
                 }
@@ -607,7 +622,6 @@ fn anchor_pairs_with(
         }
         held.check()?;
         let mut proposed = proposed.finish()?;
-        let flat = FlatAnchors::new(docs, size);
         loop {
             let mut batch = proposed.batch(1 << 20, |&p| p);
             if batch.is_empty() {
@@ -618,7 +632,7 @@ fn anchor_pairs_with(
                 batch
                     .par_iter()
                     .map(|&p| ((p >> 32) as u32, p as u32))
-                    .filter(|&(a, b)| flat.plausible(a, b, threshold))
+                    .filter(|&(a, b)| by_position.plausible(a, b, threshold))
                     .map(|(a, b)| pack(a, b)),
             );
         }
@@ -627,34 +641,25 @@ fn anchor_pairs_with(
     Ok(finish(out))
 }
 
-/// Every document's anchors in one flat array, with its threshold and
-/// range in one record: checking a pair then touches two records and two
-/// short runs of memory instead of chasing a pointer per document.
-struct FlatAnchors {
-    /// Per position: threshold, start in `flat`, count.
-    meta: Vec<(u64, usize, u32)>,
-    flat: Vec<u64>,
+/// Every document's anchors by its position: its threshold and where its
+/// sorted anchors are, in one record, so that checking a pair reads two
+/// records and the two runs of anchors, with no copy of them.
+struct ByPosition<'a> {
+    meta: Vec<(u64, &'a [u64])>,
 }
 
-impl FlatAnchors {
-    fn new(docs: &[(u32, &Anchors)], size: usize) -> Self {
-        let mut meta: Vec<(u64, usize, u32)> = vec![(0, 0, 0); size];
-        let mut flat: Vec<u64> = Vec::with_capacity(docs.iter().map(|(_, a)| a.hashes.len()).sum());
+impl<'a> ByPosition<'a> {
+    fn new(docs: &[(u32, &'a Anchors)], size: usize) -> Self {
+        let mut meta: Vec<(u64, &'a [u64])> = vec![(0, &[]); size];
         for &(d, a) in docs {
-            meta[d as usize] = (a.tau, flat.len(), a.hashes.len() as u32);
-            flat.extend_from_slice(&a.hashes);
+            meta[d as usize] = (a.tau, &a.hashes);
         }
-        FlatAnchors { meta, flat }
-    }
-
-    fn anchors_of(&self, d: u32) -> (u64, &[u64]) {
-        let (tau, start, len) = self.meta[d as usize];
-        (tau, &self.flat[start..start + len as usize])
+        ByPosition { meta }
     }
 
     /// [`plausible_anchors`] for the documents at `a` and `b`.
     fn plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
-        plausible_anchors(self.anchors_of(a), self.anchors_of(b), threshold)
+        plausible_anchors(self.meta[a as usize], self.meta[b as usize], threshold)
     }
 }
 
@@ -1316,9 +1321,7 @@ mod tests {
                     .iter()
                     .filter(|a| {
                         let classes = classes_of(&a.hashes, &table);
-                        !probe_of(&classes, a.hashes.len(), 0.8, rare_df, 1000)
-                            .keys
-                            .is_empty()
+                        probe_of(&classes, a.hashes.len(), 0.8, rare_df, 1000).has_keys()
                     })
                     .count();
                 assert!(
