@@ -82,6 +82,9 @@ fn write<'a>(
     let n = outcome.document_count();
     let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Vec<Record>>>(2);
     std::thread::scope(|scope| -> Result<()> {
+        // Owned here, so that a failure below drops it and the reader's
+        // next send fails instead of waiting forever for room.
+        let rx = rx;
         scope.spawn(move || {
             let mut records = inputs.records_with(only).take(n);
             loop {

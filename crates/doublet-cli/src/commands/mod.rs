@@ -40,14 +40,8 @@ pub fn with_threads<T: Send>(
 /// name ends in `.gz` or `.zst`); it appears when the run's outputs are
 /// committed.
 pub fn report_output(path: &Path, report: &dyn Whole) -> Result<Output> {
-    let out = Output::create(path)?;
-    let mut pretty = PrettyReport::start(out, report.head())?;
-    for lo in (0..report.document_count()).step_by(LIST_BATCH) {
-        pretty.documents(&report.documents(lo..lo + LIST_BATCH)?)?;
-    }
-    let mut out = pretty
-        .finish(report)
-        .with_context(|| path.display().to_string())?;
+    let mut out = Output::create(path)?;
+    write_pretty(&mut out, report).with_context(|| path.display().to_string())?;
     out.write_all(b"\n")
         .with_context(|| path.display().to_string())?;
     Ok(out)

@@ -160,3 +160,37 @@ fn output_in_a_missing_folder_is_named() {
     let s = String::from_utf8(a.get_output().stderr.clone()).unwrap();
     assert!(s.contains("missing/clean.jsonl"), "{s}");
 }
+
+#[test]
+fn a_write_that_fails_late_in_the_second_pass_ends_the_run() {
+    // Records carry a field that `--annotate` would add: the first kept
+    // record written fails the run. More batches than the reader runs ahead
+    // are still to come, so a reader left waiting to send one would hang
+    // the run.
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.jsonl");
+    let lines: String = (0..20_000)
+        .map(|i| {
+            let words: Vec<String> = (0..30)
+                .map(|j| format!("w{}", (i * 7 + j) % 9973))
+                .collect();
+            format!(
+                "{{\"id\":\"d{i}\",\"text\":\"document {i} {}\",\"cluster\":1}}\n",
+                words.join(" ")
+            )
+        })
+        .collect();
+    std::fs::write(&input, lines).unwrap();
+    let out = dir.path().join("clean.jsonl");
+    let assert = doublet()
+        .args(["dedup", "-q", "--annotate"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&out)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(stderr.contains("cluster"), "{stderr}");
+    assert!(!out.exists());
+}
