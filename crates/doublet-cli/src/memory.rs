@@ -180,7 +180,26 @@ pub fn standing() -> String {
             Some(format!(", peak RSS {:.2} GB", kb * 1024.0 / 1e9))
         })
         .unwrap_or_default();
-    heap + &peak
+    heap + &peak + &cpu()
+}
+
+/// The process's CPU time so far, user and system (Unix), so that a
+/// `DOUBLET_TIMINGS` line shows how busy the cores were since the last.
+fn cpu() -> String {
+    #[cfg(unix)]
+    {
+        // SAFETY: `getrusage` only writes the struct it is given.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } == 0 {
+            let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+            return format!(
+                ", CPU {:.1} s user {:.1} s system",
+                secs(usage.ru_utime),
+                secs(usage.ru_stime)
+            );
+        }
+    }
+    String::new()
 }
 
 /// What the run is doing now, named if the bound is reached.
