@@ -97,21 +97,20 @@ pub fn unbounded_for_commit() {
     limit(usize::MAX);
 }
 
-/// Give the heap's free memory back to the system (glibc keeps what a stage
-/// freed in its arenas, where a later stage's large allocations cannot use
-/// it, so the resident size would carry both). Called between the
-/// corpus-wide stages; a few milliseconds each.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
+/// Give the heap's free memory back to the system, so that what a stage
+/// freed is not carried, resident, under the next one's. Called between
+/// the corpus-wide stages; a few milliseconds each.
+#[cfg(unix)]
 pub fn give_back() {
-    // SAFETY: malloc_trim only releases free memory of the allocator's
-    // arenas; it takes the arenas' locks and touches no live allocation.
+    // SAFETY: mi_collect only returns the allocator's free pages to the
+    // system; it touches no live allocation.
     unsafe {
-        libc::malloc_trim(0);
+        libmimalloc_sys::mi_collect(true);
     }
 }
 
-/// Elsewhere the allocator keeps its own counsel.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+/// Elsewhere the allocator is the system's and keeps its own counsel.
+#[cfg(not(unix))]
 pub fn give_back() {}
 
 /// When the process started, for the `DOUBLET_TIMINGS` lines.
