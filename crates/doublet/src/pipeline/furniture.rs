@@ -1,6 +1,9 @@
 //! Corpus-wide cleaning: the evidence for page furniture (see
 //! [`crate::clean::furniture`] for the rule).
 
+use std::cell::RefCell;
+use std::sync::OnceLock;
+
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -11,6 +14,9 @@ use crate::{parts, Scanner};
 
 use super::analyse::{Analysed, Block, ContentRuns, NO_SITE};
 use super::sign::{gist_of, related_docs, Gist};
+
+/// A thread's sketcher and token buffers, for making gists.
+type Signing = (Sketcher, (Vec<u32>, Vec<u32>));
 
 impl Scanner {
     /// Mark recurring blocks that are page furniture (see
@@ -27,52 +33,55 @@ impl Scanner {
             .chunk_by(|a, b| a.0 == b.0)
             .filter(|r| r.len() >= min_docs)
             .collect();
-        // Relatedness needs a signature of each document holding a frequent
-        // block, and of no other.
-        let mut holders: Vec<u32> = runs.iter().flat_map(|r| r.iter().map(|e| e.1)).collect();
-        holders.par_sort_unstable();
-        holders.dedup();
+        // Relatedness needs a signature of the holders a run visits: made
+        // when first needed and kept for the other runs. A run visits its
+        // holders by id until `min_docs` unrelated ones lead it, so most
+        // holders of a widely recurring block are never visited, and their
+        // signatures never made (at a million documents, almost every
+        // document holds a recurring paragraph).
+        let gists: Vec<OnceLock<Gist>> = (0..docs.len()).map(|_| OnceLock::new()).collect();
         let init = || {
-            (
+            RefCell::new((
                 Sketcher::new(cfg.num_perm, self.plan.seeds.minhash),
                 (Vec::new(), Vec::new()),
-            )
+            ))
         };
         let scanner = &*self;
-        let gists: Vec<Gist> = holders
-            .par_iter()
-            .map_init(init, |(sketcher, buffers), &d| {
+        let gist = |d: u32, state: &RefCell<Signing>| -> &Gist {
+            gists[d as usize].get_or_init(|| {
+                let (sketcher, buffers) = &mut *state.borrow_mut();
                 gist_of(scanner, d, sketcher, buffers)
             })
-            .collect();
-        // Every member of every run is in `holders`, so the search always hits.
-        let gist = |d: u32| &gists[holders.binary_search(&d).unwrap_or(0)];
+        };
         // Whether `members` (visited in this order) hold `min_docs` documents
         // no two of which are copies of one text.
-        let unrelated = |members: &[u32]| {
+        let unrelated = |members: &[u32], state: &RefCell<_>| {
             let mut leaders = Vec::new();
             parts::lead(&mut leaders, members.iter().copied(), min_docs, |a, b| {
-                related_docs(gist(a), gist(b), related)
+                related_docs(gist(a, state), gist(b, state), related)
             })
         };
         // (key, across the corpus, within a site), sorted by key.
         let recurring: Vec<(u64, bool, bool)> = runs
             .par_iter()
-            .filter_map(|run| {
+            .map_init(init, |state, run| {
                 // Visit documents by id, so the verdict ignores input order.
                 let mut members: Vec<u32> = run.iter().map(|e| e.1).collect();
                 members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
-                let across = unrelated(&members);
+                let across = unrelated(&members, state);
                 members.sort_by_key(|&m| docs[m as usize].site);
                 let within = members
                     .chunk_by(|&a, &b| docs[a as usize].site == docs[b as usize].site)
                     .any(|m| {
-                        m.len() >= min_docs && docs[m[0] as usize].site != NO_SITE && unrelated(m)
+                        m.len() >= min_docs
+                            && docs[m[0] as usize].site != NO_SITE
+                            && unrelated(m, state)
                     });
                 (across || within).then_some((run[0].0, across, within))
             })
+            .flatten_iter()
             .collect();
-        drop(postings);
+        drop((postings, gists));
         let recurs = |k: u64| recurring.binary_search_by_key(&k, |r| r.0).is_ok();
         // Where each recurring block sits: one vote per document holding it,
         // true when it lies before the first or after the last block of the
