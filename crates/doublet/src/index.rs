@@ -472,14 +472,15 @@ fn anchor_pairs_with(
     // Every document's anchors below the global threshold, which every
     // document holding the shingle samples, so a run of these postings is
     // every holder of its shingle.
-    let table = postings_of(pairs_of(docs, |a| below(a, tau_global)), true);
+    let table = postings_of(docs, |a| below(a, tau_global), true);
     // Short documents' anchors, all of them: what two short documents
     // compare above the global threshold.
     let short = postings_of(
-        pairs_of(docs, |a| match a.tau > tau_global {
+        docs,
+        |a| match a.tau > tau_global {
             true => &a.hashes[..],
             false => &[],
-        }),
+        },
         false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
@@ -936,49 +937,80 @@ impl Postings {
     }
 }
 
-/// `classified`: whether runs get classes (only the postings the classes
-/// are counted over need them).
-/// `(hash, document)` for each of the hashes `of` gives of each document's
-/// anchors, in a vector of exactly their number filled on all threads (a
-/// collected parallel iterator of unknown length would hold them twice
-/// while it joins its parts: the candidate stage's peak).
-fn pairs_of<'a>(
+/// Postings of about this many `(hash, document)` pairs are sorted at a
+/// time (64 MB).
+const POSTINGS_PART: usize = 1 << 22;
+
+/// The postings of the hashes `of` gives of each document's anchors, for
+/// the hashes at least two documents hold (a hash held once proposes
+/// nothing; [`Postings::find`] does not find it).
+///
+/// They are built a slice of the hash space at a time: each part's
+/// `(hash, document)` pairs gathered, sorted and appended, so that what is
+/// held beside the postings is one part's pairs, not every pair at 16
+/// bytes each (three times the room of the postings at a million
+/// documents, and the candidate stage's peak). `classified`: whether runs
+/// get classes (only the postings the classes are counted over need them).
+fn postings_of<'a>(
     docs: &[(u32, &'a Anchors)],
     of: impl Fn(&'a Anchors) -> &'a [u64] + Sync,
-) -> Vec<(u64, u32)> {
-    let total = docs.iter().map(|&(_, a)| of(a).len()).sum();
-    let mut pairs = vec![(0u64, 0u32); total];
-    let mut parts = Vec::with_capacity(docs.len());
-    let mut rest = pairs.as_mut_slice();
-    for &(d, a) in docs {
-        let (part, tail) = rest.split_at_mut(of(a).len());
-        parts.push((d, a, part));
-        rest = tail;
-    }
-    parts.into_par_iter().for_each(|(d, a, part)| {
-        for (slot, &h) in part.iter_mut().zip(of(a)) {
-            *slot = (h, d);
-        }
-    });
-    pairs
+    classified: bool,
+) -> Postings {
+    postings_in_parts(docs, of, classified, POSTINGS_PART)
 }
 
-/// The postings of `(hash, document)` pairs.
-fn postings_of(mut postings: Vec<(u64, u32)>, classified: bool) -> Postings {
-    postings.par_sort_unstable();
-    postings.dedup();
+/// [`postings_of`], sorting about `part_size` pairs at a time.
+fn postings_in_parts<'a>(
+    docs: &[(u32, &'a Anchors)],
+    of: impl Fn(&'a Anchors) -> &'a [u64] + Sync,
+    classified: bool,
+    part_size: usize,
+) -> Postings {
+    let (total, max) = docs
+        .par_iter()
+        .map(|&(_, a)| (of(a).len(), of(a).last().copied().unwrap_or(0)))
+        .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1.max(y.1)));
+    let parts = (total / part_size.max(1) + 1) as u128;
+    // Monotone in the hash, so the parts in order are the hashes in order.
+    let part_of = |h: u64| u128::from(h) * parts / (u128::from(max) + 1);
+    let mut postings: Vec<u32> = Vec::with_capacity(total);
     let mut runs: Vec<(u64, u32, u32)> = Vec::new();
-    let mut start = 0u32;
-    for run in postings.chunk_by(|x, y| x.0 == y.0) {
-        runs.push((run[0].0, run.len() as u32, start));
-        start += run.len() as u32;
+    for part in 0..parts {
+        // A document's hashes are sorted, so those of one part are a run
+        // of them; the part's pairs fill a vector of exactly their number
+        // (a collected parallel iterator of unknown length would hold them
+        // twice while it joins its pieces).
+        let slices: Vec<(u32, &[u64])> = docs
+            .par_iter()
+            .map(|&(d, a)| {
+                let hashes = of(a);
+                let from = hashes.partition_point(|&h| part_of(h) < part);
+                let to = hashes.partition_point(|&h| part_of(h) <= part);
+                (d, &hashes[from..to])
+            })
+            .collect();
+        let size = slices.iter().map(|(_, h)| h.len()).sum();
+        let mut pairs = vec![(0u64, 0u32); size];
+        let mut pieces = Vec::with_capacity(slices.len());
+        let mut rest = pairs.as_mut_slice();
+        for &(d, hashes) in &slices {
+            let (piece, tail) = rest.split_at_mut(hashes.len());
+            pieces.push((d, hashes, piece));
+            rest = tail;
+        }
+        pieces.into_par_iter().for_each(|(d, hashes, piece)| {
+            for (slot, &h) in piece.iter_mut().zip(hashes) {
+                *slot = (h, d);
+            }
+        });
+        drop(slices);
+        pairs.par_sort_unstable();
+        pairs.dedup();
+        for run in pairs.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() >= 2) {
+            runs.push((run[0].0, run.len() as u32, postings.len() as u32));
+            postings.extend(run.iter().map(|e| e.1));
+        }
     }
-    // The runs keep the hashes: a posting needs only its document (a
-    // quarter of the room at a million documents).
-    let mut docs = Vec::with_capacity(postings.len());
-    docs.extend(postings.iter().map(|e| e.1));
-    drop(postings);
-    let postings = docs;
     let (classes, class_df) = if classified {
         classes_of_runs(&postings, &runs)
     } else {
@@ -1316,6 +1348,43 @@ mod tests {
         );
     }
 
+    /// Postings built a few pairs at a time are the postings built at
+    /// once, hashes held by one document left out.
+    #[test]
+    fn postings_built_in_parts_are_the_postings_built_at_once() {
+        let mut next = numbers(7);
+        let vocab: Vec<u64> = (0..300).map(|_| next() >> 4).collect();
+        let docs: Vec<Anchors> = (0..80)
+            .map(|_| {
+                let mut h: Vec<u64> = (0..next() % 40)
+                    .map(|_| vocab[(next() % 300) as usize])
+                    .collect();
+                h.sort_unstable();
+                h.dedup();
+                Anchors {
+                    hashes: h,
+                    tau: u64::MAX,
+                }
+            })
+            .collect();
+        let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i * 2, a)).collect();
+        let whole = postings_in_parts(&with, |a| &a.hashes[..], true, usize::MAX);
+        assert!(whole.freq.entries.iter().all(|e| e.1 >= 2));
+        let held: usize = vocab
+            .iter()
+            .filter(|&&h| docs.iter().filter(|a| a.hashes.contains(&h)).count() >= 2)
+            .collect::<std::collections::HashSet<_>>()
+            .len();
+        assert_eq!(whole.freq.entries.len(), held);
+        for part_size in [1, 7, 100] {
+            let parts = postings_in_parts(&with, |a| &a.hashes[..], true, part_size);
+            assert_eq!(parts.postings, whole.postings, "part size {part_size}");
+            assert_eq!(parts.freq.entries, whole.freq.entries);
+            assert_eq!(parts.classes, whole.classes);
+            assert_eq!(parts.class_df, whole.class_df);
+        }
+    }
+
     /// A seeded stream of hashes.
     fn numbers(seed: u64) -> impl FnMut() -> u64 {
         let mut state = seed;
@@ -1448,7 +1517,7 @@ mod tests {
                 .collect();
             let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
             let want = all_pairs(&docs, 0.8);
-            let table = postings_of(pairs_of(&with, |a| &a.hashes[..]), true);
+            let table = postings_of(&with, |a| &a.hashes[..], true);
             for rare_df in [1, 2, 3] {
                 let keyed = docs
                     .iter()
