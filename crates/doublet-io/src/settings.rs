@@ -185,7 +185,7 @@ pub fn host_of(url: &str) -> Option<String> {
 /// thirty-second of `max_memory`, or without it of [`default_budget`] (see
 /// [`Scanner::with_spill`]); their block tables in another, past half of
 /// that ([`Scanner::with_table_spill`]); each keyed sort of the corpus-wide
-/// stages writes sorted runs there past an eighth
+/// stages writes sorted runs there past a sixteenth
 /// ([`Scanner::with_sort_spill`]). The stores are read back in order, a
 /// chunk at a time, so spilling them early costs little, and the heap they
 /// leave free is what the corpus-wide stages use. Fails, naming the folder,
@@ -206,7 +206,7 @@ pub fn with_spill(scanner: Scanner, max_memory: Option<usize>) -> std::io::Resul
     Ok(scanner
         .with_spill(temporary()?, budget / 32)
         .with_table_spill(temporary()?, budget / 64)
-        .with_sort_spill(doublet::keyed::Spill::past(budget / 8)))
+        .with_sort_spill(doublet::keyed::Spill::past(budget / 16)))
 }
 
 /// The memory a run plans for when `--max-memory` is not given: 2 GB, or a

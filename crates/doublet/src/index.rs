@@ -485,7 +485,7 @@ fn anchor_pairs_with(
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let by_position = ByPosition::new(docs, size);
-    let probes: Vec<Probe> = docs
+    let mut probes: Vec<Probe> = docs
         .par_iter()
         .map(|&(_, a)| {
             let comparable = below(a, tau_global);
@@ -537,6 +537,9 @@ fn anchor_pairs_with(
         .flatten_iter()
         .collect();
     drop((table, short));
+    // What is left of the probes is read until the keys are matched: the
+    // single runs, checked, go now.
+    probes.par_iter_mut().for_each(|p| p.runs = Vec::new());
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
     let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys().map(pair_key)).collect();
