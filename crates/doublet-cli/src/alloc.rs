@@ -5,9 +5,9 @@
 //!
 //! mimalloc rather than the C library's allocator: texts are made on the
 //! reader's thread and freed on others, which glibc's arenas answer with
-//! locking and consolidation. At 1M heavy-reuse documents it took a fifth
-//! of the second pass's time; with mimalloc the run is 13 % shorter and
-//! its peak resident size 4 % smaller (BENCHMARKS.md).
+//! locking and consolidation. At 100k heavy-reuse documents that was a
+//! fifth of the second pass's CPU; with mimalloc the 1M `dedup` is 16 %
+//! shorter and its peak resident size 3 % smaller (BENCHMARKS.md).
 //!
 //! Every allocation, reallocation and release adjusts one counter of live
 //! heap bytes. When a limit is set ([`limit`], from `--max-memory`), an

@@ -97,8 +97,10 @@ pub fn unbounded_for_commit() {
     limit(usize::MAX);
 }
 
-/// Give the heap's free memory back to the system, so that what a stage
-/// freed is not carried, resident, under the next one's. Called between
+/// Give the free memory of the calling thread's heap, and of heaps whose
+/// threads ended, back to the system now, so that what a stage freed is
+/// not carried, resident, under the next one's (mimalloc returns the
+/// worker threads' free pages itself, after a short delay). Called between
 /// the corpus-wide stages; a few milliseconds each.
 #[cfg(unix)]
 pub fn give_back() {

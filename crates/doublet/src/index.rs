@@ -510,10 +510,12 @@ fn anchor_pairs_with(
     // checked on the spot, so no list of every proposal is held.
     let mut out: Vec<u64> = docs
         .par_iter()
-        .zip(&probes)
+        .zip(&mut probes)
         .map_init(Vec::new, |partners: &mut Vec<u32>, (&(d, a), probe)| {
             partners.clear();
-            for &(at, df) in &probe.runs {
+            // The single runs are read here only: taken, so that they are
+            // not held through the pair keys' pass.
+            for (at, df) in std::mem::take(&mut probe.runs) {
                 partners.extend(table.holders(at, df));
             }
             if a.tau > tau_global {
@@ -537,9 +539,6 @@ fn anchor_pairs_with(
         .flatten_iter()
         .collect();
     drop((table, short));
-    // What is left of the probes is read until the keys are matched: the
-    // single runs, checked, go now.
-    probes.par_iter_mut().for_each(|p| p.runs = Vec::new());
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
     let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys().map(pair_key)).collect();
@@ -638,7 +637,8 @@ fn anchor_pairs_with(
                 batch
                     .par_iter()
                     .map(|&p| ((p >> 32) as u32, p as u32))
-                    .filter(|&(a, b)| by_position.plausible(a, b, threshold))
+                    // Every proposal passed its summaries when emitted.
+                    .filter(|&(a, b)| by_position.anchors_plausible(a, b, threshold))
                     .map(|(a, b)| pack(a, b)),
             );
         }
@@ -672,8 +672,12 @@ impl<'a> ByPosition<'a> {
 
     /// [`plausible_anchors`] for the documents at `a` and `b`.
     fn plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
-        self.may_be_plausible(a, b, threshold)
-            && plausible_anchors(self.meta[a as usize], self.meta[b as usize], threshold)
+        self.may_be_plausible(a, b, threshold) && self.anchors_plausible(a, b, threshold)
+    }
+
+    /// [`plausible_anchors`], from the anchors alone.
+    fn anchors_plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
+        plausible_anchors(self.meta[a as usize], self.meta[b as usize], threshold)
     }
 
     /// False only where [`plausible_anchors`] is false for `a` and `b`,
@@ -944,6 +948,9 @@ impl Postings {
 /// time (64 MB).
 const POSTINGS_PART: usize = 1 << 22;
 
+/// At most this many parts (see [`postings_of`]).
+const MAX_POSTINGS_PARTS: usize = 64;
+
 /// The postings of the hashes `of` gives of each document's anchors, for
 /// the hashes at least two documents hold (a hash held once proposes
 /// nothing; [`Postings::find`] does not find it).
@@ -973,23 +980,38 @@ fn postings_in_parts<'a>(
         .par_iter()
         .map(|&(_, a)| (of(a).len(), of(a).last().copied().unwrap_or(0)))
         .reduce(|| (0, 0), |x, y| (x.0 + y.0, x.1.max(y.1)));
-    let parts = (total / part_size.max(1) + 1) as u128;
-    // Monotone in the hash, so the parts in order are the hashes in order.
-    let part_of = |h: u64| u128::from(h) * parts / (u128::from(max) + 1);
+    // Every part visits every document, so their number is bounded: past
+    // MAX_POSTINGS_PARTS parts, a part holds a 64th of the pairs.
+    let parts = (total / part_size.max(1) + 1).min(MAX_POSTINGS_PARTS) as u64;
+    // Part `p` holds the hashes below `end(p)` not in an earlier part; the
+    // parts in order are the hashes in order.
+    let end = |p: u64| {
+        let end = (u128::from(p + 1) * (u128::from(max) + 1)).div_ceil(u128::from(parts));
+        u64::try_from(end).unwrap_or(u64::MAX)
+    };
     let mut postings: Vec<u32> = Vec::with_capacity(total);
     let mut runs: Vec<(u64, u32, u32)> = Vec::new();
+    // Where each document's hashes of the next part start.
+    let mut cursors = vec![0u32; docs.len()];
     for part in 0..parts {
+        let end = end(part);
         // A document's hashes are sorted, so those of one part are a run
-        // of them; the part's pairs fill a vector of exactly their number
-        // (a collected parallel iterator of unknown length would hold them
-        // twice while it joins its pieces).
+        // of them, from its cursor on; the part's pairs fill a vector of
+        // exactly their number (a collected parallel iterator of unknown
+        // length would hold them twice while it joins its pieces).
+        let last = part + 1 == parts;
         let slices: Vec<(u32, &[u64])> = docs
             .par_iter()
-            .map(|&(d, a)| {
-                let hashes = of(a);
-                let from = hashes.partition_point(|&h| part_of(h) < part);
-                let to = hashes.partition_point(|&h| part_of(h) <= part);
-                (d, &hashes[from..to])
+            .zip(&mut cursors)
+            .map(|(&(d, a), cursor)| {
+                let rest = &of(a)[*cursor as usize..];
+                let n = if last {
+                    rest.len()
+                } else {
+                    rest.iter().take_while(|&&h| h < end).count()
+                };
+                *cursor += n as u32;
+                (d, &rest[..n])
             })
             .collect();
         let size = slices.iter().map(|(_, h)| h.len()).sum();
