@@ -25,6 +25,7 @@
 //!   `min_passage` words share a fingerprint; a pair is proposed where one
 //!   is shared and the caller confirms the text around it agrees.
 
+use fastbloom::AtomicBloomFilter;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -242,8 +243,10 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
 ///   classes of the prefix propose their holders as rare ones do).
 ///
 /// A key's holders are found in two passes: every document names the keys
-/// it probes with; then every document lists the pairs of its own frequent
-/// classes that someone probes (a document with more than
+/// it probes with (into a Bloom filter: a key it wrongly admits has no
+/// prober, so its run proposes nothing); then every document lists the
+/// pairs of its own frequent classes that someone probes (a document with
+/// more than
 /// [`MAX_PAIRED_CLASSES`] of them looks up, class by class, the probed
 /// pairs that hold each, so no document costs the square of its length),
 /// and each key's run pairs its probers with its holders.
@@ -284,6 +287,11 @@ const MAX_PROBE_CLASSES: usize = 16;
 /// them to find the keys it holds; one with more looks them up class by
 /// class (see [`anchor_pairs`]).
 pub const MAX_PAIRED_CLASSES: usize = 256;
+
+/// How often the set of probed pair keys may answer yes for a key no one
+/// probes (see [`anchor_pairs`]): each such answer costs one record in a
+/// keyed sort, never a pair.
+const PROBED_FALSE_POSITIVES: f64 = 0.01;
 
 /// One class of a document's anchors: the most documents any anchor of
 /// the class sits in, the class, how many of the document's anchors it holds, and
@@ -328,19 +336,121 @@ impl Probe {
     fn has_keys(&self) -> bool {
         self.paired >= 2
     }
+}
 
+/// A document's frequent classes and how many of them it pairs, as held
+/// in [`Probes`].
+#[derive(Clone, Copy)]
+struct Frequent<'a> {
+    /// Rarest first; the paired ones lead.
+    classes: &'a [u64],
+    paired: usize,
+}
+
+impl<'a> Frequent<'a> {
     /// The pairs of classes it probes with, `(x, y)`, `x < y`.
-    fn keys(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
-        let paired = &self.frequent[..self.paired];
+    fn keys(self) -> impl Iterator<Item = (u64, u64)> + 'a {
+        let paired = &self.classes[..self.paired];
         paired
             .iter()
             .enumerate()
             .flat_map(move |(i, &x)| paired[i + 1..].iter().map(move |&y| ordered(x, y)))
     }
 
+    /// How many pair keys it probes with.
+    fn key_count(self) -> usize {
+        self.paired * self.paired.saturating_sub(1) / 2
+    }
+
     /// Whether it probes with the pair of frequent classes `i < j`.
-    fn probes_with(&self, j: usize) -> bool {
+    fn probes_with(self, j: usize) -> bool {
         j < self.paired
+    }
+}
+
+/// Documents whose probes are made at a time and stored together in one
+/// [`ProbeBlock`].
+const PROBE_BLOCK: usize = 1 << 16;
+
+/// Every document's probe, [`PROBE_BLOCK`] documents to a block of flat
+/// arrays: a [`Probe`] holds two vectors of its own, and a million of them
+/// took a sixth of a gigabyte, a third of it their headers and rounding.
+#[derive(Default)]
+struct Probes {
+    blocks: Vec<ProbeBlock>,
+}
+
+/// The probes of consecutive documents: each one's runs and frequent
+/// classes, found by offsets into shared arrays.
+#[derive(Default)]
+struct ProbeBlock {
+    runs: Vec<(u32, u32)>,
+    runs_end: Vec<u32>,
+    frequent: Vec<u64>,
+    frequent_end: Vec<u32>,
+    paired: Vec<u8>,
+}
+
+impl ProbeBlock {
+    fn of(probes: Vec<Probe>) -> ProbeBlock {
+        let runs: usize = probes.iter().map(|p| p.runs.len()).sum();
+        let frequent: usize = probes.iter().map(|p| p.frequent.len()).sum();
+        let mut block = ProbeBlock {
+            runs: Vec::with_capacity(runs),
+            runs_end: Vec::with_capacity(probes.len()),
+            frequent: Vec::with_capacity(frequent),
+            frequent_end: Vec::with_capacity(probes.len()),
+            paired: Vec::with_capacity(probes.len()),
+        };
+        let end = |v: usize| u32::try_from(v).expect("a block's probes fit 32-bit offsets");
+        for p in probes {
+            block.runs.extend_from_slice(&p.runs);
+            block.runs_end.push(end(block.runs.len()));
+            block.frequent.extend_from_slice(&p.frequent);
+            block.frequent_end.push(end(block.frequent.len()));
+            let paired = u8::try_from(p.paired).expect("at most MAX_PROBE_CLASSES are paired");
+            block.paired.push(paired);
+        }
+        block
+    }
+
+    fn range(ends: &[u32], i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { ends[i - 1] as usize };
+        start..ends[i] as usize
+    }
+}
+
+impl Probes {
+    /// The `i`th document's single runs (empty once they are dropped).
+    fn runs(&self, i: usize) -> &[(u32, u32)] {
+        let b = &self.blocks[i / PROBE_BLOCK];
+        match b.runs.is_empty() {
+            true => &[],
+            false => &b.runs[ProbeBlock::range(&b.runs_end, i % PROBE_BLOCK)],
+        }
+    }
+
+    /// Free every single run, once they are read.
+    fn drop_runs(&mut self) {
+        for b in &mut self.blocks {
+            b.runs = Vec::new();
+            b.runs_end = Vec::new();
+        }
+    }
+
+    /// The `i`th document's frequent classes.
+    fn frequent(&self, i: usize) -> Frequent<'_> {
+        let b = &self.blocks[i / PROBE_BLOCK];
+        let i = i % PROBE_BLOCK;
+        Frequent {
+            classes: &b.frequent[ProbeBlock::range(&b.frequent_end, i)],
+            paired: usize::from(b.paired[i]),
+        }
+    }
+
+    fn all(&self) -> impl Iterator<Item = Frequent<'_>> + '_ {
+        let n: usize = self.blocks.iter().map(|b| b.paired.len()).sum();
+        (0..n).map(|i| self.frequent(i))
     }
 }
 
@@ -484,39 +594,40 @@ fn anchor_pairs_with(
         false,
     );
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
+    let mut probes = Probes::default();
+    for block in docs.chunks(PROBE_BLOCK) {
+        let made: Vec<Probe> = block
+            .par_iter()
+            .map(|&(_, a)| {
+                let comparable = below(a, tau_global);
+                let classes = classes_of(comparable, &table);
+                let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
+                // The frequent classes, which probers pair; the paired ones
+                // lead them, in the same order.
+                probe.frequent = classes
+                    .classes
+                    .iter()
+                    .filter(|c| c.df as usize > rare_df)
+                    .map(|c| c.id)
+                    .collect();
+                debug_assert!(probe.paired <= probe.frequent.len());
+                probe
+            })
+            .collect();
+        probes.blocks.push(ProbeBlock::of(made));
+    }
+    // Past the probes, the single runs need only the postings' documents.
+    let holders = table.into_holders();
     let by_position = ByPosition::new(docs, size);
-    let mut probes: Vec<Probe> = docs
-        .par_iter()
-        .map(|&(_, a)| {
-            let comparable = below(a, tau_global);
-            let classes = classes_of(comparable, &table);
-            let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
-            // The frequent classes, which probers pair; the paired ones
-            // lead them, in the same order.
-            probe.frequent = classes
-                .classes
-                .iter()
-                .filter(|c| c.df as usize > rare_df)
-                .map(|c| c.id)
-                .collect();
-            debug_assert!(probe.paired <= probe.frequent.len());
-            // Held for every document until the keys are matched.
-            probe.frequent.shrink_to_fit();
-            probe.runs.shrink_to_fit();
-            probe
-        })
-        .collect();
     // Each document's single runs: partners gathered, made distinct and
     // checked on the spot, so no list of every proposal is held.
     let mut out: Vec<u64> = docs
         .par_iter()
-        .zip(&mut probes)
-        .map_init(Vec::new, |partners: &mut Vec<u32>, (&(d, a), probe)| {
+        .enumerate()
+        .map_init(Vec::new, |partners: &mut Vec<u32>, (i, &(d, a))| {
             partners.clear();
-            // The single runs are read here only: taken, so that they are
-            // not held through the pair keys' pass.
-            for (at, df) in std::mem::take(&mut probe.runs) {
-                partners.extend(table.holders(at, df));
+            for &(at, df) in probes.runs(i) {
+                partners.extend_from_slice(&holders[at as usize..(at + df) as usize]);
             }
             if a.tau > tau_global {
                 for &h in &a.hashes {
@@ -538,21 +649,30 @@ fn anchor_pairs_with(
         })
         .flatten_iter()
         .collect();
-    drop((table, short));
+    drop((holders, short));
+    // The single runs are read only there: not held through the pair keys.
+    probes.drop_runs();
     // Pair keys: the keys someone probes with, then each document's pairs
     // of frequent classes among them (probers marked in the top bit).
-    let mut probed: Vec<u64> = probes.iter().flat_map(|p| p.keys().map(pair_key)).collect();
-    if !probed.is_empty() {
-        probed.par_sort_unstable();
-        probed.dedup();
-        let probed = KeySet::new(probed);
+    let keys: usize = probes.all().map(Frequent::key_count).sum();
+    if keys > 0 {
+        // The keys someone probes with, as a set that may also answer yes
+        // for a key no one probes (about one in a hundred): such a key's
+        // run holds no prober and proposes nothing, so the pairs do not
+        // depend on it, and the set takes a tenth of the room of the keys.
+        let probed = AtomicBloomFilter::with_false_pos(PROBED_FALSE_POSITIVES).expected_items(keys);
+        (0..docs.len()).into_par_iter().for_each(|i| {
+            for pair in probes.frequent(i).keys() {
+                probed.insert_hash(pair_key(pair));
+            }
+        });
         // A document with more frequent classes than `paired_max` would
         // list too many pairs of them; it looks up, for each of its
         // classes, the probed pairs that hold it instead, so its cost
         // stays linear in its classes.
-        let by_class: Vec<(u64, u64)> = if probes.iter().any(|p| p.frequent.len() > paired_max) {
+        let by_class: Vec<(u64, u64)> = if probes.all().any(|p| p.classes.len() > paired_max) {
             let mut v: Vec<(u64, u64)> = probes
-                .iter()
+                .all()
                 .flat_map(|p| p.keys().flat_map(|(x, y)| [(x, y), (y, x)]))
                 .collect();
             v.par_sort_unstable();
@@ -565,8 +685,9 @@ fn anchor_pairs_with(
         // Every document's pairs of frequent classes that someone probes,
         // as (key, document | mark) records sorted by key.
         let held: Sorter<[u64; 2]> = Sorter::new(spill);
-        held.emit(docs.par_iter().zip(&probes), |(&(d, _), probe), out| {
-            let frequent = &probe.frequent;
+        held.emit(docs.par_iter().enumerate(), |(i, &(d, _)), out| {
+            let probe = probes.frequent(i);
+            let frequent = probe.classes;
             let mut hold = |pair: (u64, u64), prober: bool| {
                 let mark = if prober { PROBER } else { 0 };
                 out.push([pair_key(pair), u64::from(d | mark)]);
@@ -575,14 +696,14 @@ fn anchor_pairs_with(
                 for (i, &x) in frequent.iter().enumerate() {
                     for (j, &y) in frequent.iter().enumerate().skip(i + 1) {
                         let pair = ordered(x, y);
-                        if probed.contains(pair_key(pair)) {
+                        if probed.contains_hash(pair_key(pair)) {
                             hold(pair, probe.probes_with(j));
                         }
                     }
                 }
             } else {
                 let paired = &frequent[..probe.paired];
-                let mut own = frequent.clone();
+                let mut own = frequent.to_vec();
                 own.sort_unstable();
                 for &x in &own {
                     let from = by_class.partition_point(|e| e.0 < x);
@@ -858,23 +979,6 @@ impl Buckets {
     }
 }
 
-/// A sorted set of uniform 64-bit keys with a bucketed lookup.
-struct KeySet {
-    keys: Vec<u64>,
-    buckets: Buckets,
-}
-
-impl KeySet {
-    fn new(keys: Vec<u64>) -> Self {
-        let buckets = Buckets::new(keys.iter().copied());
-        KeySet { keys, buckets }
-    }
-
-    fn contains(&self, k: u64) -> bool {
-        self.keys[self.buckets.range(k)].contains(&k)
-    }
-}
-
 /// Document frequencies of distinct anchors, sorted by hash, with a
 /// bucketed lookup ([`Buckets`]).
 struct Frequencies {
@@ -934,6 +1038,12 @@ impl Postings {
     fn run(&self, e: usize) -> (u32, u32) {
         let (_, df, at) = self.freq.entries[e];
         (df, at)
+    }
+
+    /// The documents of every run, run after run: all that reading runs
+    /// found before needs.
+    fn into_holders(self) -> Vec<u32> {
+        self.postings
     }
 
     /// The documents of a run.

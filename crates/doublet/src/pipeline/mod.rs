@@ -579,6 +579,8 @@ impl Scanner {
         let n = self.docs.len();
         // Ids were checked as documents were pushed; no stage looks one up.
         self.ids = HashMap::new();
+        self.store.stream.settle().map_err(Error::Spill)?;
+        self.tables.stream.settle().map_err(Error::Spill)?;
         // Corpus-wide cleaning first, so that every document is sketched once,
         // on its final content.
         let (mut blocks, mut gists) = (Vec::new(), Vec::new());
@@ -636,6 +638,7 @@ impl Scanner {
             Some((p, _)) => prior::earlier_copies(p, &keys, &rep)?,
             None => Vec::new(),
         };
+        drop(keys);
         let copied = |d: usize| copies.get(d).is_some_and(|c| c.is_some());
 
         let reps: Vec<u32> = (0..n as u32)
@@ -653,8 +656,14 @@ impl Scanner {
             None => &bands,
         };
         let anchored = candidates::Anchored::new(&plan).spilling(self.sorts);
-        let candidates = candidates::propose(&[near, &anchored], &signed)?;
-        drop((signed, band_keys));
+        // One source at a time, as `candidates::propose` does, so that the
+        // band keys are freed before the anchors' postings are built.
+        use candidates::Source;
+        let near_pairs = near.propose(&signed)?;
+        drop(band_keys);
+        let anchored_pairs = anchored.propose(&signed)?;
+        drop(signed);
+        let candidates = index::merge(vec![near_pairs, anchored_pairs]);
 
         self.enter(Stage::Verifying);
         let mut verified = self.verify(&candidates);
@@ -999,10 +1008,19 @@ mod tests {
         for batch in corpus().chunks(37) {
             s.push(batch.to_vec()).unwrap();
         }
-        // The spilled tables are cut short under the scanner.
+        // The spilled tables are cut short under the scanner. The chunks
+        // still held are written when the corpus-wide stages start, past
+        // the cut, so what was cut reads back as zeros (not as written) or
+        // as an early end.
         damage.set_len(0).unwrap();
         match s.finish() {
-            Err(Error::Spill(e)) => assert_eq!(e.kind(), std::io::ErrorKind::UnexpectedEof),
+            Err(Error::Spill(e)) => assert!(
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::UnexpectedEof | std::io::ErrorKind::InvalidData
+                ),
+                "{e}"
+            ),
             other => panic!("{:?}", other.map(|r| r.stats)),
         }
     }

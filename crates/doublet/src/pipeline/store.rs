@@ -132,12 +132,29 @@ impl Stream {
     /// Once more than `spill_after` bytes are held, write every full chunk
     /// to the spill file (if any) and free it.
     fn seal(&mut self) -> io::Result<()> {
-        let Some(file) = &self.spill else {
-            return Ok(());
-        };
         if self.held <= self.spill_after {
             return Ok(());
         }
+        self.write_held()
+    }
+
+    /// Once the stream has spilled, write every chunk still held to the
+    /// spill file, the last one too, and free them: the corpus-wide stages
+    /// only read, and what a large corpus's last chunks hold is better
+    /// spent on them. A stream that never passed its threshold stays in
+    /// memory.
+    pub(super) fn settle(&mut self) -> io::Result<()> {
+        if !self.chunks.iter().any(|c| c.bytes.capacity() == 0) {
+            return Ok(());
+        }
+        self.write_held()
+    }
+
+    /// Write every chunk held to the spill file (if any) and free it.
+    fn write_held(&mut self) -> io::Result<()> {
+        let Some(file) = &self.spill else {
+            return Ok(());
+        };
         for chunk in self.chunks.iter_mut().filter(|c| c.bytes.capacity() > 0) {
             write_at(file, &chunk.bytes, chunk.start)?;
             self.held -= chunk.bytes.capacity();
