@@ -18,7 +18,7 @@
 //! first; [`propose`] merges several.
 
 use crate::error::{Error, Result};
-use crate::index;
+use crate::index::{self, Anchors};
 pub use crate::index::{exact_groups, Pair};
 use crate::keyed::Spill;
 use crate::plan::Plan;
@@ -141,18 +141,36 @@ impl Source for BandKeys {
 
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         use rayon::prelude::*;
-        let keys: Vec<(u64, u32)> = docs
-            .par_iter()
-            .filter(|&&(d, _)| self.at.get(d as usize).is_some_and(|&a| a != u32::MAX))
-            .flat_map_iter(|&(d, _)| {
-                let at = self.at[d as usize] as usize * self.bands;
-                self.keys[at..at + self.bands].iter().map(move |&k| (k, d))
-            })
-            .collect();
+        let keyed =
+            |&&(d, _): &&(u32, &DocSketch)| self.at.get(d as usize).is_some_and(|&a| a != u32::MAX);
+        // The keys are gathered a slice of the key space at a time, so
+        // that the list of every (key, position) is never held.
+        let total = docs.iter().filter(keyed).count() * self.bands;
+        let parts = total / BAND_KEYS_PART + 1;
+        let part = |p: usize| -> Vec<(u64, u32)> {
+            docs.par_iter()
+                .filter(keyed)
+                .flat_map_iter(|&(d, _)| {
+                    let at = self.at[d as usize] as usize * self.bands;
+                    self.keys[at..at + self.bands]
+                        .iter()
+                        .filter(move |&&k| index::band_key_part(k, parts) == p)
+                        .map(move |&k| (k, d))
+                })
+                .collect()
+        };
         let order = docs.iter().map(|&(d, s)| (d, s.exact.unwrap_or(0)));
-        Ok(index::pairs_of_band_keys(keys, order, self.max_bucket))
+        Ok(index::pairs_of_band_key_parts(
+            parts,
+            part,
+            order,
+            self.max_bucket,
+        ))
     }
 }
+
+/// Band keys gathered and sorted at a time by [`BandKeys`] (32 MB).
+const BAND_KEYS_PART: usize = 1 << 21;
 
 /// Containment: shared anchors that could reach the containment threshold
 /// ([`index::anchor_pairs`]).
@@ -182,6 +200,15 @@ impl Anchored {
     /// The same source, its sorts spilling as `spill` says.
     pub fn spilling(self, spill: Spill) -> Anchored {
         Anchored { spill, ..self }
+    }
+
+    /// What [`Source::propose`] gives for documents with these anchors,
+    /// from anchors the caller gives up, so that those no other document
+    /// holds are freed before the pairs are found
+    /// ([`index::anchor_pairs_owned`]).
+    pub fn propose_owned(&self, docs: Vec<(u32, Anchors)>) -> Result<Vec<Pair>> {
+        index::anchor_pairs_owned(docs, self.max_df, self.containment, self.tau, &self.spill)
+            .map_err(Error::Spill)
     }
 }
 

@@ -113,11 +113,29 @@ pub fn band_pairs(
 /// ([`Signature::band_key`]), with each position's order key (see
 /// [`band_pairs`]).
 pub fn pairs_of_band_keys(
-    mut keys: Vec<(u64, u32)>,
+    keys: Vec<(u64, u32)>,
     order_keys: impl Iterator<Item = (u32, u128)> + Clone,
     max_bucket: usize,
 ) -> Vec<Pair> {
-    keys.par_sort_unstable();
+    let mut keys = Some(keys);
+    pairs_of_band_key_parts(
+        1,
+        |_| keys.take().unwrap_or_default(),
+        order_keys,
+        max_bucket,
+    )
+}
+
+/// [`pairs_of_band_keys`] of the keys `part(p)` gives for each of `parts`
+/// parts, which together are every key, each key wholly in one part (a
+/// range of the key space: [`band_key_part`]): a bucket is one key, so
+/// its pairs are found in its part, and only one part's keys are held.
+pub fn pairs_of_band_key_parts(
+    parts: usize,
+    mut part: impl FnMut(usize) -> Vec<(u64, u32)>,
+    order_keys: impl Iterator<Item = (u32, u128)> + Clone,
+    max_bucket: usize,
+) -> Vec<Pair> {
     let size = order_keys
         .clone()
         .map(|(d, _)| d as usize + 1)
@@ -129,16 +147,26 @@ pub fn pairs_of_band_keys(
     }
     let mut out = Vec::new();
     let mut members = Vec::new();
-    for run in keys.chunk_by(|x, y| x.0 == y.0) {
-        if run.len() < 2 {
-            continue;
+    for p in 0..parts {
+        let mut keys = part(p);
+        keys.par_sort_unstable();
+        for run in keys.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() < 2 {
+                continue;
+            }
+            members.clear();
+            members.extend(run.iter().map(|e| (order[e.1 as usize], e.1)));
+            members.dedup_by_key(|m| m.1);
+            bucket_pairs(&mut members, max_bucket, &mut out);
         }
-        members.clear();
-        members.extend(run.iter().map(|e| (order[e.1 as usize], e.1)));
-        members.dedup_by_key(|m| m.1);
-        bucket_pairs(&mut members, max_bucket, &mut out);
     }
     finish(out)
+}
+
+/// The part, of `parts`, that band key `key` falls in: equal ranges of
+/// the key space.
+pub fn band_key_part(key: u64, parts: usize) -> usize {
+    ((u128::from(key) * parts as u128) >> 64) as usize
 }
 
 /// One document's anchors: sorted sampled shingle hashes, and the sampling
@@ -570,6 +598,98 @@ fn below(a: &Anchors, tau: u64) -> &[u64] {
     &a.hashes[..a.count_below(tau)]
 }
 
+/// [`anchor_pairs`] of anchors the caller gives up: once the postings are
+/// built, every anchor no other document holds (below `tau_global`) is
+/// dropped, since no pair can share it, and only its count is kept. The
+/// same pairs, with a quarter less room for the anchors at a million
+/// documents of recurring paragraphs.
+pub fn anchor_pairs_owned(
+    docs: Vec<(u32, Anchors)>,
+    max_df: usize,
+    threshold: f64,
+    tau_global: u64,
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
+    anchor_pairs_owned_with(
+        docs,
+        max_df,
+        threshold,
+        tau_global,
+        RARE_DF,
+        MAX_PAIRED_CLASSES,
+        spill,
+    )
+}
+
+fn anchor_pairs_owned_with(
+    mut docs: Vec<(u32, Anchors)>,
+    max_df: usize,
+    threshold: f64,
+    tau_global: u64,
+    rare_df: usize,
+    paired_max: usize,
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
+    let (table, short, comparable) = {
+        let view: Vec<(u32, &Anchors)> = docs.iter().map(|(d, a)| (*d, a)).collect();
+        let (table, short) = anchor_postings(&view, tau_global);
+        (table, short, comparable_counts(&view, tau_global))
+    };
+    // A document sampled below `tau_global` compares anchors below it with
+    // others, whose counts there the dropped anchors would be missing from.
+    if docs.iter().all(|(_, a)| a.tau >= tau_global) {
+        docs.par_iter_mut().for_each(|(_, a)| {
+            a.hashes
+                .retain(|&h| h >= tau_global || table.find(h).is_some());
+            a.hashes.shrink_to_fit();
+        });
+    }
+    let view: Vec<(u32, &Anchors)> = docs.iter().map(|(d, a)| (*d, a)).collect();
+    let held = Held {
+        docs: &view,
+        comparable: &comparable,
+        tau_global,
+    };
+    pairs_of_anchors(
+        held, table, short, max_df, threshold, rare_df, paired_max, spill,
+    )
+}
+
+/// The postings of every document's anchors below the global threshold
+/// (which every document holding the shingle samples, so a run of them is
+/// every holder of its shingle), and of short documents' anchors, all of
+/// them (what two short documents compare above the global threshold).
+fn anchor_postings(docs: &[(u32, &Anchors)], tau_global: u64) -> (Postings, Postings) {
+    let table = postings_of(docs, |a| below(a, tau_global), true);
+    let short = postings_of(
+        docs,
+        |a| match a.tau > tau_global {
+            true => &a.hashes[..],
+            false => &[],
+        },
+        false,
+    );
+    (table, short)
+}
+
+/// Each document's count of anchors below the global threshold.
+fn comparable_counts(docs: &[(u32, &Anchors)], tau_global: u64) -> Vec<u32> {
+    docs.iter()
+        .map(|(_, a)| a.count_below(tau_global) as u32)
+        .collect()
+}
+
+/// The documents' anchors as the pair checks read them: perhaps without
+/// the anchors no other document holds ([`anchor_pairs_owned`]), so with
+/// each one's count of anchors below the global threshold, in the order
+/// of `docs`.
+#[derive(Clone, Copy)]
+struct Held<'a, 'b> {
+    docs: &'b [(u32, &'a Anchors)],
+    comparable: &'b [u32],
+    tau_global: u64,
+}
+
 fn anchor_pairs_with(
     docs: &[(u32, &Anchors)],
     max_df: usize,
@@ -579,29 +699,43 @@ fn anchor_pairs_with(
     paired_max: usize,
     spill: &Spill,
 ) -> std::io::Result<Vec<Pair>> {
-    // Every document's anchors below the global threshold, which every
-    // document holding the shingle samples, so a run of these postings is
-    // every holder of its shingle.
-    let table = postings_of(docs, |a| below(a, tau_global), true);
-    // Short documents' anchors, all of them: what two short documents
-    // compare above the global threshold.
-    let short = postings_of(
+    let (table, short) = anchor_postings(docs, tau_global);
+    let comparable = comparable_counts(docs, tau_global);
+    let held = Held {
         docs,
-        |a| match a.tau > tau_global {
-            true => &a.hashes[..],
-            false => &[],
-        },
-        false,
-    );
+        comparable: &comparable,
+        tau_global,
+    };
+    pairs_of_anchors(
+        held, table, short, max_df, threshold, rare_df, paired_max, spill,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn pairs_of_anchors(
+    held_anchors: Held<'_, '_>,
+    table: Postings,
+    short: Postings,
+    max_df: usize,
+    threshold: f64,
+    rare_df: usize,
+    paired_max: usize,
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
+    let Held {
+        docs,
+        comparable: counts,
+        tau_global,
+    } = held_anchors;
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let mut probes = Probes::default();
-    for block in docs.chunks(PROBE_BLOCK) {
+    for (block, counts) in docs.chunks(PROBE_BLOCK).zip(counts.chunks(PROBE_BLOCK)) {
         let made: Vec<Probe> = block
             .par_iter()
-            .map(|&(_, a)| {
-                let comparable = below(a, tau_global);
-                let classes = classes_of(comparable, &table);
-                let mut probe = probe_of(&classes, comparable.len(), threshold, rare_df, max_df);
+            .zip(counts)
+            .map(|(&(_, a), &n)| {
+                let classes = classes_of(below(a, tau_global), &table);
+                let mut probe = probe_of(&classes, n as usize, threshold, rare_df, max_df);
                 // The frequent classes, which probers pair; the paired ones
                 // lead them, in the same order.
                 probe.frequent = classes
@@ -618,7 +752,7 @@ fn anchor_pairs_with(
     }
     // Past the probes, the single runs need only the postings' documents.
     let holders = table.into_holders();
-    let by_position = ByPosition::new(docs, size);
+    let by_position = ByPosition::new(held_anchors, size);
     // Each document's single runs: partners gathered, made distinct and
     // checked on the spot, so no list of every proposal is held.
     let mut out: Vec<u64> = docs
@@ -774,21 +908,34 @@ fn anchor_pairs_with(
 /// [`Summary`] of each, which rules most pairs out before their anchors
 /// are read.
 struct ByPosition<'a> {
-    meta: Vec<(u64, &'a [u64])>,
+    meta: Vec<Comparable<'a>>,
     summaries: Vec<Summary>,
+    tau_global: u64,
 }
 
 impl<'a> ByPosition<'a> {
-    fn new(docs: &[(u32, &'a Anchors)], size: usize) -> Self {
-        let mut meta: Vec<(u64, &'a [u64])> = vec![(0, &[]); size];
-        for &(d, a) in docs {
-            meta[d as usize] = (a.tau, &a.hashes);
+    fn new(held: Held<'a, '_>, size: usize) -> Self {
+        let tau_global = held.tau_global;
+        let mut meta = vec![Comparable::default(); size];
+        for (&(d, a), &comparable) in held.docs.iter().zip(held.comparable) {
+            meta[d as usize] = Comparable {
+                tau: a.tau,
+                comparable,
+                hashes: &a.hashes,
+            };
         }
         let summaries = meta
             .par_iter()
-            .map(|&(tau, hashes)| Summary::of(tau, hashes))
+            .map(|c| {
+                let (kept, count) = c.below(c.tau, tau_global);
+                Summary::of(c.tau, &c.hashes[..kept], count)
+            })
             .collect();
-        ByPosition { meta, summaries }
+        ByPosition {
+            meta,
+            summaries,
+            tau_global,
+        }
     }
 
     /// [`plausible_anchors`] for the documents at `a` and `b`.
@@ -798,13 +945,42 @@ impl<'a> ByPosition<'a> {
 
     /// [`plausible_anchors`], from the anchors alone.
     fn anchors_plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
-        plausible_anchors(self.meta[a as usize], self.meta[b as usize], threshold)
+        let (a, b) = (&self.meta[a as usize], &self.meta[b as usize]);
+        let limit = a.tau.min(b.tau);
+        let (ka, na) = a.below(limit, self.tau_global);
+        let (kb, nb) = b.below(limit, self.tau_global);
+        plausible_below(&a.hashes[..ka], na, &b.hashes[..kb], nb, threshold)
     }
 
     /// False only where [`plausible_anchors`] is false for `a` and `b`,
     /// read from their summaries alone.
     fn may_be_plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
         self.summaries[a as usize].may_share(&self.summaries[b as usize], threshold)
+    }
+}
+
+/// One document's anchors in [`ByPosition`]: perhaps without those no
+/// other document holds below the global threshold, with its count of
+/// anchors there.
+#[derive(Clone, Copy, Default)]
+struct Comparable<'a> {
+    tau: u64,
+    /// Its anchors below the global threshold, dropped or not.
+    comparable: u32,
+    hashes: &'a [u64],
+}
+
+impl Comparable<'_> {
+    /// How many of `hashes` lie below `limit`, and how many of all its
+    /// anchors do. Anchors are dropped only where every threshold is at
+    /// least `tau_global`, so a limit below it counts from the hashes.
+    fn below(&self, limit: u64, tau_global: u64) -> (usize, usize) {
+        let kept = self.hashes.partition_point(|&h| h < limit);
+        if limit < tau_global {
+            return (kept, kept);
+        }
+        let above = kept - self.hashes.partition_point(|&h| h < tau_global);
+        (kept, self.comparable as usize + above)
     }
 }
 
@@ -826,20 +1002,23 @@ struct Summary {
     tau: u64,
     /// Anchors below `tau` (all of them but a hash of `u64::MAX`).
     below: u32,
+    /// Of those, the ones held (see [`Comparable`]), which set the buckets.
+    held: u32,
     buckets: [u64; 4],
 }
 
 impl Summary {
-    fn of(tau: u64, hashes: &[u64]) -> Summary {
-        let below = hashes.partition_point(|&h| h < tau);
+    /// The summary of anchors `held` below `tau`, of `below` in all.
+    fn of(tau: u64, held: &[u64], below: usize) -> Summary {
         let mut buckets = [0u64; 4];
-        for &h in &hashes[..below] {
+        for &h in held {
             let b = h as u8;
             buckets[usize::from(b >> 6)] |= 1 << (b & 63);
         }
         Summary {
             tau,
             below: below as u32,
+            held: held.len() as u32,
             buckets,
         }
     }
@@ -858,8 +1037,9 @@ impl Summary {
             .map(|(x, y)| (x & y).count_ones())
             .sum();
         // An anchor of `self` in a bucket `other` sets is one of the
-        // buckets both set, or one more of `self` in such a bucket.
-        let crowded = |s: &Summary| (s.below - s.set()) as usize;
+        // buckets both set, or one more of `self` in such a bucket. An
+        // anchor the two share is held by both.
+        let crowded = |s: &Summary| (s.held - s.set()) as usize;
         both as usize + crowded(self).min(crowded(other))
     }
 
@@ -886,10 +1066,17 @@ pub fn plausible_anchors(a: (u64, &[u64]), b: (u64, &[u64]), threshold: f64) -> 
     let limit = ta.min(tb);
     let na = ha.partition_point(|&h| h < limit);
     let nb = hb.partition_point(|&h| h < limit);
+    plausible_below(&ha[..na], na, &hb[..nb], nb, threshold)
+}
+
+/// [`plausible_anchors`] of two samples of `na` and `nb` anchors below the
+/// smaller threshold, of which `ha` and `hb` are the ones that can be
+/// shared.
+fn plausible_below(ha: &[u64], na: usize, hb: &[u64], nb: usize, threshold: f64) -> bool {
     // Plausible either way round is plausible for the smaller sample,
     // since `needed` grows with the sample.
     let least = na.min(nb);
-    least > 0 && crate::verify::shares_at_least(&ha[..na], &hb[..nb], needed(least, threshold))
+    least > 0 && crate::verify::shares_at_least(ha, hb, needed(least, threshold))
 }
 
 /// A document's prefix: `(document frequency, hash, at)` of the anchors up
@@ -1469,7 +1656,11 @@ mod tests {
             };
             for threshold in [0.5, 0.8] {
                 let (x, y) = ((tau_global, &a[..]), (tau_b, &b[..]));
-                let may = Summary::of(x.0, x.1).may_share(&Summary::of(y.0, y.1), threshold);
+                let summary = |(tau, hashes): (u64, &[u64])| {
+                    let below = hashes.partition_point(|&h| h < tau);
+                    Summary::of(tau, &hashes[..below], below)
+                };
+                let may = summary(x).may_share(&summary(y), threshold);
                 let is = plausible_anchors(x, y, threshold);
                 assert!(may || !is, "seed {seed}: a plausible pair ruled out");
                 ruled_out += usize::from(!may);
@@ -1485,6 +1676,33 @@ mod tests {
 
     /// Postings built a few pairs at a time are the postings built at
     /// once, hashes held by one document left out.
+    #[test]
+    fn band_keys_gathered_in_parts_pair_as_when_gathered_at_once() {
+        for seed in 0..8u64 {
+            let mut next = numbers(seed);
+            // Few distinct keys, so that buckets are large, some past the
+            // giant-bucket limit.
+            let vocab: Vec<u64> = (0..40).map(|_| next()).collect();
+            let keys: Vec<(u64, u32)> = (0..600u32)
+                .map(|i| (vocab[(next() % 40) as usize], i / 3))
+                .collect();
+            let order: Vec<(u32, u128)> =
+                (0..200u32).map(|d| (d, u128::from(next() % 50))).collect();
+            let whole = pairs_of_band_keys(keys.clone(), order.iter().copied(), 8);
+            assert!(!whole.is_empty());
+            for parts in [2, 3, 7] {
+                let part = |p: usize| -> Vec<(u64, u32)> {
+                    keys.iter()
+                        .copied()
+                        .filter(|&(k, _)| band_key_part(k, parts) == p)
+                        .collect()
+                };
+                let got = pairs_of_band_key_parts(parts, part, order.iter().copied(), 8);
+                assert_eq!(got, whole, "seed {seed}, {parts} parts");
+            }
+        }
+    }
+
     #[test]
     fn postings_built_in_parts_are_the_postings_built_at_once() {
         let mut next = numbers(7);
@@ -1527,6 +1745,31 @@ mod tests {
             state = crate::text::shingle::mix64(state.wrapping_add(1));
             state
         }
+    }
+
+    /// The pairs [`anchor_pairs_with`] finds, once the same as
+    /// [`anchor_pairs_owned_with`] finds without the anchors no other
+    /// document holds.
+    fn found_both_ways(
+        docs: &[Anchors],
+        threshold: f64,
+        tau_global: u64,
+        rare_df: usize,
+        paired_max: usize,
+        spill: &Spill,
+    ) -> Vec<Pair> {
+        let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
+        let got = anchor_pairs_with(
+            &with, 1000, threshold, tau_global, rare_df, paired_max, spill,
+        )
+        .unwrap();
+        let owned = docs.iter().cloned().zip(0..).map(|(a, i)| (i, a)).collect();
+        let pruned = anchor_pairs_owned_with(
+            owned, 1000, threshold, tau_global, rare_df, paired_max, spill,
+        )
+        .unwrap();
+        assert_eq!(got, pruned, "borrowed and owned anchors");
+        got
     }
 
     /// Every pair [`plausible_anchors`] accepts, by checking them all.
@@ -1581,20 +1824,18 @@ mod tests {
                     Anchors { hashes: h, tau }
                 })
                 .collect();
-            let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
             for (threshold, rare_df) in
                 [(0.5, RARE_DF), (0.8, RARE_DF), (0.5, 1), (0.8, 1), (0.8, 3)]
             {
-                let got = anchor_pairs_with(
-                    &with,
-                    1000,
+                let spill = Spill::in_memory();
+                let got = found_both_ways(
+                    &docs,
                     threshold,
                     tau_global,
                     rare_df,
                     MAX_PAIRED_CLASSES,
-                    &Spill::in_memory(),
-                )
-                .unwrap();
+                    &spill,
+                );
                 let want = all_pairs(&docs, threshold);
                 assert_eq!(
                     got, want,
@@ -1670,10 +1911,8 @@ mod tests {
                 // keyed sorts in memory, or spilling a few records at a time.
                 for paired_max in [MAX_PAIRED_CLASSES, 2] {
                     for spill in [Spill::in_memory(), Spill::past(64)] {
-                        let got = anchor_pairs_with(
-                            &with, 1000, 0.8, tau_global, rare_df, paired_max, &spill,
-                        )
-                        .unwrap();
+                        let got =
+                            found_both_ways(&docs, 0.8, tau_global, rare_df, paired_max, &spill);
                         assert_eq!(got, want, "seed {seed}, rare_df {rare_df}, {paired_max}");
                     }
                 }

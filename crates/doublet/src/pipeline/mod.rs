@@ -32,7 +32,7 @@ use crate::candidates;
 use crate::config::{Config, KeepPolicy};
 use crate::error::{Error, Result};
 use crate::group::{self, Verified};
-use crate::index;
+use crate::index::{self, Anchors};
 use crate::plan::Plan;
 use crate::report::{Comparison, PairRelation, Report};
 use crate::seeds;
@@ -647,6 +647,19 @@ impl Scanner {
                 rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d] && !copied(d)
             })
             .collect();
+        // In a scan nothing reads the anchors past the candidates: the
+        // representatives' are given to the anchor source, which frees
+        // what no pair can share, and every other document's are freed.
+        let owned_anchors: Option<Vec<(u32, Anchors)>> = prior.is_none().then(|| {
+            let owned = reps
+                .iter()
+                .map(|&d| (d, std::mem::take(&mut sketches[d as usize].anchors)))
+                .collect();
+            for s in &mut sketches {
+                s.anchors = Anchors::default();
+            }
+            owned
+        });
         let signed: Vec<(u32, &DocSketch)> =
             reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
         self.enter(Stage::Candidates);
@@ -661,7 +674,10 @@ impl Scanner {
         use candidates::Source;
         let near_pairs = near.propose(&signed)?;
         drop(band_keys);
-        let anchored_pairs = anchored.propose(&signed)?;
+        let anchored_pairs = match owned_anchors {
+            Some(owned) => anchored.propose_owned(owned)?,
+            None => anchored.propose(&signed)?,
+        };
         drop(signed);
         let candidates = index::merge(vec![near_pairs, anchored_pairs]);
 
