@@ -15,10 +15,10 @@
 //! | [`Fingerprints`] | shared passages | winnowed fingerprints |
 //!
 //! Each returns its pairs sorted and once each, with the smaller position
-//! first; [`propose`] merges several.
+//! first; [`index::merge`] merges their lists.
 
 use crate::error::{Error, Result};
-use crate::index::{self, Anchors};
+use crate::index::{self, Anchors, Given};
 pub use crate::index::{exact_groups, Pair};
 use crate::keyed::Spill;
 use crate::plan::Plan;
@@ -34,15 +34,6 @@ pub trait Source: Sync {
     /// Fails only when a keyed step's spill file cannot be written or read
     /// ([`crate::keyed`]).
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>>;
-}
-
-/// Every pair any of `sources` proposes, merged: sorted, once each.
-pub fn propose(sources: &[&dyn Source], docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
-    let lists = sources
-        .iter()
-        .map(|s| s.propose(docs))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(index::merge(lists))
 }
 
 /// Near-duplicates: MinHash LSH bands ([`index::band_pairs`]).
@@ -160,7 +151,7 @@ impl Source for BandKeys {
                 .collect()
         };
         let order = docs.iter().map(|&(d, s)| (d, s.exact.unwrap_or(0)));
-        Ok(index::pairs_of_band_key_parts(
+        Ok(index::pairs_of_band_keys(
             parts,
             part,
             order,
@@ -204,11 +195,14 @@ impl Anchored {
 
     /// What [`Source::propose`] gives for documents with these anchors,
     /// from anchors the caller gives up, so that those no other document
-    /// holds are freed before the pairs are found
-    /// ([`index::anchor_pairs_owned`]).
+    /// holds are freed before the pairs are found ([`Given::Owned`]).
     pub fn propose_owned(&self, docs: Vec<(u32, Anchors)>) -> Result<Vec<Pair>> {
-        index::anchor_pairs_owned(docs, self.max_df, self.containment, self.tau, &self.spill)
-            .map_err(Error::Spill)
+        self.pairs(Given::Owned(docs))
+    }
+
+    fn pairs(&self, docs: Given<'_>) -> Result<Vec<Pair>> {
+        let (max_df, tau) = (self.max_df, self.tau);
+        index::anchor_pairs(docs, max_df, self.containment, tau, &self.spill).map_err(Error::Spill)
     }
 }
 
@@ -219,14 +213,7 @@ impl Source for Anchored {
 
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
         let anchors: Vec<_> = docs.iter().map(|&(d, s)| (d, &s.anchors)).collect();
-        index::anchor_pairs(
-            &anchors,
-            self.max_df,
-            self.containment,
-            self.tau,
-            &self.spill,
-        )
-        .map_err(Error::Spill)
+        self.pairs(Given::Lent(&anchors))
     }
 }
 
@@ -311,7 +298,7 @@ mod tests {
         let anchored = Anchored::new(&plan).propose(&refs).unwrap();
         assert!(anchored.contains(&(0, 2)) && anchored.contains(&(1, 2)));
         assert!(anchored.iter().all(|&(_, b)| b != 3));
-        let all = propose(&[&Bands::new(&plan), &Anchored::new(&plan)], &refs).unwrap();
+        let all = index::merge([bands.clone(), anchored.clone()]);
         assert!(all.windows(2).all(|w| w[0] < w[1]));
         assert!(all.contains(&(0, 1)) && all.contains(&(0, 2)));
         let fp = Fingerprints {

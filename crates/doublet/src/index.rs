@@ -106,31 +106,18 @@ pub fn band_pairs(
         .par_iter()
         .flat_map_iter(|&(d, sig, _)| (0..bands).map(move |b| (sig.band_key(b, rows), d)))
         .collect();
-    pairs_of_band_keys(keys, docs.iter().map(|&(d, _, k)| (d, k)), max_bucket)
+    let mut keys = Some(keys);
+    let order = docs.iter().map(|&(d, _, k)| (d, k));
+    pairs_of_band_keys(1, |_| keys.take().unwrap_or_default(), order, max_bucket)
 }
 
 /// Candidate pairs from band keys `(key, position)` already computed
 /// ([`Signature::band_key`]), with each position's order key (see
-/// [`band_pairs`]).
+/// [`band_pairs`]): the keys `part(p)` gives for each of `parts` parts,
+/// which together are every key, each key wholly in one part (a range of
+/// the key space: [`band_key_part`]). A bucket is one key, so its pairs
+/// are found in its part, and only one part's keys are held.
 pub fn pairs_of_band_keys(
-    keys: Vec<(u64, u32)>,
-    order_keys: impl Iterator<Item = (u32, u128)> + Clone,
-    max_bucket: usize,
-) -> Vec<Pair> {
-    let mut keys = Some(keys);
-    pairs_of_band_key_parts(
-        1,
-        |_| keys.take().unwrap_or_default(),
-        order_keys,
-        max_bucket,
-    )
-}
-
-/// [`pairs_of_band_keys`] of the keys `part(p)` gives for each of `parts`
-/// parts, which together are every key, each key wholly in one part (a
-/// range of the key space: [`band_key_part`]): a bucket is one key, so
-/// its pairs are found in its part, and only one part's keys are held.
-pub fn pairs_of_band_key_parts(
     parts: usize,
     mut part: impl FnMut(usize) -> Vec<(u64, u32)>,
     order_keys: impl Iterator<Item = (u32, u128)> + Clone,
@@ -285,22 +272,37 @@ pub fn plausible(shared: usize, sampled: usize, threshold: f64) -> bool {
 /// another short document the two compare above it, so each short
 /// document also proposes every short document that shares any anchor.
 pub fn anchor_pairs(
-    docs: &[(u32, &Anchors)],
+    docs: Given<'_>,
     max_df: usize,
     threshold: f64,
     tau_global: u64,
     spill: &Spill,
 ) -> std::io::Result<Vec<Pair>> {
-    anchor_pairs_with(
-        docs,
-        max_df,
-        threshold,
-        tau_global,
-        RARE_DF,
-        MAX_PAIRED_CLASSES,
-        spill,
-    )
+    anchor_pairs_with(docs, max_df, threshold, tau_global, TUNED, spill)
 }
+
+/// The anchors [`anchor_pairs`] reads: lent by the caller, or given up,
+/// in which case every anchor no other document holds below the global
+/// threshold is dropped once the postings are built (no pair can share
+/// it; each document keeps its count there), with the same pairs.
+pub enum Given<'a> {
+    /// Read where they are.
+    Lent(&'a [(u32, &'a Anchors)]),
+    /// The caller's no longer.
+    Owned(Vec<(u32, Anchors)>),
+}
+
+/// The rules of the pair keys (see [`anchor_pairs`]), which tests vary.
+#[derive(Clone, Copy)]
+struct Tuning {
+    rare_df: usize,
+    paired_max: usize,
+}
+
+const TUNED: Tuning = Tuning {
+    rare_df: RARE_DF,
+    paired_max: MAX_PAIRED_CLASSES,
+};
 
 /// Classes held by at most this many documents propose their holders
 /// directly (see [`anchor_pairs`]).
@@ -449,13 +451,10 @@ impl ProbeBlock {
 }
 
 impl Probes {
-    /// The `i`th document's single runs (empty once they are dropped).
+    /// The `i`th document's single runs (until they are dropped).
     fn runs(&self, i: usize) -> &[(u32, u32)] {
         let b = &self.blocks[i / PROBE_BLOCK];
-        match b.runs.is_empty() {
-            true => &[],
-            false => &b.runs[ProbeBlock::range(&b.runs_end, i % PROBE_BLOCK)],
-        }
+        &b.runs[ProbeBlock::range(&b.runs_end, i % PROBE_BLOCK)]
     }
 
     /// Free every single run, once they are read.
@@ -598,63 +597,6 @@ fn below(a: &Anchors, tau: u64) -> &[u64] {
     &a.hashes[..a.count_below(tau)]
 }
 
-/// [`anchor_pairs`] of anchors the caller gives up: once the postings are
-/// built, every anchor no other document holds (below `tau_global`) is
-/// dropped, since no pair can share it, and only its count is kept. The
-/// same pairs, with a quarter less room for the anchors at a million
-/// documents of recurring paragraphs.
-pub fn anchor_pairs_owned(
-    docs: Vec<(u32, Anchors)>,
-    max_df: usize,
-    threshold: f64,
-    tau_global: u64,
-    spill: &Spill,
-) -> std::io::Result<Vec<Pair>> {
-    anchor_pairs_owned_with(
-        docs,
-        max_df,
-        threshold,
-        tau_global,
-        RARE_DF,
-        MAX_PAIRED_CLASSES,
-        spill,
-    )
-}
-
-fn anchor_pairs_owned_with(
-    mut docs: Vec<(u32, Anchors)>,
-    max_df: usize,
-    threshold: f64,
-    tau_global: u64,
-    rare_df: usize,
-    paired_max: usize,
-    spill: &Spill,
-) -> std::io::Result<Vec<Pair>> {
-    let (table, short, comparable) = {
-        let view: Vec<(u32, &Anchors)> = docs.iter().map(|(d, a)| (*d, a)).collect();
-        let (table, short) = anchor_postings(&view, tau_global);
-        (table, short, comparable_counts(&view, tau_global))
-    };
-    // A document sampled below `tau_global` compares anchors below it with
-    // others, whose counts there the dropped anchors would be missing from.
-    if docs.iter().all(|(_, a)| a.tau >= tau_global) {
-        docs.par_iter_mut().for_each(|(_, a)| {
-            a.hashes
-                .retain(|&h| h >= tau_global || table.find(h).is_some());
-            a.hashes.shrink_to_fit();
-        });
-    }
-    let view: Vec<(u32, &Anchors)> = docs.iter().map(|(d, a)| (*d, a)).collect();
-    let held = Held {
-        docs: &view,
-        comparable: &comparable,
-        tau_global,
-    };
-    pairs_of_anchors(
-        held, table, short, max_df, threshold, rare_df, paired_max, spill,
-    )
-}
-
 /// The postings of every document's anchors below the global threshold
 /// (which every document holding the shingle samples, so a run of them is
 /// every holder of its shingle), and of short documents' anchors, all of
@@ -679,54 +621,46 @@ fn comparable_counts(docs: &[(u32, &Anchors)], tau_global: u64) -> Vec<u32> {
         .collect()
 }
 
-/// The documents' anchors as the pair checks read them: perhaps without
-/// the anchors no other document holds ([`anchor_pairs_owned`]), so with
-/// each one's count of anchors below the global threshold, in the order
-/// of `docs`.
-#[derive(Clone, Copy)]
-struct Held<'a, 'b> {
-    docs: &'b [(u32, &'a Anchors)],
-    comparable: &'b [u32],
-    tau_global: u64,
-}
-
 fn anchor_pairs_with(
-    docs: &[(u32, &Anchors)],
+    given: Given<'_>,
     max_df: usize,
     threshold: f64,
     tau_global: u64,
-    rare_df: usize,
-    paired_max: usize,
+    tuning: Tuning,
     spill: &Spill,
 ) -> std::io::Result<Vec<Pair>> {
-    let (table, short) = anchor_postings(docs, tau_global);
-    let comparable = comparable_counts(docs, tau_global);
-    let held = Held {
-        docs,
-        comparable: &comparable,
-        tau_global,
+    let Tuning {
+        rare_df,
+        paired_max,
+    } = tuning;
+    let (lent, mut owned) = match given {
+        Given::Lent(docs) => (Some(docs), Vec::new()),
+        Given::Owned(docs) => (None, docs),
     };
-    pairs_of_anchors(
-        held, table, short, max_df, threshold, rare_df, paired_max, spill,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn pairs_of_anchors(
-    held_anchors: Held<'_, '_>,
-    table: Postings,
-    short: Postings,
-    max_df: usize,
-    threshold: f64,
-    rare_df: usize,
-    paired_max: usize,
-    spill: &Spill,
-) -> std::io::Result<Vec<Pair>> {
-    let Held {
-        docs,
-        comparable: counts,
-        tau_global,
-    } = held_anchors;
+    fn view<'a>(
+        lent: Option<&'a [(u32, &'a Anchors)]>,
+        owned: &'a [(u32, Anchors)],
+    ) -> Vec<(u32, &'a Anchors)> {
+        match lent {
+            Some(docs) => docs.to_vec(),
+            None => owned.iter().map(|(d, a)| (*d, a)).collect(),
+        }
+    }
+    let (table, short, counts) = {
+        let docs = view(lent, &owned);
+        let (table, short) = anchor_postings(&docs, tau_global);
+        (table, short, comparable_counts(&docs, tau_global))
+    };
+    // A document sampled below `tau_global` compares anchors below it with
+    // others, whose counts there the dropped anchors would be missing from.
+    if owned.iter().all(|(_, a)| a.tau >= tau_global) {
+        owned.par_iter_mut().for_each(|(_, a)| {
+            a.hashes
+                .retain(|&h| h >= tau_global || table.find(h).is_some());
+            a.hashes.shrink_to_fit();
+        });
+    }
+    let docs = view(lent, &owned);
     let size = docs.iter().map(|&(d, _)| d as usize + 1).max().unwrap_or(0);
     let mut probes = Probes::default();
     for (block, counts) in docs.chunks(PROBE_BLOCK).zip(counts.chunks(PROBE_BLOCK)) {
@@ -752,7 +686,7 @@ fn pairs_of_anchors(
     }
     // Past the probes, the single runs need only the postings' documents.
     let holders = table.into_holders();
-    let by_position = ByPosition::new(held_anchors, size);
+    let by_position = ByPosition::new(&docs, &counts, tau_global, size);
     // Each document's single runs: partners gathered, made distinct and
     // checked on the spot, so no list of every proposal is held.
     let mut out: Vec<u64> = docs
@@ -914,13 +848,13 @@ struct ByPosition<'a> {
 }
 
 impl<'a> ByPosition<'a> {
-    fn new(held: Held<'a, '_>, size: usize) -> Self {
-        let tau_global = held.tau_global;
+    fn new(docs: &[(u32, &'a Anchors)], counts: &[u32], tau_global: u64, size: usize) -> Self {
         let mut meta = vec![Comparable::default(); size];
-        for (&(d, a), &comparable) in held.docs.iter().zip(held.comparable) {
+        for (&(d, a), &comparable) in docs.iter().zip(counts) {
             meta[d as usize] = Comparable {
                 tau: a.tau,
                 comparable,
+                held_below: a.count_below(tau_global) as u32,
                 hashes: &a.hashes,
             };
         }
@@ -967,6 +901,8 @@ struct Comparable<'a> {
     tau: u64,
     /// Its anchors below the global threshold, dropped or not.
     comparable: u32,
+    /// Those of `hashes` below the global threshold.
+    held_below: u32,
     hashes: &'a [u64],
 }
 
@@ -979,7 +915,7 @@ impl Comparable<'_> {
         if limit < tau_global {
             return (kept, kept);
         }
-        let above = kept - self.hashes.partition_point(|&h| h < tau_global);
+        let above = kept - self.held_below as usize;
         (kept, self.comparable as usize + above)
     }
 }
@@ -1600,21 +1536,26 @@ mod tests {
         }
         assert!(!want.is_empty());
         assert_eq!(
-            anchor_pairs(&with, 1000, 0.8, u64::MAX / 16, &Spill::in_memory()).unwrap(),
+            anchor_pairs(
+                Given::Lent(&with),
+                1000,
+                0.8,
+                u64::MAX / 16,
+                &Spill::in_memory()
+            )
+            .unwrap(),
             want
         );
         // Every class frequent: pairs met through pair keys only.
         for rare_df in [1, 2, 4] {
-            let got = anchor_pairs_with(
-                &with,
-                1000,
-                0.8,
-                u64::MAX / 16,
+            let tuning = Tuning {
                 rare_df,
-                1,
-                &Spill::in_memory(),
-            )
-            .unwrap();
+                paired_max: 1,
+            };
+            let spill = Spill::in_memory();
+            let got =
+                anchor_pairs_with(Given::Lent(&with), 1000, 0.8, u64::MAX / 16, tuning, &spill)
+                    .unwrap();
             assert_eq!(got, want, "rare_df {rare_df}");
         }
     }
@@ -1688,7 +1629,13 @@ mod tests {
                 .collect();
             let order: Vec<(u32, u128)> =
                 (0..200u32).map(|d| (d, u128::from(next() % 50))).collect();
-            let whole = pairs_of_band_keys(keys.clone(), order.iter().copied(), 8);
+            let mut once = Some(keys.clone());
+            let whole = pairs_of_band_keys(
+                1,
+                |_| once.take().unwrap_or_default(),
+                order.iter().copied(),
+                8,
+            );
             assert!(!whole.is_empty());
             for parts in [2, 3, 7] {
                 let part = |p: usize| -> Vec<(u64, u32)> {
@@ -1697,7 +1644,7 @@ mod tests {
                         .filter(|&(k, _)| band_key_part(k, parts) == p)
                         .collect()
                 };
-                let got = pairs_of_band_key_parts(parts, part, order.iter().copied(), 8);
+                let got = pairs_of_band_keys(parts, part, order.iter().copied(), 8);
                 assert_eq!(got, whole, "seed {seed}, {parts} parts");
             }
         }
@@ -1747,8 +1694,8 @@ mod tests {
         }
     }
 
-    /// The pairs [`anchor_pairs_with`] finds, once the same as
-    /// [`anchor_pairs_owned_with`] finds without the anchors no other
+    /// The pairs [`anchor_pairs_with`] finds from lent anchors, once the
+    /// same as it finds from owned ones, without the anchors no other
     /// document holds.
     fn found_both_ways(
         docs: &[Anchors],
@@ -1759,13 +1706,27 @@ mod tests {
         spill: &Spill,
     ) -> Vec<Pair> {
         let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
+        let tuning = Tuning {
+            rare_df,
+            paired_max,
+        };
         let got = anchor_pairs_with(
-            &with, 1000, threshold, tau_global, rare_df, paired_max, spill,
+            Given::Lent(&with),
+            1000,
+            threshold,
+            tau_global,
+            tuning,
+            spill,
         )
         .unwrap();
         let owned = docs.iter().cloned().zip(0..).map(|(a, i)| (i, a)).collect();
-        let pruned = anchor_pairs_owned_with(
-            owned, 1000, threshold, tau_global, rare_df, paired_max, spill,
+        let pruned = anchor_pairs_with(
+            Given::Owned(owned),
+            1000,
+            threshold,
+            tau_global,
+            tuning,
+            spill,
         )
         .unwrap();
         assert_eq!(got, pruned, "borrowed and owned anchors");

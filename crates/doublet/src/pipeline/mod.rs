@@ -669,8 +669,8 @@ impl Scanner {
             None => &bands,
         };
         let anchored = candidates::Anchored::new(&plan).spilling(self.sorts);
-        // One source at a time, as `candidates::propose` does, so that the
-        // band keys are freed before the anchors' postings are built.
+        // One source at a time, so that the band keys are freed before the
+        // anchors' postings are built.
         use candidates::Source;
         let near_pairs = near.propose(&signed)?;
         drop(band_keys);
