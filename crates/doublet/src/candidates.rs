@@ -242,22 +242,19 @@ where
     }
 
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
-        use rayon::prelude::*;
-        let kept: Vec<(u32, Vec<(u64, u32)>)> = docs
-            .par_iter()
-            .map(|&(d, s)| {
-                let f = s
-                    .fingerprints
+        use crate::keyed::Sorter;
+        let spill = Spill::in_memory();
+        let postings: Sorter<[u64; 2]> = Sorter::new(&spill);
+        postings.emit(docs, |&(d, s), out| {
+            out.extend(
+                s.fingerprints
                     .iter()
-                    .copied()
-                    .filter(|&(_, p)| (self.keep)(d, p))
-                    .collect();
-                (d, f)
-            })
-            .collect();
-        let lists: Vec<(u32, &[(u64, u32)])> =
-            kept.iter().map(|(d, f)| (*d, f.as_slice())).collect();
-        Ok(index::passage_pairs(&lists, self.max_df, &self.agree))
+                    .map(|&(h, p)| index::fingerprint_record(h, d, p)),
+            );
+        });
+        let postings = postings.finish().map_err(Error::Spill)?;
+        index::passage_pairs(postings, self.max_df, &self.keep, &self.agree, &spill)
+            .map_err(Error::Spill)
     }
 }
 

@@ -29,7 +29,7 @@ use fastbloom::AtomicBloomFilter;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::keyed::{Sorter, Spill};
+use crate::keyed::{Sorted, Sorter, Spill};
 use crate::sketch::Signature;
 use crate::text::shingle::mix64;
 
@@ -784,54 +784,56 @@ fn anchor_pairs_with(
             }
         });
         drop((probes, probed, by_class));
-        let mut held = held.finish()?;
+        let held = held.finish()?;
         // Each key's run pairs its probers with its holders: (prober,
         // holder) records, sorted, so that each pair is checked once. Most
         // are ruled out by their summaries first, so that only pairs that
         // may be plausible are sorted.
         let proposed: Sorter<u64> = Sorter::new(spill);
-        loop {
-            let batch = held.batch(1 << 20, |r| r[0]);
-            if batch.is_empty() {
-                break;
-            }
-            let runs: Vec<&[[u64; 2]]> = batch.chunk_by(|x, y| x[0] == y[0]).collect();
-            proposed.emit(runs.par_iter(), |run, out| {
-                let mut members: Vec<u32> = run.iter().map(|r| r[1] as u32).collect();
-                members.dedup();
-                if members.len() < 2 || members.len() > max_df {
-                    return;
-                }
-                for &p in members.iter().filter(|&&m| m & PROBER != 0) {
-                    let a = p & !PROBER;
-                    out.extend(
-                        members
-                            .iter()
-                            .map(|&m| m & !PROBER)
-                            .filter(|&b| b != a && by_position.may_be_plausible(a, b, threshold))
-                            .map(|b| (u64::from(a) << 32) | u64::from(b)),
-                    );
-                }
-            });
-        }
-        held.check()?;
-        let mut proposed = proposed.finish()?;
-        loop {
-            let mut batch = proposed.batch(1 << 20, |&p| p);
-            if batch.is_empty() {
-                break;
-            }
-            batch.dedup();
-            out.par_extend(
-                batch
-                    .par_iter()
-                    .map(|&p| ((p >> 32) as u32, p as u32))
-                    // Every proposal passed its summaries when emitted.
-                    .filter(|&(a, b)| by_position.anchors_plausible(a, b, threshold))
-                    .map(|(a, b)| pack(a, b)),
-            );
-        }
-        proposed.check()?;
+        held.for_each_batch(
+            1 << 20,
+            |r| r[0],
+            |batch| {
+                let runs: Vec<&[[u64; 2]]> = batch.chunk_by(|x, y| x[0] == y[0]).collect();
+                proposed.emit(runs.par_iter(), |run, out| {
+                    let mut members: Vec<u32> = run.iter().map(|r| r[1] as u32).collect();
+                    members.dedup();
+                    if members.len() < 2 || members.len() > max_df {
+                        return;
+                    }
+                    for &p in members.iter().filter(|&&m| m & PROBER != 0) {
+                        let a = p & !PROBER;
+                        out.extend(
+                            members
+                                .iter()
+                                .map(|&m| m & !PROBER)
+                                .filter(|&b| {
+                                    b != a && by_position.may_be_plausible(a, b, threshold)
+                                })
+                                .map(|b| (u64::from(a) << 32) | u64::from(b)),
+                        );
+                    }
+                });
+                Ok::<(), std::io::Error>(())
+            },
+        )?;
+        let proposed = proposed.finish()?;
+        proposed.for_each_batch(
+            1 << 20,
+            |&p| p,
+            |mut batch| {
+                batch.dedup();
+                out.par_extend(
+                    batch
+                        .par_iter()
+                        .map(|&p| ((p >> 32) as u32, p as u32))
+                        // Every proposal passed its summaries when emitted.
+                        .filter(|&(a, b)| by_position.anchors_plausible(a, b, threshold))
+                        .map(|(a, b)| pack(a, b)),
+                );
+                Ok::<(), std::io::Error>(())
+            },
+        )?;
     }
     Ok(finish(out))
 }
@@ -1357,48 +1359,83 @@ pub fn winnow(hashes: &[u64], w: usize) -> Vec<(u64, u32)> {
     out
 }
 
-/// Candidate pairs for shared passages: documents sharing a fingerprint that
-/// at most `max_df` documents have, where `agree(a, b, positions)` confirms
-/// the text around one of the fingerprints they share matches (`positions`
-/// holds each shared fingerprint's position in `a` and in `b`, `a < b`).
-/// Each pair is checked once, with all its shared fingerprints, so a check
-/// that reads the two documents reads them once. Pairs come out once, sorted.
+/// A passage fingerprint held by a document, as a keyed record: `[hash,
+/// document << 32 | position]`, so that records sort by fingerprint, then
+/// document, then position.
+pub fn fingerprint_record(hash: u64, doc: u32, position: u32) -> [u64; 2] {
+    [hash, (u64::from(doc) << 32) | u64::from(position)]
+}
+
+/// The document and position of a [`fingerprint_record`] (its second
+/// word).
+pub fn fingerprint_holder(held: u64) -> (u32, u32) {
+    ((held >> 32) as u32, held as u32)
+}
+
+/// Records read from a sorted stream at a time.
+pub(crate) const STREAM_BATCH: usize = 1 << 20;
+
+/// Candidate pairs for shared passages, from fingerprint records
+/// ([`fingerprint_record`]) sorted by key: documents sharing a fingerprint
+/// that `keep(document, position)` admits for at least two and at most
+/// `max_df` of them, where `agree(a, b, positions)` confirms the text
+/// around one of the fingerprints they share matches (`positions` holds
+/// each shared fingerprint's position in `a` and in `b`, `a < b`). Each
+/// pair is checked once, with all its shared fingerprints, so a check that
+/// reads the two documents reads them once: the co-occurrences go through
+/// a keyed sort by pair (spilling as `spill` says). Pairs come out once,
+/// sorted.
 pub fn passage_pairs(
-    docs: &[(u32, &[(u64, u32)])],
+    postings: Sorted<[u64; 2]>,
     max_df: usize,
+    keep: impl Fn(u32, u32) -> bool + Sync,
     agree: impl Fn(u32, u32, &[(u32, u32)]) -> bool + Sync,
-) -> Vec<Pair> {
-    let mut postings: Vec<(u64, u32, u32)> = docs
-        .par_iter()
-        .flat_map_iter(|&(d, fps)| fps.iter().map(move |&(h, pos)| (h, d, pos)))
-        .collect();
-    postings.par_sort_unstable();
-    // Every co-occurrence: (pair, position in its first, in its second).
-    let mut shared: Vec<(u64, u32, u32)> = postings
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .filter(|run| run.len() >= 2 && run.len() <= max_df)
-        .flat_map_iter(|run| {
-            run.iter().enumerate().flat_map(move |(i, x)| {
-                run[i + 1..]
+    spill: &Spill,
+) -> std::io::Result<Vec<Pair>> {
+    // Every co-occurrence: [pair, position in its first << 32 | in its
+    // second].
+    let shared: Sorter<[u64; 2]> = Sorter::new(spill);
+    postings.for_each_batch(
+        STREAM_BATCH,
+        |r| r[0],
+        |batch| {
+            let runs: Vec<&[[u64; 2]]> = batch.chunk_by(|x, y| x[0] == y[0]).collect();
+            shared.emit(runs.par_iter(), |run, out| {
+                let held: Vec<(u32, u32)> = run
                     .iter()
-                    .filter(move |y| y.1 != x.1)
-                    .map(move |y| {
-                        let (pa, pb) = if x.1 < y.1 { (x.2, y.2) } else { (y.2, x.2) };
-                        (pack(x.1, y.1), pa, pb)
-                    })
-            })
-        })
-        .collect();
-    drop(postings);
-    shared.par_sort_unstable();
-    shared
-        .par_chunk_by(|x, y| x.0 == y.0)
-        .filter_map(|run| {
-            let (a, b) = unpack(run[0].0);
-            let positions: Vec<(u32, u32)> = run.iter().map(|e| (e.1, e.2)).collect();
-            agree(a, b, &positions).then_some((a, b))
-        })
-        .collect()
+                    .map(|r| fingerprint_holder(r[1]))
+                    .filter(|&(d, p)| keep(d, p))
+                    .collect();
+                if held.len() < 2 || held.len() > max_df {
+                    return;
+                }
+                for (i, x) in held.iter().enumerate() {
+                    for y in held[i + 1..].iter().filter(|y| y.0 != x.0) {
+                        let (pa, pb) = if x.0 < y.0 { (x.1, y.1) } else { (y.1, x.1) };
+                        out.push([pack(x.0, y.0), (u64::from(pa) << 32) | u64::from(pb)]);
+                    }
+                }
+            });
+            Ok::<(), std::io::Error>(())
+        },
+    )?;
+    let shared = shared.finish()?;
+    let mut out = Vec::new();
+    shared.for_each_batch(
+        STREAM_BATCH,
+        |r| r[0],
+        |batch| {
+            out.par_extend(batch.par_chunk_by(|x, y| x[0] == y[0]).filter_map(|run| {
+                let (a, b) = unpack(run[0][0]);
+                // The two positions pack as a holder does.
+                let positions: Vec<(u32, u32)> =
+                    run.iter().map(|r| fingerprint_holder(r[1])).collect();
+                agree(a, b, &positions).then_some((a, b))
+            }));
+            Ok::<(), std::io::Error>(())
+        },
+    )?;
+    Ok(out)
 }
 
 /// Merge candidate lists into one sorted, duplicate-free list.

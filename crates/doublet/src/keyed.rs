@@ -19,8 +19,6 @@
 //! folder, which a killed run leaves on disk; doublet promises it leaves
 //! nothing, and its producers are rayon's threads.)
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::sync::Mutex;
@@ -103,12 +101,24 @@ impl<T: Pod + Ord + Send + Sync> Sorter<T> {
         I: IntoParallelIterator,
         F: Fn(I::Item, &mut Vec<T>) + Sync + Send,
     {
-        items
-            .into_par_iter()
-            .for_each_init(Vec::new, |local: &mut Vec<T>, item| {
-                emit(item, local);
+        self.emit_with(items, || (), |_, item, out| emit(item, out));
+    }
+
+    /// [`emit`](Self::emit) with scratch state that `init` makes for each
+    /// thread's share of the items (a signer, buffers).
+    pub fn emit_with<I, S, N, F>(&self, items: I, init: N, emit: F)
+    where
+        I: IntoParallelIterator,
+        N: Fn() -> S + Sync + Send,
+        F: Fn(&mut S, I::Item, &mut Vec<T>) + Sync + Send,
+    {
+        items.into_par_iter().for_each_init(
+            || (init(), Vec::new()),
+            |(state, local): &mut (S, Vec<T>), item| {
+                emit(state, item, local);
                 self.take(local);
-            });
+            },
+        );
     }
 
     /// Pushes records from the calling thread.
@@ -141,27 +151,31 @@ impl<T: Pod + Ord + Send + Sync> Sorter<T> {
     }
 
     fn write_run(&self, sorted: &[T]) -> io::Result<()> {
-        let mut file = self.spill.file()?;
-        file.write_all(bytemuck::cast_slice(sorted))?;
-        file.seek(SeekFrom::Start(0))?;
+        let run = self.spill_run(sorted)?;
         self.runs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .push(Run {
-                file,
-                len: sorted.len(),
-            });
+            .push(run);
         Ok(())
     }
 
+    fn spill_run(&self, sorted: &[T]) -> io::Result<Run> {
+        let mut file = self.spill.file()?;
+        file.write_all(bytemuck::cast_slice(sorted))?;
+        file.seek(SeekFrom::Start(0))?;
+        Ok(Run {
+            file,
+            len: sorted.len(),
+        })
+    }
+
     /// Every record emitted, in order (equal records kept).
-    pub fn finish(self) -> io::Result<Sorted<T>> {
-        if let Some(e) = self.error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+    pub fn finish(mut self) -> io::Result<Sorted<T>> {
+        if let Some(e) = self.error.lock().unwrap_or_else(|e| e.into_inner()).take() {
             return Err(e);
         }
-        let mut runs = self.runs.into_inner().unwrap_or_else(|e| e.into_inner());
-        let buffers: Vec<Vec<T>> = self
-            .buffers
+        let mut runs = std::mem::take(&mut *self.runs.lock().unwrap_or_else(|e| e.into_inner()));
+        let buffers: Vec<Vec<T>> = std::mem::take(&mut self.buffers)
             .into_iter()
             .map(|b| b.into_inner().unwrap_or_else(|e| e.into_inner()))
             .filter(|b| !b.is_empty())
@@ -178,13 +192,19 @@ impl<T: Pod + Ord + Send + Sync> Sorter<T> {
             all.par_sort_unstable();
             return Ok(Sorted::memory(all));
         }
-        let mut memory: Vec<Vec<T>> = buffers;
-        memory.par_iter_mut().for_each(|b| b.sort_unstable());
+        // Once anything spilled, the rest spills too: the stream then holds
+        // a block of each run, not up to a budget of records while its
+        // reader fills the next step's sorter.
+        let mut buffers = buffers;
+        buffers.par_iter_mut().for_each(|b| b.sort_unstable());
+        for b in buffers {
+            runs.push(self.spill_run(&b)?);
+        }
         // Too many runs to read at once: merge them in passes.
-        while runs.len() + memory.len() > FAN_IN {
+        while runs.len() > FAN_IN {
             let take = FAN_IN.min(runs.len());
             let batch: Vec<Run> = runs.drain(..take).collect();
-            let mut merged: Sorted<T> = Sorted::merging(batch, Vec::new())?;
+            let mut merged: Sorted<T> = Sorted::merging(batch)?;
             let mut file = self.spill.file()?;
             let mut len = 0;
             let mut block: Vec<T> =
@@ -202,14 +222,13 @@ impl<T: Pod + Ord + Send + Sync> Sorter<T> {
             file.seek(SeekFrom::Start(0))?;
             runs.push(Run { file, len });
         }
-        Sorted::merging(runs, memory)
+        Sorted::merging(runs)
     }
 }
 
-/// One source of a merge: a run on disk read a block at a time, or a
-/// sorted buffer.
+/// One run of a merge, read a block at a time.
 struct Source<T> {
-    file: Option<File>,
+    file: File,
     /// Records of the run not yet read into `block`.
     left: usize,
     block: Vec<T>,
@@ -217,41 +236,40 @@ struct Source<T> {
 }
 
 impl<T: Pod> Source<T> {
-    fn refill(&mut self) -> io::Result<()> {
-        let Some(file) = self.file.as_mut() else {
-            return Ok(());
-        };
-        let per = (READ_BLOCK / std::mem::size_of::<T>().max(1)).max(1);
-        let n = per.min(self.left);
-        self.block.clear();
-        self.block.resize(n, T::zeroed());
-        file.read_exact(bytemuck::cast_slice_mut(&mut self.block))?;
-        self.left -= n;
-        self.at = 0;
-        Ok(())
-    }
-
-    fn next(&mut self) -> io::Result<Option<T>> {
-        if self.at == self.block.len() {
-            if self.left == 0 {
-                return Ok(None);
-            }
-            self.refill()?;
+    /// The records of its block not yet taken, reading the next block when
+    /// they are all taken (empty at the end of the run).
+    fn unread(&mut self) -> io::Result<&[T]> {
+        if self.at == self.block.len() && self.left > 0 {
+            let per = (READ_BLOCK / std::mem::size_of::<T>().max(1)).max(1);
+            let n = per.min(self.left);
+            self.block.clear();
+            self.block.resize(n, T::zeroed());
+            self.file
+                .read_exact(bytemuck::cast_slice_mut(&mut self.block))?;
+            self.left -= n;
+            self.at = 0;
         }
-        let r = self.block[self.at];
-        self.at += 1;
-        Ok(Some(r))
+        Ok(&self.block[self.at..])
     }
 }
 
 /// The records of a [`Sorter`], in order. A read of a run that fails ends
 /// the stream; [`Sorted::check`] then returns the error, so a consumer
 /// calls it once the stream is read.
+///
+/// Runs are merged a block at a time rather than a record at a time: the
+/// smallest of the last records of the runs' blocks bounds what may come
+/// next, so every record up to it, from every run, is taken at once and
+/// the pieces (each already in order) sorted together. Runs written in
+/// order, each starting at or after the previous one's end (a step that
+/// passes a sorted stream on), are simply read one after another.
 pub struct Sorted<T> {
     sources: Vec<Source<T>>,
-    heap: BinaryHeap<Reverse<(T, usize)>>,
-    /// The one in-memory sort, when nothing spilled.
-    memory: std::vec::IntoIter<T>,
+    /// Whether the runs follow one another (read in turn, not merged).
+    chained: bool,
+    /// Records merged and not yet given out, from `at` on.
+    ready: Vec<T>,
+    at: usize,
     error: Option<io::Error>,
 }
 
@@ -259,38 +277,40 @@ impl<T: Pod + Ord> Sorted<T> {
     fn memory(all: Vec<T>) -> Self {
         Sorted {
             sources: Vec::new(),
-            heap: BinaryHeap::new(),
-            memory: all.into_iter(),
+            chained: true,
+            ready: all,
+            at: 0,
             error: None,
         }
     }
 
-    fn merging(runs: Vec<Run>, memory: Vec<Vec<T>>) -> io::Result<Self> {
+    fn merging(runs: Vec<Run>) -> io::Result<Self> {
         let mut sources: Vec<Source<T>> = runs
             .into_iter()
+            .filter(|r| r.len > 0)
             .map(|r| Source {
-                file: Some(r.file),
+                file: r.file,
                 left: r.len,
                 block: Vec::new(),
                 at: 0,
             })
             .collect();
-        sources.extend(memory.into_iter().map(|block| Source {
-            file: None,
-            left: 0,
-            block,
-            at: 0,
-        }));
-        let mut heap = BinaryHeap::with_capacity(sources.len());
-        for (i, s) in sources.iter_mut().enumerate() {
-            if let Some(r) = s.next()? {
-                heap.push(Reverse((r, i)));
+        // Runs in order: each one's first record at or after the previous
+        // one's last.
+        let mut chained = true;
+        let mut last: Option<T> = None;
+        for s in &mut sources {
+            let first = s.unread()?.first().copied();
+            if let (Some(l), Some(f)) = (last, first) {
+                chained &= l <= f;
             }
+            last = read_last(s)?;
         }
         Ok(Sorted {
             sources,
-            heap,
-            memory: Vec::new().into_iter(),
+            chained,
+            ready: Vec::new(),
+            at: 0,
             error: None,
         })
     }
@@ -303,49 +323,160 @@ impl<T: Pod + Ord> Sorted<T> {
         }
     }
 
+    /// Make more records ready (none at the end of the stream).
+    fn refill(&mut self) {
+        self.ready.clear();
+        self.at = 0;
+        if let Err(e) = self.merge_more() {
+            self.error = Some(e);
+            self.sources.clear();
+            self.ready.clear();
+        }
+    }
+
+    fn merge_more(&mut self) -> io::Result<()> {
+        if self.chained {
+            while let Some(s) = self.sources.first_mut() {
+                let block = s.unread()?;
+                if block.is_empty() {
+                    self.sources.remove(0);
+                    continue;
+                }
+                self.ready.extend_from_slice(block);
+                s.at = s.block.len();
+                return Ok(());
+            }
+            return Ok(());
+        }
+        // Every record up to the least of the blocks' last records.
+        let mut bound: Option<T> = None;
+        let mut i = 0;
+        while i < self.sources.len() {
+            match self.sources[i].unread()?.last().copied() {
+                None => {
+                    self.sources.swap_remove(i);
+                }
+                Some(last) => {
+                    bound = Some(bound.map_or(last, |b: T| b.min(last)));
+                    i += 1;
+                }
+            }
+        }
+        let Some(bound) = bound else {
+            return Ok(());
+        };
+        for s in &mut self.sources {
+            let block = &s.block[s.at..];
+            let n = block.partition_point(|r| *r <= bound);
+            self.ready.extend_from_slice(&block[..n]);
+            s.at += n;
+        }
+        // Pieces already in order: the stable sort merges its runs.
+        self.ready.sort();
+        Ok(())
+    }
+
     /// The next records up to at least `min` of them, ending where the key
     /// `key` changes, so that no key's records are split between two
     /// batches (a batch is empty at the end of the stream).
     pub fn batch<K: PartialEq>(&mut self, min: usize, key: impl Fn(&T) -> K) -> Vec<T> {
         let mut out: Vec<T> = Vec::with_capacity(min.min(1 << 20));
-        out.extend(self.by_ref().take(min));
+        while out.len() < min {
+            if self.at == self.ready.len() {
+                self.refill();
+                if self.ready.is_empty() {
+                    return out;
+                }
+            }
+            let n = (min - out.len()).min(self.ready.len() - self.at);
+            out.extend_from_slice(&self.ready[self.at..self.at + n]);
+            self.at += n;
+        }
         if let Some(last) = out.last().map(&key) {
             while let Some(r) = self.peek() {
                 if key(&r) != last {
                     break;
                 }
                 out.push(r);
-                self.next();
+                self.at += 1;
             }
         }
         out
     }
 
-    fn peek(&self) -> Option<T> {
-        if self.sources.is_empty() {
-            self.memory.as_slice().first().copied()
-        } else {
-            self.heap.peek().map(|Reverse((r, _))| *r)
+    /// Calls `each` with every [`batch`](Self::batch) in turn, the next one
+    /// merged on a thread of its own while `each` works on the last, then
+    /// returns the error that ended the stream early, if any
+    /// ([`check`](Self::check)). `each` stops the stream by returning an
+    /// error.
+    pub fn for_each_batch<K, E>(
+        mut self,
+        min: usize,
+        key: impl Fn(&T) -> K + Send,
+        mut each: impl FnMut(Vec<T>) -> Result<(), E>,
+    ) -> Result<(), E>
+    where
+        T: Send,
+        K: PartialEq,
+        E: From<io::Error>,
+    {
+        let (send, batches) = std::sync::mpsc::sync_channel::<Vec<T>>(1);
+        let merged = std::thread::scope(|scope| {
+            let producer = scope.spawn(move || {
+                loop {
+                    let batch = self.batch(min, &key);
+                    if batch.is_empty() || send.send(batch).is_err() {
+                        break;
+                    }
+                }
+                self.check()
+            });
+            let mut stopped = Ok(());
+            for batch in batches.iter() {
+                stopped = each(batch);
+                if stopped.is_err() {
+                    break;
+                }
+            }
+            drop(batches);
+            stopped.map(|()| producer.join())
+        })?;
+        match merged {
+            Ok(read) => Ok(read?),
+            Err(panic) => std::panic::resume_unwind(panic),
         }
     }
+
+    fn peek(&mut self) -> Option<T> {
+        if self.at == self.ready.len() {
+            self.refill();
+        }
+        self.ready.get(self.at).copied()
+    }
+}
+
+/// The last record of a run, read from its end (the file's position is
+/// kept).
+fn read_last<T: Pod>(s: &mut Source<T>) -> io::Result<Option<T>> {
+    if s.left == 0 {
+        return Ok(s.block.last().copied());
+    }
+    let size = std::mem::size_of::<T>() as u64;
+    let here = s.file.stream_position()?;
+    s.file
+        .seek(SeekFrom::Current((s.left as u64 - 1) as i64 * size as i64))?;
+    let mut last = T::zeroed();
+    s.file.read_exact(bytemuck::bytes_of_mut(&mut last))?;
+    s.file.seek(SeekFrom::Start(here))?;
+    Ok(Some(last))
 }
 
 impl<T: Pod + Ord> Iterator for Sorted<T> {
     type Item = T;
 
     fn next(&mut self) -> Option<T> {
-        if self.sources.is_empty() {
-            return self.memory.next();
-        }
-        let Reverse((r, i)) = self.heap.pop()?;
-        match self.sources[i].next() {
-            Ok(Some(next)) => self.heap.push(Reverse((next, i))),
-            Ok(None) => {}
-            Err(e) => {
-                self.error = Some(e);
-                self.heap.clear();
-            }
-        }
+        let r = self.peek()?;
+        self.at += 1;
         Some(r)
     }
 }

@@ -4,7 +4,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use doublet::Report;
+use doublet::{Outcome, Report};
 
 use crate::args::ScanArgs;
 use crate::load::{self, Inputs};
@@ -23,19 +23,29 @@ pub fn run(args: ScanArgs) -> Result<()> {
         ],
     )?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
-    let mut report = super::with_threads(&resources, || {
-        Ok(load::scan(&inputs, config, &resources)?.into_report()?)
-    })?;
+    let mut outcome = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
     if inputs.rereadable() {
         memory::phase(Phase::PassageTexts);
-        fill_passage_texts(&mut report, &inputs)?;
+        fill_passage_texts(outcome.head_mut(), &inputs)?;
     }
+    // The JSON report is written from the outcome a range of documents at
+    // a time; the summary and the HTML page read the whole report.
+    let made = if args.html.is_some() || !args.json {
+        Made::Whole(Box::new(super::with_threads(&resources, || {
+            Ok(outcome.into_report()?)
+        })?))
+    } else {
+        Made::Outcome(Box::new(outcome))
+    };
+    let (report, whole): (&dyn super::Whole, Option<&Report>) = match &made {
+        Made::Whole(whole) => (whole.as_ref(), Some(whole.as_ref())),
+        Made::Outcome(outcome) => (outcome.as_ref(), None),
+    };
     // Both files appear together, or neither does.
     let mut outputs = Vec::new();
-    if let Some(path) = &args.html {
+    if let (Some(path), Some(whole)) = (&args.html, whole) {
         memory::phase(Phase::HtmlPage);
-        let page =
-            super::with_threads(&resources, || html_page(&report, &inputs, args.html_pairs))?;
+        let page = super::with_threads(&resources, || html_page(whole, &inputs, args.html_pairs))?;
         let mut out = doublet_io::Output::create(path)?;
         out.write_all(page.as_bytes())
             .with_context(|| path.display().to_string())?;
@@ -44,21 +54,32 @@ pub fn run(args: ScanArgs) -> Result<()> {
     memory::phase(Phase::Writing);
     if let Some(path) = &args.report {
         outputs.push(super::with_threads(&resources, || {
-            super::report_output(path, &report)
+            super::report_output(path, report)
         })?);
     }
     memory::unbounded_for_commit();
     doublet_io::commit(outputs)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    if args.json {
-        super::write_pretty(&mut out, &report)?;
-        writeln!(out)?;
-    } else {
-        printers::summary::print(&report, args.limit, args.report.as_deref(), &mut out)?;
+    match whole {
+        Some(whole) if !args.json => {
+            printers::summary::print(whole, args.limit, args.report.as_deref(), &mut out)?
+        }
+        _ => {
+            super::write_pretty(&mut out, report)?;
+            writeln!(out)?;
+        }
     }
     out.flush()?;
     Ok(())
+}
+
+/// What the scan made: the whole report, for the summary and the HTML
+/// page, or the outcome, whose documents are made as the JSON report is
+/// written.
+enum Made {
+    Whole(Box<Report>),
+    Outcome(Box<Outcome>),
 }
 
 /// Give every shared passage its text, as it stands in document `a`: a

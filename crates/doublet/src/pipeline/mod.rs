@@ -33,6 +33,7 @@ use crate::config::{Config, KeepPolicy};
 use crate::error::{Error, Result};
 use crate::group::{self, Verified};
 use crate::index::{self, Anchors};
+use crate::keyed::Sorter;
 use crate::plan::Plan;
 use crate::report::{Comparison, PairRelation, Report};
 use crate::seeds;
@@ -595,13 +596,16 @@ impl Scanner {
         self.enter(Stage::Signing);
         // Against an index the signatures are stored and looked up; in a
         // scan only the candidates read them, through their band keys.
+        let fingerprints: Sorter<[u64; 2]> = Sorter::new(&self.sorts);
         let (mut sketches, band_keys) = match prior {
             None => {
-                let (sketches, keys) = self.sketch_banded();
+                let (sketches, keys) = self.sketch_banded(&fingerprints);
                 (sketches, Some(keys))
             }
-            Some(_) => (self.sketch_all(), None),
+            Some(_) => (self.sketch_all(&fingerprints), None),
         };
+        // Sorted (and, past the budget, on disk) until the passage stage.
+        let fingerprints = fingerprints.finish().map_err(Error::Spill)?;
         // A document with too little content left to judge takes part only
         // as an exact copy of its whole text (every word, cleaned or not):
         // its exact key is then taken over all its tokens, in a space of
@@ -761,15 +765,12 @@ impl Scanner {
         if cfg.min_passage > 0 {
             self.enter(Stage::Passages);
         }
-        let clusters = if cfg.min_passage > 0 {
-            self.reuse_clusters(&sketches, &decisions)
+        let (clusters, reuse) = if cfg.min_passage > 0 {
+            let (clusters, shared) = self.reuse_clusters(fingerprints, &sketches, &decisions)?;
+            let reuse = self.shared_passages(shared, &related, &clusters)?;
+            (clusters, reuse)
         } else {
-            passages::Clusters::default()
-        };
-        let reuse = if cfg.min_passage > 0 {
-            self.shared_passages(&sketches, &decisions, &related, &clusters)?
-        } else {
-            Vec::new()
+            (passages::Clusters::default(), Vec::new())
         };
         if cfg.dedup_paragraphs {
             self.dedup_paragraphs(&order, &decisions);
@@ -972,9 +973,20 @@ mod tests {
         let mut s = Scanner::new(Config::default()).unwrap();
         s.push(docs.clone()).unwrap();
         let mut signer = Signer::new(&plan);
-        for (d, sketch) in s.sketch_all().iter().enumerate() {
+        let emitted = Sorter::new(&crate::keyed::Spill::in_memory());
+        let sketches = s.sketch_all(&emitted);
+        let emitted: Vec<[u64; 2]> = emitted.finish().unwrap().collect();
+        for (d, mut sketch) in sketches.into_iter().enumerate() {
+            // The scanner's fingerprints are records, sorted by hash.
+            assert!(sketch.fingerprints.is_empty());
+            sketch.fingerprints = emitted
+                .iter()
+                .map(|r| (r[0], index::fingerprint_holder(r[1])))
+                .filter(|&(_, (e, _))| e == d as u32)
+                .map(|(h, (_, p))| (h, p))
+                .collect();
             assert_eq!(
-                &sign_document(&plan, &mut signer, &docs[d]),
+                sign_document(&plan, &mut signer, &docs[d]),
                 sketch,
                 "{}",
                 docs[d].id

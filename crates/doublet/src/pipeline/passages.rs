@@ -12,15 +12,17 @@ use crate::{align, group, index, verify, Scanner, Span};
 
 use super::analyse::{Content, ContentRuns};
 use super::store::Cache;
-use crate::candidates::{Fingerprints, Source};
+use crate::error::Error;
+use crate::keyed::{Sorted, Sorter};
 use crate::sign::DocSketch;
 
 impl Scanner {
     /// Pairs of kept documents that share passages without being duplicates.
+    /// `shared`: the fingerprints two or more kept documents hold, as
+    /// sorted keyed records (from [`reuse_clusters`](Self::reuse_clusters)).
     pub(super) fn shared_passages(
         &self,
-        sketches: &[DocSketch],
-        decisions: &[group::Decision],
+        shared: Sorted<[u64; 2]>,
         related: &[Verified],
         clusters: &Clusters,
     ) -> crate::Result<Vec<Reuse>> {
@@ -34,10 +36,6 @@ impl Scanner {
                 .get(d as usize)
                 .is_some_and(|r| r.iter().any(|c| c.start <= p && end <= c.end))
         };
-        let kept: Vec<(u32, &DocSketch)> = (0..self.docs.len() as u32)
-            .filter(|&d| decisions[d as usize].kept() && sketches[d as usize].exact.is_some())
-            .map(|d| (d, &sketches[d as usize]))
-            .collect();
         let mut known: Vec<(u32, u32)> = related
             .iter()
             .map(|v| (v.a.min(v.b), v.a.max(v.b)))
@@ -89,16 +87,13 @@ impl Scanner {
         // A fingerprint two documents hold proposes their pair; one held by
         // more made a cluster or its pairs (`passage_clusters`), so the pairs
         // stay as many as the fingerprints, not their square.
-        let source = Fingerprints {
-            max_df: REUSE_MIN_HOLDERS - 1,
-            keep: outside,
-            agree,
-        };
-        let candidates: Vec<(u32, u32)> =
-            index::merge([source.propose(&kept)?, clusters.pairs.clone()])
-                .into_iter()
-                .filter(|p| known.binary_search(p).is_err())
-                .collect();
+        let found =
+            index::passage_pairs(shared, REUSE_MIN_HOLDERS - 1, outside, agree, &self.sorts)
+                .map_err(Error::Spill)?;
+        let candidates: Vec<(u32, u32)> = index::merge([found, clusters.pairs.clone()])
+            .into_iter()
+            .filter(|p| known.binary_search(p).is_err())
+            .collect();
         let seeds = self.plan.seeds;
         let params = self.plan.align;
         // Alignment is not symmetric: A is always the smaller id, so the
@@ -166,11 +161,17 @@ impl Scanner {
     /// word in every holder (see [`Scanner::passage_clusters`]). Also
     /// returns, per document, the token ranges its clusters cover, which
     /// then propose no pairs.
+    ///
+    /// The fingerprints are made here, for the kept documents only, as
+    /// keyed records sorted within the memory budget; those that two or
+    /// more of them hold come back too, sorted, for
+    /// [`shared_passages`](Self::shared_passages).
     pub(super) fn reuse_clusters(
         &self,
+        fingerprints: Sorted<[u64; 2]>,
         sketches: &[DocSketch],
         decisions: &[group::Decision],
-    ) -> Clusters {
+    ) -> crate::Result<(Clusters, Sorted<[u64; 2]>)> {
         let docs = &self.docs;
         let mut clusters = self.paragraph_clusters(sketches, decisions);
         let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
@@ -179,7 +180,10 @@ impl Scanner {
                 ranges[h.0 as usize].push(h.1);
             }
         }
-        let (passages, pairs) = self.passage_clusters(sketches, decisions, &ranges);
+        let kept: Vec<bool> = (0..docs.len())
+            .map(|d| decisions[d].kept() && sketches[d].exact.is_some())
+            .collect();
+        let (passages, pairs, shared) = self.passage_clusters(fingerprints, &kept, &ranges)?;
         for c in &passages {
             for h in c {
                 ranges[h.0 as usize].push(h.1);
@@ -208,11 +212,12 @@ impl Scanner {
                 text: None,
             })
             .collect();
-        Clusters {
+        let clusters = Clusters {
             report,
             ranges,
             pairs,
-        }
+        };
+        Ok((clusters, shared))
     }
 
     /// Content paragraphs (of at least `min_passage` words) that three or
@@ -279,12 +284,17 @@ impl Scanner {
     /// Every fingerprint inside one passage yields the same cluster, kept
     /// once. A holder sharing fewer words with the reference is left to the
     /// pairs (it may share a shorter passage).
+    ///
+    /// `postings`: every document's fingerprints, sorted (as signing
+    /// emitted them), of which those of `kept` documents take part. Also
+    /// returns those held by two or more documents, sorted, for the pairs.
+    #[allow(clippy::type_complexity)]
     fn passage_clusters(
         &self,
-        sketches: &[DocSketch],
-        decisions: &[group::Decision],
+        postings: Sorted<[u64; 2]>,
+        kept: &[bool],
         taken: &[Vec<Clustered>],
-    ) -> (Vec<Holders>, Vec<(u32, u32)>) {
+    ) -> crate::Result<(Vec<Holders>, Vec<(u32, u32)>, Sorted<[u64; 2]>)> {
         let cfg = &self.plan.config;
         let docs = &self.docs;
         let (ngram, min) = (cfg.ngram as u32, cfg.min_passage as u32);
@@ -306,24 +316,87 @@ impl Scanner {
             }
             (lo, hi)
         };
-        let mut postings: Vec<(u64, u32, u32)> = (0..docs.len() as u32)
-            .into_par_iter()
-            .filter(|&d| decisions[d as usize].kept() && sketches[d as usize].exact.is_some())
-            .flat_map_iter(|d| {
-                sketches[d as usize]
-                    .fingerprints
-                    .iter()
-                    .filter(move |&&(_, p)| free(d, p))
-                    .map(move |&(h, p)| (h, d, p))
-            })
-            .collect();
-        postings.par_sort_unstable();
+        // The fingerprints two or more documents hold outside the paragraph
+        // clusters, for the pairs; they arrive in order, so sorting them
+        // again costs a pass.
+        let shared: Sorter<[u64; 2]> = Sorter::new(&self.sorts);
+        // The runs to extend (held by three to `passage_max_df` documents,
+        // free): [first holder << 32 | holders, fingerprint, holder]
+        // records, so that the fingerprints of one passage, which have the
+        // same holders, come together (by their first holder, then size):
+        // one task then reads each holder's tokens once for all of them.
+        // What is found does not depend on the order (it is sorted below).
+        let runs: Sorter<[u64; 3]> = Sorter::new(&self.sorts);
+        let counted = std::sync::atomic::AtomicUsize::new(0);
+        let inside_paragraphs = |d: u32, p: u32| {
+            taken[d as usize]
+                .iter()
+                .any(|c| c.start <= p && p + ngram <= c.end)
+        };
+        let max_df = cfg.passage_max_df;
+        postings
+            .for_each_batch(
+                index::STREAM_BATCH,
+                |r| r[0],
+                |batch| {
+                    let groups: Vec<&[[u64; 2]]> = batch
+                        .chunk_by(|x, y| x[0] == y[0])
+                        .filter(|run| run.len() >= 2)
+                        .collect();
+                    let outside: Vec<[u64; 2]> = groups
+                        .par_iter()
+                        .flat_map_iter(|run| {
+                            let mut held: Vec<[u64; 2]> = run
+                                .iter()
+                                .copied()
+                                .filter(|r| kept[index::fingerprint_holder(r[1]).0 as usize])
+                                .collect();
+                            let free: Vec<[u64; 2]> = held
+                                .iter()
+                                .copied()
+                                .filter(|r| {
+                                    let (d, p) = index::fingerprint_holder(r[1]);
+                                    free(d, p)
+                                })
+                                .collect();
+                            if (REUSE_MIN_HOLDERS..=max_df).contains(&free.len()) {
+                                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let first = free[0][1] >> 32;
+                                let order = (first << 32) | free.len() as u64;
+                                runs.extend(free.iter().map(|r| [order, r[0], r[1]]));
+                            }
+                            // A holder inside a paragraph cluster stays inside
+                            // once the passage clusters are added: only the
+                            // rest can make pairs.
+                            held.retain(|r| {
+                                let (d, p) = index::fingerprint_holder(r[1]);
+                                !inside_paragraphs(d, p)
+                            });
+                            if held.len() >= 2 {
+                                held
+                            } else {
+                                Vec::new()
+                            }
+                        })
+                        .collect();
+                    shared.extend(outside);
+                    Ok::<(), std::io::Error>(())
+                },
+            )
+            .map_err(Error::Spill)?;
+        let shared = shared.finish().map_err(Error::Spill)?;
+        let runs = runs.finish().map_err(Error::Spill)?;
         // A fingerprint's holders grouped around references (see above).
-        let extend_run = |run: &[(u64, u32, u32)], cache: &mut Cache| -> Vec<Found> {
+        let extend_run = |run: &[[u64; 3]], cache: &mut Cache| -> Vec<Found> {
             // (holder, position, and the bounds a run of equal words
             // may extend to around it), by id.
-            let mut holders: Vec<(u32, u32, (u32, u32))> =
-                run.iter().map(|e| (e.1, e.2, bounds(e.1, e.2))).collect();
+            let mut holders: Vec<(u32, u32, (u32, u32))> = run
+                .iter()
+                .map(|e| {
+                    let (d, p) = index::fingerprint_holder(e[2]);
+                    (d, p, bounds(d, p))
+                })
+                .collect();
             holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
             // Holders are grouped around references: the first holder
             // left, and every other holder left that shares at least
@@ -379,36 +452,35 @@ impl Scanner {
             }
             out
         };
-        let mut runs: Vec<&[(u64, u32, u32)]> = postings
-            .par_chunk_by(|x, y| x.0 == y.0)
-            .filter(|run| run.len() >= REUSE_MIN_HOLDERS && run.len() <= cfg.passage_max_df)
-            .collect();
-        // The fingerprints of one passage have the same holders: visited
-        // together (by their first holder, then size), one task reads each
-        // holder's tokens once for all of them. What is found does not
-        // depend on the order (it is sorted below).
-        runs.par_sort_unstable_by_key(|run| {
-            let first = run.iter().map(|e| e.1).min().unwrap_or(0);
-            (first, run.len(), run[0].0)
-        });
         let progress = &self.progress;
-        progress.begin("finding reuse clusters", runs.len());
-        let found: Vec<Found> = runs
-            .par_chunks(RUNS_PER_TASK)
-            .flat_map_iter(|task| {
-                let mut cache = Cache::new(&self.store, CACHED_DOCUMENTS);
-                let found = task
-                    .iter()
-                    .flat_map(|run| {
-                        cache.trim();
-                        extend_run(run, &mut cache)
-                    })
-                    .collect::<Vec<_>>();
-                progress.add(task.len());
-                found
-            })
-            .collect();
-        drop(runs);
+        progress.begin(
+            "finding reuse clusters",
+            counted.load(std::sync::atomic::Ordering::Relaxed),
+        );
+        let mut found: Vec<Found> = Vec::new();
+        runs.for_each_batch(
+            index::STREAM_BATCH,
+            |r| (r[0], r[1]),
+            |batch| {
+                let batch: Vec<&[[u64; 3]]> = batch
+                    .chunk_by(|x, y| (x[0], x[1]) == (y[0], y[1]))
+                    .collect();
+                found.par_extend(batch.par_chunks(RUNS_PER_TASK).flat_map_iter(|task| {
+                    let mut cache = Cache::new(&self.store, CACHED_DOCUMENTS);
+                    let found = task
+                        .iter()
+                        .flat_map(|run| {
+                            cache.trim();
+                            extend_run(run, &mut cache)
+                        })
+                        .collect::<Vec<_>>();
+                    progress.add(task.len());
+                    found
+                }));
+                Ok::<(), std::io::Error>(())
+            },
+        )
+        .map_err(Error::Spill)?;
         let mut pairs: Vec<(u32, u32)> = Vec::new();
         let mut found: Vec<Vec<(u32, u32, u32)>> = found
             .into_iter()
@@ -420,7 +492,6 @@ impl Scanner {
                 }
             })
             .collect();
-        drop(postings);
         found.par_sort_unstable();
         found.dedup();
         let found = merge_overlapping(found);
@@ -445,7 +516,7 @@ impl Scanner {
             .collect();
         pairs.par_sort_unstable();
         pairs.dedup();
-        (clusters, pairs)
+        Ok((clusters, pairs, shared))
     }
 
     /// Cross-document paragraph deduplication: visiting kept documents in

@@ -6,6 +6,8 @@ use rayon::prelude::*;
 
 use crate::candidates;
 use crate::config::Config;
+use crate::index;
+use crate::keyed::Sorter;
 use crate::seeds::Seeds;
 use crate::sign::{DocSketch, Signer};
 use crate::sketch::{Signature, Sketcher};
@@ -13,40 +15,56 @@ use crate::text::shingle;
 use crate::Scanner;
 
 impl Scanner {
-    /// Sketch every document on its final content.
-    pub(super) fn sketch_all(&self) -> Vec<DocSketch> {
+    /// Sketch every document on its final content; its passage
+    /// fingerprints go to `fingerprints` (see [`sign_one`](Self::sign_one)).
+    pub(super) fn sketch_all(&self, fingerprints: &Sorter<[u64; 2]>) -> Vec<DocSketch> {
         let plan = &self.plan;
         self.docs
             .par_iter()
             .enumerate()
             .map_init(
                 || (Signer::new(plan), Vec::new(), Vec::new()),
-                |(signer, all, tokens), (i, _)| self.sign_one(i as u32, signer, all, tokens),
+                |(signer, all, tokens), (i, _)| {
+                    self.sign_one(i as u32, signer, (all, tokens), fingerprints)
+                },
             )
             .collect()
     }
 
     /// Document `d` signed on its final content (`all` and `tokens` are
-    /// buffers).
+    /// buffers). Its passage fingerprints are not kept in its sketch but
+    /// emitted to `fingerprints` as keyed records
+    /// ([`index::fingerprint_record`]), which the passage stage reads
+    /// sorted: a scan holds every document's sketch until then, and at a
+    /// million documents the fingerprints would take 2.5 GB of them.
     fn sign_one(
         &self,
         d: u32,
         signer: &mut Signer,
-        all: &mut Vec<u32>,
-        tokens: &mut Vec<u32>,
+        (all, tokens): (&mut Vec<u32>, &mut Vec<u32>),
+        fingerprints: &Sorter<[u64; 2]>,
     ) -> DocSketch {
         self.content_tokens(d, all, tokens);
-        if self.plan.winnow.is_some() {
-            signer.sign(tokens, Some(&self.docs[d as usize].content_positions()))
-        } else {
-            signer.sign(tokens, None)
+        if self.plan.winnow.is_none() {
+            return signer.sign(tokens, None);
         }
+        let mut sketch = signer.sign(tokens, Some(&self.docs[d as usize].content_positions()));
+        let found = std::mem::take(&mut sketch.fingerprints);
+        fingerprints.extend(
+            found
+                .into_iter()
+                .map(|(h, p)| index::fingerprint_record(h, d, p)),
+        );
+        sketch
     }
 
     /// Every document signed as [`sketch_all`](Self::sketch_all) signs it,
     /// with its signature replaced by its band keys: the candidates read
     /// nothing else of it, and the keys take a seventh of the room.
-    pub(super) fn sketch_banded(&self) -> (Vec<DocSketch>, candidates::BandKeys) {
+    pub(super) fn sketch_banded(
+        &self,
+        fingerprints: &Sorter<[u64; 2]>,
+    ) -> (Vec<DocSketch>, candidates::BandKeys) {
         let plan = &self.plan;
         let signed: Vec<(DocSketch, Option<Vec<u64>>)> = self
             .docs
@@ -55,7 +73,7 @@ impl Scanner {
             .map_init(
                 || (Signer::new(plan), Vec::new(), Vec::new()),
                 |(signer, all, tokens), (i, _)| {
-                    let mut sketch = self.sign_one(i as u32, signer, all, tokens);
+                    let mut sketch = self.sign_one(i as u32, signer, (all, tokens), fingerprints);
                     let keys = sketch
                         .signature
                         .take()
