@@ -791,7 +791,7 @@ fn anchor_pairs_with(
         // may be plausible are sorted.
         let proposed: Sorter<u64> = Sorter::new(spill);
         held.for_each_batch(
-            1 << 20,
+            STREAM_BATCH,
             |r| r[0],
             |batch| {
                 let runs: Vec<&[[u64; 2]]> = batch.chunk_by(|x, y| x[0] == y[0]).collect();
@@ -819,7 +819,7 @@ fn anchor_pairs_with(
         )?;
         let proposed = proposed.finish()?;
         proposed.for_each_batch(
-            1 << 20,
+            STREAM_BATCH,
             |&p| p,
             |mut batch| {
                 batch.dedup();
@@ -1373,7 +1373,7 @@ pub fn fingerprint_holder(held: u64) -> (u32, u32) {
 }
 
 /// Records read from a sorted stream at a time.
-pub(crate) const STREAM_BATCH: usize = 1 << 20;
+pub(crate) const STREAM_BATCH: usize = 1 << 18;
 
 /// Candidate pairs for shared passages, from fingerprint records
 /// ([`fingerprint_record`]) sorted by key: documents sharing a fingerprint

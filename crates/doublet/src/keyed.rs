@@ -540,6 +540,41 @@ mod tests {
         assert_eq!(got, want);
     }
 
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(32))]
+        /// Records passed on in order (runs that follow one another, read
+        /// in turn) and records out of order (runs merged) give the same
+        /// stream, batch by batch on a thread of their own.
+        #[test]
+        fn runs_in_order_read_in_turn_and_batches_cover_the_stream(
+            records in proptest::collection::vec((0u64..40, any::<u64>()), 0..2000),
+            budget in 16usize..2048,
+            min in 1usize..50,
+        ) {
+            let mut want: Vec<[u64; 2]> = records.into_iter().map(|(a, b)| [a, b]).collect();
+            let as_drawn = want.clone();
+            want.sort_unstable();
+            for (input, in_order) in [(&want, true), (&as_drawn, false)] {
+                let sorter = Sorter::new(&Spill::past(budget));
+                sorter.extend(input.iter().copied());
+                let sorted = sorter.finish().unwrap();
+                if in_order {
+                    prop_assert!(sorted.chained);
+                }
+                let mut got = Vec::new();
+                let mut last_key = None;
+                sorted.for_each_batch(min, |r| r[0], |batch| {
+                    let first = batch[0][0];
+                    prop_assert!(last_key.is_none_or(|l| l < first), "a key split between batches");
+                    last_key = batch.last().map(|r| r[0]);
+                    got.extend(batch);
+                    Ok(())
+                }).map_err(|e: TestCaseError| e)?;
+                prop_assert_eq!(&got, &want);
+            }
+        }
+    }
+
     #[test]
     fn batches_do_not_split_a_key() {
         let sorter = Sorter::new(&Spill::past(64));
