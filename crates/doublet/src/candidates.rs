@@ -131,9 +131,22 @@ impl Source for BandKeys {
     }
 
     fn propose(&self, docs: &[(u32, &DocSketch)]) -> Result<Vec<Pair>> {
+        let exact: Vec<(u32, u128)> = docs
+            .iter()
+            .map(|&(d, s)| (d, s.exact.unwrap_or(0)))
+            .collect();
+        self.pairs(&exact)
+    }
+}
+
+impl BandKeys {
+    /// The pairs [`Source::propose`] gives, from what it reads of each
+    /// sketch: the documents with their exact keys (which order a bucket's
+    /// members).
+    pub fn pairs(&self, docs: &[(u32, u128)]) -> Result<Vec<Pair>> {
         use rayon::prelude::*;
         let keyed =
-            |&&(d, _): &&(u32, &DocSketch)| self.at.get(d as usize).is_some_and(|&a| a != u32::MAX);
+            |&&(d, _): &&(u32, u128)| self.at.get(d as usize).is_some_and(|&a| a != u32::MAX);
         // The keys are gathered a slice of the key space at a time, so
         // that the list of every (key, position) is never held.
         let total = docs.iter().filter(keyed).count() * self.bands;
@@ -150,7 +163,7 @@ impl Source for BandKeys {
                 })
                 .collect()
         };
-        let order = docs.iter().map(|&(d, s)| (d, s.exact.unwrap_or(0)));
+        let order = docs.iter().copied();
         Ok(index::pairs_of_band_keys(
             parts,
             part,

@@ -653,36 +653,41 @@ impl Scanner {
             .collect();
         // In a scan nothing reads the anchors past the candidates: the
         // representatives' are given to the anchor source, which frees
-        // what no pair can share, and every other document's are freed.
+        // what no pair can share, and every other document's go with the
+        // sketches as the candidates start.
         let owned_anchors: Option<Vec<(u32, Anchors)>> = prior.is_none().then(|| {
-            let owned = reps
-                .iter()
+            reps.iter()
                 .map(|&d| (d, std::mem::take(&mut sketches[d as usize].anchors)))
-                .collect();
-            for s in &mut sketches {
-                s.anchors = Anchors::default();
-            }
-            owned
+                .collect()
         });
-        let signed: Vec<(u32, &DocSketch)> =
-            reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
+        // What later stages read of a sketch.
+        let words: Vec<u32> = sketches.iter().map(|s| s.words).collect();
+        let content: Vec<bool> = sketches.iter().map(|s| s.exact.is_some()).collect();
         self.enter(Stage::Candidates);
-        let bands = candidates::Bands::new(&plan);
-        let near: &dyn candidates::Source = match &band_keys {
-            Some(keys) => keys,
-            None => &bands,
-        };
         let anchored = candidates::Anchored::new(&plan).spilling(self.sorts);
         // One source at a time, so that the band keys are freed before the
         // anchors' postings are built.
         use candidates::Source;
-        let near_pairs = near.propose(&signed)?;
-        drop(band_keys);
-        let anchored_pairs = match owned_anchors {
-            Some(owned) => anchored.propose_owned(owned)?,
-            None => anchored.propose(&signed)?,
+        let (near_pairs, anchored_pairs) = match band_keys.zip(owned_anchors) {
+            // A scan: the band keys read the exact keys, the anchors are
+            // given up, and nothing else reads a sketch again.
+            Some((keys, owned)) => {
+                let exact: Vec<(u32, u128)> = reps
+                    .iter()
+                    .map(|&d| (d, sketches[d as usize].exact.unwrap_or(0)))
+                    .collect();
+                sketches = Vec::new();
+                let near = keys.pairs(&exact)?;
+                drop((keys, exact));
+                (near, anchored.propose_owned(owned)?)
+            }
+            None => {
+                let signed: Vec<(u32, &DocSketch)> =
+                    reps.iter().map(|&d| (d, &sketches[d as usize])).collect();
+                let bands = candidates::Bands::new(&plan);
+                (bands.propose(&signed)?, anchored.propose(&signed)?)
+            }
         };
-        drop(signed);
         let candidates = index::merge(vec![near_pairs, anchored_pairs]);
 
         self.enter(Stage::Verifying);
@@ -750,7 +755,7 @@ impl Scanner {
             let twins = group::twin_counts(&related, t, &written);
             let key = |d: u32| {
                 let d = d as usize;
-                (sketches[d].words, twins[d], self.docs[d].id.as_str())
+                (words[d], twins[d], self.docs[d].id.as_str())
             };
             order.par_sort_by(|&x, &y| parts::most_complete_first(key(x), key(y)));
         }
@@ -766,7 +771,7 @@ impl Scanner {
             self.enter(Stage::Passages);
         }
         let (clusters, reuse) = if cfg.min_passage > 0 {
-            let (clusters, shared) = self.reuse_clusters(fingerprints, &sketches, &decisions)?;
+            let (clusters, shared) = self.reuse_clusters(fingerprints, &content, &decisions)?;
             let reuse = self.shared_passages(shared, &related, &clusters)?;
             (clusters, reuse)
         } else {
@@ -779,8 +784,8 @@ impl Scanner {
             Some(_) => self.entries(&sketches, &judged, &rep, &decisions, gists),
             None => Vec::new(),
         };
-        let content_words = sketches.iter().map(|s| s.words).collect();
         drop(sketches);
+        let content_words = words;
         let findings = Findings {
             content_words,
             judged,

@@ -14,7 +14,6 @@ use super::analyse::{Content, ContentRuns};
 use super::store::Cache;
 use crate::error::Error;
 use crate::keyed::{Sorted, Sorter};
-use crate::sign::DocSketch;
 
 impl Scanner {
     /// Pairs of kept documents that share passages without being duplicates.
@@ -162,18 +161,19 @@ impl Scanner {
     /// returns, per document, the token ranges its clusters cover, which
     /// then propose no pairs.
     ///
-    /// The fingerprints are made here, for the kept documents only, as
-    /// keyed records sorted within the memory budget; those that two or
-    /// more of them hold come back too, sorted, for
+    /// `fingerprints`: every document's passage fingerprints as sorted
+    /// keyed records (emitted as the documents were signed), of which
+    /// those of kept documents with content (`content[d]`) take part; the
+    /// ones two or more of them hold come back, sorted, for
     /// [`shared_passages`](Self::shared_passages).
     pub(super) fn reuse_clusters(
         &self,
         fingerprints: Sorted<[u64; 2]>,
-        sketches: &[DocSketch],
+        content: &[bool],
         decisions: &[group::Decision],
     ) -> crate::Result<(Clusters, Sorted<[u64; 2]>)> {
         let docs = &self.docs;
-        let mut clusters = self.paragraph_clusters(sketches, decisions);
+        let mut clusters = self.paragraph_clusters(content, decisions);
         let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
         for c in &clusters {
             for h in c {
@@ -181,7 +181,7 @@ impl Scanner {
             }
         }
         let kept: Vec<bool> = (0..docs.len())
-            .map(|d| decisions[d].kept() && sketches[d].exact.is_some())
+            .map(|d| decisions[d].kept() && content[d])
             .collect();
         let (passages, pairs, shared) = self.passage_clusters(fingerprints, &kept, &ranges)?;
         for c in &passages {
@@ -224,7 +224,7 @@ impl Scanner {
     /// more kept documents hold: per cluster, its holders ordered by id.
     fn paragraph_clusters(
         &self,
-        sketches: &[DocSketch],
+        content: &[bool],
         decisions: &[group::Decision],
     ) -> Vec<Vec<(u32, Clustered)>> {
         let cfg = &self.plan.config;
@@ -235,7 +235,7 @@ impl Scanner {
             .all_blocks()
             .filter(|(d, _)| {
                 let d = *d as usize;
-                decisions[d].kept() && sketches[d].exact.is_some()
+                decisions[d].kept() && content[d]
             })
             .flat_map_iter(|(d, blocks)| {
                 let mut own: Vec<(u64, u32, u32, Clustered)> = blocks
