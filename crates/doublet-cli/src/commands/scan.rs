@@ -28,9 +28,9 @@ pub fn run(args: ScanArgs) -> Result<()> {
         memory::phase(Phase::PassageTexts);
         fill_passage_texts(outcome.head_mut(), &inputs)?;
     }
-    // The JSON report is written from the outcome a range of documents at
-    // a time; the summary and the HTML page read the whole report.
-    let made = if args.html.is_some() || !args.json {
+    // The JSON report and the summary are made from the outcome a range
+    // of documents at a time; the HTML page reads the whole report.
+    let made = if args.html.is_some() {
         Made::Whole(Box::new(super::with_threads(&resources, || {
             Ok(outcome.into_report()?)
         })?))
@@ -61,22 +61,19 @@ pub fn run(args: ScanArgs) -> Result<()> {
     doublet_io::commit(outputs)?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    match whole {
-        Some(whole) if !args.json => {
-            printers::summary::print(whole, args.limit, args.report.as_deref(), &mut out)?
-        }
-        _ => {
-            super::write_pretty(&mut out, report)?;
-            writeln!(out)?;
-        }
+    if args.json {
+        super::write_pretty(&mut out, report)?;
+        writeln!(out)?;
+    } else {
+        printers::summary::print(report, args.limit, args.report.as_deref(), &mut out)?;
     }
     out.flush()?;
     Ok(())
 }
 
-/// What the scan made: the whole report, for the summary and the HTML
-/// page, or the outcome, whose documents are made as the JSON report is
-/// written.
+/// What the scan made: the whole report, for the HTML page, or the
+/// outcome, whose documents are made as the JSON report or the summary
+/// reads them.
 enum Made {
     Whole(Box<Report>),
     Outcome(Box<Outcome>),

@@ -3,13 +3,15 @@
 //! the pairs sharing the most text, and the documents cleaning cut most. A
 //! long list stops at a limit and says how many more there are and where.
 
+use std::collections::{HashMap, HashSet};
 use std::io::{self, Write};
 use std::path::Path;
 
-use doublet::report::DocumentReport;
+use doublet::report::{Cluster, DocumentReport, PairReport};
 use doublet::{PairRelation, Relation, Report};
 
 use super::{size, Closeness};
+use crate::commands::{Whole, LIST_BATCH};
 
 fn relation(r: Relation) -> &'static str {
     match r {
@@ -97,15 +99,134 @@ fn more(
     )
 }
 
+/// What the summary reads of the documents: those its lists name, and the
+/// most cleaned ones, found in one pass over the documents a batch at a
+/// time (so that a report whose documents are made as they are read is
+/// never held whole).
+struct Read {
+    /// The documents the lists name, by id.
+    named: HashMap<String, DocumentReport>,
+    /// The `limit` most cleaned documents, most cleaned first, then by id.
+    most: Vec<DocumentReport>,
+    /// Documents with something cleaned.
+    cleaned: usize,
+}
+
+impl Read {
+    fn of(report: &dyn Whole, names: &HashSet<&str>, limit: usize) -> anyhow::Result<Read> {
+        let key = |d: &DocumentReport| (std::cmp::Reverse(d.cleaned.total()), d.id.clone());
+        let mut read = Read {
+            named: HashMap::new(),
+            most: Vec::new(),
+            cleaned: 0,
+        };
+        for lo in (0..report.document_count()).step_by(LIST_BATCH) {
+            for d in report.documents(lo..lo + LIST_BATCH)?.iter() {
+                if names.contains(d.id.as_str()) {
+                    read.named.insert(d.id.clone(), d.clone());
+                }
+                if d.cleaned.total() > 0 {
+                    read.cleaned += 1;
+                    read.most.push(d.clone());
+                }
+            }
+            if read.most.len() > limit.saturating_mul(2).max(LIST_BATCH) {
+                read.most.sort_by_key(key);
+                read.most.truncate(limit);
+            }
+        }
+        read.most.sort_by_key(key);
+        read.most.truncate(limit);
+        Ok(read)
+    }
+}
+
 /// The summary, listing at most `limit` entries per section (0: all);
 /// `full` names the JSON report written beside it, if any.
 pub fn print(
-    report: &Report,
+    report: &dyn Whole,
     limit: usize,
     full: Option<&Path>,
     out: &mut impl Write,
-) -> io::Result<()> {
+) -> anyhow::Result<()> {
     let limit = if limit == 0 { usize::MAX } else { limit };
+    let head = report.head();
+    let small = report.document_count() <= LIST_ALL;
+    // Largest clusters first (then in report order); single documents only
+    // in a small run.
+    let mut clusters: Vec<Cluster> = Vec::new();
+    for lo in (0..report.cluster_count()).step_by(LIST_BATCH) {
+        clusters.extend(
+            report
+                .clusters(lo..lo + LIST_BATCH)
+                .iter()
+                .filter(|c| c.members.len() >= 2 || small)
+                .cloned(),
+        );
+    }
+    if !small {
+        clusters.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
+    }
+    let shown = clusters.len().min(limit);
+    // Pairs sharing the most words first (then in report order).
+    let mut reuse: Vec<_> = head
+        .pairs
+        .iter()
+        .filter(|p| p.relation == PairRelation::SharedPassages)
+        .collect();
+    let words =
+        |p: &doublet::report::PairReport| -> usize { p.passages.iter().map(|x| x.tokens).sum() };
+    reuse.sort_by_key(|p| std::cmp::Reverse(words(p)));
+    let names: HashSet<&str> = clusters[..shown]
+        .iter()
+        .flat_map(|c| std::iter::once(c.kept.as_str()).chain(c.members.iter().map(String::as_str)))
+        .chain(
+            reuse
+                .iter()
+                .take(limit)
+                .flat_map(|p| [p.a.as_str(), p.b.as_str()]),
+        )
+        .collect();
+    let read = Read::of(report, &names, if small { 0 } else { limit })?;
+    let lists = Lists {
+        small,
+        clusters: &clusters,
+        shown,
+        reuse: &reuse,
+        read: &read,
+        limit,
+    };
+    print_lists(head, &lists, full, out)?;
+    Ok(())
+}
+
+/// What the summary lists, chosen by [`print`].
+struct Lists<'a> {
+    /// A run small enough to list every cluster.
+    small: bool,
+    /// The clusters to list, in order, of which the first `shown`.
+    clusters: &'a [Cluster],
+    shown: usize,
+    /// Pairs sharing passages, most shared words first.
+    reuse: &'a [&'a PairReport],
+    read: &'a Read,
+    limit: usize,
+}
+
+fn print_lists(
+    report: &Report,
+    lists: &Lists<'_>,
+    full: Option<&Path>,
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let Lists {
+        small,
+        clusters,
+        shown,
+        reuse,
+        read,
+        limit,
+    } = *lists;
     let s = &report.stats;
     writeln!(
         out,
@@ -176,23 +297,7 @@ pub fn print(
             s.mostly_cleaned
         )?;
     }
-    let by_id: std::collections::HashMap<&str, &DocumentReport> = report
-        .documents
-        .iter()
-        .map(|d| (d.id.as_str(), d))
-        .collect();
-    let small = report.documents.len() <= LIST_ALL;
-    // Largest clusters first (then in report order); single documents only
-    // in a small run.
-    let mut clusters: Vec<&doublet::report::Cluster> = report
-        .clusters
-        .iter()
-        .filter(|c| c.members.len() >= 2 || small)
-        .collect();
-    if !small {
-        clusters.sort_by_key(|c| std::cmp::Reverse(c.members.len()));
-    }
-    let shown = clusters.len().min(limit);
+    let by_id = &read.named;
     for c in &clusters[..shown] {
         let Some(kept) = by_id.get(c.kept.as_str()) else {
             continue;
@@ -240,15 +345,8 @@ pub fn print(
         },
         full,
     )?;
-    // Pairs sharing the most words first (then in report order).
-    let mut reuse: Vec<_> = report
-        .pairs
-        .iter()
-        .filter(|p| p.relation == PairRelation::SharedPassages)
-        .collect();
     let words =
         |p: &doublet::report::PairReport| -> usize { p.passages.iter().map(|x| x.tokens).sum() };
-    reuse.sort_by_key(|p| std::cmp::Reverse(words(p)));
     if !reuse.is_empty() {
         writeln!(out)?;
         let plural = if reuse.len() == 1 { "pair" } else { "pairs" };
@@ -257,7 +355,12 @@ pub fn print(
             "shared passages between kept documents ({} {plural}):",
             reuse.len()
         )?;
-        let unjudged = super::unjudged(report);
+        let unjudged: HashSet<&str> = read
+            .named
+            .values()
+            .filter(|d| d.too_little_content)
+            .map(|d| d.id.as_str())
+            .collect();
         for p in reuse.iter().take(limit) {
             let closeness = match Closeness::of(report, p, &unjudged) {
                 Closeness::NearByJaccard | Closeness::NearByContainment => format!(
@@ -291,25 +394,20 @@ pub fn print(
         )?;
     }
     if !small {
-        let mut most: Vec<&DocumentReport> = report
-            .documents
-            .iter()
-            .filter(|d| d.cleaned.total() > 0)
-            .collect();
-        most.sort_by_key(|d| (std::cmp::Reverse(d.cleaned.total()), d.id.clone()));
+        let most = &read.most;
         if !most.is_empty() {
             writeln!(out)?;
             writeln!(
                 out,
                 "most cleaned ({} documents had something removed):",
-                most.len()
+                read.cleaned
             )?;
             for d in most.iter().take(limit) {
                 writeln!(out, "  {}: {}", d.id, cleaned(d))?;
             }
             more(
                 out,
-                most.len().saturating_sub(limit),
+                read.cleaned.saturating_sub(limit),
                 ("document", "documents"),
                 full,
             )?;
