@@ -1747,26 +1747,15 @@ mod tests {
             rare_df,
             paired_max,
         };
-        let got = anchor_pairs_with(
-            Given::Lent(&with),
-            1000,
-            threshold,
-            tau_global,
-            tuning,
-            spill,
-        )
-        .unwrap();
+        let pairs =
+            |given| anchor_pairs_with(given, 1000, threshold, tau_global, tuning, spill).unwrap();
+        let got = pairs(Given::Lent(&with));
         let owned = docs.iter().cloned().zip(0..).map(|(a, i)| (i, a)).collect();
-        let pruned = anchor_pairs_with(
-            Given::Owned(owned),
-            1000,
-            threshold,
-            tau_global,
-            tuning,
-            spill,
-        )
-        .unwrap();
-        assert_eq!(got, pruned, "borrowed and owned anchors");
+        assert_eq!(
+            got,
+            pairs(Given::Owned(owned)),
+            "borrowed and owned anchors"
+        );
         got
     }
 
