@@ -494,11 +494,24 @@ fn budget_advice(reading: Reading, config: &Config) -> &'static str {
 /// A reader thread parses records into batches while the scanner analyses
 /// the previous batch on the worker pool; the channel holds at most two
 /// batches, so memory stays bounded by the batch size.
-pub fn scan(inputs: &Inputs, config: Config, resources: &Resources) -> Result<Outcome> {
-    let scanner = Scanner::new(config)?;
+pub fn scan(inputs: &Inputs, config: Config, resources: &Resources, held: Held) -> Result<Outcome> {
+    let mut scanner = Scanner::new(config)?;
+    if held == Held::WholeReport {
+        scanner = scanner.holding_report();
+    }
     scan_with(inputs, scanner, resources, None, Reading::Corpus, |s, _| {
         Ok(s.finish_outcome()?)
     })
+}
+
+/// What the caller of [`scan`] will hold of its outcome, for the memory
+/// budget's projection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// Written a range of documents at a time.
+    Ranges,
+    /// Made into the whole report.
+    WholeReport,
 }
 
 /// What a scan's `finish` produces: a whole report, or an outcome whose

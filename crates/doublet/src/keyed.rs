@@ -48,6 +48,11 @@ impl Spill {
         }
     }
 
+    /// Bytes of records one sorter holds in memory (`None`: unbounded).
+    pub fn budget(&self) -> Option<usize> {
+        self.budget
+    }
+
     fn file(&self) -> io::Result<File> {
         tempfile::tempfile()
     }

@@ -244,7 +244,9 @@ pub fn run(args: DedupArgs) -> Result<()> {
     if plan_needed {
         inputs.plan_output(Planner::new(&inputs.inputs, &inputs.fields)?);
     }
-    let outcome = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+    let outcome = super::with_threads(&resources, || {
+        load::scan(&inputs, config, &resources, load::Held::Ranges)
+    })?;
     memory::phase(Phase::Writing);
     if let Some(plan) = inputs.output_plan()? {
         output.plan(&plan)?;

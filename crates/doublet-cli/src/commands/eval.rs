@@ -72,7 +72,10 @@ pub fn run(args: EvalArgs) -> Result<()> {
     let truth = read_truth(&truth_path, format)?;
     let inputs = Inputs::parse(&args.common, true)?;
     let report = super::with_threads(&resources, || {
-        Ok(load::scan(&inputs, config.clone(), &resources)?.into_report()?)
+        Ok(
+            load::scan(&inputs, config.clone(), &resources, load::Held::WholeReport)?
+                .into_report()?,
+        )
     })?;
     let evaluation = super::with_threads(&resources, || {
         assess(

@@ -23,7 +23,13 @@ pub fn run(args: ScanArgs) -> Result<()> {
         ],
     )?;
     let inputs = Inputs::parse(&args.common, args.html.is_some())?;
-    let mut outcome = super::with_threads(&resources, || load::scan(&inputs, config, &resources))?;
+    let held = if args.html.is_some() {
+        load::Held::WholeReport
+    } else {
+        load::Held::Ranges
+    };
+    let mut outcome =
+        super::with_threads(&resources, || load::scan(&inputs, config, &resources, held))?;
     if inputs.rereadable() {
         memory::phase(Phase::PassageTexts);
         fill_passage_texts(outcome.head_mut(), &inputs)?;

@@ -438,8 +438,9 @@ fn compare_is_bounded_by_max_memory() {
 }
 
 /// `count` documents of 2,000 words, as `long.jsonl` in `dir`: a corpus
-/// whose projected peak passes 20 MB before the heap does (after about 800
-/// documents with shared passages, 2,400 without).
+/// whose projected peak passes 6 MB before the heap does (after about
+/// 1,400 documents with shared passages, 3,700 without, read 16 at a
+/// time).
 fn long_documents(dir: &Path, count: usize) -> std::path::PathBuf {
     let f = dir.join("long.jsonl");
     let text = serde_json::to_string(&prose(2_000, 11)).unwrap();
@@ -455,14 +456,14 @@ fn long_documents(dir: &Path, count: usize) -> std::path::PathBuf {
 #[test]
 fn the_projected_peak_is_refused_before_it_is_spent() {
     let dir = tempfile::tempdir().unwrap();
-    let f = long_documents(dir.path(), 1_500);
+    let f = long_documents(dir.path(), 4_000);
     let msg = stderr_of(
         doublet()
-            .args(["scan", "--batch-size", "64", "--max-memory", "20MB"])
+            .args(["scan", "--batch-size", "16", "--max-memory", "6MB"])
             .arg(&f)
             .assert(),
     );
-    assert!(msg.contains("--max-memory 20.0 MB is not enough"), "{msg}");
+    assert!(msg.contains("--max-memory 6.0 MB is not enough"), "{msg}");
     assert!(msg.contains("per document"), "{msg}");
 }
 
@@ -478,11 +479,11 @@ fn the_memory_advice_fits_what_was_given_and_the_command() {
         let msg = stderr_of(
             doublet()
                 .args(args)
-                .args(["--batch-size", "64", "--max-memory", "20MB"])
+                .args(["--batch-size", "16", "--max-memory", "6MB"])
                 .arg(&f)
                 .assert(),
         );
-        assert!(msg.contains("--max-memory 20.0 MB is not enough"), "{msg}");
+        assert!(msg.contains("--max-memory 6.0 MB is not enough"), "{msg}");
         msg
     };
     let msg = refused(&["scan"]);

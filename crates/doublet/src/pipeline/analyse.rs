@@ -50,6 +50,34 @@ pub(super) struct Analysed {
     pub(super) content: ContentRuns,
 }
 
+/// What documents add to the peak of each corpus-wide stage, in bytes:
+/// the stages run one after another, so a run's peak is what every stage
+/// holds throughout plus the largest of the rest (see
+/// [`Scanner::footprint`](super::Scanner::footprint)).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct Cost {
+    /// Held from reading to the end: what analysis keeps of a document.
+    pub(super) held: usize,
+    /// Corpus-wide cleaning.
+    pub(super) furniture: usize,
+    /// Signing, the candidates and their verification.
+    pub(super) candidates: usize,
+    /// Reuse clusters and shared passages.
+    pub(super) passages: usize,
+    /// The whole report, when the front end holds one.
+    pub(super) report: usize,
+}
+
+impl std::ops::AddAssign for Cost {
+    fn add_assign(&mut self, c: Cost) {
+        self.held += c.held;
+        self.furniture += c.furniture;
+        self.candidates += c.candidates;
+        self.passages += c.passages;
+        self.report += c.report;
+    }
+}
+
 /// Where a document's content is, from its block table: whether cleaning
 /// removed no block (its content is then its every token), and otherwise
 /// the token ranges of its runs of consecutive content blocks, in order,
@@ -137,8 +165,7 @@ impl Analysed {
         self.content_runs().flat_map(|(s, e)| s..e).collect()
     }
 
-    /// What this document costs at the run's peak, in bytes: what it holds
-    /// now plus its share of the corpus-wide stages (see
+    /// What this document adds to each stage's peak, in bytes (see
     /// [`Scanner::with_memory_budget`]). Its words and its block table are
     /// counted only when they stay in memory (`words_held`, `table_held`:
     /// no spill file for them).
@@ -148,9 +175,10 @@ impl Analysed {
         words: &Words,
         words_held: bool,
         table_held: bool,
-    ) -> usize {
+    ) -> Cost {
         use std::mem::size_of;
         let tokens = self.words as usize;
+        let blocks = words.blocks.len();
         let held = size_of::<Self>()
             + self.id.capacity()
             + self.content.runs.len() * size_of::<(u32, u32)>()
@@ -164,24 +192,36 @@ impl Analysed {
             } else {
                 0
             };
-        // Anchors (and their postings: hash, document), the signature and
-        // its band keys.
-        let anchors = tokens / cfg.anchor_rate as usize + cfg.anchor_min;
-        let sketch = size_of::<DocSketch>()
-            + cfg.num_perm * size_of::<u32>()
-            + anchors * (8 + 12)
-            + cfg.lsh().0 * 16;
-        // Winnowing keeps about 2 / (w + 1) of the shingles, each held as
-        // (hash, position) and posted as (hash, document, position).
+        // Corpus-wide cleaning: the gist of every holder a recurring block
+        // visits (at most all); its block postings and votes are sorted on
+        // disk past the budget.
+        let furniture =
+            size_of::<std::sync::OnceLock<super::sign::Gist>>() + cfg.num_perm * size_of::<u32>();
+        // Signing and the candidates: the sketch with its anchors and band
+        // keys (the signature is made into band keys as it is signed), and
+        // what the verification reads of it.
+        let anchors = (tokens / cfg.anchor_rate as usize).max(cfg.anchor_min);
+        let candidates = size_of::<DocSketch>() + anchors * 8 + cfg.lsh().0 * 8 + 16;
+        // The passage stage: its fingerprints are sorted on disk past the
+        // budget; what stays is the reuse clusters and shared passages it
+        // is in, measured at about 6 bytes a winnowed fingerprint (winnowing
+        // keeps about 2 / (w + 1) of the shingles), and its decision.
         let passages = if cfg.min_passage > 0 {
             let w = (cfg.min_passage + 1).saturating_sub(cfg.ngram).max(1);
-            2 * tokens / (w + 1) * (12 + 16)
+            2 * tokens / (w + 1) * 6 + 48
         } else {
             0
         };
-        // The report: one entry per document, a span per block.
-        let report = 160 + self.id.len() * 2 + words.blocks.len() * 48;
-        held + sketch + passages + report
+        // The whole report, for the front ends that hold one: an entry per
+        // document, a span per block.
+        let report = 160 + self.id.len() * 2 + blocks * 48;
+        Cost {
+            held,
+            furniture,
+            candidates,
+            passages,
+            report,
+        }
     }
 
     /// Words of content after all cleaning.

@@ -9,6 +9,9 @@ use rustc_hash::FxHashMap;
 
 use crate::clean::furniture::Recurrence;
 use crate::clean::{Evidence, Form, Kind, Status};
+use crate::error::{Error, Result};
+use crate::index;
+use crate::keyed::{Sorted, Sorter};
 use crate::sketch::Sketcher;
 use crate::{parts, Scanner};
 
@@ -23,16 +26,12 @@ impl Scanner {
     /// [`crate::clean::furniture`]): find the blocks that recur in enough
     /// mutually unrelated documents, of the corpus or of one site; count
     /// where they sit; keep the furniture.
-    pub(super) fn corpus_furniture(&mut self) {
+    pub(super) fn corpus_furniture(&mut self) -> Result<()> {
         let cfg = &self.plan.config;
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
-        let postings = self.block_postings();
+        let postings = self.block_postings().map_err(Error::Spill)?;
         let docs = &self.docs;
-        let runs: Vec<&[(u64, u32)]> = postings
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter(|r| r.len() >= min_docs)
-            .collect();
         // Relatedness needs a signature of the holders a run visits: made
         // when first needed and kept for the other runs. A run visits its
         // holders by id until `min_docs` unrelated ones lead it, so most
@@ -61,83 +60,131 @@ impl Scanner {
                 related_docs(gist(a, state), gist(b, state), related)
             })
         };
-        // (key, across the corpus, within a site), sorted by key.
-        let recurring: Vec<(u64, bool, bool)> = runs
-            .par_iter()
-            .map_init(init, |state, run| {
-                // Visit documents by id, so the verdict ignores input order.
-                let mut members: Vec<u32> = run.iter().map(|e| e.1).collect();
-                members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
-                let across = unrelated(&members, state);
-                members.sort_by_key(|&m| docs[m as usize].site);
-                let within = members
-                    .chunk_by(|&a, &b| docs[a as usize].site == docs[b as usize].site)
-                    .any(|m| {
-                        m.len() >= min_docs
-                            && docs[m[0] as usize].site != NO_SITE
-                            && unrelated(m, state)
+        // (key, across the corpus, within a site), sorted by key: the
+        // postings are read in key order a batch of whole runs at a time.
+        let mut recurring: Vec<(u64, bool, bool)> = Vec::new();
+        postings
+            .for_each_batch(
+                index::STREAM_BATCH,
+                |p| p[0],
+                |batch| {
+                    let runs: Vec<&[[u64; 2]]> = batch
+                        .chunk_by(|a, b| a[0] == b[0])
+                        .filter(|r| r.len() >= min_docs)
+                        .collect();
+                    let found = runs.par_iter().map_init(init, |state, run| {
+                        // Visit documents by id, so the verdict ignores input order.
+                        let mut members: Vec<u32> = run.iter().map(|p| p[1] as u32).collect();
+                        members.sort_by(|&a, &b| docs[a as usize].id.cmp(&docs[b as usize].id));
+                        let across = unrelated(&members, state);
+                        members.sort_by_key(|&m| docs[m as usize].site);
+                        let within = members
+                            .chunk_by(|&a, &b| docs[a as usize].site == docs[b as usize].site)
+                            .any(|m| {
+                                m.len() >= min_docs
+                                    && docs[m[0] as usize].site != NO_SITE
+                                    && unrelated(m, state)
+                            });
+                        (across || within).then_some((run[0][0], across, within))
                     });
-                (across || within).then_some((run[0].0, across, within))
-            })
-            .flatten_iter()
-            .collect();
-        drop((postings, gists));
+                    recurring.par_extend(found.flatten_iter());
+                    Ok::<(), std::io::Error>(())
+                },
+            )
+            .map_err(Error::Spill)?;
+        drop(gists);
         let recurs = |k: u64| recurring.binary_search_by_key(&k, |r| r.0).is_ok();
         // Where each recurring block sits: one vote per document holding it,
         // true when it lies before the first or after the last block of the
         // document's own content (content that does not recur). A document
         // made mostly of recurring content (a compilation of shared
         // paragraphs) has no meaningful middle, so it abstains.
-        let votes = self.furniture_votes(recurs);
+        let votes = self.furniture_votes(recurs).map_err(Error::Spill)?;
         let clean = &cfg.clean;
-        let furniture: FxHashMap<u64, Evidence> = votes
-            .chunk_by(|a, b| a.0 == b.0)
-            .filter_map(|run| {
-                let key = run[0].0;
-                let i = recurring.binary_search_by_key(&key, |r| r.0).ok()?;
-                let r = Recurrence {
-                    form: run.iter().map(|v| v.2).max().unwrap_or(Form::Formulaic),
-                    documents: run.len(),
-                    across_corpus: recurring[i].1,
-                    within_site: recurring[i].2,
-                    voters: run.iter().filter(|v| v.1.is_some()).count(),
-                    at_edge: run.iter().filter(|v| v.1 == Some(true)).count(),
-                };
-                r.evidence(clean).map(|evidence| (key, evidence))
-            })
-            .collect();
-        drop(votes);
+        let mut furniture: FxHashMap<u64, Evidence> = FxHashMap::default();
+        votes
+            .for_each_batch(
+                index::STREAM_BATCH,
+                |v| v[0],
+                |batch| {
+                    for run in batch.chunk_by(|a, b| a[0] == b[0]) {
+                        let key = run[0][0];
+                        let Ok(i) = recurring.binary_search_by_key(&key, |r| r.0) else {
+                            continue;
+                        };
+                        let votes = || run.iter().map(|&v| vote_of(v));
+                        let r = Recurrence {
+                            form: votes().map(|v| v.1).max().unwrap_or(Form::Formulaic),
+                            documents: run.len(),
+                            across_corpus: recurring[i].1,
+                            within_site: recurring[i].2,
+                            voters: votes().filter(|v| v.0.is_some()).count(),
+                            at_edge: votes().filter(|v| v.0 == Some(true)).count(),
+                        };
+                        if let Some(evidence) = r.evidence(clean) {
+                            furniture.insert(key, evidence);
+                        }
+                    }
+                    Ok::<(), std::io::Error>(())
+                },
+            )
+            .map_err(Error::Spill)?;
         self.remove_furniture(furniture);
+        Ok(())
     }
 }
 
+/// Forms in the order of their codes in a vote record.
+const FORMS: [Form; 3] = [Form::Formulaic, Form::Sentence, Form::Paragraph];
+
+/// A document's vote on block `key` as a keyed record:
+/// `[key, where << 8 | form]`, `where` 0 for an abstention, 1 inside its
+/// own content, 2 at its edge.
+fn vote_record(key: u64, vote: Option<bool>, form: Form) -> [u64; 2] {
+    let at = match vote {
+        None => 0,
+        Some(false) => 1,
+        Some(true) => 2,
+    };
+    let form = FORMS.iter().position(|&f| f == form).unwrap_or(0) as u64;
+    [key, at << 8 | form]
+}
+
+/// The vote and form of a [`vote_record`].
+pub(super) fn vote_of(record: [u64; 2]) -> (Option<bool>, Form) {
+    let vote = match record[1] >> 8 {
+        0 => None,
+        1 => Some(false),
+        _ => Some(true),
+    };
+    (vote, FORMS[(record[1] & 0xff) as usize % FORMS.len()])
+}
+
 impl Scanner {
-    /// Every document's counted block keys as `(key, document)`, sorted.
-    pub(super) fn block_postings(&self) -> Vec<(u64, u32)> {
-        let mut postings: Vec<(u64, u32)> = self
-            .all_blocks()
-            .flat_map_iter(|(d, blocks)| {
-                let keys = Analysed::block_keys(&blocks);
-                keys.into_iter().map(move |k| (k, d))
-            })
-            .collect();
-        postings.par_sort_unstable();
-        postings
+    /// Every document's counted block keys as `[key, document]` records,
+    /// sorted (and, past the sorts' budget, on disk).
+    pub(super) fn block_postings(&self) -> std::io::Result<Sorted<[u64; 2]>> {
+        let postings = Sorter::new(&self.sorts);
+        postings.emit(self.all_blocks(), |(d, blocks), out| {
+            let keys = Analysed::block_keys(&blocks);
+            out.extend(keys.into_iter().map(|k| [k, u64::from(d)]));
+        });
+        postings.finish()
     }
 
     /// Every document's [votes](Analysed::furniture_votes) on where the
-    /// blocks that `recurs` says recur sit, sorted by key.
+    /// blocks that `recurs` says recur sit, as [`vote_record`]s, sorted.
     pub(super) fn furniture_votes(
         &self,
         recurs: impl Fn(u64) -> bool + Sync,
-    ) -> Vec<(u64, Option<bool>, Form)> {
+    ) -> std::io::Result<Sorted<[u64; 2]>> {
         let docs = &self.docs;
-        let mut votes: Vec<(u64, Option<bool>, Form)> = self
-            .all_blocks()
-            .flat_map_iter(|(d, blocks)| docs[d as usize].furniture_votes(&blocks, &recurs))
-            .collect();
-        votes.par_sort_unstable_by_key(|v| v.0);
-        votes
+        let votes = Sorter::new(&self.sorts);
+        votes.emit(self.all_blocks(), |(d, blocks), out| {
+            let cast = docs[d as usize].furniture_votes(&blocks, &recurs);
+            out.extend(cast.into_iter().map(|(k, v, f)| vote_record(k, v, f)));
+        });
+        votes.finish()
     }
 
     /// Remove the furniture that `evidence` (by block key) names from every

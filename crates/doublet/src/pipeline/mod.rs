@@ -98,8 +98,11 @@ pub struct Scanner {
     ids: HashMap<String, usize>,
     /// Site names, in order of first appearance (indices into this).
     sites: HashMap<String, u32>,
-    /// Projected peak memory of the documents pushed so far, in bytes.
-    footprint: usize,
+    /// What the documents pushed so far add to each stage's peak.
+    footprint: analyse::Cost,
+    /// Whether the front end will hold the whole report
+    /// ([`Scanner::holding_report`]).
+    holds_report: bool,
     /// Text bytes of the largest batch pushed: the caller holds a few
     /// batches of text in flight while reading.
     largest_batch: usize,
@@ -238,7 +241,8 @@ impl Scanner {
             sorts: crate::keyed::Spill::in_memory(),
             ids: HashMap::new(),
             sites: HashMap::new(),
-            footprint: 0,
+            footprint: analyse::Cost::default(),
+            holds_report: false,
             largest_batch: 0,
             budget: None,
             observer: Observer(None),
@@ -321,14 +325,17 @@ impl Scanner {
     /// Refuse (with [`Error::MemoryBudget`]) to hold more than `bytes`.
     ///
     /// The scanner keeps an account of what each document costs at the run's
-    /// peak: what it holds now (tokens, byte offsets, block table, id) plus
-    /// what [`finish`](Self::finish) will add for it (signature, anchors,
-    /// passage fingerprints, index postings, its report entry). `push` fails
-    /// as soon as the account passes the budget, before the memory is spent
-    /// on the corpus-wide stages. The account is an estimate: on the
-    /// generated 100k benchmark corpus it projected 0.75 GB for a measured
-    /// 0.91 GB peak without shared passages; the pair lists of shared
-    /// passages depend on the corpus and are not foreseen (BENCHMARKS.md).
+    /// peak: what it holds from reading to the end (its id and where its
+    /// content is; its tokens and block table while they are not spilled)
+    /// plus the most any corpus-wide stage will add for it (block postings
+    /// and gists in cleaning; the sketch, anchors and band keys through the
+    /// candidates; reuse clusters and passages; the report entry when the
+    /// front end holds the whole report), and the keyed sorts' buffers and
+    /// the batches of text in flight. `push` fails as soon as the account
+    /// passes the budget, before the memory is spent on the corpus-wide
+    /// stages. The account is an estimate, checked against measured peaks
+    /// in BENCHMARKS.md; what a corpus's reuse makes of the pair lists is
+    /// not foreseen.
     pub fn with_memory_budget(mut self, bytes: usize) -> Self {
         self.budget = Some(bytes);
         // The spill files' chunks in memory take a small share of it.
@@ -337,9 +344,20 @@ impl Scanner {
         self
     }
 
-    /// The projected peak memory, in bytes, of the documents pushed so far,
-    /// plus four batches of text in flight (one being read, two queued, one
-    /// being analysed, as the `doublet` command reads).
+    /// Count the whole report in the projected peak (see
+    /// [`with_memory_budget`](Self::with_memory_budget)): for a front end
+    /// that will call [`finish`](Self::finish) rather than write the
+    /// [`Outcome`] a range at a time.
+    pub fn holding_report(mut self) -> Self {
+        self.holds_report = true;
+        self
+    }
+
+    /// The projected peak memory, in bytes, of the documents pushed so far:
+    /// what they hold throughout plus the stage that adds the most, with
+    /// that stage's keyed sorts at their budget, and four batches of text
+    /// in flight (one being read, two queued, one being analysed, as the
+    /// `doublet` command reads).
     pub fn footprint(&self) -> usize {
         let projected = |s: &store::Stream| {
             if s.spills() {
@@ -348,10 +366,29 @@ impl Scanner {
                 0
             }
         };
-        self.footprint
+        // Sorters filling at once: one in cleaning (postings, then
+        // votes), the anchors' (held, then proposed) and the passage
+        // fingerprints' in the candidates, the passages' two while the
+        // fingerprints are read.
+        let sorts = |alive: usize| self.sorts.budget().map_or(0, |b| alive * b);
+        self.peak(sorts)
             + 4 * self.largest_batch
             + projected(&self.store.stream)
             + projected(&self.tables.stream)
+    }
+
+    /// What the documents pushed so far hold at the run's peak, with
+    /// `sorts(n)` the buffers of `n` keyed sorts alive at once.
+    fn peak(&self, sorts: impl Fn(usize) -> usize) -> usize {
+        let c = &self.footprint;
+        let passages = self.plan.config.min_passage > 0;
+        let stages = [
+            c.furniture + sorts(1),
+            c.candidates + sorts(1 + usize::from(passages)),
+            if passages { c.passages + sorts(3) } else { 0 },
+            if self.holds_report { c.report } else { 0 },
+        ];
+        c.held + stages.into_iter().max().unwrap_or(0)
     }
 
     /// Replace `out` with document `d`'s content tokens (`all` is a buffer).
@@ -498,7 +535,7 @@ impl Scanner {
         // their evidence freed, on the thread that made them: freeing them
         // here, a few allocations a paragraph from other threads' arenas,
         // slowed reading by a tenth.
-        let analysed: Vec<(Analysed, Words, Vec<u8>, usize)> = batch
+        let analysed: Vec<(Analysed, Words, Vec<u8>, analyse::Cost)> = batch
             .par_iter()
             .map(|d| {
                 let (a, mut words) = analyse(d, cfg);
@@ -527,7 +564,7 @@ impl Scanner {
                 budget,
                 needed: self.footprint(),
                 documents,
-                per_document: self.footprint / documents.max(1),
+                per_document: self.peak(|_| 0) / documents.max(1),
             });
         }
         Ok(())
@@ -588,7 +625,7 @@ impl Scanner {
         if cfg.clean.enabled {
             self.enter(Stage::Furniture);
             match prior {
-                None => self.corpus_furniture(),
+                None => self.corpus_furniture()?,
                 Some((p, first)) => (blocks, gists) = self.furniture_against(p, first)?,
             }
         }

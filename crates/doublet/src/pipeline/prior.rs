@@ -15,6 +15,7 @@
 use rayon::prelude::*;
 
 use super::analyse::NO_SITE;
+use super::furniture::vote_of;
 pub use super::sign::Gist;
 use super::sign::{gist_of, related_docs};
 use crate::clean::furniture::Recurrence;
@@ -278,7 +279,12 @@ impl Scanner {
         let min_docs = cfg.clean.corpus_min_docs;
         let related = cfg.clean.corpus_related;
         let n = self.docs.len();
-        let postings = self.block_postings();
+        let postings: Vec<(u64, u32)> = {
+            let mut sorted = self.block_postings().map_err(Error::Spill)?;
+            let all = sorted.by_ref().map(|p| (p[0], p[1] as u32)).collect();
+            sorted.check().map_err(Error::Spill)?;
+            all
+        };
         let runs: Vec<&[(u64, u32)]> = postings.chunk_by(|a, b| a.0 == b.0).collect();
         let histories: Vec<BlockHistory> = runs
             .par_iter()
@@ -373,15 +379,18 @@ impl Scanner {
             runs.binary_search_by_key(&k, |r| r[0].0)
                 .is_ok_and(|i| merged[i].votes.documents >= 2)
         };
-        let votes = self.furniture_votes(seen);
-        for run in votes.chunk_by(|a, b| a.0 == b.0) {
-            let Ok(i) = runs.binary_search_by_key(&run[0].0, |r| r[0].0) else {
+        let mut votes = self.furniture_votes(seen).map_err(Error::Spill)?;
+        let cast: Vec<[u64; 2]> = votes.by_ref().collect();
+        votes.check().map_err(Error::Spill)?;
+        for run in cast.chunk_by(|a, b| a[0] == b[0]) {
+            let Ok(i) = runs.binary_search_by_key(&run[0][0], |r| r[0].0) else {
                 continue;
             };
+            let run: Vec<(Option<bool>, Form)> = run.iter().map(|&v| vote_of(v)).collect();
             let t = &mut merged[i].votes;
-            t.voters += run.iter().filter(|v| v.1.is_some()).count() as u64;
-            t.at_edge += run.iter().filter(|v| v.1 == Some(true)).count() as u64;
-            t.form = run.iter().map(|v| v.2).chain(t.form).max();
+            t.voters += run.iter().filter(|v| v.0.is_some()).count() as u64;
+            t.at_edge += run.iter().filter(|v| v.0 == Some(true)).count() as u64;
+            t.form = run.iter().map(|v| v.1).chain(t.form).max();
         }
         drop(votes);
         let clean = &cfg.clean;
