@@ -47,6 +47,7 @@ pub struct Signer {
     anchor_min: usize,
     winnow: Option<usize>,
     mixed: Vec<u64>,
+    below: Vec<u64>,
 }
 
 impl Signer {
@@ -61,6 +62,7 @@ impl Signer {
             anchor_min: plan.config.anchor_min,
             winnow: plan.winnow,
             mixed: Vec::new(),
+            below: Vec::new(),
         }
     }
 
@@ -98,11 +100,19 @@ impl Signer {
             None => Vec::new(),
         };
         let tau = self.anchor_tau;
-        let mut below: Vec<u64> = mixed.iter().copied().filter(|&h| h < tau).collect();
+        // Gathered in scratch space and copied out at their size: a scan
+        // holds every document's anchors through the candidates, and grown
+        // in place they took a third more room than they fill.
+        let below = &mut self.below;
+        below.clear();
+        below.extend(mixed.iter().copied().filter(|&h| h < tau));
         below.sort_unstable();
         below.dedup();
         let anchors = if below.len() >= self.anchor_min {
-            Anchors { hashes: below, tau }
+            Anchors {
+                hashes: below.to_vec(),
+                tau,
+            }
         } else {
             // Too few below the global threshold: take the smallest hashes.
             mixed.sort_unstable();
