@@ -145,16 +145,13 @@ fn stop_words_of(languages: &[&'static str]) -> HashMap<String, LangMask, FxBuil
 /// (one mask per word); ties go to the lower bit. `None` when fewer than two
 /// words of any language occur (too little evidence).
 pub fn detect(masks: &[LangMask]) -> Option<u32> {
-    // Common words recur, so each distinct mask is expanded into its bits once.
-    let mut distinct: HashMap<LangMask, u32, FxBuildHasher> = HashMap::default();
-    for &m in masks.iter().filter(|&&m| m != 0) {
-        *distinct.entry(m).or_default() += 1;
-    }
+    // A stop word is listed by a few languages: its bits are counted on
+    // the spot (a table of distinct masks cost more than it saved).
     let mut counts = [0u32; LangMask::BITS as usize];
-    for (&m, &n) in &distinct {
+    for &m in masks {
         let mut m = m;
         while m != 0 {
-            counts[m.trailing_zeros() as usize] += n;
+            counts[m.trailing_zeros() as usize] += 1;
             m &= m - 1;
         }
     }

@@ -86,16 +86,27 @@ pub fn normalise_into(text: &str, out: &mut String) {
 /// boundaries (UAX #29) in the original, so offsets point into it exactly;
 /// each word is then normalised on its own.
 pub fn for_each_word(text: &str, buf: &mut String, mut f: impl FnMut(usize, usize, &str)) {
-    let mut each = |offset: usize, word: &str| {
+    let simple = simple_word_indices(text, &mut |offset: usize, word: &str| {
         buf.clear();
-        normalise_into(word, buf);
+        if word.is_ascii() {
+            // A word of the simple path holds no space or backtick, so
+            // normalising ASCII is lower-casing it.
+            buf.push_str(word);
+            buf.make_ascii_lowercase();
+        } else {
+            normalise_into(word, buf);
+        }
         if !buf.is_empty() {
             f(offset, offset + word.len(), buf);
         }
-    };
-    if !simple_word_indices(text, &mut each) {
+    });
+    if !simple {
         for (offset, word) in text.unicode_word_indices() {
-            each(offset, word);
+            buf.clear();
+            normalise_into(word, buf);
+            if !buf.is_empty() {
+                f(offset, offset + word.len(), buf);
+            }
         }
     }
 }
