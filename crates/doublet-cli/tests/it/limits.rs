@@ -439,7 +439,7 @@ fn compare_is_bounded_by_max_memory() {
 
 /// `count` documents of 2,000 words, as `long.jsonl` in `dir`: a corpus
 /// whose projected peak passes 6 MB before the heap does (after about
-/// 1,400 documents with shared passages, 3,700 without, read 16 at a
+/// 2,700 documents with shared passages, 3,700 without, read 16 at a
 /// time).
 fn long_documents(dir: &Path, count: usize) -> std::path::PathBuf {
     let f = dir.join("long.jsonl");

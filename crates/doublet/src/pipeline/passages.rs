@@ -173,7 +173,7 @@ impl Scanner {
         decisions: &[group::Decision],
     ) -> crate::Result<(Clusters, Sorted<[u64; 2]>)> {
         let docs = &self.docs;
-        let mut clusters = self.paragraph_clusters(content, decisions);
+        let mut clusters = self.paragraph_clusters(content, decisions)?;
         let mut ranges: Vec<Vec<Clustered>> = vec![Vec::new(); docs.len()];
         for c in &clusters {
             for h in c {
@@ -222,52 +222,57 @@ impl Scanner {
 
     /// Content paragraphs (of at least `min_passage` words) that three or
     /// more kept documents hold: per cluster, its holders ordered by id.
+    /// Each kept document's paragraphs go through a keyed sort as
+    /// [`paragraph_record`]s, one per key (its first copy), read back in
+    /// (key, document, block) order a batch of whole runs at a time: at a
+    /// million documents a list of them took half a gigabyte.
     fn paragraph_clusters(
         &self,
         content: &[bool],
         decisions: &[group::Decision],
-    ) -> Vec<Vec<(u32, Clustered)>> {
+    ) -> crate::Result<Vec<Vec<(u32, Clustered)>>> {
         let cfg = &self.plan.config;
         let docs = &self.docs;
-        // (key, document, block, where it is), one holding per document:
-        // its first copy.
-        let mut postings: Vec<(u64, u32, u32, Clustered)> = self
-            .all_blocks()
-            .filter(|(d, _)| {
-                let d = *d as usize;
-                decisions[d].kept() && content[d]
-            })
-            .flat_map_iter(|(d, blocks)| {
-                let mut own: Vec<(u64, u32, u32, Clustered)> = blocks
-                    .into_iter()
-                    .enumerate()
-                    .filter(|(_, b)| {
-                        b.status.is_content() && (b.end - b.start) as usize >= cfg.min_passage
-                    })
-                    .map(|(i, b)| {
-                        let held = Clustered {
-                            start: b.start,
-                            end: b.end,
-                            span: b.span,
-                        };
-                        (b.key, d, i as u32, held)
-                    })
-                    .collect();
-                own.sort_unstable_by_key(|e| (e.0, e.2));
-                own.dedup_by_key(|e| e.0);
-                own
-            })
-            .collect();
-        postings.par_sort_unstable_by_key(|e| (e.0, e.1, e.2));
+        let postings: Sorter<[u64; 5]> = Sorter::new(&self.sorts);
+        let kept = self.all_blocks().filter(|(d, _)| {
+            let d = *d as usize;
+            decisions[d].kept() && content[d]
+        });
+        postings.emit(kept, |(d, blocks), out| {
+            let mut own: Vec<[u64; 5]> = blocks
+                .into_iter()
+                .enumerate()
+                .filter(|(_, b)| {
+                    b.status.is_content() && (b.end - b.start) as usize >= cfg.min_passage
+                })
+                .map(|(i, b)| paragraph_record(b.key, d, i as u32, b.start, b.end, b.span))
+                .collect();
+            own.sort_unstable();
+            own.dedup_by_key(|r| r[0]);
+            out.append(&mut own);
+        });
+        let mut clusters = Vec::new();
         postings
-            .chunk_by(|x, y| x.0 == y.0)
-            .filter(|run| run.len() >= REUSE_MIN_HOLDERS)
-            .map(|run| {
-                let mut holders: Vec<(u32, Clustered)> = run.iter().map(|e| (e.1, e.3)).collect();
-                holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
-                holders
-            })
-            .collect()
+            .finish()
+            .map_err(Error::Spill)?
+            .for_each_batch(
+                index::STREAM_BATCH,
+                |r| r[0],
+                |batch| {
+                    for run in batch.chunk_by(|x, y| x[0] == y[0]) {
+                        if run.len() < REUSE_MIN_HOLDERS {
+                            continue;
+                        }
+                        let mut holders: Vec<(u32, Clustered)> =
+                            run.iter().map(|&r| paragraph_holder(r)).collect();
+                        holders.sort_by(|x, y| docs[x.0 as usize].id.cmp(&docs[y.0 as usize].id));
+                        clusters.push(holders);
+                    }
+                    Ok::<(), std::io::Error>(())
+                },
+            )
+            .map_err(Error::Spill)?;
+        Ok(clusters)
     }
 
     /// Passages other than whole paragraphs that three or more kept
@@ -656,6 +661,29 @@ pub(super) struct Clustered {
     pub(super) span: Span,
 }
 
+/// A kept document's paragraph as a keyed record: `[key, document << 32
+/// | block, start << 32 | end, span start, span end]`, so that records sort
+/// by key, then document, then block.
+fn paragraph_record(key: u64, d: u32, block: u32, start: u32, end: u32, span: Span) -> [u64; 5] {
+    [
+        key,
+        u64::from(d) << 32 | u64::from(block),
+        u64::from(start) << 32 | u64::from(end),
+        span.start as u64,
+        span.end as u64,
+    ]
+}
+
+/// The document and paragraph of a [`paragraph_record`].
+fn paragraph_holder(r: [u64; 5]) -> (u32, Clustered) {
+    let held = Clustered {
+        start: (r[2] >> 32) as u32,
+        end: r[2] as u32,
+        span: Span::new(r[3] as usize, r[4] as usize),
+    };
+    ((r[1] >> 32) as u32, held)
+}
+
 /// The most references one fingerprint's holders are grouped around (see
 /// `passage_clusters`): holders left after that many groups share the
 /// fingerprint in yet other contexts and are not reported through it.
@@ -674,7 +702,6 @@ pub(super) const REUSE_MIN_HOLDERS: usize = 3;
 type Holders = Vec<(u32, Clustered)>;
 
 /// What the reuse clusters found.
-#[derive(Default)]
 pub(super) struct Clusters {
     /// The clusters, as reported.
     pub(super) report: Vec<ReuseCluster>,
