@@ -320,3 +320,23 @@ impl Analysed {
         marked
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every vote and form comes back from its record, and a block's
+    /// records stay together under its key.
+    #[test]
+    fn vote_records_round_trip() {
+        for key in [0, 1, u64::MAX] {
+            for vote in [None, Some(false), Some(true)] {
+                for form in FORMS {
+                    let r = vote_record(key, vote, form);
+                    assert_eq!(r[0], key);
+                    assert_eq!(vote_of(r), (vote, form));
+                }
+            }
+        }
+    }
+}

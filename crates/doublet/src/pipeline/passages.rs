@@ -796,6 +796,42 @@ pub(super) fn passages_between(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// A paragraph's key, document, block, token range and byte span
+    /// ends: often equal keys, documents and blocks, sometimes any.
+    fn paragraph() -> impl Strategy<Value = (u64, u32, u32, (u32, u32, u32, u32))> {
+        (
+            prop_oneof![0u64..3, any::<u64>()],
+            prop_oneof![0u32..3, any::<u32>()],
+            prop_oneof![0u32..3, any::<u32>()],
+            any::<(u32, u32, u32, u32)>(),
+        )
+    }
+
+    proptest! {
+        /// A paragraph record gives back what went in, and records sort by
+        /// key, then document, then block, as the clusters read them.
+        #[test]
+        fn paragraph_records_round_trip_and_sort_by_key_document_block(
+            a in paragraph(),
+            b in paragraph(),
+        ) {
+            let record = |(key, d, block, (s, e, x, y)): (u64, u32, u32, (u32, u32, u32, u32))| {
+                paragraph_record(key, d, block, s, e, Span::new(x.min(y) as usize, x.max(y) as usize))
+            };
+            let (ra, rb) = (record(a), record(b));
+            let (d, held) = paragraph_holder(ra);
+            let (_, _, _, (s, e, x, y)) = a;
+            prop_assert_eq!(d, a.1);
+            prop_assert_eq!((held.start, held.end), (s, e));
+            prop_assert_eq!((held.span.start, held.span.end), (x.min(y) as usize, x.max(y) as usize));
+            let (ka, kb) = ((a.0, a.1, a.2), (b.0, b.1, b.2));
+            if ka != kb {
+                prop_assert_eq!(ra.cmp(&rb), ka.cmp(&kb));
+            }
+        }
+    }
 
     #[test]
     fn overlapping_clusters_merge_and_disjoint_ones_do_not() {
