@@ -476,7 +476,11 @@ impl Index {
 
     /// A scanner under the index's settings, to push a batch into.
     pub fn scanner(&self) -> Result<Scanner> {
-        Ok(Scanner::new(self.plan.config.clone())?)
+        // A batch is decided into a whole report, against sketches held
+        // whole: the memory budget's projection counts both.
+        Ok(Scanner::new(self.plan.config.clone())?
+            .holding_report()
+            .holding_sketches())
     }
 
     /// A fault as the public error naming the store file. A failure of the

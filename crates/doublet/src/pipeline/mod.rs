@@ -103,6 +103,9 @@ pub struct Scanner {
     /// Whether the front end will hold the whole report
     /// ([`Scanner::holding_report`]).
     holds_report: bool,
+    /// Whether the front end decides against an index, holding every
+    /// sketch whole ([`Scanner::holding_sketches`]).
+    holds_sketches: bool,
     /// Text bytes of the largest batch pushed: the caller holds a few
     /// batches of text in flight while reading.
     largest_batch: usize,
@@ -243,6 +246,7 @@ impl Scanner {
             sites: HashMap::new(),
             footprint: analyse::Cost::default(),
             holds_report: false,
+            holds_sketches: false,
             largest_batch: 0,
             budget: None,
             observer: Observer(None),
@@ -344,6 +348,16 @@ impl Scanner {
         self
     }
 
+    /// Count every sketch whole, signature included, in the projected peak
+    /// (see [`with_memory_budget`](Self::with_memory_budget)): for a front
+    /// end that decides the documents against an index, which reads the
+    /// signatures after the candidates; a scan makes them band keys as it
+    /// signs.
+    pub fn holding_sketches(mut self) -> Self {
+        self.holds_sketches = true;
+        self
+    }
+
     /// Count the whole report in the projected peak (see
     /// [`with_memory_budget`](Self::with_memory_budget)): for a front end
     /// that will call [`finish`](Self::finish) rather than write the
@@ -381,10 +395,16 @@ impl Scanner {
     /// `sorts(n)` the buffers of `n` keyed sorts alive at once.
     fn peak(&self, sorts: impl Fn(usize) -> usize) -> usize {
         let c = &self.footprint;
-        let passages = self.plan.config.min_passage > 0;
+        let cfg = &self.plan.config;
+        let passages = cfg.min_passage > 0;
+        let signatures = if self.holds_sketches {
+            self.docs.len() * cfg.num_perm * std::mem::size_of::<u32>()
+        } else {
+            0
+        };
         let stages = [
             c.furniture + sorts(1),
-            c.candidates + sorts(1 + usize::from(passages)),
+            c.candidates + signatures + sorts(1 + usize::from(passages)),
             if passages { c.passages + sorts(3) } else { 0 },
             if self.holds_report { c.report } else { 0 },
         ];
