@@ -331,8 +331,9 @@ impl Scanner {
     /// The scanner keeps an account of what each document costs at the run's
     /// peak: what it holds from reading to the end (its id and where its
     /// content is; its tokens and block table while they are not spilled)
-    /// plus the most any corpus-wide stage will add for it (block postings
-    /// and gists in cleaning; the sketch, anchors and band keys through the
+    /// plus the most any corpus-wide stage will add for it (its gist in
+    /// cleaning, whose block postings and votes are sorted on disk past
+    /// the budget; the sketch, anchors and band keys through the
     /// candidates; reuse clusters and passages; the report entry when the
     /// front end holds the whole report), and the keyed sorts' buffers and
     /// the batches of text in flight. `push` fails as soon as the account
