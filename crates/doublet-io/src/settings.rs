@@ -111,21 +111,21 @@ pub fn check_threads(threads: Option<usize>) -> Result<(), String> {
 /// from a second pass over the documents as `(id, text)`; the pass stops
 /// once every wanted text is found.
 pub fn fill_passage_texts<E>(
-    report: &mut doublet::Report,
+    report: &mut impl PassageTexts,
     documents: impl IntoIterator<Item = std::result::Result<(String, String), E>>,
 ) -> std::result::Result<(), E> {
     use std::collections::HashMap;
     let mut wanted: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
-    for (i, p) in report.pairs.iter().enumerate() {
+    for (i, p) in report.pairs_mut().iter().enumerate() {
         for k in 0..p.passages.len() {
             wanted.entry(p.a.clone()).or_default().push((i, k));
         }
     }
     // Reuse clusters take their text from their first holder.
     let mut reused: HashMap<String, Vec<usize>> = HashMap::new();
-    for (i, c) in report.reuse.iter().enumerate() {
-        if let Some(h) = c.holders.first() {
-            reused.entry(h.id.clone()).or_default().push(i);
+    for c in 0..report.reuse_count() {
+        if let Some((id, _)) = report.reuse_passage(c) {
+            reused.entry(id.to_owned()).or_default().push(c);
         }
     }
     if wanted.is_empty() && reused.is_empty() {
@@ -134,19 +134,63 @@ pub fn fill_passage_texts<E>(
     for document in documents {
         let (id, text) = document?;
         for (i, k) in wanted.remove(&id).unwrap_or_default() {
-            let p = &mut report.pairs[i].passages[k];
+            let p = &mut report.pairs_mut()[i].passages[k];
             p.text = text.get(p.a.start..p.a.end).map(str::to_owned);
         }
-        for i in reused.remove(&id).unwrap_or_default() {
-            let c = &mut report.reuse[i];
-            let h = &c.holders[0];
-            c.text = text.get(h.start..h.end).map(str::to_owned);
+        for c in reused.remove(&id).unwrap_or_default() {
+            let span = report.reuse_passage(c).map(|(_, span)| span);
+            let passage = span.and_then(|span| text.get(span)).map(str::to_owned);
+            report.set_reuse_text(c, passage);
         }
         if wanted.is_empty() && reused.is_empty() {
             break;
         }
     }
     Ok(())
+}
+
+/// What [`fill_passage_texts`] fills in: a whole report, or an outcome,
+/// whose reuse clusters are named only as they are written.
+pub trait PassageTexts {
+    /// The related pairs, whose passages take their texts in place.
+    fn pairs_mut(&mut self) -> &mut [doublet::report::PairReport];
+    /// Reuse clusters.
+    fn reuse_count(&self) -> usize;
+    /// Reuse cluster `c`'s first holder and its passage's bytes there.
+    fn reuse_passage(&self, c: usize) -> Option<(&str, std::ops::Range<usize>)>;
+    /// Give reuse cluster `c` its passage's text.
+    fn set_reuse_text(&mut self, c: usize, text: Option<String>);
+}
+
+impl PassageTexts for doublet::Report {
+    fn pairs_mut(&mut self) -> &mut [doublet::report::PairReport] {
+        &mut self.pairs
+    }
+    fn reuse_count(&self) -> usize {
+        self.reuse.len()
+    }
+    fn reuse_passage(&self, c: usize) -> Option<(&str, std::ops::Range<usize>)> {
+        let h = self.reuse[c].holders.first()?;
+        Some((&h.id, h.start..h.end))
+    }
+    fn set_reuse_text(&mut self, c: usize, text: Option<String>) {
+        self.reuse[c].text = text;
+    }
+}
+
+impl PassageTexts for doublet::Outcome {
+    fn pairs_mut(&mut self) -> &mut [doublet::report::PairReport] {
+        &mut self.head_mut().pairs
+    }
+    fn reuse_count(&self) -> usize {
+        doublet::Outcome::reuse_count(self)
+    }
+    fn reuse_passage(&self, c: usize) -> Option<(&str, std::ops::Range<usize>)> {
+        Some(doublet::Outcome::reuse_passage(self, c))
+    }
+    fn set_reuse_text(&mut self, c: usize, text: Option<String>) {
+        doublet::Outcome::set_reuse_text(self, c, text);
+    }
 }
 
 /// A record's site: the `--site-field` value, or else the host of its `url`

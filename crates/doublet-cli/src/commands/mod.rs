@@ -16,7 +16,7 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use anyhow::{Context, Result};
-use doublet::report::{Cluster, DocumentReport};
+use doublet::report::{Cluster, DocumentReport, ReuseCluster};
 use doublet::{Outcome, Report};
 use doublet_io::plan::Source;
 use doublet_io::Output;
@@ -58,6 +58,9 @@ pub trait Whole: Sync {
     fn documents(&self, range: Range<usize>) -> Result<Cow<'_, [DocumentReport]>>;
     /// The clusters in `range` (clamped to the count).
     fn clusters(&self, range: Range<usize>) -> Cow<'_, [Cluster]>;
+    fn reuse_count(&self) -> usize;
+    /// The reuse clusters in `range` (clamped to the count).
+    fn reuse(&self, range: Range<usize>) -> Cow<'_, [ReuseCluster]>;
 }
 
 fn clamp<T>(items: &[T], range: Range<usize>) -> &[T] {
@@ -80,6 +83,12 @@ impl Whole for Report {
     fn clusters(&self, range: Range<usize>) -> Cow<'_, [Cluster]> {
         Cow::Borrowed(clamp(&self.clusters, range))
     }
+    fn reuse_count(&self) -> usize {
+        self.reuse.len()
+    }
+    fn reuse(&self, range: Range<usize>) -> Cow<'_, [ReuseCluster]> {
+        Cow::Borrowed(clamp(&self.reuse, range))
+    }
 }
 
 impl Whole for Outcome {
@@ -97,6 +106,12 @@ impl Whole for Outcome {
     }
     fn clusters(&self, range: Range<usize>) -> Cow<'_, [Cluster]> {
         Cow::Owned(Outcome::clusters(self, range))
+    }
+    fn reuse_count(&self) -> usize {
+        Outcome::reuse_count(self)
+    }
+    fn reuse(&self, range: Range<usize>) -> Cow<'_, [ReuseCluster]> {
+        Cow::Owned(Outcome::reuse(self, range))
     }
 }
 
@@ -176,7 +191,11 @@ impl<W: Write> PrettyReport<W> {
         out.write_all(b",\n  \"pairs\": ")?;
         pretty_list(out, &head.pairs)?;
         out.write_all(b",\n  \"reuse\": ")?;
-        pretty_list(out, &head.reuse)?;
+        let reuse = report.reuse_count();
+        for lo in (0..reuse).step_by(LIST_BATCH) {
+            pretty_entries(out, &report.reuse(lo..lo + LIST_BATCH), lo == 0)?;
+        }
+        close_list(out, reuse)?;
         out.write_all(b",\n  \"skipped\": ")?;
         pretty_list(out, &head.skipped)?;
         out.write_all(b"\n}")?;
@@ -397,6 +416,15 @@ mod tests {
         let mut outcome = scan().finish_outcome().unwrap();
         assert!(report.documents.len() > 4096 && !report.pairs.is_empty());
         assert!(!report.reuse.is_empty());
+        // Passages' texts, filled in the whole report and in the outcome
+        // (whose reuse clusters are named only as they are written).
+        let texts = || {
+            docs.iter()
+                .map(|d| Ok::<_, std::convert::Infallible>((d.id.clone(), d.text.clone())))
+        };
+        doublet_io::settings::fill_passage_texts(&mut report, texts()).unwrap();
+        doublet_io::settings::fill_passage_texts(&mut outcome, texts()).unwrap();
+        assert!(report.reuse.iter().all(|c| c.text.is_some()));
         assert!(
             report.stats.repeated_bytes > 0 && report.stats.boilerplate_bytes > 0,
             "{:?}",

@@ -32,7 +32,7 @@ pub fn run(args: ScanArgs) -> Result<()> {
         super::with_threads(&resources, || load::scan(&inputs, config, &resources, held))?;
     if inputs.rereadable() {
         memory::phase(Phase::PassageTexts);
-        fill_passage_texts(outcome.head_mut(), &inputs)?;
+        fill_passage_texts(&mut outcome, &inputs)?;
     }
     // The JSON report and the summary are made from the outcome a range
     // of documents at a time; the HTML page reads the whole report.
@@ -87,7 +87,10 @@ enum Made {
 
 /// Give every shared passage its text, as it stands in document `a`: a
 /// second pass over the inputs that keeps only the passages' slices.
-fn fill_passage_texts(report: &mut Report, inputs: &Inputs) -> Result<()> {
+fn fill_passage_texts(
+    report: &mut impl doublet_io::settings::PassageTexts,
+    inputs: &Inputs,
+) -> Result<()> {
     doublet_io::settings::fill_passage_texts(
         report,
         inputs

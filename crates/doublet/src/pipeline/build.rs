@@ -18,14 +18,15 @@ use crate::report::{
 use crate::{PairRelation, Relation, Report, Scanner};
 
 use super::analyse::Block;
-use super::passages::Reuse;
+use super::passages::{reuse_cluster, Holders, Reuse};
 use super::prior::Earlier;
 
 /// What a scan decided, with its report's short parts (settings, totals,
-/// pairs, reuse clusters) made and its two long lists, the documents and
-/// the clusters, made on demand a range at a time
-/// ([`documents`](Self::documents), [`clusters`](Self::clusters)), from
-/// the block tables the scanner keeps (spilled, on the command line). A
+/// pairs) made and its long lists, the documents, the clusters and the
+/// reuse clusters, made on demand a range at a time
+/// ([`documents`](Self::documents), [`clusters`](Self::clusters),
+/// [`reuse`](Self::reuse)), from the block tables the scanner keeps
+/// (spilled, on the command line) and the document numbers it holds. A
 /// front end that writes the report and the clean corpus as it goes never
 /// holds either list whole; [`into_report`](Self::into_report) makes the
 /// whole [`Report`].
@@ -63,6 +64,12 @@ pub struct Outcome {
     starts: Vec<u32>,
     /// Per document of the scan, its cluster.
     cluster_of: Vec<u32>,
+    /// The reuse clusters, in report order: each one's holders (document
+    /// and passage), named as they are made ([`reuse`](Self::reuse)).
+    reuse: Vec<Holders>,
+    /// Their passages' texts, where a front end filled them in (empty
+    /// until then).
+    reuse_texts: Vec<Option<String>>,
 }
 
 /// What the corpus-wide stages found, for the report.
@@ -73,7 +80,7 @@ pub(super) struct Findings<'a> {
     pub(super) decisions: Vec<Decision>,
     pub(super) related: &'a [Verified],
     pub(super) reuse: &'a [Reuse],
-    pub(super) reuse_clusters: Vec<ReuseCluster>,
+    pub(super) reuse_clusters: Vec<Holders>,
     pub(super) candidate_pairs: usize,
     /// Documents decided before these, at positions from
     /// `content_words.len()` on.
@@ -133,7 +140,7 @@ impl Scanner {
                 documents: Vec::new(),
                 clusters: Vec::new(),
                 pairs: Vec::new(),
-                reuse: reuse_clusters,
+                reuse: Vec::new(),
                 skipped: Vec::new(),
             },
             decisions,
@@ -144,6 +151,8 @@ impl Scanner {
             members: Vec::new(),
             starts: Vec::new(),
             cluster_of: Vec::new(),
+            reuse: reuse_clusters,
+            reuse_texts: Vec::new(),
         };
         outcome.cluster();
         outcome.head.pairs = outcome.pairs(rep, related, reuse);
@@ -153,8 +162,8 @@ impl Scanner {
 }
 
 impl Outcome {
-    /// The report without its documents and clusters (both empty here):
-    /// settings, totals, pairs, reuse clusters and skipped records.
+    /// The report without its documents, clusters and reuse clusters (all
+    /// three empty here): settings, totals, pairs and skipped records.
     pub fn head(&self) -> &Report {
         &self.head
     }
@@ -220,13 +229,46 @@ impl Outcome {
             .collect()
     }
 
+    /// Reuse clusters in the report.
+    pub fn reuse_count(&self) -> usize {
+        self.reuse.len()
+    }
+
+    /// The report's reuse clusters with ids in `range`.
+    pub fn reuse(&self, range: Range<usize>) -> Vec<ReuseCluster> {
+        let range = range.start.min(self.reuse_count())..range.end.min(self.reuse_count());
+        range
+            .map(|c| {
+                let text = self.reuse_texts.get(c).cloned().flatten();
+                reuse_cluster(c, &self.reuse[c], |d| self.name(d as usize), text)
+            })
+            .collect()
+    }
+
+    /// Where reuse cluster `c`'s passage stands in its first holder: the
+    /// holder's id and the passage's bytes there.
+    pub fn reuse_passage(&self, c: usize) -> (&str, Range<usize>) {
+        let (d, r) = self.reuse[c][0];
+        (self.name(d as usize), r.span.start..r.span.end)
+    }
+
+    /// Give reuse cluster `c` its passage's text.
+    pub fn set_reuse_text(&mut self, c: usize, text: Option<String>) {
+        if self.reuse_texts.is_empty() {
+            self.reuse_texts = vec![None; self.reuse.len()];
+        }
+        self.reuse_texts[c] = text;
+    }
+
     /// The whole report.
     pub fn into_report(self) -> Result<Report> {
         let documents = self.documents(0..self.document_count())?;
         let clusters = self.clusters(0..self.cluster_count());
+        let reuse = self.reuse(0..self.reuse_count());
         Ok(Report {
             documents,
             clusters,
+            reuse,
             ..self.head
         })
     }
@@ -379,7 +421,7 @@ impl Outcome {
             candidate_pairs,
             related_pairs: self.head.pairs.len(),
             shared_passage_pairs,
-            reuse_clusters: self.head.reuse.len(),
+            reuse_clusters: self.reuse.len(),
             ..Stats::default()
         };
         stats.duplicate_clusters = (0..self.cluster_count())

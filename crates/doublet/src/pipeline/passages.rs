@@ -195,23 +195,10 @@ impl Scanner {
             (&docs[d as usize].id, r.span.start, r.span.end)
         };
         clusters.sort_by(|x, y| first(x).cmp(&first(y)));
-        let report = clusters
-            .into_iter()
-            .enumerate()
-            .map(|(id, holders)| ReuseCluster {
-                id,
-                words: (holders[0].1.end - holders[0].1.start) as usize,
-                holders: holders
-                    .into_iter()
-                    .map(|(d, r)| Holder {
-                        id: docs[d as usize].id.clone(),
-                        start: r.span.start,
-                        end: r.span.end,
-                    })
-                    .collect(),
-                text: None,
-            })
-            .collect();
+        // Kept as document numbers and spans until they are written: at a
+        // million documents an id string per holder (7M of them) was a
+        // third of a gigabyte.
+        let report = clusters;
         let clusters = Clusters {
             report,
             ranges,
@@ -699,12 +686,36 @@ const CACHED_DOCUMENTS: usize = 4096;
 pub(super) const REUSE_MIN_HOLDERS: usize = 3;
 
 /// One cluster's holders: each document with the range it holds.
-type Holders = Vec<(u32, Clustered)>;
+pub(super) type Holders = Vec<(u32, Clustered)>;
+
+/// Reuse cluster `id` as reported, from its holders (`name`: a document's
+/// id).
+pub(super) fn reuse_cluster<'a>(
+    id: usize,
+    holders: &[(u32, Clustered)],
+    name: impl Fn(u32) -> &'a str,
+    text: Option<String>,
+) -> ReuseCluster {
+    ReuseCluster {
+        id,
+        words: (holders[0].1.end - holders[0].1.start) as usize,
+        holders: holders
+            .iter()
+            .map(|&(d, r)| Holder {
+                id: name(d).to_owned(),
+                start: r.span.start,
+                end: r.span.end,
+            })
+            .collect(),
+        text,
+    }
+}
 
 /// What the reuse clusters found.
 pub(super) struct Clusters {
-    /// The clusters, as reported.
-    pub(super) report: Vec<ReuseCluster>,
+    /// The clusters, in report order: each one's holders, ordered by id
+    /// (see [`reuse_cluster`]).
+    pub(super) report: Vec<Holders>,
     /// Per document, the token ranges its clusters cover.
     pub(super) ranges: Vec<Vec<Clustered>>,
     /// Pairs that share a passage a fingerprint held by three or more
