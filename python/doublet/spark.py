@@ -374,7 +374,7 @@ def _signed(docs: Any, furniture: Any | None, config: str) -> Any:
 
     schema = (
         "id string, words bigint, judged boolean, written double, exact binary, signature binary, "
-        "bands array<bigint>, anchors array<bigint>, tau bigint, content binary"
+        "bands array<bigint>, anchors array<bigint>, tau bigint, dense binary, content binary"
     )
     _describe(docs, "signing")
     return _checkpoint(_map(with_furniture, schema, sign))
@@ -431,35 +431,31 @@ def _anchor_pairs(reps: Any, config: str) -> Any:
         .select(F.least("id", "partner").alias("a"), F.greatest("id", "partner").alias("b"))
         .distinct()
     )
-    anchors = reps.select("id", "anchors", "tau")
-    both = proposed.join(
-        anchors.select(F.col("id").alias("a"), F.col("anchors").alias("anchors_a"), F.col("tau").alias("tau_a")), "a"
-    ).join(anchors.select(F.col("id").alias("b"), F.col("anchors").alias("anchors_b"), F.col("tau").alias("tau_b")), "b")
+    columns = ("anchors", "tau", "dense")
+    both = proposed.join(_side(reps, "a", columns), "a").join(_side(reps, "b", columns), "b")
 
     def plausible(b: pa.RecordBatch) -> pa.RecordBatch:
-        ok = _doublet.spark_plausible(
-            _column(b, "anchors_a"), _column(b, "tau_a"), _column(b, "anchors_b"), _column(b, "tau_b"), config
-        ).column(0)
+        a_side = [_column(b, f"{c}_a") for c in columns]
+        b_side = [_column(b, f"{c}_b") for c in columns]
+        ok = _doublet.spark_plausible(*a_side, *b_side, config).column(0)
         return b.select(["a", "b"]).filter(ok)
 
     return _map(both, "a string, b string", plausible)
+
+
+def _side(reps: Any, x: str, columns: tuple[str, ...]) -> Any:
+    """One side `x` of a pair: the documents' id as `x` and `columns`, each
+    suffixed with `_x`."""
+    F = _functions()
+    return reps.select(F.col("id").alias(x), *[F.col(c).alias(f"{c}_{x}") for c in columns])
 
 
 def _related(reps: Any, candidates: Any, config: str) -> Any:
     """Candidate pairs measured, the related ones: (a, b, words_a, words_b,
     written_a, written_b, jaccard, a_in_b, b_in_a)."""
     F = _functions()
-    side = reps.select("id", "words", "written", "content")
-
-    def named(x: str) -> Any:
-        return side.select(
-            F.col("id").alias(x),
-            F.col("words").alias(f"words_{x}"),
-            F.col("written").alias(f"written_{x}"),
-            F.col("content").alias(f"content_{x}"),
-        )
-
-    pairs = candidates.join(named("a"), "a").join(named("b"), "b")
+    columns = ("words", "written", "content")
+    pairs = candidates.join(_side(reps, "a", columns), "a").join(_side(reps, "b", columns), "b")
 
     def measure(b: pa.RecordBatch) -> pa.RecordBatch:
         m = _doublet.spark_measure(_column(b, "content_a"), _column(b, "content_b"), config)

@@ -143,6 +143,16 @@ fn u32s_le(v: &[u32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+fn u16s_le(v: &[u16]) -> Vec<u8> {
+    v.iter().flat_map(|x| x.to_le_bytes()).collect()
+}
+
+fn le_u16s(b: &[u8]) -> Vec<u16> {
+    b.chunks_exact(2)
+        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+        .collect()
+}
+
 fn le_u32s(b: &[u8]) -> Vec<u32> {
     b.chunks_exact(4)
         .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -435,6 +445,7 @@ pub fn spark_sign<'py>(
         let mut signature = BinaryBuilder::new();
         let mut anchors = ListBuilder::new(Int64Builder::new());
         let mut tau = Int64Builder::new();
+        let mut dense = BinaryBuilder::new();
         let mut content = BinaryBuilder::new();
         let mut bands = Vec::with_capacity(signed.len());
         for (s, (j, w), tokens) in &signed {
@@ -461,6 +472,7 @@ pub fn spark_sign<'py>(
             }
             anchors.append_value(s.anchors.hashes.iter().map(|&h| Some(h as i64)));
             tau.append_value(s.anchors.tau as i64);
+            dense.append_value(u16s_le(&s.anchors.dense));
             content.append_value(u32s_le(tokens));
         }
         batch(vec![
@@ -472,6 +484,7 @@ pub fn spark_sign<'py>(
             ("bands", hash_list(bands)),
             ("anchors", Arc::new(anchors.finish())),
             ("tau", Arc::new(tau.finish())),
+            ("dense", Arc::new(dense.finish())),
             ("content", Arc::new(content.finish())),
         ])
     })?;
@@ -516,10 +529,18 @@ fn furniture_mark() -> Evidence {
     }
 }
 
-fn anchors_of(hashes: &[Vec<u64>], tau: &Int64Array, i: usize) -> doublet::index::Anchors {
+/// Row `i`'s anchors; their dense tier from `dense` (LE u16 keys) when
+/// the caller reads it.
+fn anchors_of(
+    hashes: &[Vec<u64>],
+    tau: &Int64Array,
+    dense: Option<&BinaryArray>,
+    i: usize,
+) -> doublet::index::Anchors {
     doublet::index::Anchors {
         hashes: hashes[i].clone(),
         tau: tau.value(i) as u64,
+        dense: dense.map_or_else(Vec::new, |d| le_u16s(d.value(i))),
     }
 }
 
@@ -553,7 +574,7 @@ pub fn spark_anchor_prefix<'py>(
                         .binary_search_by_key(&h, |e| e.0)
                         .map_or(1, |at| known[at].1)
                 };
-                parts::anchor_prefix(&plan, &anchors_of(&anchors, tau, i), df)
+                parts::anchor_prefix(&plan, &anchors_of(&anchors, tau, None, i), df)
             })
             .collect();
         batch(vec![("prefix", hash_list(prefixes))])
@@ -562,33 +583,35 @@ pub fn spark_anchor_prefix<'py>(
 }
 
 /// Whether each pair's shared anchors could reach the containment
-/// threshold either way.
+/// threshold either way ([`doublet::index::plausible_anchors`]).
 #[pyfunction]
+#[allow(clippy::too_many_arguments)]
 pub fn spark_plausible<'py>(
     py: Python<'py>,
     anchors_a: AnyArray,
     tau_a: AnyArray,
+    dense_a: AnyArray,
     anchors_b: AnyArray,
     tau_b: AnyArray,
+    dense_b: AnyArray,
     config: &str,
 ) -> PyResult<Bound<'py, PyAny>> {
     let plan = plan(config)?;
-    let (aa, ta, ab, tb) = (
-        array(anchors_a)?,
-        array(tau_a)?,
-        array(anchors_b)?,
-        array(tau_b)?,
-    );
+    let (aa, ta, da) = (array(anchors_a)?, array(tau_a)?, array(dense_a)?);
+    let (ab, tb, db) = (array(anchors_b)?, array(tau_b)?, array(dense_b)?);
     let (aa, ab) = (hash_lists("anchors", &aa)?, hash_lists("anchors", &ab)?);
     let (ta, tb) = (int64("tau", &ta)?, int64("tau", &tb)?);
+    let (da, db) = (binary("dense", &da)?, binary("dense", &db)?);
     let threshold = plan.config.containment;
     let ok: BooleanArray = (0..aa.len())
         .map(|i| {
-            let (a, b) = (anchors_of(&aa, ta, i), anchors_of(&ab, tb, i));
+            let a = anchors_of(&aa, ta, Some(da), i);
+            let b = anchors_of(&ab, tb, Some(db), i);
             Some(doublet::index::plausible_anchors(
-                (a.tau, &a.hashes),
-                (b.tau, &b.hashes),
+                &a,
+                &b,
                 threshold,
+                plan.anchor_tau,
             ))
         })
         .collect();

@@ -1498,22 +1498,17 @@ impl<'a> Snapshot<'a> {
             let count = run.len();
             // Below both thresholds (see `index::plausible_anchors`): a
             // holder sampled at or below this document's τ has all its
-            // anchors below it, so its count is known.
+            // anchors below it, so its count is known, and a pair that
+            // cannot reach what it needs there is out without reading the
+            // holder's sketch.
             if tau <= own.tau {
                 let least = own.hashes.partition_point(|&h| h < tau).min(n as usize);
-                if least == 0 {
-                    continue;
-                }
-                let need = dindex::needed(least, cfg.containment);
-                if count >= need {
-                    out.push(seq);
-                    continue;
-                }
-                if count + skipped < need {
+                if least == 0 || count + skipped < dindex::needed(least, cfg.containment) {
                     continue;
                 }
             }
-            // Otherwise the holder's own anchors decide.
+            // Otherwise the holder's own anchors, and their dense tier,
+            // decide.
             let table = match &sketches {
                 Some(t) => t,
                 None => sketches.insert(self.tx.open_table(SKETCHES)?),
@@ -1523,9 +1518,7 @@ impl<'a> Snapshot<'a> {
             };
             let bytes = codec::unseal(Table::Sketches, &seq.to_le_bytes(), stored.value())?;
             let other = DocSketch::from_bytes(bytes)?;
-            let theirs = (other.anchors.tau, other.anchors.hashes.as_slice());
-            if dindex::plausible_anchors((own.tau, own.hashes.as_slice()), theirs, cfg.containment)
-            {
+            if dindex::plausible_anchors(own, &other.anchors, cfg.containment, plan.anchor_tau) {
                 out.push(seq);
             }
         }

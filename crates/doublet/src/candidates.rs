@@ -213,6 +213,16 @@ impl Anchored {
         self.pairs(Given::Owned(docs))
     }
 
+    /// [`propose_owned`](Self::propose_owned) for anchors whose dense
+    /// tiers were set aside as they were signed ([`Given::Aside`]).
+    pub fn propose_aside(
+        &self,
+        docs: Vec<(u32, Anchors)>,
+        dense: crate::keyed::Sorted<[u64; 2]>,
+    ) -> Result<Vec<Pair>> {
+        self.pairs(Given::Aside(docs, dense))
+    }
+
     fn pairs(&self, docs: Given<'_>) -> Result<Vec<Pair>> {
         let (max_df, tau) = (self.max_df, self.tau);
         index::anchor_pairs(docs, max_df, self.containment, tau, &self.spill).map_err(Error::Spill)

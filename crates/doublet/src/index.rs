@@ -157,36 +157,82 @@ pub fn band_key_part(key: u64, parts: usize) -> usize {
 }
 
 /// One document's anchors: sorted sampled shingle hashes, and the sampling
-/// threshold `tau` (every shingle of the document with hash `< tau` is here).
+/// threshold `tau` (every shingle of the document with hash `< tau` is here);
+/// and its **dense tier**, the rest of its shingles below twice the global
+/// threshold ([`dense_limit`]) as 16-bit keys ([`dense_key`]), which only
+/// the check of a proposed pair reads (see [`plausible_anchors`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Anchors {
     /// Sorted, distinct.
     pub hashes: Vec<u64>,
     /// Sampling threshold.
     pub tau: u64,
+    /// The keys of the document's shingles from `tau` up to the dense
+    /// limit, sorted (empty when `tau` is past the limit).
+    #[serde(default)]
+    pub dense: Vec<u16>,
+}
+
+/// Where the dense tier of a document sampled at the global threshold
+/// `tau_global` ends: twice as many of its shingles as its anchors.
+pub fn dense_limit(tau_global: u64) -> u64 {
+    tau_global.saturating_mul(2)
+}
+
+/// A shingle hash's key in the dense tier: 16 of its bits. Two shingles
+/// of two documents compared there share a key by chance once in 65,536
+/// comparisons, which can only make a pair look more plausible: the check
+/// never loses a pair to it.
+pub fn dense_key(h: u64) -> u16 {
+    (h >> 20) as u16
+}
+
+/// The dense keys of sorted distinct hashes from a document's threshold
+/// up: those below the dense limit, sorted by key.
+fn dense_keys(above: &[u64], tau_global: u64) -> Vec<u16> {
+    let end = dense_limit(tau_global);
+    let mut keys: Vec<u16> = above
+        .iter()
+        .take_while(|&&h| h < end)
+        .map(|&h| dense_key(h))
+        .collect();
+    keys.sort_unstable();
+    keys
 }
 
 impl Anchors {
     /// Anchors of a document from its sorted distinct (re-mixed) shingle
-    /// hashes: all below `tau_global`, and at least `min` of them.
+    /// hashes: all below `tau_global`, and at least `min` of them; the rest
+    /// below the dense limit form the dense tier.
     pub fn sample(sorted: &[u64], tau_global: u64, min: usize) -> Anchors {
         let below = sorted.partition_point(|&h| h < tau_global);
-        if below >= min || below == sorted.len() {
+        let (take, tau) = if below >= min || below == sorted.len() {
             let tau = if below == sorted.len() {
                 u64::MAX
             } else {
                 tau_global
             };
-            return Anchors {
-                hashes: sorted[..below].to_vec(),
-                tau,
-            };
-        }
-        let take = min.min(sorted.len());
-        let tau = sorted.get(take).copied().unwrap_or(u64::MAX);
+            (below, tau)
+        } else {
+            let take = min.min(sorted.len());
+            (take, sorted.get(take).copied().unwrap_or(u64::MAX))
+        };
         Anchors {
             hashes: sorted[..take].to_vec(),
             tau,
+            dense: dense_keys(&sorted[take..], tau_global),
+        }
+    }
+
+    /// The anchors of a document sampled at `tau_global` (one with enough
+    /// hashes below it), from its sorted distinct hashes below the dense
+    /// limit.
+    pub fn at_global(sorted: &[u64], tau_global: u64) -> Anchors {
+        let below = sorted.partition_point(|&h| h < tau_global);
+        Anchors {
+            hashes: sorted[..below].to_vec(),
+            tau: tau_global,
+            dense: dense_keys(&sorted[below..], tau_global),
         }
     }
 
@@ -290,6 +336,23 @@ pub enum Given<'a> {
     Lent(&'a [(u32, &'a Anchors)]),
     /// The caller's no longer.
     Owned(Vec<(u32, Anchors)>),
+    /// The caller's no longer, their dense tiers (empty here) set aside
+    /// as they were made, as [`dense_records`] sorted.
+    Aside(Vec<(u32, Anchors)>, Sorted<[u64; 2]>),
+}
+
+/// Document `d`'s dense-tier keys as keyed records, four to a record:
+/// `[d << 32 | chunk << 2 | keys in it − 1, keys]`, so that sorting them
+/// brings each document's keys back in order (see [`Given::Aside`]).
+pub fn dense_records(d: u32, keys: &[u16]) -> impl Iterator<Item = [u64; 2]> + '_ {
+    keys.chunks(4).enumerate().map(move |(c, chunk)| {
+        let packed = chunk
+            .iter()
+            .enumerate()
+            .fold(0u64, |p, (i, &k)| p | (u64::from(k) << (16 * i)));
+        let key = (u64::from(d) << 32) | ((c as u64) << 2) | (chunk.len() as u64 - 1);
+        [key, packed]
+    })
 }
 
 /// The rules of the pair keys (see [`anchor_pairs`]), which tests vary.
@@ -633,9 +696,28 @@ fn anchor_pairs_with(
         rare_df,
         paired_max,
     } = tuning;
-    let (lent, mut owned) = match given {
-        Given::Lent(docs) => (Some(docs), Vec::new()),
-        Given::Owned(docs) => (None, docs),
+    let (lent, mut owned, records) = match given {
+        Given::Lent(docs) => (Some(docs), Vec::new(), None),
+        Given::Owned(docs) => (None, docs, None),
+        Given::Aside(docs, records) => (None, docs, Some(records)),
+    };
+    // Only the check of the pairs the anchors accept reads the dense
+    // tiers, at the end: given-up ones wait outside the proposals' peak.
+    let aside = match (lent, records) {
+        (Some(docs), _) => Aside::copied(docs),
+        (None, Some(records)) => {
+            // The records of documents not given (copies of others) are
+            // passed over as they are read.
+            let mut ranges = vec![(NOT_GIVEN, 0); Aside::size(owned.iter().map(|d| d.0))];
+            for &(d, _) in &owned {
+                ranges[d as usize] = (0, 0);
+            }
+            Aside {
+                ranges,
+                keys: Keys::Records(records),
+            }
+        }
+        (None, None) => Aside::set(&mut owned, spill)?,
     };
     fn view<'a>(
         lent: Option<&'a [(u32, &'a Anchors)]>,
@@ -835,57 +917,237 @@ fn anchor_pairs_with(
             },
         )?;
     }
+    drop(docs);
+    let tiers = aside.take()?;
+    let out: Vec<u64> = out
+        .into_par_iter()
+        .filter(|&p| {
+            let (a, b) = unpack(p);
+            by_position.dense_plausible(a, b, threshold, &tiers)
+        })
+        .collect();
     Ok(finish(out))
 }
 
-/// Every document's anchors by its position: its threshold and where its
-/// sorted anchors are, in one record, so that checking a pair reads two
-/// records and the two runs of anchors, with no copy of them; and a
+/// The dense tiers of the documents [`anchor_pairs`] reads, by position,
+/// set aside while the pairs are proposed: in memory, or in an unlinked
+/// temporary file when the caller gave its anchors up under a spill
+/// budget.
+struct Aside {
+    /// Where each position's keys are: `(start, len)` in the arena.
+    ranges: Vec<(u64, u32)>,
+    keys: Keys,
+}
+
+enum Keys {
+    Held(Vec<u16>),
+    OnDisk(std::fs::File, usize),
+    /// As [`dense_records`], sorted; the ranges are found as they are read.
+    Records(Sorted<[u64; 2]>),
+}
+
+/// The dense tiers, by position, once they are back.
+struct Tiers {
+    ranges: Vec<(u64, u32)>,
+    keys: Vec<u16>,
+}
+
+/// The start of the range of a position whose anchors were not given.
+const NOT_GIVEN: u64 = u64::MAX;
+
+impl Tiers {
+    fn of(&self, d: u32) -> &[u16] {
+        match self.ranges.get(d as usize) {
+            Some(&(at, len)) if at != NOT_GIVEN => {
+                &self.keys[at as usize..at as usize + len as usize]
+            }
+            _ => &[],
+        }
+    }
+}
+
+impl Aside {
+    fn size(docs: impl Iterator<Item = u32>) -> usize {
+        docs.map(|d| d as usize + 1).max().unwrap_or(0)
+    }
+
+    /// Lent anchors' tiers, copied.
+    fn copied(docs: &[(u32, &Anchors)]) -> Aside {
+        let mut ranges = vec![(0, 0); Aside::size(docs.iter().map(|d| d.0))];
+        let mut keys = Vec::new();
+        for &(d, a) in docs {
+            ranges[d as usize] = (keys.len() as u64, a.dense.len() as u32);
+            keys.extend_from_slice(&a.dense);
+        }
+        Aside {
+            ranges,
+            keys: Keys::Held(keys),
+        }
+    }
+
+    /// Given-up anchors' tiers, taken from them: to a temporary file when
+    /// `spill` has a budget, so that the proposals' peak does not hold
+    /// them.
+    fn set(owned: &mut [(u32, Anchors)], spill: &Spill) -> std::io::Result<Aside> {
+        use std::io::Write;
+        let mut ranges = vec![(0, 0); Aside::size(owned.iter().map(|d| d.0))];
+        let mut at = 0u64;
+        let mut file = match spill.budget() {
+            Some(_) => Some(std::io::BufWriter::new(tempfile::tempfile()?)),
+            None => None,
+        };
+        let mut keys = Vec::new();
+        for (d, a) in owned.iter_mut() {
+            let dense = std::mem::take(&mut a.dense);
+            ranges[*d as usize] = (at, dense.len() as u32);
+            at += dense.len() as u64;
+            match file.as_mut() {
+                Some(f) => f.write_all(bytemuck::cast_slice(&dense))?,
+                None => keys.extend_from_slice(&dense),
+            }
+        }
+        let keys = match file {
+            Some(f) => Keys::OnDisk(f.into_inner().map_err(|e| e.into_error())?, at as usize),
+            None => Keys::Held(keys),
+        };
+        Ok(Aside { ranges, keys })
+    }
+
+    /// The tiers back.
+    fn take(self) -> std::io::Result<Tiers> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut ranges = self.ranges;
+        let keys = match self.keys {
+            Keys::Records(records) => {
+                let mut keys: Vec<u16> = Vec::new();
+                records.for_each_batch(
+                    STREAM_BATCH,
+                    |r| r[0],
+                    |batch| {
+                        for [key, packed] in batch {
+                            let d = (key >> 32) as usize;
+                            if ranges.get(d).is_none_or(|r| r.0 == NOT_GIVEN) {
+                                continue;
+                            }
+                            let n = (key & 3) as usize + 1;
+                            if (key >> 2) & 0x3fff_ffff == 0 {
+                                ranges[d] = (keys.len() as u64, 0);
+                            }
+                            ranges[d].1 += n as u32;
+                            keys.extend((0..n).map(|i| (packed >> (16 * i)) as u16));
+                        }
+                        Ok::<(), std::io::Error>(())
+                    },
+                )?;
+                keys
+            }
+            Keys::Held(keys) => keys,
+            Keys::OnDisk(mut file, len) => {
+                let mut keys = vec![0u16; len];
+                file.seek(SeekFrom::Start(0))?;
+                file.read_exact(bytemuck::cast_slice_mut(&mut keys))?;
+                keys
+            }
+        };
+        Ok(Tiers { ranges, keys })
+    }
+}
+
+/// Every document's anchors by its position: where they are and their
+/// counts, in one 16-byte record, so that checking a pair reads two
+/// records and the two documents' anchors, with no copy of them; and a
 /// [`Summary`] of each, which rules most pairs out before their anchors
 /// are read.
 struct ByPosition<'a> {
-    meta: Vec<Comparable<'a>>,
+    slots: Vec<Slot<'a>>,
     summaries: Vec<Summary>,
     tau_global: u64,
 }
 
+/// A position's record in [`ByPosition`]: its anchors, if given, with its
+/// counts (see [`Comparable`]), in 16 bytes.
+#[derive(Clone, Copy, Default)]
+struct Slot<'a> {
+    anchors: Option<&'a Anchors>,
+    comparable: u32,
+    held_below: u32,
+}
+
 impl<'a> ByPosition<'a> {
     fn new(docs: &[(u32, &'a Anchors)], counts: &[u32], tau_global: u64, size: usize) -> Self {
-        let mut meta = vec![Comparable::default(); size];
+        let mut slots = vec![Slot::default(); size];
         for (&(d, a), &comparable) in docs.iter().zip(counts) {
-            meta[d as usize] = Comparable {
-                tau: a.tau,
+            slots[d as usize] = Slot {
+                anchors: Some(a),
                 comparable,
                 held_below: a.count_below(tau_global) as u32,
-                hashes: &a.hashes,
             };
         }
-        let summaries = meta
-            .par_iter()
-            .map(|c| {
+        let mut by_position = ByPosition {
+            slots,
+            summaries: Vec::new(),
+            tau_global,
+        };
+        by_position.summaries = (0..size as u32)
+            .into_par_iter()
+            .map(|d| {
+                let c = by_position.meta(d);
                 let (kept, count) = c.below(c.tau, tau_global);
                 Summary::of(c.tau, &c.hashes[..kept], count)
             })
             .collect();
-        ByPosition {
-            meta,
-            summaries,
-            tau_global,
+        by_position
+    }
+
+    /// The anchors and counts at position `d`.
+    fn meta(&self, d: u32) -> Comparable<'a> {
+        let s = self.slots[d as usize];
+        match s.anchors {
+            Some(a) => Comparable {
+                tau: a.tau,
+                comparable: s.comparable,
+                held_below: s.held_below,
+                hashes: &a.hashes,
+            },
+            None => Comparable::default(),
         }
     }
 
-    /// [`plausible_anchors`] for the documents at `a` and `b`.
+    /// The first count of [`plausible_anchors`] (below both thresholds)
+    /// for the documents at `a` and `b`.
     fn plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
         self.may_be_plausible(a, b, threshold) && self.anchors_plausible(a, b, threshold)
     }
 
-    /// [`plausible_anchors`], from the anchors alone.
+    /// The first count of [`plausible_anchors`], from the anchors alone.
     fn anchors_plausible(&self, a: u32, b: u32, threshold: f64) -> bool {
-        let (a, b) = (&self.meta[a as usize], &self.meta[b as usize]);
+        let (a, b) = (self.meta(a), self.meta(b));
         let limit = a.tau.min(b.tau);
         let (ka, na) = a.below(limit, self.tau_global);
         let (kb, nb) = b.below(limit, self.tau_global);
         plausible_below(&a.hashes[..ka], na, &b.hashes[..kb], nb, threshold)
+    }
+
+    /// The second count of [`plausible_anchors`], over the dense tiers,
+    /// for a pair [`anchors_plausible`](Self::anchors_plausible) accepts.
+    fn dense_plausible(&self, a: u32, b: u32, threshold: f64, tiers: &Tiers) -> bool {
+        let side = |d: u32| (self.meta(d), tiers.of(d));
+        let ((a, ta), (b, tb)) = (side(a), side(b));
+        let limit = a.tau.min(b.tau);
+        let (_, na) = a.below(limit, self.tau_global);
+        let (_, nb) = b.below(limit, self.tau_global);
+        let dense = |x: Comparable<'a>, below, keys| Dense {
+            tau: x.tau,
+            hashes: x.hashes,
+            below,
+            keys,
+        };
+        dense_plausible(
+            dense(a, na, ta),
+            dense(b, nb, tb),
+            threshold,
+            self.tau_global,
+        )
     }
 
     /// False only where [`plausible_anchors`] is false for `a` and `b`,
@@ -895,7 +1157,7 @@ impl<'a> ByPosition<'a> {
     }
 }
 
-/// One document's anchors in [`ByPosition`]: perhaps without those no
+/// One document's anchors as [`ByPosition`] reads them: perhaps without those no
 /// other document holds below the global threshold, with its count of
 /// anchors there.
 #[derive(Clone, Copy, Default)]
@@ -996,15 +1258,37 @@ impl Summary {
 /// its document's position).
 const PROBER: u32 = 1 << 31;
 
-/// Whether two documents' anchors `(tau, sorted hashes)` share enough below
-/// both thresholds to be consistent with `threshold` containment of either
-/// in the other (see [`needed`]).
-pub fn plausible_anchors(a: (u64, &[u64]), b: (u64, &[u64]), threshold: f64) -> bool {
-    let ((ta, ha), (tb, hb)) = (a, b);
-    let limit = ta.min(tb);
-    let na = ha.partition_point(|&h| h < limit);
-    let nb = hb.partition_point(|&h| h < limit);
-    plausible_below(&ha[..na], na, &hb[..nb], nb, threshold)
+/// Whether two documents' anchors share enough to be consistent with
+/// `threshold` containment of either in the other: below both thresholds
+/// (see [`needed`]), and again over the denser sample below the dense
+/// limit of `tau_global`.
+///
+/// The second count is what keeps candidates flat when paragraphs recur.
+/// A page of 200 words sampled one shingle in 16 compares about a dozen
+/// anchors with a long document, and the bound, which must accept a true
+/// containment of 0.8 nearly always, then accepts three or four shared
+/// ones: a page that shares a third of its text with the long one (two of
+/// its paragraphs, each held by dozens of unrelated documents) passes. At
+/// twice the sample the bound's spread, relative to its mean, shrinks by
+/// √2, and such pairs fail. The pairs are proposed from the anchors alone
+/// (the dense tier has no postings), so it costs only the check of the
+/// pairs the anchors accept, and a true pair is lost only when one of the
+/// two independent-looking bounds misses it (each about 0.1 % at the
+/// threshold).
+pub fn plausible_anchors(a: &Anchors, b: &Anchors, threshold: f64, tau_global: u64) -> bool {
+    let limit = a.tau.min(b.tau);
+    let na = a.count_below(limit);
+    let nb = b.count_below(limit);
+    fn side(x: &Anchors, below: usize) -> Dense<'_> {
+        Dense {
+            tau: x.tau,
+            hashes: &x.hashes,
+            below,
+            keys: &x.dense,
+        }
+    }
+    plausible_below(&a.hashes[..na], na, &b.hashes[..nb], nb, threshold)
+        && dense_plausible(side(a, na), side(b, nb), threshold, tau_global)
 }
 
 /// [`plausible_anchors`] of two samples of `na` and `nb` anchors below the
@@ -1015,6 +1299,66 @@ fn plausible_below(ha: &[u64], na: usize, hb: &[u64], nb: usize, threshold: f64)
     // since `needed` grows with the sample.
     let least = na.min(nb);
     least > 0 && crate::verify::shares_at_least(ha, hb, needed(least, threshold))
+}
+
+/// One side of the dense count (see [`plausible_anchors`]).
+struct Dense<'a> {
+    tau: u64,
+    /// The anchors that can be shared (perhaps without some only this
+    /// document holds below the global threshold), sorted.
+    hashes: &'a [u64],
+    /// How many anchors the document has below the smaller threshold of
+    /// the pair, those left out of `hashes` too.
+    below: usize,
+    /// Its dense tier.
+    keys: &'a [u16],
+}
+
+impl Dense<'_> {
+    /// The keys of the document's shingles from `from` to `end`: its
+    /// anchors there and its dense tier, sorted.
+    fn keys_from(&self, from: u64, end: u64) -> Vec<u16> {
+        let at = self.hashes.partition_point(|&h| h < from);
+        let mut keys: Vec<u16> = self.hashes[at..]
+            .iter()
+            .take_while(|&&h| h < end)
+            .map(|&h| dense_key(h))
+            .chain(self.keys.iter().copied())
+            .collect();
+        keys.sort_unstable();
+        keys
+    }
+}
+
+/// The count of [`plausible_anchors`] below the dense limit: shared anchors
+/// below the smaller threshold `limit` of the two, counted exactly, and
+/// shared keys from there to the dense limit. Two documents sampled past
+/// the limit compare no more there than below their thresholds.
+fn dense_plausible(a: Dense<'_>, b: Dense<'_>, threshold: f64, tau_global: u64) -> bool {
+    let end = dense_limit(tau_global);
+    if a.tau >= end && b.tau >= end {
+        return true;
+    }
+    let limit = a.tau.min(b.tau);
+    let ka = a.hashes.partition_point(|&h| h < limit);
+    let kb = b.hashes.partition_point(|&h| h < limit);
+    let exact = crate::verify::intersection(&a.hashes[..ka], &b.hashes[..kb]);
+    let (xa, xb) = (a.keys_from(limit, end), b.keys_from(limit, end));
+    let least = (a.below + xa.len()).min(b.below + xb.len());
+    least > 0 && exact + shared_keys(&xa, &xb) >= needed(least, threshold)
+}
+
+/// Values two sorted lists share, repeats counted as often as both hold
+/// them.
+fn shared_keys(a: &[u16], b: &[u16]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        let (x, y) = (a[i], b[j]);
+        n += usize::from(x == y);
+        i += usize::from(x <= y);
+        j += usize::from(y <= x);
+    }
+    n
 }
 
 /// A document's prefix: `(document frequency, hash, at)` of the anchors up
@@ -1552,6 +1896,7 @@ mod tests {
                 Anchors {
                     hashes: h,
                     tau: u64::MAX / 16,
+                    dense: Vec::new(),
                 }
             })
             .collect();
@@ -1639,7 +1984,12 @@ mod tests {
                     Summary::of(tau, &hashes[..below], below)
                 };
                 let may = summary(x).may_share(&summary(y), threshold);
-                let is = plausible_anchors(x, y, threshold);
+                let anchors = |(tau, hashes): (u64, &[u64])| Anchors {
+                    hashes: hashes.to_vec(),
+                    tau,
+                    dense: Vec::new(),
+                };
+                let is = plausible_anchors(&anchors(x), &anchors(y), threshold, tau_global);
                 assert!(may || !is, "seed {seed}: a plausible pair ruled out");
                 ruled_out += usize::from(!may);
                 plausible += usize::from(is);
@@ -1701,6 +2051,7 @@ mod tests {
                 Anchors {
                     hashes: h,
                     tau: u64::MAX,
+                    dense: Vec::new(),
                 }
             })
             .collect();
@@ -1756,16 +2107,26 @@ mod tests {
             pairs(Given::Owned(owned)),
             "borrowed and owned anchors"
         );
+        // Dense tiers set aside as keyed records, as a scan signs them.
+        let records: Sorter<[u64; 2]> = Sorter::new(spill);
+        let mut bare = Vec::new();
+        for (a, i) in docs.iter().zip(0..) {
+            records.extend(dense_records(i, &a.dense));
+            let dense = Vec::new();
+            bare.push((i, Anchors { dense, ..a.clone() }));
+        }
+        let aside = Given::Aside(bare, records.finish().unwrap());
+        assert_eq!(got, pairs(aside), "dense tiers set aside");
         got
     }
 
     /// Every pair [`plausible_anchors`] accepts, by checking them all.
-    fn all_pairs(docs: &[Anchors], threshold: f64) -> Vec<Pair> {
+    fn all_pairs(docs: &[Anchors], threshold: f64, tau_global: u64) -> Vec<Pair> {
         let mut want = Vec::new();
         for i in 0..docs.len() {
             for j in i + 1..docs.len() {
                 let (a, b) = (&docs[i], &docs[j]);
-                if plausible_anchors((a.tau, &a.hashes), (b.tau, &b.hashes), threshold) {
+                if plausible_anchors(a, b, threshold, tau_global) {
                     want.push((i as u32, j as u32));
                 }
             }
@@ -1808,7 +2169,11 @@ mod tests {
                     } else {
                         tau_global
                     };
-                    Anchors { hashes: h, tau }
+                    Anchors {
+                        hashes: h,
+                        tau,
+                        dense: Vec::new(),
+                    }
                 })
                 .collect();
             for (threshold, rare_df) in
@@ -1823,7 +2188,7 @@ mod tests {
                     MAX_PAIRED_CLASSES,
                     &spill,
                 );
-                let want = all_pairs(&docs, threshold);
+                let want = all_pairs(&docs, threshold, tau_global);
                 assert_eq!(
                     got, want,
                     "seed {seed}, threshold {threshold}, rare_df {rare_df}"
@@ -1875,11 +2240,12 @@ mod tests {
                     Anchors {
                         hashes: h,
                         tau: tau_global,
+                        dense: Vec::new(),
                     }
                 })
                 .collect();
             let with: Vec<(u32, &Anchors)> = docs.iter().zip(0..).map(|(a, i)| (i, a)).collect();
-            let want = all_pairs(&docs, 0.8);
+            let want = all_pairs(&docs, 0.8, tau_global);
             let table = postings_of(&with, |a| &a.hashes[..], true);
             for rare_df in [1, 2, 3] {
                 let keyed = docs
@@ -1968,5 +2334,144 @@ mod tests {
         let mut out = Vec::new();
         bucket_pairs(&mut members, 1000, &mut out);
         assert!(out.len() < 5000 * 8 + 1);
+    }
+
+    /// Documents made of shingles over the whole hash range, sampled as the
+    /// signer samples them (with their dense tiers): long ones, short ones
+    /// sampled above the global threshold (some below the dense limit, some
+    /// past it), assembled from recurring paragraphs, with truncated
+    /// copies. The pairs found are exactly those the all-pairs check
+    /// accepts, lent or owned, through pair keys or single anchors, and the
+    /// dense count rules out some pairs the anchors alone would accept.
+    #[test]
+    fn the_dense_count_keeps_the_all_pairs_answer() {
+        let tau_global = u64::MAX / 16;
+        let mut denser = 0;
+        for seed in 0..10u64 {
+            let mut next = numbers(seed + 100);
+            let paragraphs: Vec<Vec<u64>> = (0..24)
+                .map(|_| (0..20 + next() % 60).map(|_| next()).collect())
+                .collect();
+            let mut docs: Vec<Vec<u64>> = Vec::new();
+            for i in 0..70 {
+                let h: Vec<u64> = if i > 10 && next().is_multiple_of(3) {
+                    let mut h = docs[(next() % docs.len() as u64) as usize].clone();
+                    let keep = h.len() * (50 + (next() % 50) as usize) / 100;
+                    h.truncate(keep.max(1));
+                    h
+                } else {
+                    let mut h: Vec<u64> = (0..next() % 40).map(|_| next()).collect();
+                    for _ in 0..1 + next() % 6 {
+                        h.extend(&paragraphs[(next() % 24) as usize]);
+                    }
+                    h
+                };
+                docs.push(h);
+            }
+            let docs: Vec<Anchors> = docs
+                .iter()
+                .map(|h| {
+                    let mut h = h.clone();
+                    h.sort_unstable();
+                    h.dedup();
+                    Anchors::sample(&h, tau_global, 16)
+                })
+                .collect();
+            assert!(docs.iter().any(|a| a.tau > dense_limit(tau_global)));
+            assert!(docs
+                .iter()
+                .any(|a| a.tau > tau_global && a.tau < dense_limit(tau_global)));
+            for threshold in [0.5, 0.8] {
+                let want = all_pairs(&docs, threshold, tau_global);
+                // Dense tiers set aside in memory, or (given up under a
+                // budget) on disk.
+                for (rare_df, paired_max) in [(RARE_DF, MAX_PAIRED_CLASSES), (1, 2)] {
+                    for spill in [Spill::in_memory(), Spill::past(64)] {
+                        let got = found_both_ways(
+                            &docs, threshold, tau_global, rare_df, paired_max, &spill,
+                        );
+                        assert_eq!(got, want, "seed {seed}, threshold {threshold}");
+                    }
+                }
+                let mut sparse = 0;
+                for (i, a) in docs.iter().enumerate() {
+                    for (j, b) in docs.iter().enumerate().skip(i + 1) {
+                        let alone = anchors_alone(a, b, threshold);
+                        let pair = (i as u32, j as u32);
+                        assert!(alone || want.binary_search(&pair).is_err());
+                        sparse += usize::from(alone);
+                    }
+                }
+                denser += sparse - want.len();
+            }
+        }
+        assert!(denser > 0, "the dense count never ruled a pair out");
+    }
+
+    /// [`plausible_anchors`] below both thresholds only, as if there were
+    /// no dense tier.
+    fn anchors_alone(a: &Anchors, b: &Anchors, threshold: f64) -> bool {
+        let limit = a.tau.min(b.tau);
+        let (na, nb) = (a.count_below(limit), b.count_below(limit));
+        plausible_below(&a.hashes[..na], na, &b.hashes[..nb], nb, threshold)
+    }
+
+    /// What the dense tier is for: a page of 200 shingles that shares a
+    /// third of them with a long document passes the check of its dozen
+    /// comparable anchors about half of the time, and the dense count
+    /// rarely; a page that is 85 % inside the long one passes both.
+    #[test]
+    fn the_dense_count_rules_out_pages_that_share_a_third() {
+        let tau_global = u64::MAX / 16;
+        let trials = 400;
+        let (mut sparse, mut dense, mut copies) = (0, 0, 0);
+        let mut next = numbers(42);
+        for _ in 0..trials {
+            let long: Vec<u64> = (0..2000).map(|_| next()).collect();
+            let page = |share: f64, next: &mut dyn FnMut() -> u64| {
+                let inside = (200.0 * share) as usize;
+                let mut h: Vec<u64> = long[..inside].to_vec();
+                h.extend((inside..200).map(|_| next()));
+                h.sort_unstable();
+                h.dedup();
+                Anchors::sample(&h, tau_global, 16)
+            };
+            let mut sorted = long.clone();
+            sorted.sort_unstable();
+            let long = Anchors::sample(&sorted, tau_global, 16);
+            let third = page(0.35, &mut next);
+            sparse += usize::from(anchors_alone(&third, &long, 0.8));
+            dense += usize::from(plausible_anchors(&third, &long, 0.8, tau_global));
+            let copy = page(0.85, &mut next);
+            copies += usize::from(plausible_anchors(&copy, &long, 0.8, tau_global));
+        }
+        assert!(sparse > trials / 4, "anchors alone accepted {sparse}");
+        assert!(dense * 5 < sparse, "dense {dense} of sparse {sparse}");
+        assert!(copies * 100 >= trials * 99, "copies {copies} of {trials}");
+    }
+
+    #[test]
+    fn the_dense_tier_holds_the_shingles_up_to_its_limit() {
+        let tau_global = u64::MAX / 16;
+        let end = dense_limit(tau_global);
+        let mut next = numbers(3);
+        for n in [5usize, 40, 300, 3000] {
+            let mut h: Vec<u64> = (0..n).map(|_| next()).collect();
+            h.sort_unstable();
+            let a = Anchors::sample(&h, tau_global, 16);
+            let mut want: Vec<u16> = h
+                .iter()
+                .filter(|&&x| x >= a.tau && x < end)
+                .map(|&x| dense_key(x))
+                .collect();
+            want.sort_unstable();
+            assert_eq!(a.dense, want, "{n} shingles");
+            if a.tau == tau_global {
+                assert_eq!(
+                    a,
+                    Anchors::at_global(&h[..h.partition_point(|&x| x < end)], tau_global)
+                );
+            }
+        }
     }
 }

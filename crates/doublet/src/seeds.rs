@@ -21,7 +21,10 @@ use crate::text::shingle::mix64;
 /// 2: hard-wrapped lines are joined into their paragraph, and a document is
 /// cleaned as a web page or a plain document, so the paragraph keys and the
 /// content a document is signed on changed for wrapped and plain texts.
-pub const FORMAT: u32 = 2;
+///
+/// 3: anchors carry their dense tier (the keys of a document's other
+/// shingles below twice the global threshold), which the pair check reads.
+pub const FORMAT: u32 = 3;
 
 /// [`Config::seed`](crate::Config::seed) when none is given.
 pub const DEFAULT_SEED: u64 = 0x00d0_0b1e;
@@ -71,13 +74,14 @@ impl Seeds {
 mod tests {
     use super::*;
 
-    /// The values sketches of FORMAT 2 are made with, as literals (the same
-    /// as FORMAT 1's: 2 changed what is signed, not how): a change to a
+    /// The values sketches of FORMAT 3 are made with, as literals (the same
+    /// as FORMAT 1's: 2 changed what is signed and 3 what a sketch holds,
+    /// not how they hash): a change to a
     /// tag, the default seed or the mixer fails here, and must come with a
     /// new FORMAT.
     #[test]
     fn format_values_are_fixed() {
-        assert_eq!(FORMAT, 2);
+        assert_eq!(FORMAT, 3);
         assert_eq!(DEFAULT_SEED, 0x00d0_0b1e);
         assert_eq!(BLOCK_KEY, 0x6b10_c4e7);
         assert_eq!(ALIGN_KEY, 0xa119_2e55);

@@ -103,16 +103,14 @@ impl Signer {
         // Gathered in scratch space and copied out at their size: a scan
         // holds every document's anchors through the candidates, and grown
         // in place they took a third more room than they fill.
+        let end = index::dense_limit(tau);
         let below = &mut self.below;
         below.clear();
-        below.extend(mixed.iter().copied().filter(|&h| h < tau));
+        below.extend(mixed.iter().copied().filter(|&h| h < end));
         below.sort_unstable();
         below.dedup();
-        let anchors = if below.len() >= self.anchor_min {
-            Anchors {
-                hashes: below.to_vec(),
-                tau,
-            }
+        let anchors = if below.partition_point(|&h| h < tau) >= self.anchor_min {
+            Anchors::at_global(below, tau)
         } else {
             // Too few below the global threshold: take the smallest hashes.
             mixed.sort_unstable();
@@ -170,6 +168,11 @@ impl DocSketch {
             .hashes
             .iter()
             .for_each(|h| out.extend_from_slice(&h.to_le_bytes()));
+        out.extend_from_slice(&(self.anchors.dense.len() as u32).to_le_bytes());
+        self.anchors
+            .dense
+            .iter()
+            .for_each(|k| out.extend_from_slice(&k.to_le_bytes()));
         out.extend_from_slice(&(self.fingerprints.len() as u32).to_le_bytes());
         for &(h, p) in &self.fingerprints {
             out.extend_from_slice(&h.to_le_bytes());
@@ -193,6 +196,8 @@ impl DocSketch {
             + 8
             + 4
             + 8 * self.anchors.hashes.len()
+            + 4
+            + 2 * self.anchors.dense.len()
             + 4
             + 12 * self.fingerprints.len()
     }
@@ -228,6 +233,10 @@ impl DocSketch {
         let tau = r.u64()?;
         let n = r.len(8)?;
         let hashes = (0..n).map(|_| r.u64()).collect::<Result<Vec<u64>>>()?;
+        let n = r.len(2)?;
+        let dense = (0..n)
+            .map(|_| Ok(u16::from_le_bytes(r.take(2)?.try_into().unwrap())))
+            .collect::<Result<Vec<u16>>>()?;
         let n = r.len(12)?;
         let fingerprints = (0..n)
             .map(|_| Ok((r.u64()?, r.u32()?)))
@@ -241,6 +250,9 @@ impl DocSketch {
         if !hashes.windows(2).all(|w| w[0] < w[1]) {
             return Err(malformed("anchors are not sorted and distinct"));
         }
+        if !dense.is_sorted() {
+            return Err(malformed("dense anchor keys are not sorted"));
+        }
         if !fingerprints.windows(2).all(|w| w[0].0 < w[1].0) {
             return Err(malformed("fingerprints are not sorted and distinct"));
         }
@@ -248,7 +260,7 @@ impl DocSketch {
             words,
             exact,
             signature,
-            anchors: Anchors { hashes, tau },
+            anchors: Anchors { hashes, tau, dense },
             fingerprints,
         })
     }

@@ -198,10 +198,11 @@ impl Analysed {
         let furniture =
             size_of::<std::sync::OnceLock<super::sign::Gist>>() + cfg.num_perm * size_of::<u32>();
         // Signing and the candidates: the sketch with its anchors and band
-        // keys (the signature is made into band keys as it is signed), and
-        // what the verification reads of it.
+        // keys (the signature is made into band keys as it is signed), its
+        // dense tier (about as many shingles as its anchors, 2 bytes a
+        // key), and what the verification reads of it.
         let anchors = (tokens / cfg.anchor_rate as usize).max(cfg.anchor_min);
-        let candidates = size_of::<DocSketch>() + anchors * 8 + cfg.lsh().0 * 8 + 16;
+        let candidates = size_of::<DocSketch>() + anchors * (8 + 2) + cfg.lsh().0 * 8 + 16;
         // The passage stage: its fingerprints are sorted on disk past the
         // budget; what stays is the reuse clusters and shared passages it
         // is in, and its decision and word count: measured at 1M

@@ -652,28 +652,40 @@ impl Scanner {
         }
         let judged: Vec<bool> = self.docs.par_iter().map(|d| d.judged(cfg)).collect();
         self.enter(Stage::Signing);
-        // Against an index the signatures are stored and looked up; in a
-        // scan only the candidates read them, through their band keys.
+        // Against an index the sketches are stored and looked up whole; a
+        // scan keeps what it reads of them (see `sketch_banded`).
         let fingerprints: Sorter<[u64; 2]> = Sorter::new(&self.sorts);
-        let (mut sketches, band_keys) = match prior {
-            None => {
-                let (sketches, keys) = self.sketch_banded(&fingerprints);
-                (sketches, Some(keys))
-            }
+        // The anchors' dense tiers wait for the end of the anchor source,
+        // past a quarter of a sort's budget on disk.
+        let aside = match self.sorts.budget() {
+            Some(b) => crate::keyed::Spill::past(b / 4),
+            None => crate::keyed::Spill::in_memory(),
+        };
+        let dense: Sorter<[u64; 2]> = Sorter::new(&aside);
+        let (mut sketches, mut banded) = match prior {
+            None => (Vec::new(), Some(self.sketch_banded(&fingerprints, &dense))),
             Some(_) => (self.sketch_all(&fingerprints), None),
         };
         // Sorted (and, past the budget, on disk) until the passage stage.
         let fingerprints = fingerprints.finish().map_err(Error::Spill)?;
+        let dense = dense.finish().map_err(Error::Spill)?;
+        let (words, mut exact): (Vec<u32>, Vec<Option<u128>>) = match banded.as_mut() {
+            Some(b) => (std::mem::take(&mut b.words), std::mem::take(&mut b.exact)),
+            None => sketches.iter().map(|s| (s.words, s.exact)).unzip(),
+        };
         // A document with too little content left to judge takes part only
         // as an exact copy of its whole text (every word, cleaned or not):
         // its exact key is then taken over all its tokens, in a space of
         // its own.
         let mut all = Vec::new();
-        for (d, s) in sketches.iter_mut().enumerate() {
+        for (d, key) in exact.iter_mut().enumerate() {
             let doc = &self.docs[d];
             if !judged[d] && !doc.uncleaned() {
                 self.store.tokens(d as u32, &mut all);
-                s.exact = whole_text_key(&all);
+                *key = whole_text_key(&all);
+                if let Some(s) = sketches.get_mut(d) {
+                    s.exact = *key;
+                }
             }
         }
 
@@ -681,9 +693,8 @@ impl Scanner {
         let mut order: Vec<u32> = (0..n as u32).collect();
         match cfg.keep {
             KeepPolicy::MostComplete => order.par_sort_by(|&x, &y| {
-                let (a, b) = (&sketches[x as usize], &sketches[y as usize]);
-                b.words
-                    .cmp(&a.words)
+                words[y as usize]
+                    .cmp(&words[x as usize])
                     .then_with(|| self.docs[x as usize].id.cmp(&self.docs[y as usize].id))
             }),
             KeepPolicy::First => {}
@@ -693,51 +704,49 @@ impl Scanner {
             rank[d as usize] = p as u32;
         }
 
-        let keys: Vec<Option<u128>> = sketches.iter().map(|s| s.exact).collect();
-        let mut rep = index::exact_groups(&keys, &rank);
+        let mut rep = index::exact_groups(&exact, &rank);
         // Groups whose content an earlier document holds follow it.
         let copies = match prior {
-            Some((p, _)) => prior::earlier_copies(p, &keys, &rep)?,
+            Some((p, _)) => prior::earlier_copies(p, &exact, &rep)?,
             None => Vec::new(),
         };
-        drop(keys);
         let copied = |d: usize| copies.get(d).is_some_and(|c| c.is_some());
 
         let reps: Vec<u32> = (0..n as u32)
             .filter(|&d| {
                 let d = d as usize;
-                rep[d] == d as u32 && sketches[d].exact.is_some() && judged[d] && !copied(d)
+                rep[d] == d as u32 && exact[d].is_some() && judged[d] && !copied(d)
             })
             .collect();
         // In a scan nothing reads the anchors past the candidates: the
         // representatives' are given to the anchor source, which frees
-        // what no pair can share, and every other document's go with the
-        // sketches as the candidates start.
-        let owned_anchors: Option<Vec<(u32, Anchors)>> = prior.is_none().then(|| {
-            reps.iter()
-                .map(|&d| (d, std::mem::take(&mut sketches[d as usize].anchors)))
-                .collect()
+        // what no pair can share, and every other document's go now.
+        let owned_anchors: Option<Vec<(u32, Anchors)>> = banded.as_mut().map(|b| {
+            let mut anchors = std::mem::take(&mut b.anchors);
+            anchors.retain(|(d, _)| reps.binary_search(d).is_ok());
+            anchors.shrink_to_fit();
+            anchors
         });
         // What later stages read of a sketch.
-        let words: Vec<u32> = sketches.iter().map(|s| s.words).collect();
-        let content: Vec<bool> = sketches.iter().map(|s| s.exact.is_some()).collect();
+        let content: Vec<bool> = exact.iter().map(Option::is_some).collect();
         self.enter(Stage::Candidates);
         let anchored = candidates::Anchored::new(&plan).spilling(self.sorts);
         // One source at a time, so that the band keys are freed before the
         // anchors' postings are built.
         use candidates::Source;
+        let band_keys = banded.map(|b| b.bands);
         let (near_pairs, anchored_pairs) = match band_keys.zip(owned_anchors) {
             // A scan: the band keys read the exact keys, the anchors are
             // given up, and nothing else reads a sketch again.
             Some((keys, owned)) => {
-                let exact: Vec<(u32, u128)> = reps
+                let reps_exact: Vec<(u32, u128)> = reps
                     .iter()
-                    .map(|&d| (d, sketches[d as usize].exact.unwrap_or(0)))
+                    .map(|&d| (d, exact[d as usize].unwrap_or(0)))
                     .collect();
-                sketches = Vec::new();
-                let near = keys.pairs(&exact)?;
-                drop((keys, exact));
-                (near, anchored.propose_owned(owned)?)
+                exact = Vec::new();
+                let near = keys.pairs(&reps_exact)?;
+                drop((keys, reps_exact));
+                (near, anchored.propose_aside(owned, dense)?)
             }
             None => {
                 let signed: Vec<(u32, &DocSketch)> =
@@ -746,6 +755,7 @@ impl Scanner {
                 (bands.propose(&signed)?, anchored.propose(&signed)?)
             }
         };
+        drop(exact);
         let candidates = index::merge(vec![near_pairs, anchored_pairs]);
 
         self.enter(Stage::Verifying);

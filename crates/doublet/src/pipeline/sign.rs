@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use crate::candidates;
 use crate::config::Config;
-use crate::index;
+use crate::index::{self, Anchors};
 use crate::keyed::Sorter;
 use crate::seeds::Seeds;
 use crate::sign::{DocSketch, Signer};
@@ -59,42 +59,63 @@ impl Scanner {
     }
 
     /// Every document signed as [`sketch_all`](Self::sketch_all) signs it,
-    /// with its signature replaced by its band keys: the candidates read
-    /// nothing else of it, and the keys take a seventh of the room.
+    /// kept as what a scan reads of it ([`Banded`]): its signature replaced
+    /// by its band keys (the candidates read nothing else of it, and the
+    /// keys take a seventh of the room), and no sketch held whole.
+    /// Its anchors' dense tiers go to `dense` as keyed records
+    /// ([`index::dense_records`]): only the check of the pairs the anchors
+    /// accept reads them, after the proposals' peak.
     pub(super) fn sketch_banded(
         &self,
         fingerprints: &Sorter<[u64; 2]>,
-    ) -> (Vec<DocSketch>, candidates::BandKeys) {
+        dense: &Sorter<[u64; 2]>,
+    ) -> Banded {
         let plan = &self.plan;
-        let signed: Vec<(DocSketch, Option<Vec<u64>>)> = self
+        type Parts = ((u32, Option<u128>), ((u32, Anchors), Option<Vec<u64>>));
+        type Columns = (
+            (Vec<u32>, Vec<Option<u128>>),
+            (Vec<(u32, Anchors)>, Vec<Option<Vec<u64>>>),
+        );
+        let ((words, exact), (anchors, keys)): Columns = self
             .docs
             .par_iter()
             .enumerate()
             .map_init(
                 || (Signer::new(plan), Vec::new(), Vec::new()),
-                |(signer, all, tokens), (i, _)| {
-                    let mut sketch = self.sign_one(i as u32, signer, (all, tokens), fingerprints);
+                |(signer, all, tokens), (i, _)| -> Parts {
+                    let d = i as u32;
+                    let mut sketch = self.sign_one(d, signer, (all, tokens), fingerprints);
+                    let tier = std::mem::take(&mut sketch.anchors.dense);
+                    dense.extend(index::dense_records(d, &tier));
                     let keys = sketch
                         .signature
-                        .take()
                         .map(|s| candidates::BandKeys::of(plan, &s).collect());
-                    (sketch, keys)
+                    ((sketch.words, sketch.exact), ((d, sketch.anchors), keys))
                 },
             )
-            .collect();
-        let mut bands = candidates::BandKeys::new(plan, signed.len());
-        let sketches = signed
-            .into_iter()
-            .enumerate()
-            .map(|(d, (sketch, keys))| {
-                if let Some(keys) = keys {
-                    bands.set(d as u32, keys.into_iter());
-                }
-                sketch
-            })
-            .collect();
-        (sketches, bands)
+            .unzip();
+        let mut bands = candidates::BandKeys::new(plan, keys.len());
+        for (d, keys) in keys.into_iter().enumerate() {
+            if let Some(keys) = keys {
+                bands.set(d as u32, keys.into_iter());
+            }
+        }
+        Banded {
+            words,
+            exact,
+            anchors,
+            bands,
+        }
     }
+}
+
+/// What a scan keeps of each document's sketch, by position: its content
+/// words, exact key and anchors, and the band keys of its signature.
+pub(super) struct Banded {
+    pub words: Vec<u32>,
+    pub exact: Vec<Option<u128>>,
+    pub anchors: Vec<(u32, Anchors)>,
+    pub bands: candidates::BandKeys,
 }
 
 /// Whether two documents look like copies of one text (estimated from their
