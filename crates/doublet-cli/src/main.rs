@@ -40,6 +40,7 @@ fn run() -> anyhow::Result<()> {
 static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 fn main() -> ExitCode {
+    memory::purge_soon();
     memory::start_clock();
     // Outputs are written under temporary names and renamed when complete;
     // on a signal, delete the unfinished ones before exiting.

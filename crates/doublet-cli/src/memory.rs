@@ -115,6 +115,29 @@ pub fn give_back() {
 #[cfg(not(unix))]
 pub fn give_back() {}
 
+/// Have the allocator return freed pages to the system 10 ms after they
+/// are free (mimalloc 2's default), not a second after (mimalloc 3's):
+/// within a stage that frees one structure and builds the next, the long
+/// delay keeps both resident. At 1M heavy-reuse documents a `dedup` peaked
+/// at 0.97–1.04 GB resident with the second and 0.93–0.96 GB with 10 ms,
+/// in the same time; a 100k `scan` at 0.30 GB and 0.25 GB. (Purging at
+/// once cost a fifth more time.) Called first thing in `main`.
+#[cfg(unix)]
+pub fn purge_soon() {
+    // `mi_option_purge_delay` of mimalloc.h, the sixteenth option in
+    // mimalloc 2 and 3 alike; `libmimalloc-sys` names only those before it.
+    const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;
+    // SAFETY: setting an option only changes when mimalloc purges free
+    // pages; it touches no allocation.
+    unsafe {
+        libmimalloc_sys::mi_option_set(PURGE_DELAY, 10);
+    }
+}
+
+/// Elsewhere the allocator is the system's.
+#[cfg(not(unix))]
+pub fn purge_soon() {}
+
 /// When the process started, for the `DOUBLET_TIMINGS` lines.
 static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
 
