@@ -696,28 +696,30 @@ fn anchor_pairs_with(
         rare_df,
         paired_max,
     } = tuning;
-    let (lent, mut owned, records) = match given {
-        Given::Lent(docs) => (Some(docs), Vec::new(), None),
-        Given::Owned(docs) => (None, docs, None),
-        Given::Aside(docs, records) => (None, docs, Some(records)),
-    };
     // Only the check of the pairs the anchors accept reads the dense
-    // tiers, at the end: given-up ones wait outside the proposals' peak.
-    let aside = match (lent, records) {
-        (Some(docs), _) => Aside::copied(docs),
-        (None, Some(records)) => {
-            // The records of documents not given (copies of others) are
-            // passed over as they are read.
-            let mut ranges = vec![(NOT_GIVEN, 0); Aside::size(owned.iter().map(|d| d.0))];
-            for &(d, _) in &owned {
-                ranges[d as usize] = (0, 0);
-            }
-            Aside {
-                ranges,
-                keys: Keys::Records(records),
-            }
+    // tiers, at the end: they wait as keyed records (on disk past the
+    // budget), outside the proposals' peak.
+    let (lent, mut owned, records) = match given {
+        Given::Lent(docs) => {
+            let tiers = docs.iter().map(|&(d, a)| (d, a.dense.clone()));
+            (Some(docs), Vec::new(), set_aside(tiers, spill)?)
         }
-        (None, None) => Aside::set(&mut owned, spill)?,
+        Given::Owned(mut docs) => {
+            let tiers: Vec<(u32, Vec<u16>)> = docs
+                .iter_mut()
+                .map(|(d, a)| (*d, std::mem::take(&mut a.dense)))
+                .collect();
+            let records = set_aside(tiers.into_iter(), spill)?;
+            (None, docs, records)
+        }
+        Given::Aside(docs, records) => (None, docs, records),
+    };
+    let aside = {
+        let given: Vec<u32> = match lent {
+            Some(docs) => docs.iter().map(|d| d.0).collect(),
+            None => owned.iter().map(|d| d.0).collect(),
+        };
+        Aside::of(&given, records)
     };
     fn view<'a>(
         lent: Option<&'a [(u32, &'a Anchors)]>,
@@ -929,21 +931,26 @@ fn anchor_pairs_with(
     Ok(finish(out))
 }
 
-/// The dense tiers of the documents [`anchor_pairs`] reads, by position,
-/// set aside while the pairs are proposed: in memory, or in an unlinked
-/// temporary file when the caller gave its anchors up under a spill
-/// budget.
-struct Aside {
-    /// Where each position's keys are: `(start, len)` in the arena.
-    ranges: Vec<(u64, u32)>,
-    keys: Keys,
+/// Dense tiers `(document, keys)` as sorted [`dense_records`].
+fn set_aside(
+    tiers: impl Iterator<Item = (u32, Vec<u16>)>,
+    spill: &Spill,
+) -> std::io::Result<Sorted<[u64; 2]>> {
+    let records: Sorter<[u64; 2]> = Sorter::new(spill);
+    for (d, keys) in tiers {
+        records.extend(dense_records(d, &keys));
+    }
+    records.finish()
 }
 
-enum Keys {
-    Held(Vec<u16>),
-    OnDisk(std::fs::File, usize),
-    /// As [`dense_records`], sorted; the ranges are found as they are read.
-    Records(Sorted<[u64; 2]>),
+/// The dense tiers of the documents [`anchor_pairs`] reads, set aside as
+/// sorted [`dense_records`] while the pairs are proposed, and where each
+/// given position's keys will be.
+struct Aside {
+    /// `(start, len)` of each position's keys; [`NOT_GIVEN`] for
+    /// documents not given, whose records are passed over.
+    ranges: Vec<(u64, u32)>,
+    records: Sorted<[u64; 2]>,
 }
 
 /// The dense tiers, by position, once they are back.
@@ -967,88 +974,38 @@ impl Tiers {
 }
 
 impl Aside {
-    fn size(docs: impl Iterator<Item = u32>) -> usize {
-        docs.map(|d| d as usize + 1).max().unwrap_or(0)
+    fn of(given: &[u32], records: Sorted<[u64; 2]>) -> Aside {
+        let size = given.iter().map(|&d| d as usize + 1).max().unwrap_or(0);
+        let mut ranges = vec![(NOT_GIVEN, 0); size];
+        for &d in given {
+            ranges[d as usize] = (0, 0);
+        }
+        Aside { ranges, records }
     }
 
-    /// Lent anchors' tiers, copied.
-    fn copied(docs: &[(u32, &Anchors)]) -> Aside {
-        let mut ranges = vec![(0, 0); Aside::size(docs.iter().map(|d| d.0))];
-        let mut keys = Vec::new();
-        for &(d, a) in docs {
-            ranges[d as usize] = (keys.len() as u64, a.dense.len() as u32);
-            keys.extend_from_slice(&a.dense);
-        }
-        Aside {
-            ranges,
-            keys: Keys::Held(keys),
-        }
-    }
-
-    /// Given-up anchors' tiers, taken from them: to a temporary file when
-    /// `spill` has a budget, so that the proposals' peak does not hold
-    /// them.
-    fn set(owned: &mut [(u32, Anchors)], spill: &Spill) -> std::io::Result<Aside> {
-        use std::io::Write;
-        let mut ranges = vec![(0, 0); Aside::size(owned.iter().map(|d| d.0))];
-        let mut at = 0u64;
-        let mut file = match spill.budget() {
-            Some(_) => Some(std::io::BufWriter::new(tempfile::tempfile()?)),
-            None => None,
-        };
-        let mut keys = Vec::new();
-        for (d, a) in owned.iter_mut() {
-            let dense = std::mem::take(&mut a.dense);
-            ranges[*d as usize] = (at, dense.len() as u32);
-            at += dense.len() as u64;
-            match file.as_mut() {
-                Some(f) => f.write_all(bytemuck::cast_slice(&dense))?,
-                None => keys.extend_from_slice(&dense),
-            }
-        }
-        let keys = match file {
-            Some(f) => Keys::OnDisk(f.into_inner().map_err(|e| e.into_error())?, at as usize),
-            None => Keys::Held(keys),
-        };
-        Ok(Aside { ranges, keys })
-    }
-
-    /// The tiers back.
+    /// The tiers back, read in document order.
     fn take(self) -> std::io::Result<Tiers> {
-        use std::io::{Read, Seek, SeekFrom};
         let mut ranges = self.ranges;
-        let keys = match self.keys {
-            Keys::Records(records) => {
-                let mut keys: Vec<u16> = Vec::new();
-                records.for_each_batch(
-                    STREAM_BATCH,
-                    |r| r[0],
-                    |batch| {
-                        for [key, packed] in batch {
-                            let d = (key >> 32) as usize;
-                            if ranges.get(d).is_none_or(|r| r.0 == NOT_GIVEN) {
-                                continue;
-                            }
-                            let n = (key & 3) as usize + 1;
-                            if (key >> 2) & 0x3fff_ffff == 0 {
-                                ranges[d] = (keys.len() as u64, 0);
-                            }
-                            ranges[d].1 += n as u32;
-                            keys.extend((0..n).map(|i| (packed >> (16 * i)) as u16));
-                        }
-                        Ok::<(), std::io::Error>(())
-                    },
-                )?;
-                keys
-            }
-            Keys::Held(keys) => keys,
-            Keys::OnDisk(mut file, len) => {
-                let mut keys = vec![0u16; len];
-                file.seek(SeekFrom::Start(0))?;
-                file.read_exact(bytemuck::cast_slice_mut(&mut keys))?;
-                keys
-            }
-        };
+        let mut keys: Vec<u16> = Vec::new();
+        self.records.for_each_batch(
+            STREAM_BATCH,
+            |r| r[0],
+            |batch| {
+                for [key, packed] in batch {
+                    let d = (key >> 32) as usize;
+                    if ranges.get(d).is_none_or(|r| r.0 == NOT_GIVEN) {
+                        continue;
+                    }
+                    let n = (key & 3) as usize + 1;
+                    if (key >> 2) & 0x3fff_ffff == 0 {
+                        ranges[d] = (keys.len() as u64, 0);
+                    }
+                    ranges[d].1 += n as u32;
+                    keys.extend((0..n).map(|i| (packed >> (16 * i)) as u16));
+                }
+                Ok::<(), std::io::Error>(())
+            },
+        )?;
         Ok(Tiers { ranges, keys })
     }
 }
