@@ -121,9 +121,14 @@ pub fn give_back() {}
 /// delay keeps both resident. At 1M heavy-reuse documents a `dedup` peaked
 /// at 0.97–1.04 GB resident with the second and 0.93–0.96 GB with 10 ms,
 /// in the same time; a 100k `scan` at 0.30 GB and 0.25 GB. (Purging at
-/// once cost a fifth more time.) Called first thing in `main`.
+/// once cost a fifth more time.) Called first thing in `main`; a delay
+/// set in the environment (`MIMALLOC_PURGE_DELAY`, in milliseconds) is
+/// left as it is.
 #[cfg(unix)]
 pub fn purge_soon() {
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
+        return;
+    }
     // `mi_option_purge_delay` of mimalloc.h, the sixteenth option in
     // mimalloc 2 and 3 alike; `libmimalloc-sys` names only those before it.
     const PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;

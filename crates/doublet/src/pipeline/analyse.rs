@@ -33,9 +33,13 @@ pub(super) struct Block {
 /// read of it every time, where its content is, stays here.
 #[derive(Clone, Debug)]
 pub(super) struct Analysed {
-    pub(super) id: String,
-    pub(super) bytes: usize,
-    pub(super) language: Option<&'static str>,
+    pub(super) id: Box<str>,
+    /// Its length in bytes (a document is at most 4 GiB: `Scanner::push`).
+    pub(super) bytes: u32,
+    /// Its language, as the lexicon's bit ([`Analysed::language`]): a
+    /// scanner holds one of these per document (at ten million documents,
+    /// each byte is 10 MB).
+    language: Option<u8>,
     /// Its word count (all tokens, cleaned or not).
     pub(super) words: u32,
     /// Words that are not its owner's text as written: the later copies of
@@ -134,11 +138,17 @@ impl Analysed {
         whole.into_iter().chain(c.runs.iter().copied())
     }
 
+    /// Its language, if detected.
+    pub(super) fn language(&self) -> Option<&'static str> {
+        self.language
+            .map(|bit| Lexicon::get().language(u32::from(bit)))
+    }
+
     /// Content tokens with their byte ranges in the original text, from its
     /// `words` (tokens, byte ranges and block table).
     pub(super) fn content_with_offsets(&self, words: &Words) -> Content {
         let mut c = Content {
-            language: self.language,
+            language: self.language(),
             ..Content::default()
         };
         for b in words.blocks.iter().filter(|b| b.status.is_content()) {
@@ -180,7 +190,7 @@ impl Analysed {
         let tokens = self.words as usize;
         let blocks = words.blocks.len();
         let held = size_of::<Self>()
-            + self.id.capacity()
+            + self.id.len()
             + self.content.runs.len() * size_of::<(u32, u32)>()
             + if words_held {
                 tokens * size_of::<u32>() + words.offsets.encoded_len()
@@ -430,9 +440,9 @@ pub(super) fn analyse_with(doc: &Document, cfg: &Config, offsets: bool) -> (Anal
         }
     }
     let analysed = Analysed {
-        id: doc.id.clone(),
-        bytes: text.len(),
-        language: lang_bit.map(|b| lex.language(b)),
+        id: doc.id.as_str().into(),
+        bytes: text.len() as u32,
+        language: lang_bit.and_then(|b| u8::try_from(b).ok()),
         words: tokens.len() as u32,
         unwritten_words,
         kind,

@@ -428,12 +428,12 @@ impl Outcome {
             .filter(|&c| self.cluster_size(c) > 1)
             .count();
         for (d, (doc, c)) in scanner.docs.iter().zip(&cleaned).enumerate() {
-            stats.bytes += doc.bytes;
+            stats.bytes += doc.bytes as usize;
             stats.repeated_bytes += c.repeated;
             stats.boilerplate_bytes += c.classifier + c.corpus;
             stats.corpus_boilerplate_bytes += c.corpus;
             stats.duplicate_paragraph_bytes += c.duplicate_paragraph;
-            if 2 * c.total() > doc.bytes {
+            if 2 * c.total() > doc.bytes as usize {
                 stats.mostly_cleaned += 1;
             }
             stats.too_little_content += usize::from(self.too_little_content(d));
@@ -462,7 +462,7 @@ impl Outcome {
         let doc = &self.scanner.docs[d];
         let dec = self.decisions[d];
         let mut report = DocumentReport {
-            id: doc.id.clone(),
+            id: doc.id.to_string(),
             cluster: self.cluster_of[d] as usize,
             kept: dec.kept(),
             duplicate_of: dec.duplicate_of.map(|k| self.name(k as usize).to_owned()),
@@ -477,10 +477,10 @@ impl Outcome {
             cleaning_dependent: dec.cleaning_dependent,
             held: false,
             profile: doc.kind,
-            bytes: doc.bytes,
+            bytes: doc.bytes as usize,
             words: doc.words as usize,
             content_words: self.content_words[d] as usize,
-            language: doc.language,
+            language: doc.language(),
             content: Vec::new(),
         };
         for b in blocks {

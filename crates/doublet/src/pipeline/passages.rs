@@ -335,43 +335,57 @@ impl Scanner {
                         .chunk_by(|x, y| x[0] == y[0])
                         .filter(|run| run.len() >= 2)
                         .collect();
-                    let outside: Vec<[u64; 2]> = groups
-                        .par_iter()
-                        .flat_map_iter(|run| {
-                            let mut held: Vec<[u64; 2]> = run
-                                .iter()
-                                .copied()
-                                .filter(|r| kept[index::fingerprint_holder(r[1]).0 as usize])
-                                .collect();
-                            let free: Vec<[u64; 2]> = held
-                                .iter()
-                                .copied()
-                                .filter(|r| {
+                    // Most fingerprints have two holders: each task writes
+                    // into vectors of its own, with no allocation or lock
+                    // per fingerprint.
+                    let done: Vec<(Vec<[u64; 2]>, Vec<[u64; 3]>)> = groups
+                        .par_chunks(GROUPS_PER_TASK)
+                        .map(|task| {
+                            let (mut outside, mut extend) = (Vec::new(), Vec::new());
+                            let mut free_holders: Vec<[u64; 2]> = Vec::new();
+                            for run in task {
+                                let kept_holder = |r: &&[u64; 2]| {
+                                    kept[index::fingerprint_holder(r[1]).0 as usize]
+                                };
+                                if run.len() >= REUSE_MIN_HOLDERS {
+                                    free_holders.clear();
+                                    free_holders.extend(run.iter().filter(kept_holder).filter(
+                                        |r| {
+                                            let (d, p) = index::fingerprint_holder(r[1]);
+                                            free(d, p)
+                                        },
+                                    ));
+                                    if (REUSE_MIN_HOLDERS..=max_df).contains(&free_holders.len()) {
+                                        let first = free_holders[0][1] >> 32;
+                                        let order = (first << 32) | free_holders.len() as u64;
+                                        extend.extend(
+                                            free_holders.iter().map(|r| [order, r[0], r[1]]),
+                                        );
+                                    }
+                                }
+                                // A holder inside a paragraph cluster stays
+                                // inside once the passage clusters are added:
+                                // only the rest can make pairs.
+                                let from = outside.len();
+                                outside.extend(run.iter().filter(kept_holder).filter(|r| {
                                     let (d, p) = index::fingerprint_holder(r[1]);
-                                    free(d, p)
-                                })
-                                .collect();
-                            if (REUSE_MIN_HOLDERS..=max_df).contains(&free.len()) {
-                                counted.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let first = free[0][1] >> 32;
-                                let order = (first << 32) | free.len() as u64;
-                                runs.extend(free.iter().map(|r| [order, r[0], r[1]]));
+                                    !inside_paragraphs(d, p)
+                                }));
+                                if outside.len() - from < 2 {
+                                    outside.truncate(from);
+                                }
                             }
-                            // A holder inside a paragraph cluster stays inside
-                            // once the passage clusters are added: only the
-                            // rest can make pairs.
-                            held.retain(|r| {
-                                let (d, p) = index::fingerprint_holder(r[1]);
-                                !inside_paragraphs(d, p)
-                            });
-                            if held.len() >= 2 {
-                                held
-                            } else {
-                                Vec::new()
-                            }
+                            (outside, extend)
                         })
                         .collect();
-                    shared.extend(outside);
+                    for (outside, extend) in done {
+                        counted.fetch_add(
+                            extend.chunk_by(|x, y| x[1] == y[1]).count(),
+                            std::sync::atomic::Ordering::Relaxed,
+                        );
+                        runs.extend(extend);
+                        shared.extend(outside);
+                    }
                     Ok::<(), std::io::Error>(())
                 },
             )
@@ -544,7 +558,7 @@ impl Scanner {
                     order[e.1 as usize],
                     e.2,
                     Evidence::DuplicateParagraph {
-                        of: self.docs[keeper].id.clone(),
+                        of: self.docs[keeper].id.to_string(),
                         first: first_span,
                     },
                 ));
@@ -679,6 +693,9 @@ const MAX_REFERENCES: usize = 8;
 /// Fingerprint runs one task of [`Scanner::passage_clusters`] visits, and
 /// the documents' tokens it holds at most (then lets go) while doing so.
 const RUNS_PER_TASK: usize = 256;
+/// Fingerprints (with two or more holders) one task of
+/// [`Scanner::passage_clusters`] sorts into runs and pairs.
+const GROUPS_PER_TASK: usize = 4096;
 const CACHED_DOCUMENTS: usize = 4096;
 
 /// Kept documents that must hold one paragraph for it to be reported once as

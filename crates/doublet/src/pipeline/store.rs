@@ -214,7 +214,7 @@ impl Stream {
 /// Where one document's words are: tokens (four bytes each), then the
 /// binary form of their byte ranges.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
+pub(super) struct Slot {
     at: u64,
     words: u32,
     offset_bytes: u32,

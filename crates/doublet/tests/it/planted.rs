@@ -173,6 +173,42 @@ fn duplicate_ids_are_refused() {
 }
 
 #[test]
+fn duplicate_ids_are_found_across_batches_and_a_refused_batch_leaves_none_behind() {
+    let mut s = doublet::Scanner::new(doublet::Config::default()).unwrap();
+    // Enough ids that the table grows several times, in batches.
+    for batch in 0..5 {
+        let docs = (0..1000)
+            .map(|i| Document::new(format!("d{}", batch * 1000 + i), "words"))
+            .collect();
+        s.push(docs).unwrap();
+    }
+    // Against an earlier batch: both positions named.
+    let e = s
+        .push(vec![
+            Document::new("new-1", "a"),
+            Document::new("new-2", "b"),
+            Document::new("d1234", "c"),
+        ])
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("duplicate document id \"d1234\" (documents #1234 and #5002"),
+        "{e}"
+    );
+    // The refused batch was not pushed, so its other ids are free again.
+    assert_eq!(s.len(), 5000);
+    s.push(vec![
+        Document::new("new-1", "a"),
+        Document::new("new-2", "b"),
+    ])
+    .unwrap();
+    assert_eq!(s.ids().count(), 5002);
+    assert!(s.ids().any(|id| id == "new-2"));
+    let e = s.push(vec![Document::new("new-2", "z")]).unwrap_err();
+    assert!(e.to_string().contains("#5001 and #5002"), "{e}");
+}
+
+#[test]
 fn a_copied_paragraph_with_two_changed_words_is_one_passage() {
     // B is another report of the event that borrows A's third paragraph with
     // two words changed, one of them among its last words.
