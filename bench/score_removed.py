@@ -50,14 +50,15 @@ def main(removed_path, truth_paths, as_json):
         members[f].append(f)
 
     cluster = {}
-    representative = {}
+    named = {}
     for line in lines(removed_path):
         r = json.loads(line)
         cluster[r["id"]] = r["cluster"]
-        representative.setdefault(r["cluster"], r["duplicate_of"])
-    for c, rep in representative.items():
-        if rep not in cluster:
-            cluster[rep] = c
+        named.setdefault(r["duplicate_of"], r["cluster"])
+    # A document named in duplicate_of and not removed is its cluster's kept one.
+    for kept, c in named.items():
+        if kept not in cluster:
+            cluster[kept] = c
     by_cluster = defaultdict(list)
     for i, c in cluster.items():
         by_cluster[c].append(i)

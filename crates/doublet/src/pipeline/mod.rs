@@ -511,7 +511,7 @@ impl Scanner {
         &self.plan.config
     }
 
-    /// The ids of the documents pushed so far (in no particular order).
+    /// The ids of the documents pushed so far, in push order.
     pub fn ids(&self) -> impl Iterator<Item = &str> {
         self.docs.iter().map(|d| &*d.id)
     }
